@@ -1,0 +1,24 @@
+/**
+ * Hard caps of the wire protocol. Schemas enforce these; a server may be configured
+ * with lower limits (for example a shorter maximum message length) but never higher.
+ */
+export const Limits = {
+  idMaxLength: 128,
+  handleMinLength: 3,
+  handleMaxLength: 32,
+  displayNameMaxLength: 64,
+  passwordMinLength: 8,
+  passwordMaxLength: 256,
+  titleMaxLength: 200,
+  messageTextMaxLength: 16_000,
+  clientMsgIdMaxLength: 64,
+  requestIdMaxLength: 64,
+  tokenMaxLength: 8_192,
+  /** Members that one create or add request may name. */
+  membersPerRequest: 500,
+  messagesPageMax: 200,
+  eventsPageMax: 500,
+  /** Conversations one `sync` request may ask about. */
+  syncConversationsMax: 500,
+  adminBulkMax: 1_000,
+} as const;

@@ -1,0 +1,210 @@
+import { Limits } from '@parley/protocol';
+
+/**
+ * Configuration is read from the environment once, at start-up, validated, frozen and
+ * passed down. Nothing else reads `process.env`. An invalid value fails the start with
+ * a message that names the variable.
+ */
+export interface ExternalAuthConfig {
+  issuer: string;
+  audience: string;
+  /** HS256 shared secret; exclusive with `jwksUrl`. */
+  secret: string | null;
+  /** RS256 / ES256 / EdDSA keys published by the product's user service. */
+  jwksUrl: string | null;
+  algorithms: string[];
+  clockSkewSec: number;
+  nameClaim: string;
+  handleClaim: string | null;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Unset: embedded SQLite in `dataDir`. */
+  databaseUrl: string | null;
+  /** Unset: in-process broker (one node). */
+  redisUrl: string | null;
+  /** Unset: the admin API answers 401 to everything. */
+  adminApiKey: string | null;
+  nodeId: string;
+  logLevel: string;
+  allowRegistration: boolean;
+  auth: {
+    /** Unset: a key is generated on first start and kept in `dataDir`. */
+    jwtSecret: string | null;
+    issuer: string;
+    audience: string;
+    accessTokenTtlSec: number;
+    refreshTokenTtlSec: number;
+    external: ExternalAuthConfig | null;
+  };
+  limits: {
+    maxMessageLength: number;
+    maxGroupMembers: number;
+    httpBodyBytes: number;
+    /** Frames larger than this get a `payload_too_large` error frame; the connection survives. */
+    maxFrameBytes: number;
+    /** Frames larger than this close the connection (1009): nobody legitimate sends them. */
+    hardMaxFrameBytes: number;
+    /** Bytes queued for one socket before it is closed as a slow consumer (resumable). */
+    maxSocketBufferBytes: number;
+    /** Requests one connection may have in flight. */
+    maxInflightPerConnection: number;
+    /** A client further behind than this in one conversation is told to reset it. */
+    syncResetThreshold: number;
+  };
+  ws: {
+    heartbeatMs: number;
+    authTimeoutMs: number;
+    /** How long the hub holds an out-of-order event waiting for the one before it. */
+    reorderHoldMs: number;
+  };
+  db: {
+    poolSize: number;
+    sqliteSynchronous: 'FULL' | 'NORMAL';
+  };
+}
+
+export class ConfigError extends Error {
+  readonly variable: string;
+
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.variable = variable;
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | null {
+  const raw = read(env, name);
+  if (raw === undefined) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use one of ${protocols.join(', ')}`);
+  return raw;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const match = allowed.find((value) => value.toLowerCase() === raw.toLowerCase());
+  if (!match) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return match;
+}
+
+function secret(env: Env, name: string, minLength: number): string | null {
+  const raw = read(env, name);
+  if (raw === undefined) return null;
+  if (raw.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters`);
+  return raw;
+}
+
+function externalAuth(env: Env): ExternalAuthConfig | null {
+  const issuer = read(env, 'AUTH_JWT_ISSUER');
+  const hsSecret = secret(env, 'AUTH_JWT_SECRET', 32);
+  const jwksUrl = url(env, 'AUTH_JWKS_URL', ['https:', 'http:']);
+  if (!issuer && !hsSecret && !jwksUrl) return null;
+  if (!issuer) throw new ConfigError('AUTH_JWT_ISSUER', 'is required when external tokens are configured');
+  const audience = read(env, 'AUTH_JWT_AUDIENCE');
+  if (!audience) throw new ConfigError('AUTH_JWT_AUDIENCE', 'is required when external tokens are configured');
+  if (!hsSecret === !jwksUrl) throw new ConfigError('AUTH_JWT_SECRET', 'or AUTH_JWKS_URL (exactly one) is required for external tokens');
+  const allowedAsymmetric = ['RS256', 'ES256', 'EdDSA'];
+  const algorithms = hsSecret
+    ? ['HS256']
+    : (read(env, 'AUTH_JWT_ALGORITHMS')?.split(',').map((a) => a.trim()) ?? allowedAsymmetric);
+  for (const algorithm of algorithms) {
+    if (!hsSecret && !allowedAsymmetric.includes(algorithm)) {
+      throw new ConfigError('AUTH_JWT_ALGORITHMS', `may only contain ${allowedAsymmetric.join(', ')}`);
+    }
+  }
+  return {
+    issuer,
+    audience,
+    secret: hsSecret,
+    jwksUrl,
+    algorithms,
+    clockSkewSec: int(env, 'AUTH_JWT_CLOCK_SKEW_SEC', 30, 0, 300),
+    nameClaim: read(env, 'AUTH_JWT_NAME_CLAIM') ?? 'name',
+    handleClaim: read(env, 'AUTH_JWT_HANDLE_CLAIM') ?? null,
+  };
+}
+
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const maxFrameBytes = int(env, 'WS_MAX_FRAME_BYTES', 64 * 1024, 1024, 1024 * 1024);
+  const config: Config = {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host: read(env, 'HOST') ?? '0.0.0.0',
+    dataDir: read(env, 'DATA_DIR') ?? './data',
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    adminApiKey: secret(env, 'ADMIN_API_KEY', 16),
+    nodeId: read(env, 'NODE_ID') ?? `node-${process.pid}`,
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    allowRegistration: bool(env, 'ALLOW_REGISTRATION', true),
+    auth: {
+      jwtSecret: secret(env, 'JWT_SECRET', 32),
+      issuer: read(env, 'JWT_ISSUER') ?? 'parley',
+      audience: read(env, 'JWT_AUDIENCE') ?? 'parley',
+      accessTokenTtlSec: int(env, 'ACCESS_TOKEN_TTL_SEC', 15 * 60, 30, 24 * 3600),
+      refreshTokenTtlSec: int(env, 'REFRESH_TOKEN_TTL_SEC', 30 * 24 * 3600, 300, 365 * 24 * 3600),
+      external: externalAuth(env),
+    },
+    limits: {
+      maxMessageLength: int(env, 'MAX_MESSAGE_LENGTH', 4000, 1, Limits.messageTextMaxLength),
+      maxGroupMembers: int(env, 'MAX_GROUP_MEMBERS', 10_000, 2, 1_000_000),
+      httpBodyBytes: int(env, 'HTTP_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+      maxFrameBytes,
+      hardMaxFrameBytes: Math.max(maxFrameBytes, 1024 * 1024),
+      maxSocketBufferBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 64 * 1024 * 1024),
+      maxInflightPerConnection: int(env, 'WS_MAX_INFLIGHT', 64, 1, 10_000),
+      syncResetThreshold: int(env, 'SYNC_RESET_THRESHOLD', 1000, 10, 1_000_000),
+    },
+    ws: {
+      heartbeatMs: int(env, 'WS_HEARTBEAT_MS', 25_000, 1000, 300_000),
+      authTimeoutMs: int(env, 'WS_AUTH_TIMEOUT_MS', 10_000, 100, 120_000),
+      reorderHoldMs: int(env, 'HUB_REORDER_HOLD_MS', 100, 0, 5000),
+    },
+    db: {
+      poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 200),
+      sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', 'FULL', ['FULL', 'NORMAL'] as const),
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child);
+  }
+  return Object.freeze(value);
+}

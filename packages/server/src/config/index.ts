@@ -1,0 +1,1 @@
+export { type Config, ConfigError, type ExternalAuthConfig, loadConfig } from './config.ts';

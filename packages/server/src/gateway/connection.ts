@@ -1,0 +1,207 @@
+import { CloseCodes, type ClientFrame, type ErrorBody, type ReadyFrame } from '@parley/protocol';
+import type { WebSocket } from 'ws';
+import type { Actor } from '../modules/auth/index.ts';
+import { AppError, toErrorBody } from '../platform/errors.ts';
+import { newId } from '../platform/ids.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { FrameHandlers } from './frame-handlers.ts';
+import { parseFrame } from './frame-parser.ts';
+import type { Hub, HubSession } from './hub.ts';
+
+export interface ConnectionOptions {
+  authenticate: (token: string) => Promise<Actor>;
+  hub: Hub;
+  handlers: FrameHandlers;
+  logger: Logger;
+  maxFrameBytes: number;
+  maxBufferedBytes: number;
+  maxInflight: number;
+  heartbeatMs: number;
+  authTimeoutMs: number;
+  maxMessageLength: number;
+  onClose: (connection: Connection) => void;
+}
+
+type State = 'authenticating' | 'attaching' | 'ready' | 'closed';
+
+/** Close codes for a token the socket was opened with (or sent in `auth`). */
+function closeCodeFor(error: unknown): number {
+  if (error instanceof AppError) {
+    if (error.code === 'token_expired') return CloseCodes.tokenExpired;
+    if (error.code === 'account_suspended') return CloseCodes.accountSuspended;
+    if (error.code === 'unauthorized') return CloseCodes.invalidToken;
+  }
+  return CloseCodes.internalError;
+}
+
+/** A closed socket that does not finish its closing handshake is cut off after this long. */
+const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * One WebSocket: authenticates, attaches to the hub, answers request frames with ack or
+ * error frames, and writes fanned-out frames with back-pressure. A peer that stops
+ * reading is closed with a resumable code rather than allowed to grow server memory.
+ */
+export class Connection implements HubSession {
+  userId = '';
+  sessionId: string | null = null;
+  private actor: Actor | null = null;
+  private state: State = 'authenticating';
+  private alive = true;
+  private inflight = 0;
+  private authTimer: NodeJS.Timeout | null = null;
+
+  private readonly ws: WebSocket;
+  private readonly options: ConnectionOptions;
+
+  constructor(ws: WebSocket, options: ConnectionOptions, queryToken: string | null) {
+    this.ws = ws;
+    this.options = options;
+    ws.on('message', (data, isBinary) => this.onData(data as Buffer, isBinary));
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    ws.on('close', () => this.onClosed());
+    ws.on('error', (error) => options.logger.debug({ err: error }, 'socket error'));
+    if (queryToken) {
+      void this.authenticate(queryToken);
+    } else {
+      this.authTimer = setTimeout(() => this.close(CloseCodes.authRequired, 'authenticate within the time limit'), options.authTimeoutMs);
+    }
+  }
+
+  /** A method, not an inline comparison: the state changes while awaits are pending. */
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Called on every heartbeat tick: a peer that did not answer the previous ping is gone. */
+  heartbeat(): void {
+    if (this.state === 'closed') return;
+    if (!this.alive) {
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  deliver(frame: Buffer): void {
+    if (this.state !== 'ready') return;
+    if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
+      this.close(CloseCodes.slowConsumer, 'slow consumer: reconnect and resume');
+      return;
+    }
+    this.ws.send(frame, { binary: false });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.markClosed();
+    this.ws.close(code, reason.slice(0, 120));
+    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  private sendJson(value: unknown): void {
+    if (this.state === 'closed') return;
+    this.ws.send(JSON.stringify(value));
+  }
+
+  private sendError(id: string | null, error: ErrorBody): void {
+    this.sendJson({ t: 'error', id, error });
+  }
+
+  private async authenticate(token: string): Promise<void> {
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = null;
+    this.state = 'attaching';
+    let actor: Actor;
+    try {
+      actor = await this.options.authenticate(token);
+    } catch (error) {
+      this.close(closeCodeFor(error), error instanceof AppError ? error.message : 'authentication failed');
+      return;
+    }
+    if (this.isClosed()) return;
+    this.actor = actor;
+    this.userId = actor.userId;
+    this.sessionId = actor.sessionId;
+    let userSeq: number;
+    try {
+      userSeq = await this.options.hub.attach(this);
+    } catch (error) {
+      this.options.logger.error({ err: error, user: actor.userId }, 'could not attach a session');
+      this.close(CloseCodes.internalError, 'try again');
+      return;
+    }
+    if (this.isClosed()) {
+      this.options.hub.detach(this);
+      return;
+    }
+    this.state = 'ready';
+    const ready: ReadyFrame = {
+      t: 'ready',
+      userId: actor.userId,
+      sessionId: actor.sessionId,
+      userSeq,
+      heartbeatMs: this.options.heartbeatMs,
+      maxFrameBytes: this.options.maxFrameBytes,
+      maxMessageLength: this.options.maxMessageLength,
+    };
+    this.sendJson(ready);
+  }
+
+  private onData(data: Buffer, isBinary: boolean): void {
+    this.alive = true;
+    if (this.state === 'closed') return;
+    const parsed = parseFrame(data, isBinary, this.options.maxFrameBytes);
+    if (!parsed.ok) {
+      this.sendError(parsed.id, parsed.error);
+      return;
+    }
+    this.dispatch(parsed.frame);
+  }
+
+  private dispatch(frame: ClientFrame): void {
+    if (frame.t === 'auth') {
+      if (this.state !== 'authenticating') {
+        this.sendError(frame.id, { code: 'bad_request', message: 'Already authenticated.' });
+        return;
+      }
+      void this.authenticate(frame.token);
+      return;
+    }
+    if (this.state !== 'ready' || !this.actor) {
+      this.sendError(frame.id, { code: 'unauthorized', message: 'Authenticate first: send an auth frame or connect with ?token=.' });
+      return;
+    }
+    if (this.inflight >= this.options.maxInflight) {
+      this.sendError(frame.id, { code: 'rate_limited', message: `At most ${this.options.maxInflight} requests may be in flight.`, details: { retryAfterMs: 100 } });
+      return;
+    }
+    this.inflight++;
+    const handler = this.options.handlers[frame.t] as (actor: Actor, frame: ClientFrame) => Promise<unknown>;
+    handler(this.actor, frame).then(
+      (data) => this.sendJson({ t: 'ack', id: frame.id, data }),
+      (error: unknown) => {
+        const requestId = newId();
+        if (!(error instanceof AppError)) this.options.logger.error({ err: error, requestId, frame: frame.t, user: this.userId }, 'request failed');
+        this.sendError(frame.id, toErrorBody(error, requestId));
+      },
+    ).finally(() => {
+      this.inflight--;
+    });
+  }
+
+  private markClosed(): void {
+    const wasAttached = this.state === 'ready';
+    this.state = 'closed';
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (wasAttached) this.options.hub.detach(this);
+  }
+
+  private onClosed(): void {
+    if (this.state !== 'closed') this.markClosed();
+    this.options.onClose(this);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * What travels through the broker: a small routing header, a newline, then the frame
+ * exactly as clients receive it. Nodes parse only the header; the frame was serialized
+ * once by the publisher and is written to every local socket as is. (JSON never
+ * contains a raw newline, so the first one is always the separator.)
+ */
+export interface ConversationHeader {
+  k: 'c';
+  /** Conversation seq: nodes deliver in this order and drop duplicates. */
+  s: number;
+  /** Users subscribed as of this event (they receive it). */
+  sub?: string[];
+  /** Users unsubscribed after this event (they receive it first). */
+  unsub?: string[];
+}
+
+export interface UserHeader {
+  k: 'u';
+  /** User-log seq. */
+  s: number;
+  /** Membership change carried by this user event: conversation, its seq, member or not. */
+  m?: { c: string; s: number; on: boolean };
+}
+
+export interface ControlHeader {
+  k: 'x';
+  close: { code: number; reason: string; session: string | null };
+}
+
+export type Header = ConversationHeader | UserHeader | ControlHeader;
+
+export const conversationChannel = (id: string) => `c:${id}`;
+export const userChannel = (id: string) => `u:${id}`;
+
+export function encodeEnvelope(header: Header, frame = ''): string {
+  return `${JSON.stringify(header)}\n${frame}`;
+}
+
+export function decodeEnvelope(message: string): { header: Header; frame: string } | null {
+  const split = message.indexOf('\n');
+  if (split < 0) return null;
+  try {
+    return { header: JSON.parse(message.slice(0, split)) as Header, frame: message.slice(split + 1) };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,40 @@
+import { ClientFrames, type ClientFrame, type ClientFrameType, type ErrorBody, Limits } from '@parley/protocol';
+import { Compile } from 'typebox/compile';
+import { validationDetails } from '../platform/validation.ts';
+
+const validators = Object.fromEntries(Object.entries(ClientFrames).map(([type, schema]) => [type, Compile(schema)])) as {
+  [T in ClientFrameType]: ReturnType<typeof Compile>;
+};
+
+export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; id: string | null; error: ErrorBody };
+
+/**
+ * Raw socket data to a typed request, or the typed error to answer with. The request
+ * id is recovered whenever it can be, so even a rejected request gets a matching answer.
+ */
+export function parseFrame(data: Buffer, isBinary: boolean, maxFrameBytes: number): ParsedFrame {
+  if (isBinary) return fail(null, 'bad_request', 'Binary frames are not supported; send JSON text.');
+  if (data.length > maxFrameBytes) return fail(null, 'payload_too_large', `Frames may be at most ${maxFrameBytes} bytes.`);
+  let value: unknown;
+  try {
+    value = JSON.parse(data.toString('utf8'));
+  } catch {
+    return fail(null, 'bad_request', 'The frame is not valid JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(null, 'bad_request', 'A frame is a JSON object.');
+  const record = value as Record<string, unknown>;
+  const id = typeof record.id === 'string' && record.id.length > 0 && record.id.length <= Limits.requestIdMaxLength ? record.id : null;
+  const type = record.t;
+  if (typeof type !== 'string' || !Object.hasOwn(validators, type)) {
+    return fail(id, 'bad_request', `Unknown frame type; expected one of ${Object.keys(validators).join(', ')}.`);
+  }
+  const validator = validators[type as ClientFrameType];
+  if (!validator.Check(value)) return fail(id, 'validation_failed', 'The frame does not match its schema.', validationDetails(validator.Errors(value)));
+  return { ok: true, frame: value as ClientFrame };
+}
+
+function fail(id: string | null, code: ErrorBody['code'], message: string, details?: unknown): ParsedFrame {
+  const error: ErrorBody = { code, message };
+  if (details !== undefined) error.details = details;
+  return { ok: false, id, error };
+}

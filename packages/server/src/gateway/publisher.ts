@@ -1,0 +1,35 @@
+import type { EventFrame, UserEventFrame } from '@parley/protocol';
+import type { Broker } from '../platform/broker/index.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { ChangeSet, Publisher } from '../modules/logs/index.ts';
+import { type ConversationHeader, conversationChannel, encodeEnvelope, type UserHeader, userChannel } from './envelope.ts';
+
+/**
+ * Turns committed changes into broker messages: each event serialized once, here, for
+ * every recipient on every node. A failed publish is logged and otherwise ignored:
+ * clients find the event in the log when they notice the gap.
+ */
+export function createPublisher(broker: Broker, logger: Logger): Publisher {
+  const publish = (channel: string, message: string) => {
+    broker.publish(channel, message).catch((error: unknown) => logger.warn({ err: error, channel }, 'publish failed; clients will catch up from the log'));
+  };
+
+  return (changes: ChangeSet) => {
+    for (const { event, subscribe, unsubscribe } of changes.conversationEvents) {
+      const header: ConversationHeader = { k: 'c', s: event.seq };
+      if (subscribe.length) header.sub = [...subscribe];
+      if (unsubscribe.length) header.unsub = [...unsubscribe];
+      const frame: EventFrame = { t: 'event', event };
+      publish(conversationChannel(event.conversationId), encodeEnvelope(header, JSON.stringify(frame)));
+    }
+    for (const { userId, event, membership } of changes.userEvents) {
+      const header: UserHeader = { k: 'u', s: event.seq };
+      if (membership) header.m = { c: membership.conversationId, s: membership.seq, on: membership.member };
+      const frame: UserEventFrame = { t: 'user_event', event };
+      publish(userChannel(userId), encodeEnvelope(header, JSON.stringify(frame)));
+    }
+    for (const control of changes.controls) {
+      publish(userChannel(control.userId), encodeEnvelope({ k: 'x', close: { code: control.closeCode, reason: control.reason, session: control.sessionId } }));
+    }
+  };
+}

@@ -1,0 +1,1 @@
+export { actorOf, adminSecurity, bearerToken, createHttpServer, errorResponses, userSecurity } from './http-server.ts';

@@ -1,0 +1,40 @@
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config/index.ts';
+
+/** Entry point: configuration from the environment, then serve until SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await createApp(config);
+  const url = await app.listen();
+  app.logger.info({ url, storage: app.db.dialect, broker: config.redisUrl ? 'redis' : 'memory' }, `Parley is listening on ${url}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.logger.info({ signal }, 'shutting down');
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Parley failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

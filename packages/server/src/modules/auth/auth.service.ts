@@ -1,0 +1,163 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import type { AuthResponse, LoginBody, RegisterBody, User } from '@parley/protocol';
+import type { Database } from '../../platform/db/index.ts';
+import { AppError } from '../../platform/errors.ts';
+import { newId, newSecret } from '../../platform/ids.ts';
+import { decoyHash, verifyPassword } from '../../platform/passwords.ts';
+import type { Clock } from '../../platform/time.ts';
+import { findUserByHandle, toUser, type UsersService } from '../users/index.ts';
+import type { AccessTokens } from './access-tokens.ts';
+import type { Actor } from './actor.ts';
+import type { ExternalVerifier } from './external-tokens.ts';
+import { findSession, findUserWithSession, insertSession, updateSession } from './sessions.repository.ts';
+
+export interface AuthDeps {
+  db: Database;
+  users: UsersService;
+  accessTokens: AccessTokens;
+  external: ExternalVerifier | null;
+  ownIssuer: string;
+  refreshTtlSec: number;
+  allowRegistration: boolean;
+  clock: Clock;
+}
+
+/** A rotated refresh token stays good this long, so a client retrying a refresh whose answer was lost is not taken for a thief. */
+const REFRESH_REUSE_GRACE_MS = 60_000;
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function createAuthService(deps: AuthDeps) {
+  const { db, users, accessTokens, clock } = deps;
+  const kysely = db.kysely;
+
+  /** Starts a device session and returns its first token pair. */
+  async function openSession(user: User, deviceName: string | undefined): Promise<AuthResponse> {
+    const now = clock();
+    const sessionId = newId(now);
+    const secret = newSecret();
+    await insertSession(kysely, {
+      id: sessionId,
+      user_id: user.id,
+      device_name: deviceName ?? null,
+      refresh_hash: sha256(secret),
+      prev_refresh_hash: null,
+      rotated_at: now,
+      created_at: now,
+      last_used_at: now,
+      expires_at: now + deps.refreshTtlSec * 1000,
+      revoked_at: null,
+    });
+    return tokens(user, sessionId, secret, now);
+  }
+
+  async function tokens(user: User, sessionId: string, secret: string, now: number): Promise<AuthResponse> {
+    return {
+      user,
+      sessionId,
+      accessToken: await accessTokens.sign({ userId: user.id, sessionId }, now),
+      expiresIn: accessTokens.ttlSec,
+      refreshToken: `${sessionId}.${secret}`,
+    };
+  }
+
+  return {
+    async register(body: RegisterBody): Promise<AuthResponse> {
+      if (!deps.allowRegistration) throw new AppError('forbidden', 'Registration is disabled on this server.');
+      const row = await users.createUser({ handle: body.handle, displayName: body.displayName ?? body.handle, password: body.password });
+      return openSession(toUser(row), body.deviceName);
+    },
+
+    async login(body: LoginBody): Promise<AuthResponse> {
+      const row = await findUserByHandle(kysely, body.handle);
+      // Always pay for one scrypt, so timing does not reveal whether the handle exists.
+      const ok = await verifyPassword(body.password, row?.password_hash ?? (await decoyHash()));
+      if (!row || row.status === 'deleted' || !row.password_hash || !ok) throw new AppError('invalid_credentials');
+      if (row.status === 'suspended') throw new AppError('account_suspended');
+      return openSession(toUser(row), body.deviceName);
+    },
+
+    /** Rotates the refresh token. Presenting an old one outside the grace period revokes the session: it was stolen or leaked. */
+    async refresh(refreshToken: string): Promise<AuthResponse> {
+      const [sessionId, secret] = refreshToken.split('.', 2);
+      if (!sessionId || !secret) throw new AppError('unauthorized', 'Invalid refresh token.');
+      const session = await findSession(kysely, sessionId);
+      const now = clock();
+      if (!session || session.revoked_at !== null || session.expires_at <= now) throw new AppError('unauthorized', 'Invalid refresh token.');
+      const presented = sha256(secret);
+      const current = sameHash(presented, session.refresh_hash);
+      const recentPrevious = session.prev_refresh_hash !== null && sameHash(presented, session.prev_refresh_hash) && now - session.rotated_at < REFRESH_REUSE_GRACE_MS;
+      if (!current && !recentPrevious) {
+        if (session.prev_refresh_hash !== null && sameHash(presented, session.prev_refresh_hash)) {
+          await updateSession(kysely, session.id, { revoked_at: now });
+        }
+        throw new AppError('unauthorized', 'Invalid refresh token.');
+      }
+      const user = await findUserWithSession(kysely, session.user_id, null);
+      if (!user || user.status === 'deleted') throw new AppError('unauthorized', 'Invalid refresh token.');
+      if (user.status === 'suspended') throw new AppError('account_suspended');
+      const next = newSecret();
+      await updateSession(kysely, session.id, {
+        refresh_hash: sha256(next),
+        prev_refresh_hash: current ? session.refresh_hash : session.prev_refresh_hash,
+        rotated_at: now,
+        last_used_at: now,
+        expires_at: now + deps.refreshTtlSec * 1000,
+      });
+      return tokens(toUser(user), session.id, next, now);
+    },
+
+    async logout(actor: Actor): Promise<void> {
+      if (actor.sessionId) await updateSession(kysely, actor.sessionId, { revoked_at: clock() });
+    },
+
+    /** A token pair for a user, for the product's backend (admin API) and for load tools. */
+    async issueForUser(userId: string, deviceName: string | undefined): Promise<AuthResponse> {
+      const user = await findUserWithSession(kysely, userId, null);
+      if (!user || user.status === 'deleted') throw new AppError('not_found', 'User not found.');
+      if (user.status === 'suspended') throw new AppError('account_suspended');
+      return openSession(toUser(user), deviceName);
+    },
+
+    /**
+     * Who a bearer token speaks for. Parley's own tokens and the product's tokens are told
+     * apart by issuer, then verified with their own keys; the user must be active and a
+     * device session, if the token names one, must not be revoked.
+     */
+    async authenticate(token: string): Promise<Actor> {
+      const now = clock();
+      let issuer: unknown;
+      try {
+        issuer = decodeJwt(token).iss;
+      } catch {
+        throw new AppError('unauthorized', 'Invalid token.');
+      }
+      let actor: Actor;
+      if (issuer === deps.ownIssuer) {
+        actor = await accessTokens.verify(token, now);
+      } else if (deps.external && issuer === deps.external.issuer) {
+        const identity = await deps.external.verify(token, now);
+        await users.projectIdentity(identity);
+        actor = { userId: identity.id, sessionId: null };
+      } else {
+        throw new AppError('unauthorized', 'Invalid token.');
+      }
+      const row = await findUserWithSession(kysely, actor.userId, actor.sessionId);
+      if (!row || row.status === 'deleted') throw new AppError('unauthorized', 'This account no longer exists.');
+      if (row.status === 'suspended') throw new AppError('account_suspended');
+      if (actor.sessionId !== null && (row.session_id === null || row.revoked_at !== null)) {
+        throw new AppError('unauthorized', 'This session has been signed out.');
+      }
+      return actor;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { Id } from '@parley/protocol';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { Compile } from 'typebox/compile';
+import type { ExternalAuthConfig } from '../../config/index.ts';
+import { AppError } from '../../platform/errors.ts';
+import { translateJoseError } from './access-tokens.ts';
+
+export interface ExternalIdentity {
+  id: string;
+  displayName: string;
+  handle: string | null;
+}
+
+const validId = Compile(Id);
+const validHandle = /^[A-Za-z][A-Za-z0-9_.]{2,31}$/;
+
+/**
+ * Verifies tokens minted by the product's own user service: HS256 with a shared secret
+ * or RS256/ES256/EdDSA keys from its JWKS. Issuer, audience and expiry are checked with
+ * bounded clock skew; the algorithm list is fixed by configuration, so `alg: none` and
+ * algorithm confusion are refused.
+ */
+export function createExternalVerifier(config: ExternalAuthConfig) {
+  const key: Uint8Array | JWTVerifyGetKey = config.secret
+    ? new TextEncoder().encode(config.secret)
+    : createRemoteJWKSet(new URL(config.jwksUrl!), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+
+  return {
+    issuer: config.issuer,
+
+    async verify(token: string, nowMs: number): Promise<ExternalIdentity> {
+      let payload: JWTPayload;
+      try {
+        const verified = typeof key === 'function'
+          ? await jwtVerify(token, key, options(nowMs))
+          : await jwtVerify(token, key, options(nowMs));
+        payload = verified.payload;
+      } catch (error) {
+        throw translateJoseError(error);
+      }
+      if (typeof payload.sub !== 'string' || !validId.Check(payload.sub)) {
+        throw new AppError('unauthorized', 'The token subject is not a usable user id.');
+      }
+      const name = payload[config.nameClaim];
+      const handle = config.handleClaim ? payload[config.handleClaim] : undefined;
+      return {
+        id: payload.sub,
+        displayName: typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, 64) : payload.sub.slice(0, 64),
+        handle: typeof handle === 'string' && validHandle.test(handle) ? handle.toLowerCase() : null,
+      };
+    },
+  };
+
+  function options(nowMs: number) {
+    return {
+      algorithms: config.algorithms,
+      issuer: config.issuer,
+      audience: config.audience,
+      clockTolerance: config.clockSkewSec,
+      currentDate: new Date(nowMs),
+      requiredClaims: ['sub', 'exp'],
+    };
+  }
+}
+
+export type ExternalVerifier = ReturnType<typeof createExternalVerifier>;

@@ -1,0 +1,119 @@
+import type { ConversationEvent, ConversationEventOf, ConversationEventType } from '@parley/protocol';
+import type { Executor, Tx } from '../../platform/db/index.ts';
+import { iso } from '../../platform/time.ts';
+import type { ChangeSet } from './changes.ts';
+import { toMessage } from './message-row.ts';
+
+/**
+ * Takes the next seq of a conversation's log. The UPDATE also row-locks the
+ * conversation until the transaction ends, which is what makes seqs gap-free and
+ * totally ordered: concurrent writers queue here, and a rollback returns the seq.
+ * Returns null when the conversation does not exist.
+ */
+export async function takeNextSeq(trx: Tx, conversationId: string, now: number, lastMessageId?: string): Promise<number | null> {
+  const row = await trx
+    .updateTable('conversations')
+    .set((eb) => ({
+      last_seq: eb('last_seq', '+', 1),
+      last_activity_at: now,
+      ...(lastMessageId === undefined ? {} : { last_message_id: lastMessageId }),
+    }))
+    .where('id', '=', conversationId)
+    .returning('last_seq')
+    .executeTakeFirst();
+  return row ? row.last_seq : null;
+}
+
+export interface RecordEventInput<T extends ConversationEventType> {
+  conversationId: string;
+  seq: number;
+  type: T;
+  actorId: string | null;
+  data: ConversationEventOf<T>['data'];
+  now: number;
+  /** For message events: the row holds only the id, the message is read from `messages`. */
+  messageId?: string;
+  subscribe?: readonly string[];
+  unsubscribe?: readonly string[];
+}
+
+/** Writes the event at a seq taken with `takeNextSeq` and queues it for publishing after commit. */
+export async function recordEvent<T extends ConversationEventType>(trx: Tx, changes: ChangeSet, input: RecordEventInput<T>): Promise<ConversationEventOf<T>> {
+  await trx
+    .insertInto('conversation_events')
+    .values({
+      conversation_id: input.conversationId,
+      seq: input.seq,
+      type: input.type,
+      actor_id: input.actorId,
+      message_id: input.messageId ?? null,
+      data: input.messageId === undefined ? JSON.stringify(input.data) : '{}',
+      created_at: input.now,
+    })
+    .execute();
+  const event = {
+    conversationId: input.conversationId,
+    seq: input.seq,
+    type: input.type,
+    actorId: input.actorId,
+    createdAt: iso(input.now),
+    data: input.data,
+  } as ConversationEventOf<T>;
+  changes.conversationEvents.push({ event, subscribe: input.subscribe ?? [], unsubscribe: input.unsubscribe ?? [] });
+  return event;
+}
+
+/** `takeNextSeq` + `recordEvent` for events that carry no message. */
+export async function appendEvent<T extends Exclude<ConversationEventType, `message.${string}`>>(
+  trx: Tx,
+  changes: ChangeSet,
+  input: Omit<RecordEventInput<T>, 'seq' | 'messageId'>,
+): Promise<ConversationEventOf<T>> {
+  const seq = await takeNextSeq(trx, input.conversationId, input.now);
+  if (seq === null) throw new Error(`conversation ${input.conversationId} vanished inside its own transaction`);
+  return recordEvent(trx, changes, { ...input, seq });
+}
+
+/** Events after `after`, in seq order; message events carry the message as it is now. */
+export async function readEvents(db: Executor, conversationId: string, after: number, limit: number): Promise<ConversationEvent[]> {
+  const rows = await db
+    .selectFrom('conversation_events as e')
+    .leftJoin('messages as m', 'm.id', 'e.message_id')
+    .select([
+      'e.conversation_id', 'e.seq', 'e.type', 'e.actor_id', 'e.message_id', 'e.data', 'e.created_at',
+      'm.id as m_id', 'm.seq as m_seq', 'm.sender_id as m_sender_id', 'm.client_msg_id as m_client_msg_id',
+      'm.text as m_text', 'm.reply_to as m_reply_to', 'm.created_at as m_created_at',
+      'm.edited_at as m_edited_at', 'm.deleted_at as m_deleted_at',
+    ])
+    .where('e.conversation_id', '=', conversationId)
+    .where('e.seq', '>', after)
+    .orderBy('e.seq')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => {
+    const data = row.m_id === null
+      ? JSON.parse(row.data)
+      : {
+          message: toMessage({
+            id: row.m_id,
+            conversation_id: row.conversation_id,
+            seq: row.m_seq!,
+            sender_id: row.m_sender_id!,
+            client_msg_id: row.m_client_msg_id!,
+            text: row.m_text,
+            reply_to: row.m_reply_to,
+            created_at: row.m_created_at!,
+            edited_at: row.m_edited_at,
+            deleted_at: row.m_deleted_at,
+          }),
+        };
+    return {
+      conversationId: row.conversation_id,
+      seq: row.seq,
+      type: row.type,
+      actorId: row.actor_id,
+      createdAt: iso(row.created_at),
+      data,
+    } as ConversationEvent;
+  });
+}

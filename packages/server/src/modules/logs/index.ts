@@ -1,0 +1,5 @@
+export { ChangeSet, type MembershipHint, type PublishedConversationEvent, type PublishedUserEvent, type Publisher, type SessionControl } from './changes.ts';
+export { createUnitOfWork, type UnitOfWork } from './unit-of-work.ts';
+export { appendEvent, readEvents, recordEvent, takeNextSeq } from './conversation-log.repository.ts';
+export { appendUserEvent, readUserEvents, userLogHead } from './user-log.repository.ts';
+export { toMessage } from './message-row.ts';

@@ -1,0 +1,1 @@
+export { type Action, authorize, type PolicyFacts } from './policy.ts';

@@ -1,0 +1,191 @@
+import type { AdminBulkResult, AdminBulkUsersBody, AdminCreateUserBody, AdminUpdateUserBody, AdminUser, User } from '@parley/protocol';
+import { CloseCodes } from '@parley/protocol';
+import type { Database, UsersTable } from '../../platform/db/index.ts';
+import { decodeCursor, encodeCursor } from '../../platform/cursor.ts';
+import { AppError, toErrorBody } from '../../platform/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import { hashPassword } from '../../platform/passwords.ts';
+import type { Clock } from '../../platform/time.ts';
+import { appendUserEvent, type UnitOfWork } from '../logs/index.ts';
+import { DELETED_DISPLAY_NAME, toAdminUser, toUser } from './users.mapper.ts';
+import { findUserByHandle, findUserById, insertUser, listUsers, updateUser } from './users.repository.ts';
+
+export interface UsersDeps {
+  db: Database;
+  uow: UnitOfWork;
+  clock: Clock;
+}
+
+export interface Identity {
+  id: string;
+  displayName: string;
+  handle: string | null;
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;
+
+export function createUsersService({ db, uow, clock }: UsersDeps) {
+  const kysely = db.kysely;
+
+  async function requireUser(id: string): Promise<UsersTable> {
+    const row = await findUserById(kysely, id);
+    if (!row) throw new AppError('not_found', 'User not found.');
+    return row;
+  }
+
+  async function createUser(input: { id?: string; handle?: string | null; displayName: string; password?: string }): Promise<UsersTable> {
+    const now = clock();
+    const row: UsersTable = {
+      id: input.id ?? newId(now),
+      handle: input.handle ? input.handle.toLowerCase() : null,
+      display_name: input.displayName,
+      password_hash: input.password ? await hashPassword(input.password) : null,
+      status: 'active',
+      event_seq: 0,
+      created_at: now,
+      updated_at: now,
+    };
+    await insertUser(kysely, row);
+    return row;
+  }
+
+  /** Status changes close live sessions after commit; suspension keeps sessions so unsuspending restores them. */
+  async function setStatus(id: string, status: 'active' | 'suspended'): Promise<AdminUser> {
+    return uow(async (trx, changes) => {
+      const row = await findUserById(trx, id);
+      if (!row || row.status === 'deleted') throw new AppError('not_found', 'User not found.');
+      const updated = await updateUser(trx, id, { status, updated_at: clock() });
+      if (status === 'suspended') {
+        changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.accountSuspended, reason: 'account suspended' });
+      }
+      return toAdminUser(updated!);
+    });
+  }
+
+  return {
+    createUser,
+
+    async getUser(id: string): Promise<User> {
+      return toUser(await requireUser(id));
+    },
+
+    async getUserByHandle(handle: string): Promise<User> {
+      const row = await findUserByHandle(kysely, handle);
+      if (!row || row.status === 'deleted') throw new AppError('not_found', 'User not found.');
+      return toUser(row);
+    },
+
+    /** Profile changes are an event in the user's own log, so all their devices converge. */
+    async updateProfile(userId: string, patch: { displayName?: string }): Promise<User> {
+      return uow(async (trx, changes) => {
+        const updated = await updateUser(trx, userId, { ...(patch.displayName ? { display_name: patch.displayName } : {}), updated_at: clock() });
+        if (!updated) throw new AppError('not_found', 'User not found.');
+        const user = toUser(updated);
+        await appendUserEvent(trx, changes, { userId, type: 'profile.updated', data: { user }, now: clock() });
+        return user;
+      });
+    },
+
+    /**
+     * Projects a user known to an external identity provider: created on first sight,
+     * display name and handle kept in step afterwards. A deleted user is never revived.
+     */
+    async projectIdentity(identity: Identity): Promise<UsersTable> {
+      const existing = await findUserById(kysely, identity.id);
+      if (!existing) {
+        try {
+          return await createUser({ id: identity.id, displayName: identity.displayName, handle: identity.handle });
+        } catch (error) {
+          // A handle claim that collides is dropped rather than refusing the login.
+          if (error instanceof AppError && error.code === 'handle_taken') return createUser({ id: identity.id, displayName: identity.displayName });
+          // Two first requests raced; the other one created it.
+          const raced = await findUserById(kysely, identity.id);
+          if (raced) return raced;
+          throw error;
+        }
+      }
+      if (existing.status === 'active' && existing.display_name !== identity.displayName) {
+        return (await updateUser(kysely, identity.id, { display_name: identity.displayName, updated_at: clock() })) ?? existing;
+      }
+      return existing;
+    },
+
+    // --- admin -----------------------------------------------------------------------
+
+    async adminCreate(body: AdminCreateUserBody): Promise<AdminUser> {
+      return toAdminUser(await createUser(body));
+    },
+
+    async adminGet(id: string): Promise<AdminUser> {
+      return toAdminUser(await requireUser(id));
+    },
+
+    async adminList(cursor: string | undefined, limit: number): Promise<{ users: AdminUser[]; nextCursor: string | null }> {
+      const afterId = cursor ? decodeCursor(cursor, (v): v is string => typeof v === 'string') : null;
+      const rows = await listUsers(kysely, afterId, limit + 1);
+      const page = rows.slice(0, limit);
+      return { users: page.map(toAdminUser), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.id) : null };
+    },
+
+    async adminUpdate(id: string, body: AdminUpdateUserBody): Promise<AdminUser> {
+      const row = await requireUser(id);
+      if (row.status === 'deleted') throw new AppError('not_found', 'User not found.');
+      const updated = await updateUser(kysely, id, {
+        ...(body.handle !== undefined ? { handle: body.handle === null ? null : body.handle.toLowerCase() } : {}),
+        ...(body.displayName !== undefined ? { display_name: body.displayName } : {}),
+        ...(body.password !== undefined ? { password_hash: await hashPassword(body.password) } : {}),
+        updated_at: clock(),
+      });
+      return toAdminUser(updated!);
+    },
+
+    suspend: (id: string) => setStatus(id, 'suspended'),
+    unsuspend: (id: string) => setStatus(id, 'active'),
+
+    /**
+     * Deletes an account: the row stays as a tombstone (so messages keep an author and an
+     * external token cannot re-create it), personal data is scrubbed, every session is
+     * revoked and closed. Leaving conversations is the caller's next step.
+     */
+    async markDeleted(id: string): Promise<void> {
+      await uow(async (trx, changes) => {
+        const row = await findUserById(trx, id);
+        if (!row || row.status === 'deleted') throw new AppError('not_found', 'User not found.');
+        const now = clock();
+        await updateUser(trx, id, { status: 'deleted', handle: null, display_name: DELETED_DISPLAY_NAME, password_hash: null, updated_at: now });
+        await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+        changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.accountDeleted, reason: 'account deleted' });
+      });
+    },
+
+    /** Upserts, status changes and deletions in one call; each item succeeds or fails on its own. */
+    async adminBulk(body: AdminBulkUsersBody, remove: (id: string) => Promise<void>): Promise<AdminBulkResult[]> {
+      const results: AdminBulkResult[] = [];
+      const attempt = async (id: string, op: AdminBulkResult['op'], work: () => Promise<unknown>) => {
+        try {
+          await work();
+          results.push({ id, op, ok: true });
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          results.push({ id, op, ok: false, error: toErrorBody(error, '') });
+        }
+      };
+      for (const item of body.upsert ?? []) {
+        await attempt(item.id, 'upsert', async () => {
+          const existing = await findUserById(kysely, item.id);
+          if (!existing) return createUser(item);
+          if (existing.status === 'deleted') throw new AppError('conflict', 'This user was deleted.');
+          return updateUser(kysely, item.id, {
+            display_name: item.displayName,
+            ...(item.handle !== undefined ? { handle: item.handle === null ? null : item.handle.toLowerCase() } : {}),
+            updated_at: clock(),
+          });
+        });
+      }
+      for (const id of body.suspend ?? []) await attempt(id, 'suspend', () => setStatus(id, 'suspended'));
+      for (const id of body.unsuspend ?? []) await attempt(id, 'unsuspend', () => setStatus(id, 'active'));
+      for (const id of body.delete ?? []) await attempt(id, 'delete', () => remove(id));
+      return results;
+    },
+  };
+}

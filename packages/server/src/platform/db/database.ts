@@ -1,0 +1,94 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import pg from 'pg';
+import { latestMigration, migrationProvider } from '../../migrations/index.ts';
+import type { Logger } from '../logger.ts';
+import type { DB } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Tx = Transaction<DB>;
+/** Repository functions take either the database or a transaction, so callers choose the boundary. */
+export type Executor = Kysely<DB> | Tx;
+
+export interface Database {
+  readonly kysely: Kysely<DB>;
+  readonly dialect: Dialect;
+  /** True when the database answers and every migration has been applied. */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  poolSize: number;
+  sqliteSynchronous: 'FULL' | 'NORMAL';
+  logger: Logger;
+}
+
+const INT8_OID = 20;
+
+/** Opens the configured store and brings its schema up to date before anything else touches it. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const { kysely, dialect } = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize) : openSqlite(options);
+  try {
+    await migrate(kysely, options.logger);
+  } catch (error) {
+    await kysely.destroy();
+    throw error;
+  }
+  return {
+    kysely,
+    dialect,
+    async ready() {
+      try {
+        const row = await kysely
+          .selectFrom('kysely_migration' as never)
+          .select(sql<string>`max(name)`.as('name'))
+          .executeTakeFirst() as { name: string | null } | undefined;
+        return row?.name === latestMigration;
+      } catch {
+        return false;
+      }
+    },
+    close: () => kysely.destroy(),
+  };
+}
+
+function openPostgres(connectionString: string, poolSize: number): { kysely: Kysely<DB>; dialect: Dialect } {
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    // Seqs and times are int8; they stay below 2^53, so numbers are exact and cheaper than strings.
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  return { kysely: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+}
+
+function openSqlite(options: DatabaseOptions): { kysely: Kysely<DB>; dialect: Dialect } {
+  mkdirSync(options.dataDir, { recursive: true });
+  const database = new SqliteDatabase(join(options.dataDir, 'parley.db'));
+  database.pragma('journal_mode = WAL');
+  database.pragma(`synchronous = ${options.sqliteSynchronous}`);
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  return { kysely: new Kysely<DB>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite' };
+}
+
+async function migrate(kysely: Kysely<DB>, logger: Logger): Promise<void> {
+  const migrator = new Migrator({ db: kysely, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  for (const result of results ?? []) {
+    if (result.status === 'Success') logger.info({ migration: result.migrationName }, 'migration applied');
+    else if (result.status === 'Error') logger.error({ migration: result.migrationName }, 'migration failed');
+  }
+  if (error) throw error;
+}

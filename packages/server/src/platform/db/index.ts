@@ -1,0 +1,3 @@
+export { type Database, type DatabaseOptions, type Dialect, type Executor, openDatabase, type Tx } from './database.ts';
+export type * from './schema.ts';
+export { isUniqueViolation, isRetryableTransactionError } from './db-errors.ts';
