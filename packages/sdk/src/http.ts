@@ -1,0 +1,101 @@
+import type {
+  AddMembersBody, AuthResponse, ConversationListResponse, ConversationResponse, CreateConversationBody, ErrorResponse, EventsResponse,
+  HeadsResponse, LoginBody, MeResponse, MembersResponse, MessageResponse, MessagesResponse, ReadResponse, RegisterBody, SendMessageBody,
+  SeqResponse, UserEventsResponse, UserResponse,
+} from '@parley/protocol';
+import { ParleyError } from './errors.ts';
+
+/** Where access tokens come from: Parley's own refresh tokens, or the product's identity provider. */
+export interface TokenSource {
+  /** The current access token, or null when signed out. */
+  accessToken(): string | null;
+  /** Gets a new access token (refresh); resolves null when that is impossible (signed out). */
+  renew(): Promise<string | null>;
+}
+
+export interface HttpOptions {
+  baseUrl: string;
+  tokens: TokenSource;
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/**
+ * Typed calls for every HTTP route. A `token_expired` answer renews the token once and
+ * retries; everything else surfaces as a ParleyError with the server's code.
+ */
+export class HttpApi {
+  private readonly baseUrl: string;
+  private readonly tokens: TokenSource;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: HttpOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/$/, '');
+    this.tokens = options.tokens;
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  async request<T>(method: string, path: string, options: { body?: unknown; query?: Query; auth?: boolean } = {}): Promise<T> {
+    const auth = options.auth ?? true;
+    let token = auth ? this.tokens.accessToken() : null;
+    for (let attempt = 0; ; attempt++) {
+      const response = await this.send(method, path, options, token);
+      if (response.ok) return (await response.json()) as T;
+      const body = (await response.json().catch(() => undefined)) as ErrorResponse | undefined;
+      const error = ParleyError.fromBody(body?.error, response.status);
+      if (auth && attempt === 0 && error.code === 'token_expired') {
+        token = await this.tokens.renew();
+        if (token) continue;
+      }
+      throw error;
+    }
+  }
+
+  private async send(method: string, path: string, options: { body?: unknown; query?: Query }, token: string | null): Promise<Response> {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      return await this.fetchImpl(url, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
+    } catch (error) {
+      throw new ParleyError('network', `network error: ${(error as Error).message}`);
+    }
+  }
+
+  // --- auth (no token needed) ---
+  register = (body: RegisterBody) => this.request<AuthResponse>('POST', '/v1/auth/register', { body, auth: false });
+  login = (body: LoginBody) => this.request<AuthResponse>('POST', '/v1/auth/login', { body, auth: false });
+  refresh = (refreshToken: string) => this.request<AuthResponse>('POST', '/v1/auth/refresh', { body: { refreshToken }, auth: false });
+  logout = () => this.request<Record<string, never>>('POST', '/v1/auth/logout');
+
+  // --- users ---
+  me = () => this.request<MeResponse>('GET', '/v1/me');
+  updateMe = (body: { displayName?: string }) => this.request<UserResponse>('PATCH', '/v1/me', { body });
+  user = (id: string) => this.request<UserResponse>('GET', `/v1/users/${encodeURIComponent(id)}`);
+  userByHandle = (handle: string) => this.request<UserResponse>('GET', '/v1/users', { query: { handle } });
+
+  // --- conversations ---
+  createConversation = (body: CreateConversationBody) => this.request<ConversationResponse>('POST', '/v1/conversations', { body });
+  conversations = (query: { cursor?: string; limit?: number } = {}) => this.request<ConversationListResponse>('GET', '/v1/conversations', { query });
+  conversation = (id: string) => this.request<ConversationResponse>('GET', `/v1/conversations/${encodeURIComponent(id)}`);
+  updateConversation = (id: string, body: { title: string }) => this.request<ConversationResponse>('PATCH', `/v1/conversations/${encodeURIComponent(id)}`, { body });
+  members = (id: string, query: { cursor?: string; limit?: number } = {}) => this.request<MembersResponse>('GET', `/v1/conversations/${encodeURIComponent(id)}/members`, { query });
+  addMembers = (id: string, body: AddMembersBody) => this.request<SeqResponse>('POST', `/v1/conversations/${encodeURIComponent(id)}/members`, { body });
+  removeMember = (id: string, userId: string) => this.request<SeqResponse>('DELETE', `/v1/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`);
+  leave = (id: string) => this.request<SeqResponse>('POST', `/v1/conversations/${encodeURIComponent(id)}/leave`);
+  markRead = (id: string, seq: number) => this.request<ReadResponse>('POST', `/v1/conversations/${encodeURIComponent(id)}/read`, { body: { seq } });
+
+  // --- messages ---
+  sendMessage = (id: string, body: SendMessageBody) => this.request<MessageResponse>('POST', `/v1/conversations/${encodeURIComponent(id)}/messages`, { body });
+  messages = (id: string, query: { before?: number; after?: number; limit?: number } = {}) => this.request<MessagesResponse>('GET', `/v1/conversations/${encodeURIComponent(id)}/messages`, { query });
+  editMessage = (id: string, messageId: string, text: string) => this.request<MessageResponse>('PATCH', `/v1/conversations/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}`, { body: { text } });
+  deleteMessage = (id: string, messageId: string) => this.request<MessageResponse>('DELETE', `/v1/conversations/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}`);
+
+  // --- logs ---
+  events = (id: string, query: { after?: number; limit?: number } = {}) => this.request<EventsResponse>('GET', `/v1/conversations/${encodeURIComponent(id)}/events`, { query });
+  userEvents = (query: { after?: number; limit?: number } = {}) => this.request<UserEventsResponse>('GET', '/v1/me/events', { query });
+  heads = () => this.request<HeadsResponse>('GET', '/v1/me/heads');
+}

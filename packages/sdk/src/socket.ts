@@ -1,0 +1,254 @@
+import { type AckDataOf, type ClientFrameOf, type ClientFrameType, closeClass, CloseCodes, type ReadyFrame, type ServerFrame } from '@parley/protocol';
+import { backoffDelay } from './backoff.ts';
+import { Emitter } from './emitter.ts';
+import { ParleyError } from './errors.ts';
+import type { TokenSource } from './http.ts';
+
+export type SocketStatus = 'idle' | 'connecting' | 'open' | 'waiting' | 'stopped';
+
+export interface SocketEvents extends Record<string, unknown[]> {
+  /** Authenticated and subscribed: time to sync. */
+  ready: [ReadyFrame];
+  /** Pushed frames: `event`, `user_event`, `resync`. */
+  push: [ServerFrame];
+  status: [SocketStatus];
+  /** Terminal: the server said not to reconnect (or the tokens are gone). */
+  stopped: [{ code: number; reason: string }];
+}
+
+/** The parts of the WebSocket API the SDK uses; the browser's and Node's global one both fit. */
+export interface WebSocketLike {
+  readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
+}
+export type WebSocketFactory = (url: string) => WebSocketLike;
+
+export interface SocketOptions {
+  url: string;
+  tokens: TokenSource;
+  createWebSocket?: WebSocketFactory;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  requestTimeoutMs?: number;
+  random?: () => number;
+}
+
+type RequestPayload<T extends ClientFrameType> = Omit<ClientFrameOf<T>, 't' | 'id'>;
+
+interface Pending {
+  resolve: (data: unknown) => void;
+  reject: (error: ParleyError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const OPEN = 1;
+
+/**
+ * One logical realtime connection that survives disconnects: authenticates with the
+ * first frame (so tokens stay out of URLs and logs), answers requests by id, keeps
+ * itself alive with application pings, and reconnects by the class of the close code:
+ * resume (jittered backoff), reauth (renew the token first) or terminal (stop).
+ */
+export class RealtimeSocket extends Emitter<SocketEvents> {
+  status: SocketStatus = 'idle';
+  private ws: WebSocketLike | null = null;
+  private readonly pending = new Map<string, Pending>();
+  private nextId = 0;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  private heartbeatMs = 25_000;
+  private readonly options: Required<Omit<SocketOptions, 'createWebSocket'>> & { createWebSocket: WebSocketFactory };
+
+  constructor(options: SocketOptions) {
+    super();
+    this.options = {
+      backoffBaseMs: 500,
+      backoffMaxMs: 30_000,
+      requestTimeoutMs: 15_000,
+      random: Math.random,
+      createWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+      ...options,
+    };
+  }
+
+  get isOpen(): boolean {
+    return this.status === 'open';
+  }
+
+  start(): void {
+    if (this.status !== 'idle' && this.status !== 'stopped') return;
+    this.attempt = 0;
+    void this.connect();
+  }
+
+  stop(): void {
+    this.setStatus('stopped');
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.dropConnection(CloseCodes.normal, 'client stopped');
+  }
+
+  /** Reconnect now (for example when the device comes back online), skipping the backoff. */
+  nudge(): void {
+    if (this.status !== 'waiting') return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.attempt = 0;
+    void this.connect();
+  }
+
+  request<T extends Exclude<ClientFrameType, 'auth'>>(type: T, payload: RequestPayload<T>, timeoutMs = this.options.requestTimeoutMs): Promise<AckDataOf<T>> {
+    const ws = this.ws;
+    if (!ws || this.status !== 'open' || ws.readyState !== OPEN) return Promise.reject(new ParleyError('disconnected', 'not connected'));
+    return this.rawRequest(ws, type, payload, timeoutMs) as Promise<AckDataOf<T>>;
+  }
+
+  private rawRequest(ws: WebSocketLike, type: ClientFrameType, payload: object, timeoutMs: number): Promise<unknown> {
+    const id = `q${++this.nextId}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ParleyError('timeout', `${type} got no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      ws.send(JSON.stringify({ t: type, id, ...payload }));
+    });
+  }
+
+  private setStatus(status: SocketStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.emit('status', status);
+  }
+
+  private async connect(): Promise<void> {
+    this.setStatus('connecting');
+    const token = this.options.tokens.accessToken() ?? (await this.options.tokens.renew().catch(() => null));
+    if (!token) return this.terminate(CloseCodes.authRequired, 'no access token');
+    if (this.status !== 'connecting') return;
+    let ws: WebSocketLike;
+    try {
+      ws = this.options.createWebSocket(this.options.url);
+    } catch {
+      return this.scheduleReconnect(CloseCodes.abnormal);
+    }
+    this.ws = ws;
+    ws.addEventListener('open', () => {
+      if (this.ws !== ws) return;
+      ws.send(JSON.stringify({ t: 'auth', id: `q${++this.nextId}`, token }));
+    });
+    ws.addEventListener('message', (event: { data: unknown }) => {
+      if (this.ws !== ws) return;
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(String(event.data)) as ServerFrame;
+      } catch {
+        return;
+      }
+      this.onFrame(frame);
+    });
+    ws.addEventListener('close', (event: { code: number; reason: string }) => {
+      if (this.ws !== ws) return;
+      this.onClose(event.code, event.reason);
+    });
+    ws.addEventListener('error', () => {
+      // A 'close' event always follows.
+    });
+  }
+
+  private onFrame(frame: ServerFrame): void {
+    switch (frame.t) {
+      case 'ready':
+        this.attempt = 0;
+        this.heartbeatMs = frame.heartbeatMs;
+        this.setStatus('open');
+        this.startHeartbeat();
+        this.emit('ready', frame);
+        return;
+      case 'ack':
+      case 'error': {
+        const pending = frame.id === null ? undefined : this.pending.get(frame.id);
+        if (!pending) return;
+        this.pending.delete(frame.id!);
+        clearTimeout(pending.timer);
+        if (frame.t === 'ack') pending.resolve(frame.data);
+        else pending.reject(ParleyError.fromBody(frame.error, null));
+        return;
+      }
+      default:
+        this.emit('push', frame);
+    }
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    // The server's WebSocket pings are invisible to browser code, so liveness is checked
+    // with application pings: no answer within one interval means the link is dead.
+    this.heartbeatTimer = setInterval(() => {
+      this.request('ping', {}, this.heartbeatMs).catch((error: ParleyError) => {
+        if (error.code === 'timeout') this.dropConnection(CloseCodes.heartbeatTimeout, 'heartbeat timeout', true);
+      });
+    }, this.heartbeatMs);
+  }
+
+  private failPending(): void {
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new ParleyError('disconnected', 'connection lost before the answer'));
+    }
+    this.pending.clear();
+  }
+
+  /** Closes the current socket; with `reconnect`, behaves as if the server had closed it with `code`. */
+  private dropConnection(code: number, reason: string, reconnect = false): void {
+    const ws = this.ws;
+    this.ws = null;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    this.failPending();
+    try {
+      ws?.close(code >= 4000 || code === 1000 ? code : 1000, reason);
+    } catch {
+      // already closed
+    }
+    if (reconnect) this.onClose(code, reason);
+  }
+
+  private onClose(code: number, reason: string): void {
+    this.ws = null;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    this.failPending();
+    if (this.status === 'stopped') return;
+    const kind = closeClass(code);
+    if (kind === 'terminal') return this.terminate(code, reason);
+    if (kind === 'reauth') {
+      void this.options.tokens.renew().then(
+        (token) => (token ? this.scheduleReconnect(code) : this.terminate(code, reason)),
+        () => this.scheduleReconnect(code),
+      );
+      return;
+    }
+    this.scheduleReconnect(code);
+  }
+
+  private scheduleReconnect(code: number): void {
+    if (this.status === 'stopped') return;
+    this.setStatus('waiting');
+    // An overloaded server asked for patience: never come back sooner than a second.
+    const floor = code === CloseCodes.overloaded || code === CloseCodes.tryAgainLater ? 1_000 : 0;
+    const delay = floor + backoffDelay(this.attempt++, this.options.backoffBaseMs, this.options.backoffMaxMs, this.options.random);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connect();
+    }, delay);
+  }
+
+  private terminate(code: number, reason: string): void {
+    this.setStatus('stopped');
+    this.emit('stopped', { code, reason });
+  }
+}

@@ -1,0 +1,213 @@
+import type { Conversation, ConversationEvent, Member, Message, Role, User, UserEvent } from '@parley/protocol';
+import { Emitter } from './emitter.ts';
+
+/** What the store knows of one conversation. */
+export interface ConversationState {
+  summary: Conversation;
+  /** Loaded messages in ascending seq order; null until the app loads some. */
+  messages: Message[] | null;
+  /** Whether messages older than the first loaded one exist. */
+  hasOlder: boolean;
+  /** Members by user id; null until the app loads them. */
+  members: Map<string, Member> | null;
+  /** Sends not yet acknowledged, in the order they were made. */
+  pending: PendingMessage[];
+}
+
+export interface PendingMessage {
+  clientMsgId: string;
+  text: string;
+  replyTo: string | null;
+  createdAt: string;
+  /** Set when a send failed for good (not retryable). */
+  error: string | null;
+}
+
+export interface StoreEvents extends Record<string, unknown[]> {
+  /** Something about this conversation changed (null: the list itself). */
+  change: [string | null];
+}
+
+/**
+ * Client-side state built from a server snapshot plus the events after it. Every event
+ * assigns (never increments blindly), so replaying an event already reflected in the
+ * snapshot changes nothing: state + events = refetched state.
+ *
+ * Unread counts stay exact: the snapshot's count is the base at its `lastSeq`; only
+ * events after that base adjust it, and a read pointer moved elsewhere refreshes it.
+ */
+export class ChatStore extends Emitter<StoreEvents> {
+  me: User | null = null;
+  private readonly conversations = new Map<string, ConversationState & { base: number; counted: Set<string> }>();
+
+  list(): ConversationState[] {
+    return [...this.conversations.values()].sort((a, b) =>
+      a.summary.lastActivityAt === b.summary.lastActivityAt ? (a.summary.id < b.summary.id ? 1 : -1) : a.summary.lastActivityAt < b.summary.lastActivityAt ? 1 : -1,
+    );
+  }
+
+  get(conversationId: string): ConversationState | undefined {
+    return this.conversations.get(conversationId);
+  }
+
+  has(conversationId: string): boolean {
+    return this.conversations.has(conversationId);
+  }
+
+  totalUnread(): number {
+    let total = 0;
+    for (const state of this.conversations.values()) total += state.summary.unreadCount;
+    return total;
+  }
+
+  /** A fresh summary from the server: the new base for this conversation. Loaded messages and members are kept. */
+  putSummary(summary: Conversation): void {
+    const existing = this.conversations.get(summary.id);
+    if (existing) {
+      existing.summary = summary;
+      existing.base = summary.lastSeq;
+      existing.counted.clear();
+    } else {
+      this.conversations.set(summary.id, { summary, messages: null, hasOlder: true, members: null, pending: [], base: summary.lastSeq, counted: new Set() });
+    }
+    this.emit('change', null);
+  }
+
+  remove(conversationId: string): void {
+    if (this.conversations.delete(conversationId)) this.emit('change', null);
+  }
+
+  /** Forgets loaded messages and members (after a reset); the summary stays until refreshed. */
+  clearDetails(conversationId: string): void {
+    const state = this.conversations.get(conversationId);
+    if (!state) return;
+    state.messages = null;
+    state.hasOlder = true;
+    state.members = null;
+    this.emit('change', conversationId);
+  }
+
+  /** Merges a page of history (any order, overlapping allowed). */
+  putMessages(conversationId: string, messages: Message[], hasOlder?: boolean): void {
+    const state = this.conversations.get(conversationId);
+    if (!state) return;
+    const byId = new Map((state.messages ?? []).map((message) => [message.id, message]));
+    for (const message of messages) byId.set(message.id, message);
+    state.messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
+    if (hasOlder !== undefined) state.hasOlder = hasOlder;
+    this.emit('change', conversationId);
+  }
+
+  putMembers(conversationId: string, members: Member[], replace: boolean): void {
+    const state = this.conversations.get(conversationId);
+    if (!state) return;
+    if (replace || !state.members) state.members = new Map();
+    for (const member of members) state.members.set(member.userId, member);
+    this.emit('change', conversationId);
+  }
+
+  addPending(conversationId: string, pending: PendingMessage): void {
+    const state = this.conversations.get(conversationId);
+    if (!state) return;
+    state.pending.push(pending);
+    this.emit('change', conversationId);
+  }
+
+  settlePending(conversationId: string, clientMsgId: string, result: { message: Message } | { error: string }): void {
+    const state = this.conversations.get(conversationId);
+    if (!state) return;
+    if ('message' in result) {
+      state.pending = state.pending.filter((p) => p.clientMsgId !== clientMsgId);
+      if (state.messages) this.putMessages(conversationId, [result.message]);
+    } else {
+      for (const p of state.pending) if (p.clientMsgId === clientMsgId) p.error = result.error;
+    }
+    this.emit('change', conversationId);
+  }
+
+  /** Applies one conversation event, in seq order. */
+  applyEvent(event: ConversationEvent): void {
+    const state = this.conversations.get(event.conversationId);
+    if (!state) return;
+    const summary = state.summary;
+    summary.lastSeq = Math.max(summary.lastSeq, event.seq);
+    if (event.createdAt > summary.lastActivityAt) summary.lastActivityAt = event.createdAt;
+    const fresh = event.seq > state.base;
+    const meId = this.me?.id;
+    switch (event.type) {
+      case 'conversation.updated':
+        summary.title = event.data.title;
+        break;
+      case 'members.added':
+        // The server names only users who were not members yet, so the count is exact.
+        if (fresh) summary.memberCount += event.data.userIds.length;
+        if (state.members) {
+          for (const userId of event.data.userIds) {
+            if (!state.members.has(userId)) state.members.set(userId, { userId, role: 'member', joinedAt: event.createdAt, user: { id: userId, handle: null, displayName: userId } });
+          }
+        }
+        break;
+      case 'member.removed':
+        if (fresh) summary.memberCount = Math.max(0, summary.memberCount - 1);
+        state.members?.delete(event.data.userId);
+        break;
+      case 'member.role_changed': {
+        const member = state.members?.get(event.data.userId);
+        if (member) member.role = event.data.role;
+        if (event.data.userId === meId) summary.role = event.data.role as Role;
+        break;
+      }
+      case 'message.created':
+      case 'message.edited':
+      case 'message.deleted': {
+        const message = event.data.message;
+        this.countUnread(state, event.type, message, fresh);
+        if (!summary.lastMessage || message.seq >= summary.lastMessage.seq) summary.lastMessage = message;
+        if (state.messages) {
+          const index = state.messages.findIndex((m) => m.id === message.id);
+          if (index >= 0) state.messages[index] = message;
+          else if (event.type === 'message.created') state.messages.push(message);
+          state.messages.sort((a, b) => a.seq - b.seq);
+        }
+        if (message.senderId === meId) state.pending = state.pending.filter((p) => p.clientMsgId !== message.clientMsgId);
+        break;
+      }
+      case 'conversation.created':
+        break;
+    }
+    this.emit('change', event.conversationId);
+  }
+
+  private countUnread(state: ConversationState & { base: number; counted: Set<string> }, type: ConversationEvent['type'], message: Message, fresh: boolean): void {
+    if (!fresh || message.senderId === this.me?.id || message.seq <= state.summary.readSeq) return;
+    if (type === 'message.created' && message.deletedAt === null && !state.counted.has(message.id)) {
+      state.counted.add(message.id);
+      state.summary.unreadCount++;
+    } else if (type === 'message.deleted') {
+      // Counted either in the base (created before it, deleted after it) or by us since.
+      if (message.seq <= state.base || state.counted.delete(message.id)) state.summary.unreadCount = Math.max(0, state.summary.unreadCount - 1);
+    }
+  }
+
+  /**
+   * Applies one event of the user's own log. Returns the conversation whose summary must
+   * be refetched, if any (a read pointer moved: only the server can count what is left).
+   */
+  applyUserEvent(event: UserEvent): string | null {
+    switch (event.type) {
+      case 'read': {
+        const state = this.conversations.get(event.data.conversationId);
+        if (!state || event.data.seq <= state.summary.readSeq) return null;
+        state.summary.readSeq = event.data.seq;
+        this.emit('change', event.data.conversationId);
+        return event.data.conversationId;
+      }
+      case 'profile.updated':
+        this.me = event.data.user;
+        this.emit('change', null);
+        return null;
+      default:
+        return null;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CloseCodes } from '@parley/protocol';
+import { RealtimeSocket, type WebSocketLike } from '../src/socket.ts';
+
+/** A scripted stand-in for a WebSocket: the test plays the server. */
+class FakeSocket implements WebSocketLike {
+  readyState = 0;
+  sent: any[] = [];
+  private readonly listeners = new Map<string, Array<(event: any) => void>>();
+  addEventListener(type: string, listener: (event: any) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  send(data: string): void {
+    this.sent.push(JSON.parse(data));
+  }
+  close(): void {
+    this.readyState = 3;
+  }
+  fire(type: string, event: any = {}): void {
+    if (type === 'open') this.readyState = 1;
+    if (type === 'close') this.readyState = 3;
+    for (const listener of this.listeners.get(type) ?? []) listener(event);
+  }
+  ready(): void {
+    this.fire('message', { data: JSON.stringify({ t: 'ready', userId: 'u', sessionId: 's', userSeq: 0, heartbeatMs: 60_000, maxFrameBytes: 65536, maxMessageLength: 4000 }) });
+  }
+}
+
+function harness(tokens: { current: string | null; renewTo: string | null }) {
+  const sockets: FakeSocket[] = [];
+  let renewals = 0;
+  const socket = new RealtimeSocket({
+    url: 'ws://test/v1/ws',
+    tokens: {
+      accessToken: () => tokens.current,
+      renew: async () => {
+        renewals++;
+        tokens.current = tokens.renewTo;
+        return tokens.renewTo;
+      },
+    },
+    createWebSocket: () => {
+      const ws = new FakeSocket();
+      sockets.push(ws);
+      return ws;
+    },
+    backoffBaseMs: 1,
+    backoffMaxMs: 2,
+  });
+  return { socket, sockets, renewals: () => renewals };
+}
+
+const tick = (ms = 10) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the realtime socket', () => {
+  it('authenticates with its first frame, never in the URL', async () => {
+    const { socket, sockets } = harness({ current: 'token-1', renewTo: null });
+    socket.start();
+    await tick();
+    sockets[0]!.fire('open');
+    assert.equal(sockets[0]!.sent[0].t, 'auth');
+    assert.equal(sockets[0]!.sent[0].token, 'token-1');
+    socket.stop();
+  });
+
+  it('reconnects after a resumable close and fails requests that were in flight', async () => {
+    const { socket, sockets } = harness({ current: 't', renewTo: null });
+    socket.start();
+    await tick();
+    sockets[0]!.fire('open');
+    sockets[0]!.ready();
+    const pending = socket.request('ping', {});
+    sockets[0]!.fire('close', { code: CloseCodes.serverShutdown, reason: '' });
+    await assert.rejects(pending, (error: any) => error.code === 'disconnected' && error.retryable);
+    await tick(30);
+    assert.equal(sockets.length, 2);
+    socket.stop();
+  });
+
+  it('renews the token before reconnecting when the server says the token expired', async () => {
+    const tokens = { current: 'old', renewTo: 'new' };
+    const { socket, sockets, renewals } = harness(tokens);
+    socket.start();
+    await tick();
+    sockets[0]!.fire('open');
+    sockets[0]!.fire('close', { code: CloseCodes.tokenExpired, reason: 'expired' });
+    await tick(30);
+    assert.equal(renewals(), 1);
+    sockets[1]!.fire('open');
+    assert.equal(sockets[1]!.sent[0].token, 'new');
+    socket.stop();
+  });
+
+  it('stops for good on a do-not-reconnect code', async () => {
+    const { socket, sockets } = harness({ current: 't', renewTo: null });
+    const stopped: number[] = [];
+    socket.on('stopped', ({ code }) => stopped.push(code));
+    socket.start();
+    await tick();
+    sockets[0]!.fire('open');
+    sockets[0]!.fire('close', { code: CloseCodes.accountSuspended, reason: 'suspended' });
+    await tick(30);
+    assert.deepEqual(stopped, [CloseCodes.accountSuspended]);
+    assert.equal(sockets.length, 1);
+    assert.equal(socket.status, 'stopped');
+  });
+
+  it('stops when the token cannot be renewed', async () => {
+    const { socket, sockets } = harness({ current: 'old', renewTo: null });
+    const stopped: number[] = [];
+    socket.on('stopped', ({ code }) => stopped.push(code));
+    socket.start();
+    await tick();
+    sockets[0]!.fire('open');
+    sockets[0]!.fire('close', { code: CloseCodes.tokenExpired, reason: '' });
+    await tick(30);
+    assert.equal(stopped.length, 1);
+    assert.equal(sockets.length, 1);
+  });
+
+  it('answers requests by id and passes pushed frames on', async () => {
+    const { socket, sockets } = harness({ current: 't', renewTo: null });
+    const pushed: any[] = [];
+    socket.on('push', (frame) => pushed.push(frame));
+    socket.start();
+    await tick();
+    sockets[0]!.fire('open');
+    sockets[0]!.ready();
+    const answer = socket.request('events', { conversationId: 'c', after: 0 });
+    const request = sockets[0]!.sent.at(-1);
+    sockets[0]!.fire('message', { data: JSON.stringify({ t: 'event', event: { conversationId: 'c', seq: 1 } }) });
+    sockets[0]!.fire('message', { data: JSON.stringify({ t: 'error', id: request.id, error: { code: 'not_found', message: 'no' } }) });
+    await assert.rejects(answer, (error: any) => error.code === 'not_found' && !error.retryable);
+    assert.equal(pushed.length, 1);
+    socket.stop();
+  });
+});
