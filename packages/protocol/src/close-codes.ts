@@ -31,7 +31,6 @@ export const CloseCodes = {
   accountSuspended: 4202,
   accountDeleted: 4203,
   protocolError: 4204,
-  authTimeout: 4205,
 } as const;
 
 export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];

@@ -129,12 +129,18 @@ function secret(env: Env, name: string, minLength: number): string | null {
   return raw;
 }
 
+function ownIssuer(env: Env): string {
+  return read(env, 'JWT_ISSUER') ?? 'parley';
+}
+
 function externalAuth(env: Env): ExternalAuthConfig | null {
   const issuer = read(env, 'AUTH_JWT_ISSUER');
   const hsSecret = secret(env, 'AUTH_JWT_SECRET', 32);
   const jwksUrl = url(env, 'AUTH_JWKS_URL', ['https:', 'http:']);
   if (!issuer && !hsSecret && !jwksUrl) return null;
   if (!issuer) throw new ConfigError('AUTH_JWT_ISSUER', 'is required when external tokens are configured');
+  // Tokens are routed to a verifier by issuer: with Parley's own, external tokens would never be accepted.
+  if (issuer === ownIssuer(env)) throw new ConfigError('AUTH_JWT_ISSUER', 'must differ from JWT_ISSUER (Parley\'s own token issuer)');
   const audience = read(env, 'AUTH_JWT_AUDIENCE');
   if (!audience) throw new ConfigError('AUTH_JWT_AUDIENCE', 'is required when external tokens are configured');
   if (!hsSecret === !jwksUrl) throw new ConfigError('AUTH_JWT_SECRET', 'or AUTH_JWKS_URL (exactly one) is required for external tokens');
@@ -173,7 +179,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     allowRegistration: bool(env, 'ALLOW_REGISTRATION', true),
     auth: {
       jwtSecret: secret(env, 'JWT_SECRET', 32),
-      issuer: read(env, 'JWT_ISSUER') ?? 'parley',
+      issuer: ownIssuer(env),
       audience: read(env, 'JWT_AUDIENCE') ?? 'parley',
       accessTokenTtlSec: int(env, 'ACCESS_TOKEN_TTL_SEC', 15 * 60, 30, 24 * 3600),
       refreshTokenTtlSec: int(env, 'REFRESH_TOKEN_TTL_SEC', 30 * 24 * 3600, 300, 365 * 24 * 3600),

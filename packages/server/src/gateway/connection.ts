@@ -50,6 +50,19 @@ export class Connection implements HubSession {
   private alive = true;
   private inflight = 0;
   private authTimer: NodeJS.Timeout | null = null;
+  /**
+   * Requests that arrived while the token was being checked (a client that connected with
+   * `?token=`, or pipelined requests after its `auth` frame, need not wait for `ready`):
+   * answered in order once attached, dropped if authentication fails. Bounded like in-flight requests.
+   */
+  private pending: ClientFrame[] = [];
+  /**
+   * Frames the hub delivered after it registered this session but before `ready` went out:
+   * their seqs are past the `userSeq` in `ready`, so dropping them would be a silent gap.
+   * Written right after `ready`.
+   */
+  private early: Buffer[] = [];
+  private earlyBytes = 0;
 
   private readonly ws: WebSocket;
   private readonly options: ConnectionOptions;
@@ -64,7 +77,7 @@ export class Connection implements HubSession {
     ws.on('close', () => this.onClosed());
     ws.on('error', (error) => options.logger.debug({ err: error }, 'socket error'));
     if (queryToken) {
-      void this.authenticate(queryToken);
+      void this.authenticate(queryToken, null);
     } else {
       this.authTimer = setTimeout(() => this.close(CloseCodes.authRequired, 'authenticate within the time limit'), options.authTimeoutMs);
     }
@@ -87,12 +100,17 @@ export class Connection implements HubSession {
   }
 
   deliver(frame: Buffer): void {
-    if (this.state !== 'ready') return;
-    if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
-      this.close(CloseCodes.slowConsumer, 'slow consumer: reconnect and resume');
+    if (this.state === 'attaching') {
+      this.earlyBytes += frame.length;
+      if (this.earlyBytes > this.options.maxBufferedBytes) {
+        this.close(CloseCodes.slowConsumer, 'slow consumer: reconnect and resume');
+        return;
+      }
+      this.early.push(frame);
       return;
     }
-    this.ws.send(frame, { binary: false });
+    if (this.state !== 'ready') return;
+    this.write(frame);
   }
 
   close(code: number, reason: string): void {
@@ -102,16 +120,29 @@ export class Connection implements HubSession {
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
+  /**
+   * Every frame to the peer goes through here: answers as well as fanned-out events, so a
+   * peer that keeps asking but never reads cannot grow the queue either.
+   */
+  private write(frame: Buffer | string): void {
+    if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
+      this.close(CloseCodes.slowConsumer, 'slow consumer: reconnect and resume');
+      return;
+    }
+    this.ws.send(frame, { binary: false });
+  }
+
   private sendJson(value: unknown): void {
     if (this.state === 'closed') return;
-    this.ws.send(JSON.stringify(value));
+    this.write(JSON.stringify(value));
   }
 
   private sendError(id: string | null, error: ErrorBody): void {
     this.sendJson({ t: 'error', id, error });
   }
 
-  private async authenticate(token: string): Promise<void> {
+  /** `requestId`: the id of the `auth` frame, answered with an ack after `ready` (or an error before the close). */
+  private async authenticate(token: string, requestId: string | null): Promise<void> {
     if (this.authTimer) clearTimeout(this.authTimer);
     this.authTimer = null;
     this.state = 'attaching';
@@ -119,6 +150,9 @@ export class Connection implements HubSession {
     try {
       actor = await this.options.authenticate(token);
     } catch (error) {
+      if (this.isClosed()) return;
+      if (requestId !== null) this.sendError(requestId, toErrorBody(error instanceof AppError ? error : new AppError('unauthorized'), newId()));
+      this.pending = [];
       this.close(closeCodeFor(error), error instanceof AppError ? error.message : 'authentication failed');
       return;
     }
@@ -149,6 +183,14 @@ export class Connection implements HubSession {
       maxMessageLength: this.options.maxMessageLength,
     };
     this.sendJson(ready);
+    const early = this.early;
+    this.early = [];
+    this.earlyBytes = 0;
+    for (const frame of early) this.deliver(frame);
+    if (requestId !== null) this.sendJson({ t: 'ack', id: requestId, data: {} });
+    const pending = this.pending;
+    this.pending = [];
+    for (const frame of pending) this.dispatch(frame);
   }
 
   private onData(data: Buffer, isBinary: boolean): void {
@@ -168,7 +210,15 @@ export class Connection implements HubSession {
         this.sendError(frame.id, { code: 'bad_request', message: 'Already authenticated.' });
         return;
       }
-      void this.authenticate(frame.token);
+      void this.authenticate(frame.token, frame.id);
+      return;
+    }
+    if (this.state === 'attaching') {
+      if (this.pending.length >= this.options.maxInflight) {
+        this.sendError(frame.id, { code: 'rate_limited', message: `At most ${this.options.maxInflight} requests may wait for authentication.`, details: { retryAfterMs: 100 } });
+        return;
+      }
+      this.pending.push(frame);
       return;
     }
     if (this.state !== 'ready' || !this.actor) {
@@ -196,6 +246,8 @@ export class Connection implements HubSession {
   private markClosed(): void {
     const wasAttached = this.state === 'ready';
     this.state = 'closed';
+    this.pending = [];
+    this.early = [];
     if (this.authTimer) clearTimeout(this.authTimer);
     if (wasAttached) this.options.hub.detach(this);
   }

@@ -36,12 +36,34 @@ export function encodeEnvelope(header: Header, frame = ''): string {
   return `${JSON.stringify(header)}\n${frame}`;
 }
 
+const isSeq = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isIdList = (value: unknown) => value === undefined || (Array.isArray(value) && value.every((id) => typeof id === 'string'));
+
+/** Only headers this version can act on pass: a bad one is dropped, never half-applied. */
+function isHeader(value: unknown): value is Header {
+  if (typeof value !== 'object' || value === null) return false;
+  const header = value as Record<string, any>;
+  switch (header.k) {
+    case 'c':
+      return isSeq(header.s) && isIdList(header.sub) && isIdList(header.unsub);
+    case 'u':
+      return isSeq(header.s) && (header.m === undefined || (typeof header.m === 'object' && header.m !== null && typeof header.m.c === 'string' && isSeq(header.m.s) && typeof header.m.on === 'boolean'));
+    case 'x':
+      return typeof header.close === 'object' && header.close !== null && Number.isInteger(header.close.code) && typeof header.close.reason === 'string'
+        && (header.close.session === null || typeof header.close.session === 'string');
+    default:
+      return false;
+  }
+}
+
 export function decodeEnvelope(message: string): { header: Header; frame: string } | null {
   const split = message.indexOf('\n');
   if (split < 0) return null;
+  let header: unknown;
   try {
-    return { header: JSON.parse(message.slice(0, split)) as Header, frame: message.slice(split + 1) };
+    header = JSON.parse(message.slice(0, split));
   } catch {
     return null;
   }
+  return isHeader(header) ? { header, frame: message.slice(split + 1) } : null;
 }

@@ -14,16 +14,18 @@ export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; id: st
  */
 export function parseFrame(data: Buffer, isBinary: boolean, maxFrameBytes: number): ParsedFrame {
   if (isBinary) return fail(null, 'bad_request', 'Binary frames are not supported; send JSON text.');
-  if (data.length > maxFrameBytes) return fail(null, 'payload_too_large', `Frames may be at most ${maxFrameBytes} bytes.`);
   let value: unknown;
   try {
     value = JSON.parse(data.toString('utf8'));
   } catch {
-    return fail(null, 'bad_request', 'The frame is not valid JSON.');
+    return fail(null, data.length > maxFrameBytes ? 'payload_too_large' : 'bad_request', data.length > maxFrameBytes ? tooLarge(maxFrameBytes) : 'The frame is not valid JSON.');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(null, 'bad_request', 'A frame is a JSON object.');
-  const record = value as Record<string, unknown>;
+  const isRecord = typeof value === 'object' && value !== null && !Array.isArray(value);
+  const record = (isRecord ? value : {}) as Record<string, unknown>;
   const id = typeof record.id === 'string' && record.id.length > 0 && record.id.length <= Limits.requestIdMaxLength ? record.id : null;
+  // Checked after parsing (frames above the hard limit never get here) so the answer can carry the request's id.
+  if (data.length > maxFrameBytes) return fail(id, 'payload_too_large', tooLarge(maxFrameBytes));
+  if (!isRecord) return fail(null, 'bad_request', 'A frame is a JSON object.');
   const type = record.t;
   if (typeof type !== 'string' || !Object.hasOwn(validators, type)) {
     return fail(id, 'bad_request', `Unknown frame type; expected one of ${Object.keys(validators).join(', ')}.`);
@@ -32,6 +34,8 @@ export function parseFrame(data: Buffer, isBinary: boolean, maxFrameBytes: numbe
   if (!validator.Check(value)) return fail(id, 'validation_failed', 'The frame does not match its schema.', validationDetails(validator.Errors(value)));
   return { ok: true, frame: value as ClientFrame };
 }
+
+const tooLarge = (maxFrameBytes: number) => `Frames may be at most ${maxFrameBytes} bytes.`;
 
 function fail(id: string | null, code: ErrorBody['code'], message: string, details?: unknown): ParsedFrame {
   const error: ErrorBody = { code, message };

@@ -8,6 +8,11 @@ export interface HubSession {
   readonly sessionId: string | null;
   /** Writes an already-serialized frame; the session applies its own back-pressure. */
   deliver(frame: Buffer): void;
+  /**
+   * Closes the session; its owner still calls `detach` afterwards. The hub may call this
+   * before `attach` resolved (a close order raced the attach): the owner then detaches
+   * once `attach` resolves, as for any session closed while attaching.
+   */
   close(code: number, reason: string): void;
 }
 
@@ -15,6 +20,18 @@ export interface MembershipSource {
   /** The user's log head and conversations, read as of one moment. */
   (userId: string): Promise<{ userSeq: number; conversations: Array<{ id: string }> }>;
 }
+
+interface CloseOrder {
+  session: string | null;
+  code: number;
+  reason: string;
+}
+
+/** Membership reads in flight at once when every local user is refreshed after a broker gap. */
+const REFRESH_CONCURRENCY = 8;
+
+/** Close orders kept per user while it loads; more than this in one load is not a real case. */
+const MAX_EARLY_CLOSES = 16;
 
 /** Everything this node knows about one user with at least one local session. */
 class LocalUser {
@@ -26,9 +43,21 @@ class LocalUser {
   userSeq = 0;
   /** User-channel messages are applied one after another (some wait for a broker subscribe). */
   chain: Promise<void> = Promise.resolve();
-  /** Set while the first session loads membership; messages arriving meanwhile wait here. */
+  /**
+   * Set while membership is read from the store (the first session's load, or a refresh
+   * after a broker gap): user-channel messages arriving meanwhile wait here and are
+   * replayed if newer than what was read.
+   */
   buffered: Array<{ header: UserHeader; frame: string }> | null = [];
   loading: Promise<void> | null = null;
+  /** The first load finished; sessions may be added. */
+  loaded = false;
+  /** A broker gap came while membership was being refreshed: refresh once more when done. */
+  refreshAgain = false;
+  /** Dropped from the hub: work still queued for this object must not touch topics. */
+  forgotten = false;
+  /** Close orders that arrived while the first load ran, for the sessions that were waiting on it. */
+  readonly earlyCloses: CloseOrder[] = [];
 
   readonly id: string;
 
@@ -49,6 +78,8 @@ class Topic {
   lastSeq = -1;
   held: Map<number, HeldEvent> | null = null;
   timer: NodeJS.Timeout | null = null;
+  /** The broker subscription of this topic; null until asked for (or after it failed, so the next joiner retries). */
+  subscribed: Promise<void> | null = null;
   readonly id: string;
 
   constructor(id: string) {
@@ -76,17 +107,35 @@ export interface HubStats {
  * is delivered to a topic's sessions in seq order: one that arrives early (two nodes
  * published out of order) waits briefly for its predecessor, duplicates are dropped.
  * Membership changes ride on the events themselves, so a removed member is unsubscribed
- * exactly after the event that removed them and sees nothing later.
+ * exactly after the event that removed them and sees nothing later. After a broker gap
+ * (messages, and so membership changes, may have been lost) every local user's
+ * membership is read again from the store.
  */
 export class Hub {
   private readonly users = new Map<string, LocalUser>();
   private readonly topics = new Map<string, Topic>();
 
+  private refreshed: Promise<void> = Promise.resolve();
+
   private readonly options: HubOptions;
 
+  /** Registers the hub's own gap handler first: later ones (the gateway's resync) find ordering reset and a refresh under way. */
   constructor(options: HubOptions) {
     this.options = options;
     options.broker.onMessage((channel, message) => this.onBrokerMessage(channel, message));
+    options.broker.onGap(() => {
+      this.resetOrdering();
+      this.refreshed = this.refreshMemberships().catch((error: unknown) => options.logger.error({ err: error }, 'membership refresh after a broker gap failed'));
+    });
+  }
+
+  /**
+   * Settles when the membership refresh started by the latest broker gap is done (at
+   * once if there was none): sessions told to resync after this hear every conversation
+   * they belong to live again.
+   */
+  membershipRefreshed(): Promise<void> {
+    return this.refreshed;
   }
 
   stats(): HubStats {
@@ -97,25 +146,36 @@ export class Hub {
 
   /**
    * Subscribes a session to everything its user should hear and returns the head of the
-   * user's log at that point: everything after it arrives live. The first session of a
-   * user on this node subscribes the user channel *before* reading membership, and
-   * replays what arrived meanwhile, so no membership change slips between the two.
+   * user's log at that point: everything after it arrives live (no earlier than the
+   * next turn of the event loop, so the caller can mark the session ready first). The
+   * first session of a user on this node subscribes the user channel *before* reading
+   * membership, and replays what arrived meanwhile, so no membership change slips
+   * between the two.
    */
   async attach(session: HubSession): Promise<number> {
-    let user = this.users.get(session.userId);
-    if (!user) {
-      user = new LocalUser(session.userId);
-      this.users.set(user.id, user);
-      user.loading = this.load(user);
+    for (;;) {
+      let user = this.users.get(session.userId);
+      if (!user) {
+        user = new LocalUser(session.userId);
+        this.users.set(user.id, user);
+        user.loading = this.load(user);
+      }
+      const waitedForLoad = !user.loaded;
+      try {
+        await user.loading;
+      } catch (error) {
+        if (user.sessions.size === 0) this.forget(user);
+        throw error;
+      }
+      // The user's last session left while this one waited: its subscriptions are gone, start over.
+      if (user.forgotten) continue;
+      user.sessions.add(session);
+      if (waitedForLoad) {
+        const order = user.earlyCloses.find((close) => close.session === null || close.session === session.sessionId);
+        if (order) session.close(order.code, order.reason);
+      }
+      return user.userSeq;
     }
-    try {
-      await user.loading;
-    } catch (error) {
-      if (user.sessions.size === 0) this.forget(user);
-      throw error;
-    }
-    user.sessions.add(session);
-    return user.userSeq;
   }
 
   detach(session: HubSession): void {
@@ -128,6 +188,7 @@ export class Hub {
   closeUser(userId: string, sessionId: string | null, code: number, reason: string): void {
     const user = this.users.get(userId);
     if (!user) return;
+    if (!user.loaded && user.earlyCloses.length < MAX_EARLY_CLOSES) user.earlyCloses.push({ session: sessionId, code, reason });
     for (const session of [...user.sessions]) {
       if (sessionId === null || session.sessionId === sessionId) session.close(code, reason);
     }
@@ -137,9 +198,14 @@ export class Hub {
     for (const user of this.users.values()) for (const session of user.sessions) visit(session);
   }
 
-  /** After a broker outage: seqs may have jumped, so reordering state starts over. */
+  /**
+   * After a broker outage: seqs may have jumped, so reordering state starts over. Events
+   * held for a missing predecessor are delivered first, in order (their sessions resync
+   * the gap anyway).
+   */
   resetOrdering(): void {
     for (const topic of this.topics.values()) {
+      if (topic.held) this.releaseHeld(topic, true);
       if (topic.timer) clearTimeout(topic.timer);
       topic.timer = null;
       topic.held = null;
@@ -147,42 +213,123 @@ export class Hub {
     }
   }
 
+  /**
+   * Reads every local user's membership again and subscribes or unsubscribes to match.
+   * Needed after a broker gap: the membership hints published meanwhile are lost, and
+   * without this a member removed during the outage would go on hearing the conversation.
+   */
+  async refreshMemberships(): Promise<void> {
+    const users = [...this.users.values()];
+    // A few reads at a time: every session on the node is resyncing against the same store.
+    const worker = async () => {
+      for (let user = users.pop(); user; user = users.pop()) await this.refresh(user);
+    };
+    await Promise.all(Array.from({ length: Math.min(REFRESH_CONCURRENCY, users.length) }, worker));
+  }
+
   private async load(user: LocalUser): Promise<void> {
     await this.options.broker.subscribe([userChannel(user.id)]);
     const snapshot = await this.options.loadMembership(user.id);
     user.userSeq = snapshot.userSeq;
-    const fresh: string[] = [];
-    for (const { id } of snapshot.conversations) {
-      if (this.join(user, id)) fresh.push(conversationChannel(id));
+    const topics = snapshot.conversations.map(({ id }) => this.join(user, id));
+    await this.subscribeTopics(topics);
+    this.replayBuffered(user, snapshot.userSeq);
+    user.loaded = true;
+  }
+
+  private async refresh(user: LocalUser): Promise<void> {
+    try {
+      // A user still loading may have read its snapshot before the gap: refresh after it.
+      await user.loading;
+    } catch {
+      return;
     }
-    if (fresh.length) await this.options.broker.subscribe(fresh);
+    if (user.forgotten) return;
+    if (user.buffered) {
+      user.refreshAgain = true;
+      return;
+    }
+    user.buffered = [];
+    user.refreshAgain = false;
+    let coveredSeq = -1;
+    try {
+      const snapshot = await this.options.loadMembership(user.id);
+      if (user.forgotten) return;
+      coveredSeq = snapshot.userSeq;
+      const wanted = new Set(snapshot.conversations.map(({ id }) => id));
+      const emptied: string[] = [];
+      for (const id of [...user.conversations]) if (!wanted.has(id) && this.leave(user, id)) emptied.push(conversationChannel(id));
+      if (emptied.length) this.options.broker.unsubscribe(emptied).catch(() => {});
+      await this.subscribeTopics([...wanted].map((id) => this.join(user, id)));
+      if (snapshot.userSeq > user.userSeq) user.userSeq = snapshot.userSeq;
+    } catch (error) {
+      // Live delivery goes on with what is known; the sessions resync from the logs anyway.
+      this.options.logger.warn({ err: error, user: user.id }, 'could not refresh membership after a broker gap');
+    } finally {
+      // Unlike after a first load, no ready frame told the sessions a head: every frame that
+      // waited is delivered, even those the snapshot covers; their membership hints are not
+      // applied again (the snapshot has them, and a stale one could undo a lost newer one).
+      if (!user.forgotten) {
+        this.replayBuffered(user, coveredSeq, true);
+        if (user.sessions.size === 0) this.forget(user);
+      }
+    }
+    if (user.refreshAgain && !user.forgotten) await this.refresh(user);
+  }
+
+  /**
+   * Ends buffering: user-channel messages newer than the snapshot (`coveredSeq`) are
+   * applied; covered ones are dropped, or with `deliverCovered` delivered without their
+   * membership hint. On the next turn of the event loop, so that sessions attaching right
+   * now are ready for them.
+   */
+  private replayBuffered(user: LocalUser, coveredSeq: number, deliverCovered = false): void {
     const buffered = user.buffered ?? [];
     user.buffered = null;
-    for (const { header, frame } of buffered) {
-      if (header.s > snapshot.userSeq) this.enqueueUserMessage(user, header, frame);
+    const replay = deliverCovered ? buffered : buffered.filter(({ header }) => header.s > coveredSeq);
+    if (replay.length === 0) return;
+    user.chain = user.chain.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    for (const { header, frame } of replay) {
+      const { m, ...plain } = header;
+      this.enqueueUserMessage(user, header.s > coveredSeq ? header : plain, frame);
     }
   }
 
   private forget(user: LocalUser): void {
     if (this.users.get(user.id) !== user) return;
     this.users.delete(user.id);
+    user.forgotten = true;
     const emptied: string[] = [];
-    for (const id of user.conversations) if (this.leave(user, id)) emptied.push(conversationChannel(id));
+    for (const id of [...user.conversations]) if (this.leave(user, id)) emptied.push(conversationChannel(id));
     this.options.broker.unsubscribe([userChannel(user.id), ...emptied]).catch(() => {});
   }
 
-  /** Adds the user to a topic; true when the topic is new on this node (the caller subscribes the broker). */
-  private join(user: LocalUser, conversationId: string): boolean {
-    if (user.conversations.has(conversationId)) return false;
-    user.conversations.add(conversationId);
+  /** Adds the user to a topic (creating it); the caller makes sure it is subscribed (`subscribeTopics`). */
+  private join(user: LocalUser, conversationId: string): Topic {
     let topic = this.topics.get(conversationId);
-    const created = !topic;
     if (!topic) {
       topic = new Topic(conversationId);
       this.topics.set(conversationId, topic);
     }
+    user.conversations.add(conversationId);
     topic.users.add(user);
-    return created;
+    return topic;
+  }
+
+  /**
+   * Resolves once every topic is subscribed on the broker: new ones in one call, and ones
+   * another user's join is still subscribing (joining a topic is not hearing it yet).
+   */
+  private subscribeTopics(topics: readonly Topic[]): Promise<void> {
+    const fresh = topics.filter((topic) => topic.subscribed === null);
+    if (fresh.length > 0) {
+      const subscribed = this.options.broker.subscribe(fresh.map((topic) => conversationChannel(topic.id)));
+      for (const topic of fresh) topic.subscribed = subscribed;
+      subscribed.catch(() => {
+        for (const topic of fresh) if (topic.subscribed === subscribed) topic.subscribed = null;
+      });
+    }
+    return Promise.all(topics.map((topic) => topic.subscribed)).then(() => {});
   }
 
   /** Removes the user from a topic; true when the topic is now empty and gone (the caller unsubscribes the broker). */
@@ -193,41 +340,49 @@ export class Hub {
     topic.users.delete(user);
     if (topic.users.size > 0) return false;
     if (topic.timer) clearTimeout(topic.timer);
+    topic.timer = null;
+    topic.held = null;
     this.topics.delete(conversationId);
     return true;
   }
 
   /** Applies a membership change unless a newer one (by conversation seq) was applied already. */
-  private applyMembership(user: LocalUser, conversationId: string, seq: number, member: boolean): Promise<void> | void {
-    if ((user.decided.get(conversationId) ?? -1) >= seq) return;
+  private applyMembership(user: LocalUser, conversationId: string, seq: number, member: boolean): Promise<void> | undefined {
+    if (user.forgotten) return undefined;
+    if ((user.decided.get(conversationId) ?? -1) >= seq) return undefined;
     user.decided.set(conversationId, seq);
-    if (member) {
-      if (this.join(user, conversationId)) return this.options.broker.subscribe([conversationChannel(conversationId)]);
-    } else if (this.leave(user, conversationId)) {
-      this.options.broker.unsubscribe([conversationChannel(conversationId)]).catch(() => {});
-    }
+    if (member) return this.subscribeTopics([this.join(user, conversationId)]);
+    if (this.leave(user, conversationId)) this.options.broker.unsubscribe([conversationChannel(conversationId)]).catch(() => {});
+    return undefined;
   }
 
   private onBrokerMessage(channel: string, message: string): void {
-    const envelope = decodeEnvelope(message);
-    if (!envelope) {
-      this.options.logger.warn({ channel }, 'dropped a malformed broker message');
-      return;
-    }
-    const { header, frame } = envelope;
-    if (header.k === 'c') {
-      const topic = this.topics.get(channel.slice(2));
-      if (topic) this.onConversationEvent(topic, { header, frame: Buffer.from(frame) });
-      return;
-    }
-    const user = this.users.get(channel.slice(2));
-    if (!user) return;
-    if (header.k === 'x') {
-      this.closeUser(user.id, header.close.session, header.close.code, header.close.reason);
-    } else if (user.buffered) {
-      user.buffered.push({ header, frame });
-    } else {
-      this.enqueueUserMessage(user, header, frame);
+    try {
+      const envelope = decodeEnvelope(message);
+      const kind = channel.slice(0, 2);
+      const id = channel.slice(2);
+      if (!envelope || (kind === 'c:') !== (envelope.header.k === 'c')) {
+        this.options.logger.warn({ channel }, 'dropped a malformed broker message');
+        return;
+      }
+      const { header, frame } = envelope;
+      if (header.k === 'c') {
+        const topic = this.topics.get(id);
+        if (topic) this.onConversationEvent(topic, { header, frame: Buffer.from(frame) });
+        return;
+      }
+      const user = this.users.get(id);
+      if (!user) return;
+      if (header.k === 'x') {
+        this.closeUser(user.id, header.close.session, header.close.code, header.close.reason);
+      } else if (user.buffered) {
+        user.buffered.push({ header, frame });
+      } else {
+        this.enqueueUserMessage(user, header, frame);
+      }
+    } catch (error) {
+      // Never into the broker: one bad message or session must not stop the others.
+      this.options.logger.error({ err: error, channel }, 'broker message not delivered');
     }
   }
 
@@ -235,10 +390,11 @@ export class Hub {
   private enqueueUserMessage(user: LocalUser, header: UserHeader, frame: string): void {
     user.chain = user.chain
       .then(async () => {
+        if (user.forgotten) return;
         if (header.m) await this.applyMembership(user, header.m.c, header.m.s, header.m.on);
         if (header.s > user.userSeq) user.userSeq = header.s;
         const bytes = Buffer.from(frame);
-        for (const session of user.sessions) session.deliver(bytes);
+        for (const session of user.sessions) this.send(session, bytes);
       })
       .catch((error: unknown) => this.options.logger.warn({ err: error, user: user.id }, 'user event not delivered live'));
   }
@@ -252,6 +408,7 @@ export class Hub {
       return;
     }
     topic.held ??= new Map();
+    if (topic.held.has(seq)) return;
     topic.held.set(seq, event);
     topic.timer ??= setTimeout(() => this.releaseHeld(topic, true), this.options.reorderHoldMs);
   }
@@ -260,6 +417,7 @@ export class Hub {
   private releaseHeld(topic: Topic, timedOut: boolean): void {
     if (!topic.held) return;
     if (timedOut) {
+      if (topic.timer) clearTimeout(topic.timer);
       topic.timer = null;
       const seqs = [...topic.held.keys()].sort((a, b) => a - b);
       const held = topic.held;
@@ -268,10 +426,11 @@ export class Hub {
       return;
     }
     let next: HeldEvent | undefined;
-    while ((next = topic.held.get(topic.lastSeq + 1))) {
+    while (topic.held && (next = topic.held.get(topic.lastSeq + 1))) {
       topic.held.delete(next.header.s);
       this.deliver(topic, next);
     }
+    if (!topic.held) return;
     for (const seq of topic.held.keys()) if (seq <= topic.lastSeq) topic.held.delete(seq);
     if (topic.held.size === 0) {
       topic.held = null;
@@ -284,12 +443,22 @@ export class Hub {
     topic.lastSeq = header.s;
     for (const userId of header.sub ?? []) {
       const user = this.users.get(userId);
-      if (user && !user.buffered) void this.applyMembership(user, topic.id, header.s, true);
+      // The topic is subscribed already (this event came through it): nothing to wait for.
+      if (user && !user.buffered) this.applyMembership(user, topic.id, header.s, true)?.catch(() => {});
     }
-    for (const user of topic.users) for (const session of user.sessions) session.deliver(frame);
+    for (const user of topic.users) for (const session of user.sessions) this.send(session, frame);
     for (const userId of header.unsub ?? []) {
       const user = this.users.get(userId);
-      if (user && !user.buffered) void this.applyMembership(user, topic.id, header.s, false);
+      if (user && !user.buffered) this.applyMembership(user, topic.id, header.s, false);
+    }
+  }
+
+  /** One session failing to take a frame does not cost the others theirs. */
+  private send(session: HubSession, frame: Buffer): void {
+    try {
+      session.deliver(frame);
+    } catch (error) {
+      this.options.logger.warn({ err: error, user: session.userId }, 'a session failed to take a frame');
     }
   }
 }

@@ -1,9 +1,8 @@
 import swagger from '@fastify/swagger';
-import { ErrorCodes, ErrorResponse } from '@parley/protocol';
+import { ErrorCodes, ErrorResponse, Limits } from '@parley/protocol';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { Value } from 'typebox/value';
 import type { Actor } from '../modules/auth/index.ts';
 import { AppError, toErrorBody } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
@@ -50,6 +49,55 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: FastifyE
   return reply.status(ErrorCodes[body.code].status).send({ error: body });
 }
 
+const CANONICAL_INTEGER = /^-?(?:0|[1-9]\d*)$/;
+const CANONICAL_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** One query-string or path value, converted only when its text is exactly what the schema's type looks like. */
+function coerceScalar(schema: Record<string, unknown> | undefined, value: unknown): unknown {
+  if (typeof value !== 'string' || !schema) return value;
+  const types = Array.isArray(schema.anyOf) ? (schema.anyOf as Array<Record<string, unknown>>).map((member) => member.type) : [schema.type];
+  if (types.includes('integer') && CANONICAL_INTEGER.test(value)) {
+    const number = Number(value);
+    return Number.isSafeInteger(number) ? number : value;
+  }
+  if (types.includes('number') && CANONICAL_NUMBER.test(value)) {
+    const number = Number(value);
+    return Number.isFinite(number) ? number : value;
+  }
+  if (types.includes('boolean') && (value === 'true' || value === 'false')) return value === 'true';
+  return value;
+}
+
+/**
+ * Query strings and path parameters arrive as text. Unlike a general-purpose converter
+ * (which turns "1.5" into 1, "true" into 1 and "0x10" into 16), this converts a value only
+ * when it is written exactly as its type, so anything else fails validation by name.
+ */
+function coerceTextInput(schema: TSchema, value: unknown): unknown {
+  const properties = (schema as { properties?: Record<string, Record<string, unknown>> }).properties;
+  if (!properties || typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const converted: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) converted[key] = Object.hasOwn(properties, key) ? coerceScalar(properties[key], item) : item;
+  return converted;
+}
+
+/**
+ * Where the first string (or key) of a parsed request is text that storage cannot keep
+ * as sent: a NUL character (PostgreSQL refuses it, so the request would fail as an
+ * internal error) or an unpaired surrogate (it would be silently replaced). Null when clean.
+ */
+function findUnstorableText(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') || !value.isWellFormed() ? path || '/' : null;
+  if (typeof value !== 'object' || value === null || depth > 64) return null;
+  for (const [key, item] of Object.entries(value)) {
+    const itemPath = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (key.includes('\u0000') || !key.isWellFormed()) return itemPath;
+    const found = findUnstorableText(item, itemPath, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 /**
  * Fastify with the project's conventions: TypeBox validation (the same compiled
  * validators the socket uses, with query strings coerced), one error shape, request ids,
@@ -65,15 +113,41 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     genReqId: () => newId(),
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false } },
+    // Longer than any valid id, even percent-encoded, so an overlong id reaches the schema
+    // and is answered like any other invalid id.
+    routerOptions: { maxParamLength: Limits.idMaxLength * 4 },
+    // Malformed paths get the project's error shape too, not Fastify's own.
+    frameworkErrors: (error, request, reply) => {
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long.' : error.code === 'FST_ERR_BAD_URL' ? 'The URL is malformed.' : error.message;
+      // These never reach the route hooks, so the headers every answer carries are set here.
+      reply.header('x-request-id', request.id).header('cache-control', 'no-store');
+      sendError(request, reply, new AppError(error.statusCode === 500 ? 'internal' : 'bad_request', message));
+    },
   });
   app.decorateRequest('actor', null);
+  // Only JSON bodies: without this, Fastify's built-in text/plain parser would hand a string
+  // to the schema (a misleading 400) instead of answering 415 unsupported_media_type.
+  app.removeContentTypeParser('text/plain');
 
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const validator = Compile(schema as TSchema);
     return (value: unknown) => {
-      const input = httpPart === 'body' ? value : Value.Convert(schema as TSchema, value);
+      const input = httpPart === 'body' ? value : coerceTextInput(schema as TSchema, value);
       return validator.Check(input) ? { value: input } : { error: validator.Errors(input) as never };
     };
+  });
+  app.addHook('preValidation', async (request) => {
+    // A request that sends no body at all is validated as an empty object: bodies whose fields
+    // are all optional may be left out, and a missing required field is reported by name
+    // rather than as "must be object". An explicit JSON `null` is still refused.
+    if (request.body === undefined && request.headers['content-type'] === undefined) request.body = {};
+    // Checked for every route here, so no schema has to remember it.
+    for (const [part, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
+      const path = findUnstorableText(value, '');
+      if (path) {
+        throw new AppError('validation_failed', `The request ${part} does not match the schema.`, [{ path, message: 'must not contain NUL characters or unpaired surrogates' }]);
+      }
+    }
   });
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error as FastifyError));
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`)));

@@ -19,6 +19,8 @@ export interface StartOptions {
   broker?: Broker;
   /** Reuse a store (several nodes on one database); it is not disposed by close(). */
   store?: Store;
+  /** A clock the app reads instead of the system's (tests that move time). */
+  clock?: () => number;
 }
 
 /** Starts a real server on a random local port with a fresh store. */
@@ -33,7 +35,10 @@ export async function startApp(backend: Backend, options: StartOptions = {}): Pr
     ...store.env,
     ...options.env,
   });
-  const app = await createApp(config, options.broker ? { broker: options.broker } : {});
+  const app = await createApp(config, {
+    ...(options.broker ? { broker: options.broker } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const url = await app.listen();
   return {
     app,

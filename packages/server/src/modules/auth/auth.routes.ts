@@ -7,7 +7,11 @@ import type { AuthService } from './auth.service.ts';
 
 export type PreHandler = (request: FastifyRequest) => Promise<void>;
 
-/** Authenticates the bearer token of a user route. */
+/**
+ * Authenticates the bearer token of a user route. Best used as the route's `onRequest`
+ * hook: the caller is known before the body is read or validated, so an anonymous caller
+ * gets 401 without the server parsing its body or describing the schema to it.
+ */
 export function createRequireUser(auth: AuthService): PreHandler {
   return async (request) => {
     const token = bearerToken(request);
@@ -40,7 +44,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { auth: AuthServi
   }, (request) => auth.refresh(request.body.refreshToken));
 
   app.post('/v1/auth/logout', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { tags, summary: 'End this device session: its refresh token stops working', security: userSecurity, response: { 200: Type.Object({}), ...errorResponses } },
   }, async (request) => {
     await auth.logout(actorOf(request));

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import type { AuthResponse, LoginBody, RegisterBody, User } from '@parley/protocol';
+import { type AuthResponse, CloseCodes, type LoginBody, type RegisterBody, type User } from '@parley/protocol';
 import type { Database } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId, newSecret } from '../../platform/ids.ts';
@@ -98,7 +98,7 @@ export function createAuthService(deps: AuthDeps) {
       const recentPrevious = session.prev_refresh_hash !== null && sameHash(presented, session.prev_refresh_hash) && now - session.rotated_at < REFRESH_REUSE_GRACE_MS;
       if (!current && !recentPrevious) {
         if (session.prev_refresh_hash !== null && sameHash(presented, session.prev_refresh_hash)) {
-          await updateSession(kysely, session.id, { revoked_at: now });
+          await users.endSession(session.user_id, session.id, CloseCodes.sessionRevoked, 'refresh token reused: session revoked');
         }
         throw new AppError('unauthorized', 'Invalid refresh token.');
       }
@@ -106,10 +106,12 @@ export function createAuthService(deps: AuthDeps) {
       if (!user || user.status === 'deleted') throw new AppError('unauthorized', 'Invalid refresh token.');
       if (user.status === 'suspended') throw new AppError('account_suspended');
       const next = newSecret();
+      // A retry with the previous token keeps the grace measured from the rotation that
+      // replaced it; otherwise a thief could keep an old token alive by reusing it every minute.
       await updateSession(kysely, session.id, {
         refresh_hash: sha256(next),
         prev_refresh_hash: current ? session.refresh_hash : session.prev_refresh_hash,
-        rotated_at: now,
+        rotated_at: current ? now : session.rotated_at,
         last_used_at: now,
         expires_at: now + deps.refreshTtlSec * 1000,
       });
@@ -117,7 +119,7 @@ export function createAuthService(deps: AuthDeps) {
     },
 
     async logout(actor: Actor): Promise<void> {
-      if (actor.sessionId) await updateSession(kysely, actor.sessionId, { revoked_at: clock() });
+      if (actor.sessionId) await users.endSession(actor.userId, actor.sessionId, CloseCodes.sessionRevoked, 'signed out');
     },
 
     /** A token pair for a user, for the product's backend (admin API) and for load tools. */

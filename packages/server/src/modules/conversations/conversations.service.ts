@@ -1,5 +1,5 @@
 import type { Conversation, ConversationListResponse, Member, MembersResponse, ReadResponse, SeqResponse } from '@parley/protocol';
-import type { Database, MembersTable, Tx } from '../../platform/db/index.ts';
+import type { Database, Executor, MembersTable, Tx } from '../../platform/db/index.ts';
 import { isUniqueViolation } from '../../platform/db/index.ts';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -27,15 +27,20 @@ const isListCursor = (value: unknown): value is repo.ListCursor =>
 export function createConversationsService({ db, uow, clock, maxGroupMembers }: ConversationsDeps) {
   const kysely = db.kysely;
 
-  /** Shared state plus the viewer's own pointers, for a page of conversations in four queries. */
-  async function present(userId: string, rows: ConversationRow[]): Promise<Conversation[]> {
+  /**
+   * Shared state plus the viewer's own pointers, for a page of conversations in four
+   * queries. Callers run it in the same snapshot as the rows: a summary's unread count
+   * must describe the moment of its lastSeq, or a client adding later events would count
+   * a message twice.
+   */
+  async function present(trx: Executor, userId: string, rows: ConversationRow[]): Promise<Conversation[]> {
     const ids = rows.map((row) => row.id);
     const directIds = rows.filter((row) => row.kind === 'direct').map((row) => row.id);
     const lastMessageIds = rows.map((row) => row.last_message_id).filter((id): id is string => id !== null);
     const [peers, lastMessages, unread] = await Promise.all([
-      repo.findPeers(kysely, userId, directIds),
-      lastMessageIds.length ? kysely.selectFrom('messages').selectAll().where('id', 'in', lastMessageIds).execute() : Promise.resolve([]),
-      repo.unreadCounts(kysely, userId, ids),
+      repo.findPeers(trx, userId, directIds),
+      lastMessageIds.length ? trx.selectFrom('messages').selectAll().where('id', 'in', lastMessageIds).execute() : Promise.resolve([]),
+      repo.unreadCounts(trx, userId, ids),
     ]);
     const peerByConversation = new Map(peers.map((peer) => [peer.conversation_id, toUser(peer)]));
     const messageById = new Map(lastMessages.map((message) => [message.id, toMessage(message)]));
@@ -49,14 +54,20 @@ export function createConversationsService({ db, uow, clock, maxGroupMembers }: 
   }
 
   async function view(userId: string, conversationId: string): Promise<Conversation> {
-    const row = await repo.findConversationForUser(kysely, userId, conversationId);
-    if (!row) throw new AppError('not_found', 'Conversation not found.');
-    return (await present(userId, [row]))[0]!;
+    return db.snapshot(async (trx) => {
+      const row = await repo.findConversationForUser(trx, userId, conversationId);
+      if (!row) throw new AppError('not_found', 'Conversation not found.');
+      return (await present(trx, userId, [row]))[0]!;
+    });
   }
 
-  /** Users that may be added: they must exist and not be deleted. Unknown ids are reported, nothing else is revealed. */
-  async function requireAddableUsers(userIds: readonly string[]): Promise<void> {
-    const rows = await findUsersByIds(kysely, userIds);
+  /**
+   * Users that may be added: they must exist and not be deleted. Unknown ids are reported, nothing else is revealed.
+   * Inside a transaction pass the transaction: on SQLite the one connection is held by it,
+   * and a query through the pool would wait for it forever.
+   */
+  async function requireAddableUsers(executor: Executor, userIds: readonly string[]): Promise<void> {
+    const rows = await findUsersByIds(executor, userIds);
     const usable = new Set(rows.filter((row) => row.status !== 'deleted').map((row) => row.id));
     const missing = userIds.filter((id) => !usable.has(id));
     if (missing.length > 0) throw new AppError('not_found', 'Some users were not found.', { userIds: missing });
@@ -65,12 +76,13 @@ export function createConversationsService({ db, uow, clock, maxGroupMembers }: 
   /**
    * Writes members joining at one seq: member rows, one `members.added` event that
    * subscribes them, and a `conversation.added` event in each of their own logs
-   * (ascending id order, the lock order for user rows).
+   * (ascending id order, the lock order for user rows). A newcomer's read pointer starts
+   * at the join: the history before it is there to read, but none of it is unread.
    */
   async function join(trx: Tx, changes: ChangeSet, conversationId: string, actorId: string, members: Array<{ userId: string; role: MembersTable['role'] }>, now: number): Promise<number> {
     const userIds = members.map((member) => member.userId).sort();
     const added = await appendEvent(trx, changes, { conversationId, type: 'members.added', actorId, data: { userIds }, now, subscribe: userIds });
-    await repo.insertMembers(trx, members.map((member) => ({ conversation_id: conversationId, user_id: member.userId, role: member.role, joined_at: now, joined_seq: added.seq, read_seq: 0 })));
+    await repo.insertMembers(trx, members.map((member) => ({ conversation_id: conversationId, user_id: member.userId, role: member.role, joined_at: now, joined_seq: added.seq, read_seq: added.seq })));
     await repo.adjustMemberCount(trx, conversationId, members.length);
     for (const userId of userIds) {
       await appendUserEvent(trx, changes, { userId, type: 'conversation.added', data: { conversationId, seq: added.seq }, now, membership: { conversationId, seq: added.seq, member: true } });
@@ -118,7 +130,7 @@ export function createConversationsService({ db, uow, clock, maxGroupMembers }: 
       const directKey = [actor.userId, peerId].sort().join(' ');
       const existing = await repo.findDirectByKey(kysely, directKey);
       if (existing) return view(actor.userId, existing.id);
-      await requireAddableUsers([peerId]);
+      await requireAddableUsers(kysely, [peerId]);
       try {
         const id = await createConversation('direct', actor.userId, null, directKey, [
           { userId: actor.userId, role: 'member' },
@@ -137,7 +149,7 @@ export function createConversationsService({ db, uow, clock, maxGroupMembers }: 
     async createGroup(actor: Actor, title: string, memberIds: readonly string[]): Promise<Conversation> {
       const others = [...new Set(memberIds)].filter((id) => id !== actor.userId);
       if (others.length + 1 > maxGroupMembers) throw new AppError('limit_exceeded', `A group may have at most ${maxGroupMembers} members.`);
-      await requireAddableUsers(others);
+      await requireAddableUsers(kysely, others);
       const id = await createConversation('group', actor.userId, title, null, [
         { userId: actor.userId, role: 'owner' },
         ...others.map((userId) => ({ userId, role: 'member' as const })),
@@ -149,14 +161,16 @@ export function createConversationsService({ db, uow, clock, maxGroupMembers }: 
 
     async list(actor: Actor, cursor: string | undefined, limit: number): Promise<ConversationListResponse> {
       const after = cursor ? decodeCursor(cursor, isListCursor) : null;
-      const [rows, total] = await Promise.all([repo.listForUser(kysely, actor.userId, after, limit + 1), repo.totalUnread(kysely, actor.userId)]);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        conversations: await present(actor.userId, page),
-        nextCursor: rows.length > limit && last ? encodeCursor({ at: last.last_activity_at, id: last.id }) : null,
-        totalUnread: total,
-      };
+      return db.snapshot(async (trx) => {
+        const [rows, total] = await Promise.all([repo.listForUser(trx, actor.userId, after, limit + 1), repo.totalUnread(trx, actor.userId)]);
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
+        return {
+          conversations: await present(trx, actor.userId, page),
+          nextCursor: rows.length > limit && last ? encodeCursor({ at: last.last_activity_at, id: last.id }) : null,
+          totalUnread: total,
+        };
+      });
     },
 
     async update(actor: Actor, conversationId: string, patch: { title: string }): Promise<Conversation> {
@@ -191,7 +205,7 @@ export function createConversationsService({ db, uow, clock, maxGroupMembers }: 
         const fresh = wanted.filter((id) => !present.has(id));
         if (fresh.length === 0) return { seq: 0 };
         if (conversation!.member_count + fresh.length > maxGroupMembers) throw new AppError('limit_exceeded', `A group may have at most ${maxGroupMembers} members.`);
-        await requireAddableUsers(fresh);
+        await requireAddableUsers(trx, fresh);
         const seq = await join(trx, changes, conversationId, actor.userId, fresh.map((userId) => ({ userId, role: 'member' as const })), clock());
         return { seq };
       });

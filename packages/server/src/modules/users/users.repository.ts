@@ -32,6 +32,19 @@ export async function updateUser(db: Executor, id: string, patch: Partial<Omit<U
   }
 }
 
+/**
+ * Like `updateUser`, but never touches a deleted account, so a tombstone stays scrubbed
+ * (no handle, no name, never active again) whatever update races the deletion.
+ * Undefined when the user does not exist or is deleted.
+ */
+export async function updateLiveUser(db: Executor, id: string, patch: Partial<Omit<UsersTable, 'id'>>): Promise<UsersTable | undefined> {
+  try {
+    return await db.updateTable('users').set(patch).where('id', '=', id).where('status', '!=', 'deleted').returningAll().executeTakeFirst();
+  } catch (error) {
+    throw translateUniqueViolation(error);
+  }
+}
+
 /** Users in id order after `afterId`. */
 export async function listUsers(db: Executor, afterId: string | null, limit: number): Promise<UsersTable[]> {
   let query = db.selectFrom('users').selectAll().orderBy('id').limit(limit);

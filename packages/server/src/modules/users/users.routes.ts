@@ -9,7 +9,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: { users: UsersSer
   const common = { tags: ['users'], security: userSecurity };
 
   app.get('/v1/me', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'The signed-in user', response: { 200: MeResponse, ...errorResponses } },
   }, async (request) => {
     const actor = actorOf(request);
@@ -17,17 +17,17 @@ export function registerUserRoutes(app: FastifyInstance, deps: { users: UsersSer
   });
 
   app.patch<{ Body: UpdateMeBodyT }>('/v1/me', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Change your profile; your other devices hear of it through your log', body: UpdateMeBody, response: { 200: UserResponse, ...errorResponses } },
   }, async (request) => ({ user: await users.updateProfile(actorOf(request).userId, request.body) }));
 
   app.get<{ Querystring: UserLookupQueryT }>('/v1/users', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Find a user by exact handle', querystring: UserLookupQuery, response: { 200: UserResponse, ...errorResponses } },
   }, async (request) => ({ user: await users.getUserByHandle(request.query.handle) }));
 
   app.get<{ Params: IdParamsT }>('/v1/users/:id', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'A user\'s public profile', params: IdParams, response: { 200: UserResponse, ...errorResponses } },
   }, async (request) => ({ user: await users.getUser(request.params.id) }));
 }

@@ -1,5 +1,6 @@
 import type { AdminBulkResult, AdminBulkUsersBody, AdminCreateUserBody, AdminUpdateUserBody, AdminUser, User } from '@parley/protocol';
-import { CloseCodes } from '@parley/protocol';
+import { CloseCodes, Id } from '@parley/protocol';
+import { Compile } from 'typebox/compile';
 import type { Database, UsersTable } from '../../platform/db/index.ts';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.ts';
 import { AppError, toErrorBody } from '../../platform/errors.ts';
@@ -8,7 +9,9 @@ import { hashPassword } from '../../platform/passwords.ts';
 import type { Clock } from '../../platform/time.ts';
 import { appendUserEvent, type UnitOfWork } from '../logs/index.ts';
 import { DELETED_DISPLAY_NAME, toAdminUser, toUser } from './users.mapper.ts';
-import { findUserByHandle, findUserById, insertUser, listUsers, updateUser } from './users.repository.ts';
+import { findUserByHandle, findUserById, insertUser, listUsers, updateLiveUser, updateUser } from './users.repository.ts';
+
+const validId = Compile(Id);
 
 export interface UsersDeps {
   db: Database;
@@ -54,12 +57,35 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
     return uow(async (trx, changes) => {
       const row = await findUserById(trx, id);
       if (!row || row.status === 'deleted') throw new AppError('not_found', 'User not found.');
-      const updated = await updateUser(trx, id, { status, updated_at: clock() });
+      const updated = await updateLiveUser(trx, id, { status, updated_at: clock() });
+      if (!updated) throw new AppError('not_found', 'User not found.');
       if (status === 'suspended') {
         changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.accountSuspended, reason: 'account suspended' });
       }
-      return toAdminUser(updated!);
+      return toAdminUser(updated);
     });
+  }
+
+  /**
+   * First sight of an external identity. Concurrent first requests race to insert the
+   * same id: whoever loses reads the winner's row. A colliding handle claim is dropped.
+   */
+  async function createProjected(identity: Identity): Promise<UsersTable> {
+    let handle = identity.handle;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return await createUser({ id: identity.id, displayName: identity.displayName, handle });
+      } catch (error) {
+        const raced = await findUserById(kysely, identity.id);
+        if (raced) return raced;
+        if (error instanceof AppError && error.code === 'handle_taken' && handle !== null) {
+          handle = null;
+          continue;
+        }
+        throw error;
+      }
+    }
+    throw new AppError('conflict', 'The user could not be created.');
   }
 
   return {
@@ -78,7 +104,7 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
     /** Profile changes are an event in the user's own log, so all their devices converge. */
     async updateProfile(userId: string, patch: { displayName?: string }): Promise<User> {
       return uow(async (trx, changes) => {
-        const updated = await updateUser(trx, userId, { ...(patch.displayName ? { display_name: patch.displayName } : {}), updated_at: clock() });
+        const updated = await updateLiveUser(trx, userId, { ...(patch.displayName ? { display_name: patch.displayName } : {}), updated_at: clock() });
         if (!updated) throw new AppError('not_found', 'User not found.');
         const user = toUser(updated);
         await appendUserEvent(trx, changes, { userId, type: 'profile.updated', data: { user }, now: clock() });
@@ -89,25 +115,36 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
     /**
      * Projects a user known to an external identity provider: created on first sight,
      * display name and handle kept in step afterwards. A deleted user is never revived.
+     * A handle claim that collides with another user is dropped (or, for a known user,
+     * left as it was) rather than refusing the token.
      */
     async projectIdentity(identity: Identity): Promise<UsersTable> {
       const existing = await findUserById(kysely, identity.id);
-      if (!existing) {
-        try {
-          return await createUser({ id: identity.id, displayName: identity.displayName, handle: identity.handle });
-        } catch (error) {
-          // A handle claim that collides is dropped rather than refusing the login.
-          if (error instanceof AppError && error.code === 'handle_taken') return createUser({ id: identity.id, displayName: identity.displayName });
-          // Two first requests raced; the other one created it.
-          const raced = await findUserById(kysely, identity.id);
-          if (raced) return raced;
-          throw error;
-        }
+      if (!existing) return createProjected(identity);
+      if (existing.status !== 'active') return existing;
+      const patch: Partial<UsersTable> = {};
+      if (existing.display_name !== identity.displayName) patch.display_name = identity.displayName;
+      if (identity.handle !== null && existing.handle !== identity.handle) patch.handle = identity.handle;
+      if (Object.keys(patch).length === 0) return existing;
+      try {
+        return (await updateLiveUser(kysely, identity.id, { ...patch, updated_at: clock() })) ?? existing;
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'handle_taken')) throw error;
+        // The claimed handle belongs to someone else: keep the current one, still take the new name.
+        if (patch.display_name === undefined) return existing;
+        return (await updateLiveUser(kysely, identity.id, { display_name: patch.display_name, updated_at: clock() })) ?? existing;
       }
-      if (existing.status === 'active' && existing.display_name !== identity.displayName) {
-        return (await updateUser(kysely, identity.id, { display_name: identity.displayName, updated_at: clock() })) ?? existing;
-      }
-      return existing;
+    },
+
+    /**
+     * Ends one device session: its refresh token stops working, its access tokens are
+     * refused, and its live sockets close (after commit) with `closeCode`.
+     */
+    async endSession(userId: string, sessionId: string, closeCode: number, reason: string): Promise<void> {
+      await uow(async (trx, changes) => {
+        await trx.updateTable('sessions').set({ revoked_at: clock() }).where('id', '=', sessionId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+        changes.closeSessions({ userId, sessionId, closeCode, reason });
+      });
     },
 
     // --- admin -----------------------------------------------------------------------
@@ -121,7 +158,8 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
     },
 
     async adminList(cursor: string | undefined, limit: number): Promise<{ users: AdminUser[]; nextCursor: string | null }> {
-      const afterId = cursor ? decodeCursor(cursor, (v): v is string => typeof v === 'string') : null;
+      // The cursor is the last id of the previous page: anything that is not an id was not made here.
+      const afterId = cursor ? decodeCursor(cursor, (v): v is string => typeof v === 'string' && validId.Check(v)) : null;
       const rows = await listUsers(kysely, afterId, limit + 1);
       const page = rows.slice(0, limit);
       return { users: page.map(toAdminUser), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.id) : null };
@@ -130,13 +168,14 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
     async adminUpdate(id: string, body: AdminUpdateUserBody): Promise<AdminUser> {
       const row = await requireUser(id);
       if (row.status === 'deleted') throw new AppError('not_found', 'User not found.');
-      const updated = await updateUser(kysely, id, {
+      const updated = await updateLiveUser(kysely, id, {
         ...(body.handle !== undefined ? { handle: body.handle === null ? null : body.handle.toLowerCase() } : {}),
         ...(body.displayName !== undefined ? { display_name: body.displayName } : {}),
         ...(body.password !== undefined ? { password_hash: await hashPassword(body.password) } : {}),
         updated_at: clock(),
       });
-      return toAdminUser(updated!);
+      if (!updated) throw new AppError('not_found', 'User not found.');
+      return toAdminUser(updated);
     },
 
     suspend: (id: string) => setStatus(id, 'suspended'),
@@ -174,12 +213,13 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
         await attempt(item.id, 'upsert', async () => {
           const existing = await findUserById(kysely, item.id);
           if (!existing) return createUser(item);
-          if (existing.status === 'deleted') throw new AppError('conflict', 'This user was deleted.');
-          return updateUser(kysely, item.id, {
+          const updated = existing.status === 'deleted' ? undefined : await updateLiveUser(kysely, item.id, {
             display_name: item.displayName,
             ...(item.handle !== undefined ? { handle: item.handle === null ? null : item.handle.toLowerCase() } : {}),
             updated_at: clock(),
           });
+          if (!updated) throw new AppError('conflict', 'This user was deleted.');
+          return updated;
         });
       }
       for (const id of body.suspend ?? []) await attempt(id, 'suspend', () => setStatus(id, 'suspended'));

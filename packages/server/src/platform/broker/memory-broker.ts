@@ -15,7 +15,17 @@ export class MemoryBus {
 
   /** @internal */
   deliver(channel: string, message: string): void {
-    for (const broker of this.brokers) broker.receive(channel, message);
+    // Like separate processes: one node's failing handler does not cost the others the message.
+    const errors: unknown[] = [];
+    for (const broker of this.brokers) {
+      try {
+        broker.receive(channel, message);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, 'broker message handlers failed');
   }
 
   /** @internal */
@@ -42,6 +52,7 @@ class MemoryBroker implements Broker {
   }
 
   async subscribe(channels: readonly string[]): Promise<void> {
+    if (this.closed) throw new Error('broker closed');
     for (const channel of channels) this.channels.add(channel);
   }
 

@@ -16,6 +16,12 @@ export type Executor = Kysely<DB> | Tx;
 export interface Database {
   readonly kysely: Kysely<DB>;
   readonly dialect: Dialect;
+  /**
+   * Runs reads in one consistent snapshot (REPEATABLE READ, read-only on PostgreSQL; on
+   * SQLite one transaction on the single connection). For answers assembled from several
+   * queries that must describe the same moment, like a summary's lastSeq and its unread count.
+   */
+  snapshot<T>(read: (trx: Tx) => Promise<T>): Promise<T>;
   /** True when the database answers and every migration has been applied. */
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -43,6 +49,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     kysely,
     dialect,
+    snapshot: (read) => kysely.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(read),
     async ready() {
       try {
         const row = await kysely

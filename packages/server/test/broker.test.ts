@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { brokerConformance, Inbox } from '../src/platform/broker/broker.conformance.ts';
+import { type Broker, createRedisBroker, MemoryBus } from '../src/platform/broker/index.ts';
+import { createLogger } from '../src/platform/logger.ts';
+import { hasRedis, redisUrl } from './support/services.ts';
+
+const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', nodeId: 'broker-test' });
+
+/** Keys and channels of this run only, so parallel runs on one Redis never hear each other. */
+const runPrefix = () => `parley-test:${process.pid}:${randomBytes(6).toString('hex')}:`;
+
+async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+brokerConformance('in-memory', async () => {
+  const bus = new MemoryBus();
+  return [bus.connect(), bus.connect()];
+});
+
+if (hasRedis) {
+  brokerConformance('Redis', async () => {
+    const prefix = runPrefix();
+    return [await createRedisBroker(redisUrl, logger, prefix), await createRedisBroker(redisUrl, logger, prefix)];
+  });
+
+  describe('the Redis broker', () => {
+    let admin: Redis;
+    before(async () => {
+      admin = new Redis(redisUrl, { lazyConnect: true });
+      await admin.connect();
+    });
+    after(() => admin.quit());
+
+    async function clientIds(name: string): Promise<string[]> {
+      const list = String(await admin.call('CLIENT', 'LIST'));
+      return list.split('\n').filter((line) => line.includes(` name=${name} `)).map((line) => /\bid=(\d+)/.exec(line)![1]!);
+    }
+
+    it('reconnects after its subscriber connection is killed, resubscribes, reports a gap, and delivers again', async () => {
+      const prefix = runPrefix();
+      const a = await createRedisBroker(redisUrl, logger, prefix);
+      const b = await createRedisBroker(redisUrl, logger, prefix);
+      try {
+        const inbox = new Inbox(b);
+        const heardAtGap: string[][] = [];
+        let gaps = 0;
+        b.onGap(() => {
+          gaps++;
+          // Whoever resyncs on a gap must find live delivery already working: this message must arrive.
+          void a.publish('kept', 'published from the gap handler');
+          heardAtGap.push(inbox.on('kept'));
+        });
+        await b.subscribe(['kept', 'dropped', 'marker']);
+        await b.unsubscribe(['dropped']);
+        await a.publish('kept', 'before');
+        await inbox.count('kept', 1);
+
+        // a and b share the prefix (and so the client name); a subscribes nothing, so killing both is killing b's.
+        const killed = await clientIds(`parley-broker-sub:${prefix}`);
+        assert.equal(killed.length, 2, 'one subscriber connection per broker');
+        for (const id of killed) assert.equal(await admin.call('CLIENT', 'KILL', 'ID', id), 1);
+        // Subscribed while the connection is down: must hold once it is back.
+        const late = b.subscribe(['late']);
+
+        await until(() => gaps === 1, 'the gap report');
+        await late;
+        assert.deepEqual(heardAtGap, [['before']], 'the gap was reported once, after the reconnect');
+        await a.publish('kept', 'after');
+        await a.publish('late', 'late channel');
+        await a.publish('dropped', 'not subscribed any more');
+        await a.publish('marker', 'm');
+        await inbox.count('marker', 1);
+        await inbox.count('kept', 3);
+        assert.deepEqual(inbox.on('kept'), ['before', 'published from the gap handler', 'after']);
+        assert.deepEqual(inbox.on('late'), ['late channel']);
+        assert.deepEqual(inbox.on('dropped'), []);
+        const now = await clientIds(`parley-broker-sub:${prefix}`);
+        assert.equal(now.length, 2);
+        assert.ok(!now.some((id) => killed.includes(id)), 'the subscribers run on new connections');
+        assert.equal(gaps, 1);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    it('does not report a gap when only the publisher connection drops, and publishing resumes', async () => {
+      const prefix = runPrefix();
+      const a = await createRedisBroker(redisUrl, logger, prefix);
+      const b = await createRedisBroker(redisUrl, logger, prefix);
+      try {
+        const inbox = new Inbox(b);
+        let gaps = 0;
+        a.onGap(() => gaps++);
+        b.onGap(() => gaps++);
+        await b.subscribe(['c']);
+        for (const id of await clientIds(`parley-broker-pub:${prefix}`)) await admin.call('CLIENT', 'KILL', 'ID', id);
+        await until(async () => (await clientIds(`parley-broker-pub:${prefix}`)).length === 2, 'publishers to reconnect');
+        await a.publish('c', 'after the publisher came back');
+        await inbox.count('c', 1);
+        assert.deepEqual(inbox.on('c'), ['after the publisher came back']);
+        assert.equal(gaps, 0);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    it('closes both of its connections on close()', async () => {
+      const prefix = runPrefix();
+      const broker = await createRedisBroker(redisUrl, logger, prefix);
+      await broker.subscribe(['c']);
+      assert.equal((await clientIds(`parley-broker-sub:${prefix}`)).length, 1);
+      assert.equal((await clientIds(`parley-broker-pub:${prefix}`)).length, 1);
+      await broker.close();
+      await until(async () => (await clientIds(`parley-broker-sub:${prefix}`)).length + (await clientIds(`parley-broker-pub:${prefix}`)).length === 0, 'the connections to go');
+    });
+
+    it('fails to start when Redis is unreachable and leaves nothing retrying in the background', async () => {
+      const resources = () => process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap' && kind !== 'PipeWrap').sort();
+      const beforeStart = resources();
+      let broker: Broker | undefined;
+      await assert.rejects(async () => {
+        broker = await createRedisBroker('redis://127.0.0.1:1', logger, runPrefix());
+      });
+      assert.equal(broker, undefined);
+      await until(() => JSON.stringify(resources()) === JSON.stringify(beforeStart), 'no timers or sockets left behind', 2_000);
+    });
+  });
+}
