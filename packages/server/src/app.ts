@@ -81,6 +81,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     broker,
     logger,
     authenticate: (token) => auth.authenticate(token),
+    requireActive: (actor) => auth.requireActive(actor),
     loadMembership: (userId) => membershipSnapshot(db.kysely, userId),
     handlers: createFrameHandlers({ messages, conversations, sync }),
   });
@@ -112,7 +113,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         draining = true;
         await gateway.close();
         await http.close();
-        await broker.close();
+        // A broker handed in (shared by several apps in one process) belongs to the caller.
+        if (!overrides.broker) await broker.close();
         await db.close();
       })();
       return closing;

@@ -360,8 +360,9 @@ for (const backend of backends) {
         { name: 'unsigned (alg none)', token: unsecuredToken({ sub: user.id, sid: user.sessionId, iss: 'parley', aud: 'parley', iat: nowSec(), exp: nowSec() + 600 }), code: 'unauthorized', close: CloseCodes.invalidToken },
         { name: 'signed with HS512', token: await mint({ sub: user.id, claims: { sid: user.sessionId }, alg: 'HS512' }), code: 'unauthorized', close: CloseCodes.invalidToken },
         { name: 'without a session id', token: await mint({ sub: user.id }), code: 'unauthorized', close: CloseCodes.invalidToken },
-        { name: 'naming another user\'s session', token: await mint({ sub: user.id, claims: { sid: other.sessionId } }), code: 'unauthorized', close: CloseCodes.invalidToken },
-        { name: 'naming a session that does not exist', token: await mint({ sub: user.id, claims: { sid: 'no-such-session' } }), code: 'unauthorized', close: CloseCodes.invalidToken },
+        // A session that is not this user's live session is treated as signed out (4201): both codes say "do not reconnect".
+        { name: 'naming another user\'s session', token: await mint({ sub: user.id, claims: { sid: other.sessionId } }), code: 'unauthorized', close: CloseCodes.sessionRevoked },
+        { name: 'naming a session that does not exist', token: await mint({ sub: user.id, claims: { sid: 'no-such-session' } }), code: 'unauthorized', close: CloseCodes.sessionRevoked },
         { name: 'for a user that does not exist', token: await mint({ sub: 'no-such-user', claims: { sid: user.sessionId } }), code: 'unauthorized', close: CloseCodes.invalidToken },
         { name: 'with a tampered payload', token: tamper(user.token, { sub: other.id }), code: 'unauthorized', close: CloseCodes.invalidToken },
         { name: 'malformed', token: 'not-a-jwt', code: 'unauthorized', close: CloseCodes.invalidToken },
@@ -392,7 +393,7 @@ for (const backend of backends) {
       }
     });
 
-    it('closes a socket opened with a bad token: expired 4101, anything else invalid 4200', async () => {
+    it('closes a socket opened with a bad token: expired 4101, unknown session 4201, anything else invalid 4200', async () => {
       for (const bad of await badTokens()) {
         assert.equal(await refusedSocket(t.wsUrl, bad.token), bad.close, bad.name);
       }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import type { Conversation, Message } from '@parley/protocol';
+import { CloseCodes, type Conversation, type Message } from '@parley/protocol';
 import { WebSocket as WsClient } from 'ws';
 import { Connection, type ConnectionOptions } from '../src/gateway/connection.ts';
+import { AppError } from '../src/platform/errors.ts';
 import { backends } from './support/backends.ts';
 import { createUser, expectOk, http, type HttpResult, signIn, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
@@ -775,12 +776,13 @@ class FakeSocket extends EventEmitter {
 }
 
 describe('a connection attaching to the hub', () => {
-  function connect(attach: (session: { deliver(frame: Buffer): void }) => Promise<number>): { ws: FakeSocket } {
+  function connect(attach: (session: { deliver(frame: Buffer): void }) => Promise<number>, requireActive: () => Promise<void> = async () => {}, detach: () => void = () => {}): { ws: FakeSocket } {
     const ws = new FakeSocket();
     const quiet = () => {};
     const options = {
       authenticate: async () => ({ userId: 'u1', sessionId: 's1' }),
-      hub: { attach, detach: quiet },
+      requireActive,
+      hub: { attach, detach },
       handlers: { ping: async () => ({}) },
       logger: { debug: quiet, info: quiet, warn: quiet, error: quiet },
       maxFrameBytes: 65536,
@@ -819,5 +821,16 @@ describe('a connection attaching to the hub', () => {
     release(0);
     await waitFor(() => ws.sent.length >= 3, 'ready and two acks');
     assert.deepEqual(ws.sent.map((f) => { const frame = JSON.parse(f); return frame.id ?? frame.t; }), ['ready', 'p1', 'p2']);
+  });
+
+  it('closes with the suspension code, never ready, when the account was suspended while the session attached', async () => {
+    let detached = 0;
+    const { ws } = connect(async () => 0, async () => {
+      throw new AppError('account_suspended');
+    }, () => detached++);
+    await waitFor(() => ws.closed !== null, 'the close');
+    assert.equal(ws.closed, CloseCodes.accountSuspended);
+    assert.deepEqual(ws.sent, [], 'no ready frame');
+    assert.equal(detached, 1, 'the session left the hub again');
   });
 });

@@ -63,11 +63,13 @@ for (const variant of variants) {
     let store: Store;
     let a: TestApp;
     let b: TestApp;
+    let brokers: Broker[] = [];
     const sockets: TestSocket[] = [];
 
     before(async () => {
       store = await variant.backend.create();
       const [brokerA, brokerB] = await variant.brokers();
+      brokers = [brokerA, brokerB];
       // One after the other: the second node finds the migrations applied.
       a = await startApp(variant.backend, { store, broker: brokerA });
       b = await startApp(variant.backend, { store, broker: brokerB });
@@ -76,6 +78,8 @@ for (const variant of variants) {
     after(async () => {
       for (const socket of sockets) socket.close();
       await Promise.all([a?.close(), b?.close()]);
+      // Brokers handed to an app belong to the caller.
+      await Promise.all(brokers.map((broker) => broker.close()));
       await store?.dispose();
     });
 

@@ -10,6 +10,8 @@ import type { Hub, HubSession } from './hub.ts';
 
 export interface ConnectionOptions {
   authenticate: (token: string) => Promise<Actor>;
+  /** Checks again, once subscribed, that the account and session are still good. */
+  requireActive: (actor: Actor) => Promise<void>;
   hub: Hub;
   handlers: FrameHandlers;
   logger: Logger;
@@ -29,7 +31,12 @@ function closeCodeFor(error: unknown): number {
   if (error instanceof AppError) {
     if (error.code === 'token_expired') return CloseCodes.tokenExpired;
     if (error.code === 'account_suspended') return CloseCodes.accountSuspended;
-    if (error.code === 'unauthorized') return CloseCodes.invalidToken;
+    if (error.code === 'unauthorized') {
+      const reason = (error.details as { reason?: string } | undefined)?.reason;
+      if (reason === 'account_deleted') return CloseCodes.accountDeleted;
+      if (reason === 'session_revoked') return CloseCodes.sessionRevoked;
+      return CloseCodes.invalidToken;
+    }
   }
   return CloseCodes.internalError;
 }
@@ -167,6 +174,11 @@ export class Connection implements HubSession {
       this.options.logger.error({ err: error, user: actor.userId }, 'could not attach a session');
       this.close(CloseCodes.internalError, 'try again');
       return;
+    }
+    try {
+      await this.options.requireActive(actor);
+    } catch (error) {
+      this.close(closeCodeFor(error), error instanceof AppError ? error.message : 'try again');
     }
     if (this.isClosed()) {
       this.options.hub.detach(this);

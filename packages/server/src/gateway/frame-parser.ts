@@ -1,6 +1,6 @@
 import { ClientFrames, type ClientFrame, type ClientFrameType, type ErrorBody, Limits } from '@parley/protocol';
 import { Compile } from 'typebox/compile';
-import { validationDetails } from '../platform/validation.ts';
+import { findUnstorableText, validationDetails } from '../platform/validation.ts';
 
 const validators = Object.fromEntries(Object.entries(ClientFrames).map(([type, schema]) => [type, Compile(schema)])) as {
   [T in ClientFrameType]: ReturnType<typeof Compile>;
@@ -32,6 +32,8 @@ export function parseFrame(data: Buffer, isBinary: boolean, maxFrameBytes: numbe
   }
   const validator = validators[type as ClientFrameType];
   if (!validator.Check(value)) return fail(id, 'validation_failed', 'The frame does not match its schema.', validationDetails(validator.Errors(value)));
+  const unstorable = findUnstorableText(value, '');
+  if (unstorable) return fail(id, 'validation_failed', 'The frame does not match its schema.', [{ path: unstorable, message: 'must not contain NUL characters or unpaired surrogates' }]);
   return { ok: true, frame: value as ClientFrame };
 }
 

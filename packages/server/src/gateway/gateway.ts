@@ -15,6 +15,7 @@ export interface GatewayDeps {
   broker: Broker;
   logger: Logger;
   authenticate: (token: string) => Promise<Actor>;
+  requireActive: (actor: Actor) => Promise<void>;
   loadMembership: MembershipSource;
   handlers: FrameHandlers;
 }
@@ -33,9 +34,10 @@ export function createGateway(deps: GatewayDeps) {
   const connections = new Set<Connection>();
   let accepting = true;
 
+  // The hub re-reads memberships after a gap (its own handler runs first); once that is
+  // done, every session is told to resync what it may have missed from the logs.
   deps.broker.onGap(() => {
-    hub.resetOrdering();
-    hub.forEachSession((session) => session.deliver(RESYNC));
+    void hub.membershipRefreshed().then(() => hub.forEachSession((session) => session.deliver(RESYNC)));
   });
 
   const heartbeat = setInterval(() => {
@@ -45,6 +47,7 @@ export function createGateway(deps: GatewayDeps) {
 
   const connectionOptions = {
     authenticate: deps.authenticate,
+    requireActive: deps.requireActive,
     hub,
     handlers: deps.handlers,
     logger,

@@ -10,8 +10,18 @@ import { type ConversationHeader, conversationChannel, encodeEnvelope, type User
  * clients find the event in the log when they notice the gap.
  */
 export function createPublisher(broker: Broker, logger: Logger): Publisher {
+  // During a broker outage every publish fails: one log line per interval, with a count.
+  let failures = 0;
+  let lastReport = 0;
   const publish = (channel: string, message: string) => {
-    broker.publish(channel, message).catch((error: unknown) => logger.warn({ err: error, channel }, 'publish failed; clients will catch up from the log'));
+    broker.publish(channel, message).catch((error: unknown) => {
+      failures++;
+      const now = Date.now();
+      if (now - lastReport < 5_000) return;
+      logger.warn({ err: error, failures }, 'publishing failed; clients will catch up from the logs');
+      lastReport = now;
+      failures = 0;
+    });
   };
 
   return (changes: ChangeSet) => {

@@ -7,7 +7,7 @@ import type { Actor } from '../modules/auth/index.ts';
 import { AppError, toErrorBody } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
-import { validationDetails } from '../platform/validation.ts';
+import { findUnstorableText, validationDetails } from '../platform/validation.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,22 +81,6 @@ function coerceTextInput(schema: TSchema, value: unknown): unknown {
   return converted;
 }
 
-/**
- * Where the first string (or key) of a parsed request is text that storage cannot keep
- * as sent: a NUL character (PostgreSQL refuses it, so the request would fail as an
- * internal error) or an unpaired surrogate (it would be silently replaced). Null when clean.
- */
-function findUnstorableText(value: unknown, path: string, depth = 0): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') || !value.isWellFormed() ? path || '/' : null;
-  if (typeof value !== 'object' || value === null || depth > 64) return null;
-  for (const [key, item] of Object.entries(value)) {
-    const itemPath = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-    if (key.includes('\u0000') || !key.isWellFormed()) return itemPath;
-    const found = findUnstorableText(item, itemPath, depth + 1);
-    if (found) return found;
-  }
-  return null;
-}
 
 /**
  * Fastify with the project's conventions: TypeBox validation (the same compiled

@@ -1,4 +1,13 @@
+import { Id } from '@parley/protocol';
+import { Compile } from 'typebox/compile';
 import { AppError } from './errors.ts';
+
+const validId = Compile(Id);
+
+/** Cursor guard for pages keyed by an id: anything else (say a NUL string) is a bad cursor, not a database error. */
+export function isIdCursor(value: unknown): value is string {
+  return typeof value === 'string' && validId.Check(value);
+}
 
 /** Opaque pagination cursors: base64url JSON that clients hand back unchanged. */
 export function encodeCursor(value: unknown): string {

@@ -16,3 +16,20 @@ export function validationDetails(errors: ReadonlyArray<{ instancePath: string; 
   }
   return issues;
 }
+
+/**
+ * Where the first string (or key) of a parsed request is text that storage cannot keep
+ * as sent: a NUL character (PostgreSQL refuses it, so the request would fail as an
+ * internal error) or an unpaired surrogate (it would be silently replaced). Null when clean.
+ */
+export function findUnstorableText(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') || !value.isWellFormed() ? path || '/' : null;
+  if (typeof value !== 'object' || value === null || depth > 64) return null;
+  for (const [key, item] of Object.entries(value)) {
+    const itemPath = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (key.includes('\u0000') || !key.isWellFormed()) return itemPath;
+    const found = findUnstorableText(item, itemPath, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}

@@ -70,7 +70,25 @@ export function createAuthService(deps: AuthDeps) {
     };
   }
 
+  /**
+   * Throws unless the user is active and the device session (if any) is live. The
+   * gateway asks again once a socket is subscribed: a suspension committed between the
+   * token check and the subscription would otherwise never reach that socket.
+   * `details.reason` tells the socket which close code to use.
+   */
+  async function requireActive(actor: Actor): Promise<void> {
+    const row = await findUserWithSession(kysely, actor.userId, actor.sessionId);
+    if (!row) throw new AppError('unauthorized', 'Invalid token.');
+    if (row.status === 'deleted') throw new AppError('unauthorized', 'This account no longer exists.', { reason: 'account_deleted' });
+    if (row.status === 'suspended') throw new AppError('account_suspended');
+    if (actor.sessionId !== null && (row.session_id === null || row.revoked_at !== null)) {
+      throw new AppError('unauthorized', 'This session has been signed out.', { reason: 'session_revoked' });
+    }
+  }
+
   return {
+    requireActive,
+
     async register(body: RegisterBody): Promise<AuthResponse> {
       if (!deps.allowRegistration) throw new AppError('forbidden', 'Registration is disabled on this server.');
       const row = await users.createUser({ handle: body.handle, displayName: body.displayName ?? body.handle, password: body.password });
@@ -153,13 +171,9 @@ export function createAuthService(deps: AuthDeps) {
       } else {
         throw new AppError('unauthorized', 'Invalid token.');
       }
-      const row = await findUserWithSession(kysely, actor.userId, actor.sessionId);
-      if (!row || row.status === 'deleted') throw new AppError('unauthorized', 'This account no longer exists.');
-      if (row.status === 'suspended') throw new AppError('account_suspended');
-      if (actor.sessionId !== null && (row.session_id === null || row.revoked_at !== null)) {
-        throw new AppError('unauthorized', 'This session has been signed out.');
-      }
+      await requireActive(actor);
       return actor;
     },
+
   };
 }

@@ -19,7 +19,7 @@ export function registerConversationRoutes(app: FastifyInstance, deps: { convers
   const common = { tags: ['conversations'], security: userSecurity };
 
   app.post<{ Body: CreateConversationBodyT }>('/v1/conversations', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Start a direct conversation (one per pair: returns the existing one) or create a group', body: CreateConversationBody, response: { 200: ConversationResponse, ...errorResponses } },
   }, async (request) => {
     const actor = actorOf(request);
@@ -31,37 +31,37 @@ export function registerConversationRoutes(app: FastifyInstance, deps: { convers
   });
 
   app.get<{ Querystring: ConversationListQueryT }>('/v1/conversations', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Your conversations, most recently active first, with lastSeq, readSeq and unreadCount', querystring: ConversationListQuery, response: { 200: ConversationListResponse, ...errorResponses } },
   }, (request) => conversations.list(actorOf(request), request.query.cursor, request.query.limit ?? 50));
 
   app.get<{ Params: IdParamsT }>('/v1/conversations/:id', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'One of your conversations', params: IdParams, response: { 200: ConversationResponse, ...errorResponses } },
   }, async (request) => ({ conversation: await conversations.get(actorOf(request), request.params.id) }));
 
   app.patch<{ Params: IdParamsT; Body: UpdateConversationBodyT }>('/v1/conversations/:id', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Change a group\'s title (owner)', params: IdParams, body: UpdateConversationBody, response: { 200: ConversationResponse, ...errorResponses } },
   }, async (request) => ({ conversation: await conversations.update(actorOf(request), request.params.id, request.body) }));
 
   app.get<{ Params: IdParamsT; Querystring: MembersQueryT }>('/v1/conversations/:id/members', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Members, in user id order', params: IdParams, querystring: MembersQuery, response: { 200: MembersResponse, ...errorResponses } },
   }, (request) => conversations.listMembers(actorOf(request), request.params.id, request.query.cursor, request.query.limit ?? 100));
 
   app.post<{ Params: IdParamsT; Body: AddMembersBodyT }>('/v1/conversations/:id/members', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Add members to a group (owner); members already in are skipped', params: IdParams, body: AddMembersBody, response: { 200: SeqResponse, ...errorResponses } },
   }, (request) => conversations.addMembers(actorOf(request), request.params.id, request.body.userIds));
 
   app.delete<{ Params: MemberParamsT }>('/v1/conversations/:id/members/:userId', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Remove a member (owner), or leave when userId is yours', params: MemberParams, response: { 200: SeqResponse, ...errorResponses } },
   }, (request) => conversations.removeMember(actorOf(request), request.params.id, request.params.userId));
 
   app.post<{ Params: IdParamsT }>('/v1/conversations/:id/leave', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Leave a group; an owner\'s seat passes to the longest-standing member', params: IdParams, response: { 200: SeqResponse, ...errorResponses } },
   }, (request) => {
     const actor = actorOf(request);
@@ -69,7 +69,7 @@ export function registerConversationRoutes(app: FastifyInstance, deps: { convers
   });
 
   app.post<{ Params: IdParamsT; Body: ReadBodyT }>('/v1/conversations/:id/read', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Mark read up to a seq (the pointer only moves forward)', params: IdParams, body: ReadBody, response: { 200: ReadResponse, ...errorResponses } },
   }, (request) => conversations.markRead(actorOf(request), request.params.id, request.body.seq));
 }

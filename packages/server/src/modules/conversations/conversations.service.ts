@@ -1,7 +1,7 @@
 import type { Conversation, ConversationListResponse, Member, MembersResponse, ReadResponse, SeqResponse } from '@parley/protocol';
 import type { Database, Executor, MembersTable, Tx } from '../../platform/db/index.ts';
 import { isUniqueViolation } from '../../platform/db/index.ts';
-import { decodeCursor, encodeCursor } from '../../platform/cursor.ts';
+import { decodeCursor, encodeCursor, isIdCursor } from '../../platform/cursor.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { iso, type Clock } from '../../platform/time.ts';
@@ -22,7 +22,7 @@ export interface ConversationsDeps {
 export type ConversationsService = ReturnType<typeof createConversationsService>;
 
 const isListCursor = (value: unknown): value is repo.ListCursor =>
-  typeof value === 'object' && value !== null && typeof (value as repo.ListCursor).at === 'number' && typeof (value as repo.ListCursor).id === 'string';
+  typeof value === 'object' && value !== null && Number.isSafeInteger((value as repo.ListCursor).at) && isIdCursor((value as repo.ListCursor).id);
 
 export function createConversationsService({ db, uow, clock, maxGroupMembers }: ConversationsDeps) {
   const kysely = db.kysely;
@@ -187,7 +187,7 @@ export function createConversationsService({ db, uow, clock, maxGroupMembers }: 
 
     async listMembers(actor: Actor, conversationId: string, cursor: string | undefined, limit: number): Promise<MembersResponse> {
       authorize(actor.userId, 'conversation.view', membershipFacts(await repo.findMembershipFacts(kysely, conversationId, actor.userId)));
-      const afterUserId = cursor ? decodeCursor(cursor, (v): v is string => typeof v === 'string') : null;
+      const afterUserId = cursor ? decodeCursor(cursor, isIdCursor) : null;
       const rows = await repo.listMembers(kysely, conversationId, afterUserId, limit + 1);
       const page = rows.slice(0, limit);
       const members: Member[] = page.map((row) => ({ userId: row.user_id, role: row.role, joinedAt: iso(row.joined_at), user: toUser(row) }));

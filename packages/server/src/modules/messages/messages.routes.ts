@@ -15,22 +15,22 @@ export function registerMessageRoutes(app: FastifyInstance, deps: { messages: Me
   const common = { tags: ['messages'], security: userSecurity };
 
   app.post<{ Params: IdParamsT; Body: SendMessageBodyT }>('/v1/conversations/:id/messages', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Send a message; repeating a clientMsgId returns the original message', params: IdParams, body: SendMessageBody, response: { 200: MessageResponse, ...errorResponses } },
   }, async (request) => ({ message: await messages.send(actorOf(request), request.params.id, request.body) }));
 
   app.get<{ Params: IdParamsT; Querystring: MessagesQueryT }>('/v1/conversations/:id/messages', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'History: the latest page, or the page before / after a seq (ascending order)', params: IdParams, querystring: MessagesQuery, response: { 200: MessagesResponse, ...errorResponses } },
   }, (request) => messages.history(actorOf(request), request.params.id, request.query));
 
   app.patch<{ Params: MessageParamsT; Body: EditMessageBodyT }>('/v1/conversations/:id/messages/:messageId', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Edit your message', params: MessageParams, body: EditMessageBody, response: { 200: MessageResponse, ...errorResponses } },
   }, async (request) => ({ message: await messages.edit(actorOf(request), request.params.id, request.params.messageId, request.body.text) }));
 
   app.delete<{ Params: MessageParamsT }>('/v1/conversations/:id/messages/:messageId', {
-    preHandler: requireUser,
+    onRequest: requireUser,
     schema: { ...common, summary: 'Delete a message for everyone (sender, or the group owner)', params: MessageParams, response: { 200: MessageResponse, ...errorResponses } },
   }, async (request) => ({ message: await messages.delete(actorOf(request), request.params.id, request.params.messageId) }));
 }

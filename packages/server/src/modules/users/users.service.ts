@@ -1,8 +1,7 @@
 import type { AdminBulkResult, AdminBulkUsersBody, AdminCreateUserBody, AdminUpdateUserBody, AdminUser, User } from '@parley/protocol';
-import { CloseCodes, Id } from '@parley/protocol';
-import { Compile } from 'typebox/compile';
+import { CloseCodes } from '@parley/protocol';
 import type { Database, UsersTable } from '../../platform/db/index.ts';
-import { decodeCursor, encodeCursor } from '../../platform/cursor.ts';
+import { decodeCursor, encodeCursor, isIdCursor } from '../../platform/cursor.ts';
 import { AppError, toErrorBody } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { hashPassword } from '../../platform/passwords.ts';
@@ -11,7 +10,6 @@ import { appendUserEvent, type UnitOfWork } from '../logs/index.ts';
 import { DELETED_DISPLAY_NAME, toAdminUser, toUser } from './users.mapper.ts';
 import { findUserByHandle, findUserById, insertUser, listUsers, updateLiveUser, updateUser } from './users.repository.ts';
 
-const validId = Compile(Id);
 
 export interface UsersDeps {
   db: Database;
@@ -159,7 +157,7 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
 
     async adminList(cursor: string | undefined, limit: number): Promise<{ users: AdminUser[]; nextCursor: string | null }> {
       // The cursor is the last id of the previous page: anything that is not an id was not made here.
-      const afterId = cursor ? decodeCursor(cursor, (v): v is string => typeof v === 'string' && validId.Check(v)) : null;
+      const afterId = cursor ? decodeCursor(cursor, isIdCursor) : null;
       const rows = await listUsers(kysely, afterId, limit + 1);
       const page = rows.slice(0, limit);
       return { users: page.map(toAdminUser), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.id) : null };

@@ -21,7 +21,9 @@ const clientName = (role: string, prefix: string) => `parley-broker-${role}:${pr
  */
 export async function createRedisBroker(url: string, logger: Logger, prefix = 'parley:'): Promise<Broker> {
   const options = { lazyConnect: true, maxRetriesPerRequest: null, autoResubscribe: false } as const;
-  const publisher = new Redis(url, { ...options, enableAutoPipelining: true, connectionName: clientName('pub', prefix) });
+  // No offline queue for publishing: while Redis is away a publish fails at once instead of
+  // piling up in memory (bounded everything); clients find those events in the logs.
+  const publisher = new Redis(url, { ...options, enableAutoPipelining: true, enableOfflineQueue: false, connectionName: clientName('pub', prefix) });
   const subscriber = new Redis(url, { ...options, enableAutoPipelining: false, connectionName: clientName('sub', prefix) });
   let handler: (channel: string, message: string) => void = () => {};
   const gapHandlers: Array<() => void> = [];
