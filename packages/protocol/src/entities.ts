@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { DisplayName, Id, Seq, Timestamp } from './common.ts';
+import { Id, Seq, Timestamp } from './common.ts';
 
 export const UserStatus = Type.Union([Type.Literal('active'), Type.Literal('suspended'), Type.Literal('deleted')]);
 export type UserStatus = Static<typeof UserStatus>;

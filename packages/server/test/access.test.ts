@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Conversation, Message } from '@parley/protocol';
+import { call, direct, group, ok } from './support/api.ts';
 import { backends } from './support/backends.ts';
-import { createUser, expectOk, http, type HttpResult, startApp, type TestApp, type TestUser } from './support/test-app.ts';
+import { createUser, expectOk, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
-
-// --- helpers ---------------------------------------------------------------------------
-
-function call(t: TestApp, user: TestUser, method: string, path: string, body?: unknown): Promise<HttpResult> {
-  return http(t.url, method, path, { token: user.token, ...(body !== undefined ? { body } : {}) });
-}
-
-async function ok(t: TestApp, user: TestUser, method: string, path: string, body?: unknown): Promise<any> {
-  return expectOk(await call(t, user, method, path, body), `${method} ${path}`);
-}
-
-async function group(t: TestApp, owner: TestUser, title: string, members: TestUser[]): Promise<Conversation> {
-  return (await ok(t, owner, 'POST', '/v1/conversations', { kind: 'group', title, memberIds: members.map((m) => m.user.id) })).conversation;
-}
-
-async function direct(t: TestApp, a: TestUser, b: TestUser): Promise<Conversation> {
-  return (await ok(t, a, 'POST', '/v1/conversations', { kind: 'direct', userId: b.user.id })).conversation;
-}
 
 let clientIds = 0;
 async function send(t: TestApp, user: TestUser, conversationId: string, text: string): Promise<Message> {

@@ -1,30 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Conversation, ConversationEvent, Message } from '@parley/protocol';
+import type { Conversation, Message } from '@parley/protocol';
+import { call, conversationLog, ok } from './support/api.ts';
 import { backends } from './support/backends.ts';
-import { createUser, expectOk, http, type HttpResult, signIn, startApp, type TestApp, type TestUser } from './support/test-app.ts';
+import { createUser, type HttpResult, signIn, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
-
-// --- helpers ---------------------------------------------------------------------------
-
-function call(t: TestApp, user: TestUser, method: string, path: string, body?: unknown): Promise<HttpResult> {
-  return http(t.url, method, path, { token: user.token, ...(body !== undefined ? { body } : {}) });
-}
-
-async function ok(t: TestApp, user: TestUser, method: string, path: string, body?: unknown): Promise<any> {
-  return expectOk(await call(t, user, method, path, body), `${method} ${path}`);
-}
-
-async function conversationLog(t: TestApp, user: TestUser, id: string): Promise<ConversationEvent[]> {
-  const events: ConversationEvent[] = [];
-  let afterSeq = 0;
-  for (;;) {
-    const page = await ok(t, user, 'GET', `/v1/conversations/${id}/events?after=${afterSeq}&limit=500`);
-    events.push(...page.events);
-    if (!page.hasMore) return events;
-    afterSeq = page.events.at(-1).seq;
-  }
-}
 
 function assertGapFree(events: Array<{ seq: number }>): void {
   const seqs = events.map((e) => e.seq);

@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Conversation, ConversationEvent, UserEvent } from '@parley/protocol';
+import type { Conversation, UserEvent } from '@parley/protocol';
+import { call, conversationLog, direct, group, ok } from './support/api.ts';
 import { backends } from './support/backends.ts';
-import { ADMIN_KEY, createUser, expectOk, http, type HttpResult, startApp, type TestApp, type TestUser } from './support/test-app.ts';
+import { ADMIN_KEY, createUser, expectOk, http, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
-
-// --- helpers ---------------------------------------------------------------------------
-
-function call(t: TestApp, user: TestUser, method: string, path: string, body?: unknown): Promise<HttpResult> {
-  return http(t.url, method, path, { token: user.token, ...(body !== undefined ? { body } : {}) });
-}
-
-async function ok(t: TestApp, user: TestUser, method: string, path: string, body?: unknown): Promise<any> {
-  return expectOk(await call(t, user, method, path, body), `${method} ${path}`);
-}
-
-async function direct(t: TestApp, a: TestUser, b: TestUser): Promise<Conversation> {
-  return (await ok(t, a, 'POST', '/v1/conversations', { kind: 'direct', userId: b.user.id })).conversation;
-}
-
-async function group(t: TestApp, owner: TestUser, title: string, members: TestUser[]): Promise<Conversation> {
-  return (await ok(t, owner, 'POST', '/v1/conversations', { kind: 'group', title, memberIds: members.map((m) => m.user.id) })).conversation;
-}
 
 async function send(t: TestApp, user: TestUser, conversationId: string, text: string, clientMsgId = `m-${Math.random().toString(36).slice(2)}`) {
   return (await ok(t, user, 'POST', `/v1/conversations/${conversationId}/messages`, { clientMsgId, text })).message;
@@ -29,18 +12,6 @@ async function send(t: TestApp, user: TestUser, conversationId: string, text: st
 
 async function getConversation(t: TestApp, user: TestUser, id: string): Promise<Conversation> {
   return (await ok(t, user, 'GET', `/v1/conversations/${id}`)).conversation;
-}
-
-/** The whole log of a conversation, paged. */
-async function conversationLog(t: TestApp, user: TestUser, id: string, from = 0): Promise<ConversationEvent[]> {
-  const events: ConversationEvent[] = [];
-  let afterSeq = from;
-  for (;;) {
-    const page = await ok(t, user, 'GET', `/v1/conversations/${id}/events?after=${afterSeq}&limit=500`);
-    events.push(...page.events);
-    if (!page.hasMore) return events;
-    afterSeq = page.events.at(-1).seq;
-  }
 }
 
 async function userLog(t: TestApp, user: TestUser, from = 0): Promise<UserEvent[]> {

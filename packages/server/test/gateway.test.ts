@@ -5,27 +5,10 @@ import { CloseCodes, type Conversation, type Message } from '@parley/protocol';
 import { WebSocket as WsClient } from 'ws';
 import { Connection, type ConnectionOptions } from '../src/gateway/connection.ts';
 import { AppError } from '../src/platform/errors.ts';
+import { direct, group, ok, waitFor } from './support/api.ts';
 import { backends } from './support/backends.ts';
-import { createUser, expectOk, http, type HttpResult, signIn, startApp, type TestApp, type TestUser } from './support/test-app.ts';
+import { createUser, expectOk, http, signIn, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
-
-// --- helpers ---------------------------------------------------------------------------
-
-function call(t: TestApp, user: TestUser, method: string, path: string, body?: unknown): Promise<HttpResult> {
-  return http(t.url, method, path, { token: user.token, ...(body !== undefined ? { body } : {}) });
-}
-
-async function ok(t: TestApp, user: TestUser, method: string, path: string, body?: unknown): Promise<any> {
-  return expectOk(await call(t, user, method, path, body), `${method} ${path}`);
-}
-
-async function direct(t: TestApp, a: TestUser, b: TestUser): Promise<Conversation> {
-  return (await ok(t, a, 'POST', '/v1/conversations', { kind: 'direct', userId: b.user.id })).conversation;
-}
-
-async function group(t: TestApp, owner: TestUser, title: string, members: TestUser[]): Promise<Conversation> {
-  return (await ok(t, owner, 'POST', '/v1/conversations', { kind: 'group', title, memberIds: members.map((m) => m.user.id) })).conversation;
-}
 
 let clientIds = 0;
 const freshClientId = () => `gw-${process.pid}-${++clientIds}`;
@@ -36,15 +19,6 @@ async function send(t: TestApp, user: TestUser, conversationId: string, text: st
 
 async function lastSeq(t: TestApp, user: TestUser, id: string): Promise<number> {
   return (await ok(t, user, 'GET', `/v1/conversations/${id}`)).conversation.lastSeq;
-}
-
-/** Polls until `check` holds; fails with `what` after the deadline. */
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** The answer (ack or error frame) to request `id`. */

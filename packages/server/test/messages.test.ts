@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Conversation, ConversationEvent, Message } from '@parley/protocol';
+import type { Conversation, Message } from '@parley/protocol';
+import { call, conversationLog, direct, group, ok } from './support/api.ts';
 import { backends } from './support/backends.ts';
 import { ADMIN_KEY, createUser, expectOk, http, type HttpResult, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
-
-// --- helpers ---------------------------------------------------------------------------
-
-function call(t: TestApp, user: TestUser, method: string, path: string, body?: unknown): Promise<HttpResult> {
-  return http(t.url, method, path, { token: user.token, ...(body !== undefined ? { body } : {}) });
-}
-
-async function ok(t: TestApp, user: TestUser, method: string, path: string, body?: unknown): Promise<any> {
-  return expectOk(await call(t, user, method, path, body), `${method} ${path}`);
-}
-
-async function direct(t: TestApp, a: TestUser, b: TestUser): Promise<Conversation> {
-  return (await ok(t, a, 'POST', '/v1/conversations', { kind: 'direct', userId: b.user.id })).conversation;
-}
-
-async function group(t: TestApp, owner: TestUser, title: string, members: TestUser[]): Promise<Conversation> {
-  return (await ok(t, owner, 'POST', '/v1/conversations', { kind: 'group', title, memberIds: members.map((m) => m.user.id) })).conversation;
-}
 
 let clientIds = 0;
 const freshClientId = () => `cm-${process.pid}-${++clientIds}`;
@@ -32,17 +15,6 @@ function sendRequest(t: TestApp, user: TestUser, conversationId: string, body: R
 
 async function send(t: TestApp, user: TestUser, conversationId: string, text: string, extra: Record<string, unknown> = {}): Promise<Message> {
   return expectOk(await sendRequest(t, user, conversationId, { clientMsgId: freshClientId(), text, ...extra }), 'send').message;
-}
-
-async function conversationLog(t: TestApp, user: TestUser, id: string): Promise<ConversationEvent[]> {
-  const events: ConversationEvent[] = [];
-  let afterSeq = 0;
-  for (;;) {
-    const page = await ok(t, user, 'GET', `/v1/conversations/${id}/events?after=${afterSeq}&limit=500`);
-    events.push(...page.events);
-    if (!page.hasMore) return events;
-    afterSeq = page.events.at(-1).seq;
-  }
 }
 
 async function lastSeq(t: TestApp, user: TestUser, id: string): Promise<number> {
