@@ -1,0 +1,138 @@
+import { type ParleyClient, ParleyError } from '@parley/sdk';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { AuthScreen } from './components/auth-screen.tsx';
+import { ChatApp } from './components/chat-app.tsx';
+import { ToastProvider } from './components/toasts.tsx';
+import { AppContext, type AppContextValue } from './hooks/context.ts';
+import { createClient, rememberUser, sessionIdOf } from './lib/client.ts';
+import { describeError } from './lib/errors.ts';
+import { loadSession, onStoredSessionChange } from './lib/session-storage.ts';
+import { UserDirectory } from './lib/users.ts';
+
+type State =
+  | { kind: 'signed-out'; notice: string | null }
+  | { kind: 'starting'; client: ParleyClient; error: string | null }
+  | { kind: 'ready'; client: ParleyClient; users: UserDirectory };
+
+function initialState(): State {
+  const stored = loadSession();
+  return stored ? { kind: 'starting', client: createClient(stored), error: null } : { kind: 'signed-out', notice: null };
+}
+
+/** Signed out, starting (a stored session, or one just made), or signed in with a live client. */
+export function App() {
+  const [state, setState] = useState<State>(initialState);
+  const current = useRef(state);
+  current.current = state;
+
+  const signedOut = useCallback((notice: string | null) => {
+    const now = current.current;
+    if (now.kind !== 'signed-out') now.client.stop();
+    setState({ kind: 'signed-out', notice });
+  }, []);
+
+  // Start a client: load the conversation list, then connect. Unreachable server: retry.
+  const client = state.kind === 'starting' ? state.client : null;
+  useEffect(() => {
+    if (!client) return;
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const attempt = (delay: number) => {
+      client.start().then(
+        () => {
+          if (cancelled) return;
+          rememberUser(client);
+          setState({ kind: 'ready', client, users: new UserDirectory(client) });
+        },
+        (error: unknown) => {
+          if (cancelled) return;
+          if (error instanceof ParleyError && !error.retryable) {
+            signedOut(client.signedIn ? describeError(error) : 'Your session has ended. Please sign in again.');
+            return;
+          }
+          setState({ kind: 'starting', client, error: describeError(error) });
+          timer = setTimeout(() => attempt(Math.min(delay * 2, 15_000)), delay);
+        },
+      );
+    };
+    attempt(1_000);
+    const online = () => {
+      if (timer === undefined) return;
+      clearTimeout(timer);
+      timer = undefined;
+      attempt(1_000);
+    };
+    window.addEventListener('online', online);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+      window.removeEventListener('online', online);
+    };
+  }, [client, signedOut]);
+
+  // The server ended this session for good (signed out elsewhere, revoked, suspended).
+  const running = state.kind === 'ready' ? state.client : null;
+  useEffect(() => {
+    if (!running) return;
+    return running.on('stopped', () => signedOut('You were signed out. Please sign in again.'));
+  }, [running, signedOut]);
+
+  // Other tabs: signing out there signs out here; signing in there (as someone else) is adopted here.
+  useEffect(
+    () =>
+      onStoredSessionChange((stored) => {
+        const now = current.current;
+        if (!stored) {
+          if (now.kind !== 'signed-out') signedOut('You signed out in another tab.');
+          return;
+        }
+        const mine = now.kind === 'signed-out' ? null : now.client;
+        if (mine && sessionIdOf(mine) === stored.sessionId) return;
+        if (mine) mine.stop();
+        setState({ kind: 'starting', client: createClient(stored), error: null });
+      }),
+    [signedOut],
+  );
+
+  const context = useMemo<AppContextValue | null>(() => {
+    if (state.kind !== 'ready') return null;
+    const { client: ready, users } = state;
+    return {
+      client: ready,
+      users,
+      signOut: async () => {
+        try {
+          await ready.logout();
+        } catch {
+          // Signed out locally either way; the server session ends when its tokens expire.
+        }
+        signedOut(null);
+      },
+    };
+  }, [state, signedOut]);
+
+  return (
+    <ToastProvider>
+      {state.kind === 'signed-out' && <AuthScreen notice={state.notice} onSignedIn={(signedIn) => setState({ kind: 'starting', client: signedIn, error: null })} />}
+      {state.kind === 'starting' && (
+        <div className="splash" role="status" aria-live="polite">
+          <div className="brand-mark" aria-hidden="true">
+            P
+          </div>
+          <p>{state.error ? `${state.error} Retrying…` : 'Loading your conversations…'}</p>
+          {state.error && (
+            <button type="button" className="button" onClick={() => signedOut(null)}>
+              Sign in with another account
+            </button>
+          )}
+        </div>
+      )}
+      {context && (
+        <AppContext.Provider value={context}>
+          <ChatApp />
+        </AppContext.Provider>
+      )}
+    </ToastProvider>
+  );
+}
+

@@ -1,0 +1,106 @@
+import { useEffect, useState } from 'react';
+import { useApp } from '../hooks/context.ts';
+import { useReconnectWhenOnline } from '../hooks/use-browser.ts';
+import { useRoute } from '../hooks/use-route.ts';
+import { useClientStatus, useStoreVersion } from '../hooks/use-store.ts';
+import { conversationTitle } from '../lib/format.ts';
+import { conversationPath, navigate } from '../lib/router.ts';
+import { Avatar } from './avatar.tsx';
+import { ConnectionBanner } from './connection-banner.tsx';
+import { ConversationList } from './conversation-list.tsx';
+import { ConversationView } from './conversation-view.tsx';
+import { ChatsIcon, ComposeIcon, SettingsIcon } from './icons.tsx';
+import { NewChatDialog } from './new-chat-dialog.tsx';
+import { SettingsDialog } from './settings-dialog.tsx';
+
+/** Why a conversation the viewer had is gone (shown if it was open). */
+export interface Departure {
+  title: string;
+  reason: 'left' | 'removed' | 'banned' | 'deleted' | 'gone';
+}
+
+/**
+ * The signed-in app: conversation list beside the open conversation on wide screens;
+ * one of the two at a time on phones (the URL decides which).
+ */
+export function ChatApp() {
+  const { client } = useApp();
+  const route = useRoute();
+  useStoreVersion(client, null);
+  useReconnectWhenOnline(client);
+  const status = useClientStatus(client);
+  const [dialog, setDialog] = useState<'new-chat' | 'settings' | null>(null);
+  const [departures, setDepartures] = useState<ReadonlyMap<string, Departure>>(new Map());
+
+  // Remember why conversations disappear, so an open one can say so instead of vanishing.
+  useEffect(() => {
+    const titles = new Map<string, string>();
+    const offEvent = client.on('event', (event) => {
+      if (event.type !== 'member.removed' || event.data.userId !== client.me?.id) return;
+      const state = client.store.get(event.conversationId);
+      const title = state ? conversationTitle(state.summary) : 'this conversation';
+      titles.set(event.conversationId, title);
+      setDepartures((map) => new Map(map).set(event.conversationId, { title, reason: event.data.reason }));
+    });
+    const offRemoved = client.on('conversationRemoved', ({ conversationId }) => {
+      setDepartures((map) => (map.has(conversationId) ? map : new Map(map).set(conversationId, { title: titles.get(conversationId) ?? 'this conversation', reason: 'gone' })));
+    });
+    return () => {
+      offEvent();
+      offRemoved();
+    };
+  }, [client]);
+
+  // Total unread in the tab title, so a background tab shows that something arrived.
+  const total = client.store.totalUnread();
+  useEffect(() => {
+    document.title = total > 0 ? `(${total}) Parley` : 'Parley';
+  }, [total]);
+
+  const me = client.me;
+  const openId = route.name === 'conversation' ? route.id : null;
+  return (
+    <div className="app" data-view={openId ? 'conversation' : 'list'} data-connection={status}>
+      <ConnectionBanner client={client} />
+      <aside className="sidebar" aria-label="Conversations">
+        <header className="sidebar-header">
+          <button type="button" className="me-button" aria-label="Settings and profile" onClick={() => setDialog('settings')}>
+            {me && <Avatar id={me.id} name={me.displayName} size="sm" />}
+            <span className="me-name">{me?.displayName}</span>
+            <SettingsIcon />
+          </button>
+          <button type="button" className="button button-primary new-chat-button" aria-label="New chat" onClick={() => setDialog('new-chat')}>
+            <ComposeIcon />
+            <span>New chat</span>
+          </button>
+        </header>
+        <ConversationList selectedId={openId} onNewChat={() => setDialog('new-chat')} />
+      </aside>
+      <main className="main">
+        {openId ? (
+          <ConversationView key={openId} conversationId={openId} departure={departures.get(openId) ?? null} />
+        ) : (
+          <div className="empty-main">
+            <div className="empty-illustration">
+              <ChatsIcon />
+            </div>
+            <h2>Pick a conversation</h2>
+            <p>Choose one from the list, or start a new one with someone’s handle.</p>
+            <button type="button" className="button button-primary" onClick={() => setDialog('new-chat')}>
+              Start a conversation
+            </button>
+          </div>
+        )}
+      </main>
+      <NewChatDialog
+        open={dialog === 'new-chat'}
+        onClose={() => setDialog(null)}
+        onOpened={(id) => {
+          setDialog(null);
+          navigate(conversationPath(id));
+        }}
+      />
+      <SettingsDialog open={dialog === 'settings'} onClose={() => setDialog(null)} />
+    </div>
+  );
+}

@@ -1,0 +1,172 @@
+import type { Message } from '@parley/protocol';
+import { useCallback, useEffect, useState } from 'react';
+import { LastSeen, PinnedBar, TypingIndicator } from '../features/pending-features.tsx';
+import { useApp } from '../hooks/context.ts';
+import { useStoreVersion, useUsersVersion } from '../hooks/use-store.ts';
+import { describeError } from '../lib/errors.ts';
+import { conversationTitle, handleOf } from '../lib/format.ts';
+import { canSend } from '../lib/permissions.ts';
+import { navigate } from '../lib/router.ts';
+import { Avatar } from './avatar.tsx';
+import type { Departure } from './chat-app.tsx';
+import { Composer } from './composer.tsx';
+import { ConfirmDialog } from './dialog.tsx';
+import { DetailsPanel } from './details-panel.tsx';
+import { BackIcon, MembersIcon } from './icons.tsx';
+import { MessageList } from './message-list.tsx';
+import { useNotify } from './toasts.tsx';
+
+/** One conversation: header, history, composer, and its details panel. Keyed by id, so state resets per conversation. */
+export function ConversationView({ conversationId, departure }: { conversationId: string; departure: Departure | null }) {
+  const { client, users } = useApp();
+  useStoreVersion(client, conversationId);
+  useUsersVersion(users);
+  const notify = useNotify();
+  const state = client.store.get(conversationId);
+  const [detailsOpen, setDetailsOpen] = useState(false);
+  const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [editing, setEditing] = useState<Message | null>(null);
+  const [deleting, setDeleting] = useState<Message | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  // Where the "new messages" divider goes: the read pointer as it was when the conversation was opened.
+  const [dividerAfterSeq] = useState<number | null>(() => (state && state.summary.unreadCount > 0 ? state.summary.readSeq : null));
+
+  const exists = state !== undefined;
+  const needsMessages = exists && state.messages === null;
+  const needsMembers = exists && state.summary.kind !== 'direct' && state.members === null;
+  useEffect(() => {
+    if (!needsMessages) return;
+    client.loadMessages(conversationId).then(
+      () => setLoadError(null),
+      (error: unknown) => setLoadError(describeError(error)),
+    );
+  }, [client, conversationId, needsMessages]);
+  useEffect(() => {
+    // Members give names and roles to the history; failures only cost names.
+    if (needsMembers) client.loadMembers(conversationId).catch(() => {});
+  }, [client, conversationId, needsMembers]);
+
+  const meId = client.me?.id ?? null;
+  const onReply = useCallback((message: Message) => {
+    setEditing(null);
+    setReplyTo(message);
+  }, []);
+  const onEdit = useCallback((message: Message) => {
+    setReplyTo(null);
+    setEditing(message);
+  }, []);
+  const onDelete = useCallback((message: Message) => setDeleting(message), []);
+
+  if (!state) {
+    return <GoneView departure={departure} />;
+  }
+  const summary = state.summary;
+  const title = conversationTitle(summary);
+  const peer = summary.kind === 'direct' ? summary.peer : null;
+  const subtitle = peer ? handleOf(peer) ?? '' : `${summary.memberCount} ${summary.memberCount === 1 ? 'member' : 'members'}`;
+  const editLast = () => {
+    const last = [...(state.messages ?? [])].reverse().find((message) => message.senderId === meId && message.deletedAt === null);
+    if (last) onEdit(last);
+  };
+  const sendable = canSend(summary);
+
+  return (
+    <section className={`conversation${detailsOpen ? ' with-details' : ''}`} aria-label={`Conversation: ${title}`}>
+      <div className="conversation-main">
+        <header className="conversation-header">
+          <button type="button" className="icon-button back-button" aria-label="Back to conversations" onClick={() => navigate('/')}>
+            <BackIcon />
+          </button>
+          <Avatar id={peer ? peer.id : summary.id} name={title} />
+          <div className="conversation-heading">
+            <h2 className="conversation-name">{title}</h2>
+            <p className="conversation-subtitle">
+              {subtitle}
+              {peer && <LastSeen userId={peer.id} />}
+            </p>
+          </div>
+          <button
+            type="button"
+            className={`icon-button${detailsOpen ? ' active' : ''}`}
+            aria-label={summary.kind === 'direct' ? 'Conversation details' : 'Members and settings'}
+            aria-expanded={detailsOpen}
+            onClick={() => setDetailsOpen((open) => !open)}
+          >
+            <MembersIcon />
+          </button>
+        </header>
+        <PinnedBar conversation={summary} />
+        {loadError && state.messages === null ? (
+          <div className="list-error" role="alert">
+            <p>Could not load messages: {loadError}</p>
+            <button
+              type="button"
+              className="button"
+              onClick={() => {
+                setLoadError(null);
+                client.loadMessages(conversationId).catch((error: unknown) => setLoadError(describeError(error)));
+              }}
+            >
+              Try again
+            </button>
+          </div>
+        ) : (
+          <MessageList conversationId={conversationId} dividerAfterSeq={dividerAfterSeq} onReply={onReply} onEdit={onEdit} onDelete={onDelete} />
+        )}
+        <TypingIndicator conversationId={conversationId} />
+        {sendable ? (
+          <Composer
+            conversationId={conversationId}
+            replyTo={replyTo}
+            editing={editing}
+            onCancel={() => {
+              setReplyTo(null);
+              setEditing(null);
+            }}
+            onEditLast={editLast}
+            placeholder={peer ? `Message ${peer.displayName}` : `Message ${title}`}
+          />
+        ) : (
+          <p className="composer-disabled">You can’t send messages here.</p>
+        )}
+      </div>
+      {detailsOpen && <DetailsPanel conversationId={conversationId} onClose={() => setDetailsOpen(false)} />}
+      <ConfirmDialog
+        open={deleting !== null}
+        title="Delete message?"
+        message={deleting && deleting.senderId !== meId ? 'The message will be deleted for everyone in this conversation.' : 'The message will be deleted for everyone.'}
+        confirmLabel="Delete"
+        danger
+        onClose={() => setDeleting(null)}
+        onConfirm={() => {
+          const message = deleting;
+          if (!message) return;
+          if (editing?.id === message.id) setEditing(null);
+          if (replyTo?.id === message.id) setReplyTo(null);
+          client.deleteMessage(conversationId, message.id).catch((error: unknown) => notify(`Could not delete: ${describeError(error)}`));
+        }}
+      />
+    </section>
+  );
+}
+
+function GoneView({ departure }: { departure: Departure | null }) {
+  const text = !departure
+    ? 'This conversation does not exist, or you are not a member.'
+    : departure.reason === 'removed'
+      ? `You were removed from ${departure.title}.`
+      : departure.reason === 'banned'
+        ? `You were banned from ${departure.title}.`
+        : departure.reason === 'left'
+          ? `You left ${departure.title}.`
+          : `${departure.title} is no longer available to you.`;
+  return (
+    <div className="empty-main gone" role="status">
+      <h2>{departure ? 'No longer a member' : 'Conversation not found'}</h2>
+      <p>{text}</p>
+      <button type="button" className="button button-primary" onClick={() => navigate('/')}>
+        Back to conversations
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+/** The app's few places, kept in the URL so reloads and the back button work. */
+export type Route = { name: 'home' } | { name: 'conversation'; id: string };
+
+export function parseRoute(pathname: string): Route {
+  const match = /^\/c\/([^/]+)\/?$/u.exec(pathname);
+  if (match) {
+    try {
+      return { name: 'conversation', id: decodeURIComponent(match[1]!) };
+    } catch {
+      return { name: 'home' };
+    }
+  }
+  return { name: 'home' };
+}
+
+export function conversationPath(id: string): string {
+  return `/c/${encodeURIComponent(id)}`;
+}
+
+const listeners = new Set<() => void>();
+
+export function navigate(path: string, options: { replace?: boolean } = {}): void {
+  if (path === location.pathname) return;
+  if (options.replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  for (const listener of listeners) listener();
+}
+
+export function subscribeRoute(listener: () => void): () => void {
+  listeners.add(listener);
+  window.addEventListener('popstate', listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('popstate', listener);
+  };
+}
