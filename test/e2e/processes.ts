@@ -50,29 +50,58 @@ export async function startNode(env: Record<string, string>): Promise<NodeProces
 
 /**
  * A TCP load balancer in front of several nodes: new connections go to the current
- * target; switching targets lets a test move clients from one node to another.
+ * target (`target`), or round-robin over `targets`; switching targets lets a test move
+ * clients from one node to another. A target that refuses the connection (a node that
+ * exited) is skipped for the next one, like a balancer's health check would.
  */
 export class Balancer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   port = 0;
-  target: number;
+  targets: number[];
+  private turn = 0;
 
-  constructor(target: number) {
-    this.target = target;
+  constructor(target: number | number[]) {
+    this.targets = Array.isArray(target) ? [...target] : [target];
     this.server = createServer((client) => {
-      const upstream = connect(this.target, '127.0.0.1');
-      this.sockets.add(client).add(upstream);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream).pipe(client);
+      client.pause();
+      this.sockets.add(client);
+      client.on('error', () => client.destroy()).on('close', () => this.sockets.delete(client));
+      this.connectUpstream(client, this.targets.length);
     });
+  }
+
+  /** The single target (setting it replaces the round-robin list). */
+  get target(): number {
+    return this.targets[0]!;
+  }
+
+  set target(port: number) {
+    this.targets = [port];
+  }
+
+  private connectUpstream(client: Socket, attemptsLeft: number): void {
+    if (client.destroyed) return;
+    const port = this.targets[this.turn++ % this.targets.length]!;
+    const upstream = connect(port, '127.0.0.1');
+    let connected = false;
+    this.sockets.add(upstream);
+    upstream.once('connect', () => {
+      connected = true;
+      client.pipe(upstream).pipe(client);
+      client.resume();
+    });
+    let dropped = false;
+    const drop = () => {
+      if (dropped) return;
+      dropped = true;
+      this.sockets.delete(upstream);
+      if (!connected && attemptsLeft > 1 && !client.destroyed) return this.connectUpstream(client, attemptsLeft - 1);
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on('error', drop).on('close', drop);
+    client.on('close', () => upstream.destroy());
   }
 
   async listen(): Promise<string> {

@@ -1,5 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { Id, Seq, Timestamp } from './common.ts';
+import { ReceiptPointers } from './realtime.ts';
+import { ConversationKind, Rights, Role, Visibility } from './rights.ts';
 
 export const UserStatus = Type.Union([Type.Literal('active'), Type.Literal('suspended'), Type.Literal('deleted')]);
 export type UserStatus = Static<typeof UserStatus>;
@@ -24,11 +26,20 @@ export const AdminUser = Type.Object({
 });
 export type AdminUser = Static<typeof AdminUser>;
 
-export const ConversationKind = Type.Union([Type.Literal('direct'), Type.Literal('group')]);
-export type ConversationKind = Static<typeof ConversationKind>;
+/** One emoji's reactions on a message. */
+export const ReactionCount = Type.Object({ emoji: Type.String(), count: Type.Integer({ minimum: 1 }) });
+export type ReactionCount = Static<typeof ReactionCount>;
 
-export const Role = Type.Union([Type.Literal('owner'), Type.Literal('member')]);
-export type Role = Static<typeof Role>;
+/** Attribution of a forwarded message to its original. */
+export const ForwardedFrom = Type.Object({
+  messageId: Id,
+  senderId: Id,
+  /** Only when the original conversation is public (a channel or group with a handle); null otherwise. */
+  conversationId: Type.Union([Id, Type.Null()]),
+  conversationTitle: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+});
+export type ForwardedFrom = Static<typeof ForwardedFrom>;
 
 export const Message = Type.Object({
   id: Id,
@@ -43,28 +54,56 @@ export const Message = Type.Object({
   createdAt: Timestamp,
   editedAt: Type.Union([Timestamp, Type.Null()]),
   deletedAt: Type.Union([Timestamp, Type.Null()]),
+  forwardedFrom: Type.Union([ForwardedFrom, Type.Null()]),
+  /** Counts per emoji, most used first; who reacted is `GET …/messages/:id/reactions`. */
+  reactions: Type.Array(ReactionCount),
 });
 export type Message = Static<typeof Message>;
 
 export const Member = Type.Object({
   userId: Id,
   role: Role,
+  /** What this member may do here (the role's defaults, a custom set, or the group's member rights; less while muted). */
+  rights: Rights,
+  mutedUntil: Type.Union([Timestamp, Type.Null()]),
   joinedAt: Timestamp,
   user: User,
 });
 export type Member = Static<typeof Member>;
 
+/** Settings that owners and members with `edit_info` change; each change is a `conversation.updated` event. */
+export const ConversationSettings = Type.Object({
+  /** What ordinary members may do (groups); a read-only group has none of the sending rights. */
+  memberRights: Rights,
+  /** Minimum seconds between one member's messages; 0 is off. Owners, admins and moderators are exempt. */
+  slowModeSec: Type.Integer({ minimum: 0 }),
+  /** Messages may not be forwarded out of this conversation. */
+  protectedContent: Type.Boolean(),
+  /** Joining by handle needs an admin's approval. */
+  joinApproval: Type.Boolean(),
+});
+export type ConversationSettings = Static<typeof ConversationSettings>;
+
 /** A conversation as one member sees it: shared state plus that member's own pointers. */
 export const Conversation = Type.Object({
   id: Id,
   kind: ConversationKind,
+  visibility: Visibility,
+  /** Unique handle of a public group or channel. */
+  handle: Type.Union([Type.String(), Type.Null()]),
   title: Type.Union([Type.String(), Type.Null()]),
+  description: Type.Union([Type.String(), Type.Null()]),
+  settings: ConversationSettings,
   createdAt: Timestamp,
   /** Seq of the newest event in the conversation's log. */
   lastSeq: Seq,
   lastActivityAt: Timestamp,
   memberCount: Type.Integer({ minimum: 0 }),
   role: Role,
+  /** What you may do here. */
+  rights: Rights,
+  /** Set while you are muted here. */
+  mutedUntil: Type.Union([Timestamp, Type.Null()]),
   /** This member has read everything up to and including this seq. */
   readSeq: Seq,
   /** Messages from others after `readSeq` that are not deleted. */
@@ -72,8 +111,29 @@ export const Conversation = Type.Object({
   /** For direct conversations: the other member. */
   peer: Type.Union([User, Type.Null()]),
   lastMessage: Type.Union([Message, Type.Null()]),
+  /** Pinned messages, most recently pinned first. */
+  pinnedMessageIds: Type.Array(Id),
+  /**
+   * Direct conversations: the other member's receipt pointers — your messages up to
+   * `deliveredSeq` reached one of their devices, up to `readSeq` were read. Null elsewhere
+   * (groups: `GET …/messages/:messageId/receipts`).
+   */
+  peerReceipts: Type.Union([ReceiptPointers, Type.Null()]),
 });
 export type Conversation = Static<typeof Conversation>;
+
+/** What anyone may see of a public conversation (by handle), or of any conversation behind a valid invite. */
+export const ConversationPreview = Type.Object({
+  id: Id,
+  kind: ConversationKind,
+  visibility: Visibility,
+  handle: Type.Union([Type.String(), Type.Null()]),
+  title: Type.Union([Type.String(), Type.Null()]),
+  description: Type.Union([Type.String(), Type.Null()]),
+  memberCount: Type.Integer({ minimum: 0 }),
+  joinApproval: Type.Boolean(),
+});
+export type ConversationPreview = Static<typeof ConversationPreview>;
 
 /** Head of one conversation's log: what a reconnecting client compares its seq with. */
 export const ConversationHead = Type.Object({ id: Id, lastSeq: Seq });
@@ -98,14 +158,28 @@ function conversationEvent<const T extends string, D extends Type.TSchema>(type:
  * converges to the same state (each event assigns, never increments).
  */
 export const ConversationEvent = Type.Union([
-  conversationEvent('conversation.created', Type.Object({ kind: ConversationKind, title: Type.Union([Type.String(), Type.Null()]) })),
-  conversationEvent('conversation.updated', Type.Object({ title: Type.Union([Type.String(), Type.Null()]) })),
-  conversationEvent('members.added', Type.Object({ userIds: Type.Array(Id) })),
-  conversationEvent('member.removed', Type.Object({ userId: Id, reason: Type.Union([Type.Literal('left'), Type.Literal('removed'), Type.Literal('deleted')]) })),
-  conversationEvent('member.role_changed', Type.Object({ userId: Id, role: Role })),
+  conversationEvent('conversation.created', Type.Object({ kind: ConversationKind, visibility: Visibility, title: Type.Union([Type.String(), Type.Null()]) })),
+  /** Only the fields that changed are present. */
+  conversationEvent('conversation.updated', Type.Object({
+    title: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    handle: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    visibility: Type.Optional(Visibility),
+    settings: Type.Optional(ConversationSettings),
+  })),
+  /** `role` is what they joined as (member, or subscriber in channels). */
+  conversationEvent('members.added', Type.Object({ userIds: Type.Array(Id), role: Type.Optional(Role) })),
+  conversationEvent('member.removed', Type.Object({ userId: Id, reason: Type.Enum(['left', 'removed', 'banned', 'deleted']) })),
+  conversationEvent('member.role_changed', Type.Object({ userId: Id, role: Role, rights: Rights })),
+  conversationEvent('member.muted', Type.Object({ userId: Id, until: Type.Union([Timestamp, Type.Null()]) })),
   conversationEvent('message.created', Type.Object({ message: Message })),
   conversationEvent('message.edited', Type.Object({ message: Message })),
   conversationEvent('message.deleted', Type.Object({ message: Message })),
+  conversationEvent('message.pinned', Type.Object({ messageId: Id })),
+  conversationEvent('message.unpinned', Type.Object({ messageId: Id })),
+  /** `count` is the emoji's count after the change (0: gone), so applying assigns. */
+  conversationEvent('reaction.added', Type.Object({ messageId: Id, userId: Id, emoji: Type.String(), count: Type.Integer({ minimum: 0 }) })),
+  conversationEvent('reaction.removed', Type.Object({ messageId: Id, userId: Id, emoji: Type.String(), count: Type.Integer({ minimum: 0 }) })),
 ]);
 export type ConversationEvent = Static<typeof ConversationEvent>;
 export type ConversationEventType = ConversationEvent['type'];
@@ -124,6 +198,16 @@ export const UserEvent = Type.Union([
   /** Your read pointer in a conversation moved forward (from any of your devices). */
   userEvent('read', Type.Object({ conversationId: Id, seq: Seq })),
   userEvent('profile.updated', Type.Object({ user: User })),
+  /** Your block list changed (from any of your devices). */
+  userEvent('block.added', Type.Object({ userId: Id })),
+  userEvent('block.removed', Type.Object({ userId: Id })),
+  /** Your request to join was declined (an approval arrives as `conversation.added`). */
+  userEvent('join_request.declined', Type.Object({ conversationId: Id })),
+  userEvent('settings.updated', Type.Object({
+    addPrivacy: Type.Optional(Type.Enum(['everyone', 'contacts', 'nobody'])),
+    /** Who may see your presence (`PUT /v1/me/presence-privacy`). */
+    presencePrivacy: Type.Optional(Type.Enum(['everyone', 'contacts', 'nobody'])),
+  })),
 ]);
 export type UserEvent = Static<typeof UserEvent>;
 export type UserEventType = UserEvent['type'];

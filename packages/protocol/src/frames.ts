@@ -1,8 +1,13 @@
 import Type, { type Static } from 'typebox';
 import { ClientMsgId, Id, MessageText, Seq } from './common.ts';
 import { ConversationEvent, Message, UserEvent } from './entities.ts';
-import { ErrorResponse, EventsResponse, ReadResponse, UserEventsResponse } from './http.ts';
+import {
+  AddMembersBody, AuditQuery, AuditResponse, BanBody, ConversationResponse, CreateInviteBody, Emoji, ErrorResponse, EventsResponse, InviteResponse, MuteBody, ReadResponse,
+  SeqResponse, UpdateConversationBody, UserEventsResponse,
+} from './http.ts';
+import { AssignableRole, Rights } from './rights.ts';
 import { Limits } from './limits.ts';
+import { Presence, RealtimeLimits } from './realtime.ts';
 
 /**
  * WebSocket frames at `/v1/ws`. Every frame is one JSON object with a type tag `t`.
@@ -18,6 +23,8 @@ function request<const T extends string, P extends Type.TProperties>(t: T, prope
 }
 
 export const SyncConversation = Type.Object({ id: Id, after: Seq }, strict);
+
+const PresenceUserIds = Type.Array(Id, { minItems: 1, maxItems: RealtimeLimits.presenceUsersPerRequest, uniqueItems: true });
 
 /** Client -> server, by type tag. */
 export const ClientFrames = {
@@ -41,6 +48,40 @@ export const ClientFrames = {
     userSeq: Type.Optional(Seq),
     conversations: Type.Array(SyncConversation, { maxItems: Limits.syncConversationsMax }),
   }),
+  /**
+   * You are typing in a conversation (`typing: false`: you stopped). Never stored; members
+   * online in the conversation get a `typing` frame that expires on its own. Repeat it
+   * every few seconds while typing; the server forwards at most one per TYPING_THROTTLE_MS.
+   */
+  typing: request('typing', { conversationId: Id, typing: Type.Optional(Type.Boolean()) }),
+  /** These seqs reached this device (batched; the SDK sends one per second at most). */
+  delivered: request('delivered', {
+    conversations: Type.Array(Type.Object({ id: Id, seq: Seq }, strict), { minItems: 1, maxItems: RealtimeLimits.deliveredMax }),
+  }),
+  /** The presence of users, as you may see it (no live updates: see `presence_subscribe`). */
+  presence: request('presence', { userIds: PresenceUserIds }),
+  /** The presence of users now, and `presence` frames whenever it changes, for as long as this socket lives. */
+  presence_subscribe: request('presence_subscribe', { userIds: PresenceUserIds }),
+  presence_unsubscribe: request('presence_unsubscribe', { userIds: PresenceUserIds }),
+  /**
+   * The other member's receipt pointers in these direct conversations (others are left
+   * out): receipt frames are not replayed, so a client asks after every reconnect.
+   */
+  receipts: request('receipts', { conversationIds: Type.Array(Id, { minItems: 1, maxItems: RealtimeLimits.deliveredMax, uniqueItems: true }) }),
+  // Governance: the same service calls as their HTTP routes, for clients that live on the socket.
+  forward: request('forward', { conversationId: Id, clientMsgId: ClientMsgId, from: Type.Object({ conversationId: Id, messageId: Id }, strict) }),
+  react: request('react', { conversationId: Id, messageId: Id, emoji: Emoji }),
+  unreact: request('unreact', { conversationId: Id, messageId: Id, emoji: Emoji }),
+  pin: request('pin', { conversationId: Id, messageId: Id }),
+  unpin: request('unpin', { conversationId: Id, messageId: Id }),
+  add_members: request('add_members', { conversationId: Id, userIds: AddMembersBody.properties.userIds }),
+  remove_member: request('remove_member', { conversationId: Id, userId: Id, reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }),
+  ban: request('ban', { conversationId: Id, ...BanBody.properties }),
+  mute: request('mute', { conversationId: Id, userId: Id, ...MuteBody.properties }),
+  set_role: request('set_role', { conversationId: Id, userId: Id, role: Type.Optional(AssignableRole), rights: Type.Optional(Type.Union([Rights, Type.Null()])) }),
+  update_conversation: request('update_conversation', { conversationId: Id, ...UpdateConversationBody.properties }),
+  create_invite: request('create_invite', { conversationId: Id, ...CreateInviteBody.properties }),
+  audit: request('audit', { conversationId: Id, ...AuditQuery.properties }),
 } as const;
 
 export type ClientFrameType = keyof typeof ClientFrames;
@@ -87,6 +128,14 @@ export const SyncAck = Type.Object({
 });
 export type SyncAck = Static<typeof SyncAck>;
 
+export const ReceiptsAck = Type.Object({
+  receipts: Type.Array(Type.Object({ conversationId: Id, userId: Id, deliveredSeq: Seq, readSeq: Seq })),
+});
+export type ReceiptsAck = Static<typeof ReceiptsAck>;
+
+export const PresenceAck = Type.Object({ presence: Type.Array(Presence) });
+export type PresenceAck = Static<typeof PresenceAck>;
+
 /** The `data` of the `ack` that answers each request type. */
 export const AckData = {
   auth: Type.Object({}),
@@ -98,6 +147,25 @@ export const AckData = {
   events: EventsResponse,
   user_events: UserEventsResponse,
   sync: SyncAck,
+  typing: Type.Object({}),
+  delivered: Type.Object({}),
+  presence: PresenceAck,
+  presence_subscribe: PresenceAck,
+  presence_unsubscribe: Type.Object({}),
+  receipts: ReceiptsAck,
+  forward: SendAck,
+  react: Type.Object({}),
+  unreact: Type.Object({}),
+  pin: Type.Object({}),
+  unpin: Type.Object({}),
+  add_members: SeqResponse,
+  remove_member: SeqResponse,
+  ban: SeqResponse,
+  mute: SeqResponse,
+  set_role: SeqResponse,
+  update_conversation: ConversationResponse,
+  create_invite: InviteResponse,
+  audit: AuditResponse,
 } as const satisfies Record<ClientFrameType, Type.TSchema>;
 export type AckDataOf<T extends ClientFrameType> = Static<(typeof AckData)[T]>;
 
@@ -130,5 +198,35 @@ export type UserEventFrame = Static<typeof UserEventFrame>;
 export const ResyncFrame = Type.Object({ t: Type.Literal('resync') });
 export type ResyncFrame = Static<typeof ResyncFrame>;
 
-export const ServerFrame = Type.Union([ReadyFrame, AckFrame, ErrorFrame, EventFrame, UserEventFrame, ResyncFrame]);
+/**
+ * Someone is typing (or stopped). Show it until `expiresInMs` passes without a renewal,
+ * a `typing: false`, or a message from that user arrives. Never sent in channels.
+ */
+export const TypingFrame = Type.Object({
+  t: Type.Literal('typing'),
+  conversationId: Id,
+  userId: Id,
+  typing: Type.Boolean(),
+  expiresInMs: Type.Integer({ minimum: 0 }),
+});
+export type TypingFrame = Static<typeof TypingFrame>;
+
+/** A user's presence changed (or your right to see it did: then `status` is `hidden`). */
+export const PresenceFrame = Type.Object({ t: Type.Literal('presence'), presence: Presence });
+export type PresenceFrame = Static<typeof PresenceFrame>;
+
+/**
+ * A member's delivered/read pointers moved (direct conversations and groups up to the
+ * server's RECEIPTS_MAX_GROUP members). Pointers only grow: keep the highest you saw.
+ */
+export const ReceiptFrame = Type.Object({
+  t: Type.Literal('receipt'),
+  conversationId: Id,
+  userId: Id,
+  deliveredSeq: Seq,
+  readSeq: Seq,
+});
+export type ReceiptFrame = Static<typeof ReceiptFrame>;
+
+export const ServerFrame = Type.Union([ReadyFrame, AckFrame, ErrorFrame, EventFrame, UserEventFrame, ResyncFrame, TypingFrame, PresenceFrame, ReceiptFrame]);
 export type ServerFrame = Static<typeof ServerFrame>;

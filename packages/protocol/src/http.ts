@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
-import { ClientMsgId, DisplayName, Handle, Id, MessageText, Password, Seq, Title } from './common.ts';
-import { AdminUser, Conversation, ConversationEvent, ConversationHead, Member, Message, User, UserEvent } from './entities.ts';
+import { ClientMsgId, DisplayName, Handle, Id, MessageText, Password, Seq, Timestamp, Title } from './common.ts';
+import { AdminUser, Conversation, ConversationEvent, ConversationHead, ConversationPreview, Member, Message, User, UserEvent } from './entities.ts';
+import { AddPrivacy, AssignableRole, ConversationKind, Rights, Role, Visibility } from './rights.ts';
 import { errorCodeList } from './errors.ts';
 import { Limits } from './limits.ts';
 
@@ -56,13 +57,40 @@ export type UserLookupQuery = Static<typeof UserLookupQuery>;
 
 const MemberIds = Type.Array(Id, { maxItems: Limits.membersPerRequest, uniqueItems: true });
 
+const Description = Type.String({ maxLength: 1000 });
+
+const SettingsPatch = Type.Object({
+  memberRights: Type.Optional(Rights),
+  slowModeSec: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+  protectedContent: Type.Optional(Type.Boolean()),
+  joinApproval: Type.Optional(Type.Boolean()),
+}, strict);
+
+/** Groups and channels: private unless a handle makes them public. */
+const SharedConversationFields = {
+  title: Title,
+  description: Type.Optional(Description),
+  visibility: Type.Optional(Visibility),
+  /** Required for public conversations; unique across groups and channels. */
+  handle: Type.Optional(Handle),
+  settings: Type.Optional(SettingsPatch),
+};
+
 export const CreateConversationBody = Type.Union([
   Type.Object({ kind: Type.Literal('direct'), userId: Id }, strict),
-  Type.Object({ kind: Type.Literal('group'), title: Title, memberIds: MemberIds }, strict),
+  Type.Object({ kind: Type.Literal('group'), memberIds: MemberIds, ...SharedConversationFields }, strict),
+  /** Channel: the creator is the owner; `memberIds` join as subscribers. */
+  Type.Object({ kind: Type.Literal('channel'), memberIds: Type.Optional(MemberIds), ...SharedConversationFields }, strict),
 ]);
 export type CreateConversationBody = Static<typeof CreateConversationBody>;
 
-export const UpdateConversationBody = Type.Object({ title: Title }, strict);
+export const UpdateConversationBody = Type.Object({
+  title: Type.Optional(Title),
+  description: Type.Optional(Type.Union([Description, Type.Null()])),
+  visibility: Type.Optional(Visibility),
+  handle: Type.Optional(Type.Union([Handle, Type.Null()])),
+  settings: Type.Optional(SettingsPatch),
+}, { ...strict, minProperties: 1 });
 export type UpdateConversationBody = Static<typeof UpdateConversationBody>;
 
 export const ConversationResponse = Type.Object({ conversation: Conversation });
@@ -100,10 +128,212 @@ export type MembersQuery = Static<typeof MembersQuery>;
 export const SeqResponse = Type.Object({ seq: Seq });
 export type SeqResponse = Static<typeof SeqResponse>;
 
+export const HandleQuery = Type.Object({ handle: Handle }, strict);
+export type HandleQuery = Static<typeof HandleQuery>;
+
+export const PreviewResponse = Type.Object({ conversation: ConversationPreview });
+export type PreviewResponse = Static<typeof PreviewResponse>;
+
+/** Joining answers `joined` with the conversation, or `pending` when an admin must approve first. */
+export const JoinResponse = Type.Object({
+  status: Type.Enum(['joined', 'pending']),
+  conversation: Type.Union([Conversation, Type.Null()]),
+});
+export type JoinResponse = Static<typeof JoinResponse>;
+
+export const ChangeRoleBody = Type.Object({
+  role: Type.Optional(AssignableRole),
+  /** A custom set for an admin or moderator (only rights you hold yourself); null restores the role's defaults. */
+  rights: Type.Optional(Type.Union([Rights, Type.Null()])),
+}, { ...strict, minProperties: 1 });
+export type ChangeRoleBody = Static<typeof ChangeRoleBody>;
+
+export const TransferBody = Type.Object({ userId: Id }, strict);
+export type TransferBody = Static<typeof TransferBody>;
+
+const Reason = Type.String({ minLength: 1, maxLength: 500 });
+/** Seconds from now; null or absent: forever. */
+const Duration = Type.Union([Type.Integer({ minimum: 1, maximum: 10 * 365 * 86_400 }), Type.Null()]);
+
+export const MuteBody = Type.Object({ durationSec: Type.Optional(Duration), reason: Type.Optional(Reason) }, strict);
+export type MuteBody = Static<typeof MuteBody>;
+
+export const BanBody = Type.Object({ userId: Id, durationSec: Type.Optional(Duration), reason: Type.Optional(Reason) }, strict);
+export type BanBody = Static<typeof BanBody>;
+
+export const ReasonQuery = Type.Object({ reason: Type.Optional(Reason) }, strict);
+export type ReasonQuery = Static<typeof ReasonQuery>;
+
+export const Ban = Type.Object({
+  userId: Id,
+  user: User,
+  /** Null: forever. */
+  until: Type.Union([Timestamp, Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  bannedBy: Type.Union([Id, Type.Null()]),
+  createdAt: Timestamp,
+});
+export type Ban = Static<typeof Ban>;
+
+export const BansResponse = Type.Object({ bans: Type.Array(Ban) });
+export type BansResponse = Static<typeof BansResponse>;
+
+export const Invite = Type.Object({
+  /** The secret code: share it as a link, e.g. https://your.app/join/<code>. */
+  code: Type.String(),
+  conversationId: Id,
+  name: Type.Union([Type.String(), Type.Null()]),
+  createdBy: Type.Union([Id, Type.Null()]),
+  createdAt: Timestamp,
+  expiresAt: Type.Union([Timestamp, Type.Null()]),
+  maxUses: Type.Union([Type.Integer(), Type.Null()]),
+  uses: Type.Integer({ minimum: 0 }),
+  requiresApproval: Type.Boolean(),
+  revoked: Type.Boolean(),
+});
+export type Invite = Static<typeof Invite>;
+
+export const CreateInviteBody = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  expiresInSec: Type.Optional(Type.Integer({ minimum: 60, maximum: 366 * 86_400 })),
+  maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  requiresApproval: Type.Optional(Type.Boolean()),
+}, strict);
+export type CreateInviteBody = Static<typeof CreateInviteBody>;
+
+export const InviteResponse = Type.Object({ invite: Invite });
+export type InviteResponse = Static<typeof InviteResponse>;
+export const InvitesResponse = Type.Object({ invites: Type.Array(Invite) });
+export type InvitesResponse = Static<typeof InvitesResponse>;
+
+export const InvitePreviewResponse = Type.Object({ conversation: ConversationPreview, requiresApproval: Type.Boolean() });
+export type InvitePreviewResponse = Static<typeof InvitePreviewResponse>;
+
+export const JoinRequest = Type.Object({ userId: Id, user: User, createdAt: Timestamp, viaInvite: Type.Boolean() });
+export type JoinRequest = Static<typeof JoinRequest>;
+export const JoinRequestsResponse = Type.Object({ requests: Type.Array(JoinRequest) });
+export type JoinRequestsResponse = Static<typeof JoinRequestsResponse>;
+
+// --- blocks and settings --------------------------------------------------------------
+
+export const BlocksResponse = Type.Object({ users: Type.Array(User) });
+export type BlocksResponse = Static<typeof BlocksResponse>;
+
+/** Your account settings; every device hears of changes through your log (`settings.updated`). */
+export const UserSettings = Type.Object({
+  /** Who may add you to groups and channels directly: everyone, people you have a direct conversation with, or nobody. */
+  addPrivacy: AddPrivacy,
+});
+export type UserSettings = Static<typeof UserSettings>;
+
+export const UpdateSettingsBody = Type.Object({ addPrivacy: Type.Optional(AddPrivacy) }, { ...strict, minProperties: 1 });
+export type UpdateSettingsBody = Static<typeof UpdateSettingsBody>;
+
+export const SettingsResponse = Type.Object({ settings: UserSettings });
+export type SettingsResponse = Static<typeof SettingsResponse>;
+
+// --- reports and audit ------------------------------------------------------------------
+
+export const ReportTargetType = Type.Enum(['message', 'user', 'conversation']);
+export const ReportReason = Type.Enum(['spam', 'abuse', 'harassment', 'violence', 'illegal', 'other']);
+export const ReportAction = Type.Enum(['none', 'message_deleted', 'user_warned', 'user_muted', 'user_removed', 'user_banned', 'user_suspended', 'conversation_deleted', 'other']);
+
+export const CreateReportBody = Type.Object({
+  targetType: ReportTargetType,
+  targetId: Id,
+  /** The conversation the message (or user) was seen in; required for messages. */
+  conversationId: Type.Optional(Id),
+  reason: ReportReason,
+  comment: Type.Optional(Type.String({ maxLength: 1000 })),
+}, strict);
+export type CreateReportBody = Static<typeof CreateReportBody>;
+
+export const Report = Type.Object({
+  id: Id,
+  reporterId: Id,
+  conversationId: Type.Union([Id, Type.Null()]),
+  targetType: ReportTargetType,
+  targetId: Id,
+  reason: ReportReason,
+  comment: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Enum(['open', 'resolved']),
+  resolution: Type.Union([Type.Object({ action: ReportAction, note: Type.Union([Type.String(), Type.Null()]), resolvedBy: Type.Union([Id, Type.Null()]), resolvedAt: Timestamp }), Type.Null()]),
+  createdAt: Timestamp,
+});
+export type Report = Static<typeof Report>;
+
+export const ReportResponse = Type.Object({ report: Report });
+export type ReportResponse = Static<typeof ReportResponse>;
+
+export const ReportsQuery = Type.Object({
+  status: Type.Optional(Type.Enum(['open', 'resolved'])),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  cursor: Type.Optional(Type.String({ maxLength: 256 })),
+}, strict);
+export type ReportsQuery = Static<typeof ReportsQuery>;
+
+export const ReportsResponse = Type.Object({ reports: Type.Array(Report), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export type ReportsResponse = Static<typeof ReportsResponse>;
+
+export const ResolveReportBody = Type.Object({ action: ReportAction, note: Type.Optional(Type.String({ maxLength: 1000 })) }, strict);
+export type ResolveReportBody = Static<typeof ResolveReportBody>;
+
+export const AuditEntry = Type.Object({
+  id: Id,
+  conversationId: Type.Union([Id, Type.Null()]),
+  /** Null: the platform (admin API). */
+  actorId: Type.Union([Id, Type.Null()]),
+  action: Type.String(),
+  targetType: Type.Union([Type.String(), Type.Null()]),
+  targetId: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  data: Type.Unknown(),
+  createdAt: Timestamp,
+});
+export type AuditEntry = Static<typeof AuditEntry>;
+
+export const AuditQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  /** Entries older than the last page's oldest. */
+  cursor: Type.Optional(Type.String({ maxLength: 256 })),
+}, strict);
+export type AuditQuery = Static<typeof AuditQuery>;
+
+export const AdminAuditQuery = Type.Object({
+  conversationId: Type.Optional(Id),
+  actorId: Type.Optional(Id),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  cursor: Type.Optional(Type.String({ maxLength: 256 })),
+}, strict);
+export type AdminAuditQuery = Static<typeof AdminAuditQuery>;
+
+export const AuditResponse = Type.Object({ entries: Type.Array(AuditEntry), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export type AuditResponse = Static<typeof AuditResponse>;
+
 // --- messages ------------------------------------------------------------------------
 
 export const SendMessageBody = Type.Object({ clientMsgId: ClientMsgId, text: MessageText, replyTo: Type.Optional(Id) }, strict);
 export type SendMessageBody = Static<typeof SendMessageBody>;
+
+export const ForwardBody = Type.Object({
+  clientMsgId: ClientMsgId,
+  /** The message to forward: it must be visible to you, and its conversation must not protect its content. */
+  from: Type.Object({ conversationId: Id, messageId: Id }, strict),
+}, strict);
+export type ForwardBody = Static<typeof ForwardBody>;
+
+export const Emoji = Type.String({ minLength: 1, maxLength: 32, pattern: '^\\S+$' });
+
+export const ReactionsResponse = Type.Object({
+  reactions: Type.Array(Type.Object({ emoji: Type.String(), count: Type.Integer(), userIds: Type.Array(Id, { description: 'Up to 100 of them.' }) })),
+});
+export type ReactionsResponse = Static<typeof ReactionsResponse>;
+
+export const ReactionParams = Type.Object({ id: Id, messageId: Id, emoji: Emoji });
+export type ReactionParams = Static<typeof ReactionParams>;
+
+export const PinsResponse = Type.Object({ messages: Type.Array(Message) });
+export type PinsResponse = Static<typeof PinsResponse>;
 
 export const EditMessageBody = Type.Object({ text: MessageText }, strict);
 export type EditMessageBody = Static<typeof EditMessageBody>;
@@ -126,6 +356,8 @@ export const MessagesResponse = Type.Object({
   /** More messages exist in the direction that was asked for. */
   hasMore: Type.Boolean(),
   lastSeq: Seq,
+  /** Your own reactions on these messages, by message id. */
+  myReactions: Type.Record(Type.String(), Type.Array(Type.String())),
 });
 export type MessagesResponse = Static<typeof MessagesResponse>;
 
@@ -210,6 +442,60 @@ export type AdminBulkResult = Static<typeof AdminBulkResult>;
 
 export const AdminBulkUsersResponse = Type.Object({ results: Type.Array(AdminBulkResult) });
 export type AdminBulkUsersResponse = Static<typeof AdminBulkUsersResponse>;
+
+export const AdminConversation = Type.Object({
+  id: Id,
+  kind: ConversationKind,
+  visibility: Visibility,
+  handle: Type.Union([Type.String(), Type.Null()]),
+  title: Type.Union([Type.String(), Type.Null()]),
+  description: Type.Union([Type.String(), Type.Null()]),
+  settings: Conversation.properties.settings,
+  ownerId: Type.Union([Id, Type.Null()]),
+  createdBy: Type.Union([Id, Type.Null()]),
+  createdAt: Timestamp,
+  lastSeq: Seq,
+  lastActivityAt: Timestamp,
+  memberCount: Type.Integer({ minimum: 0 }),
+});
+export type AdminConversation = Static<typeof AdminConversation>;
+
+export const AdminConversationResponse = Type.Object({ conversation: AdminConversation });
+export type AdminConversationResponse = Static<typeof AdminConversationResponse>;
+
+export const AdminConversationListQuery = Type.Object({
+  kind: Type.Optional(ConversationKind),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  cursor: Type.Optional(Type.String({ maxLength: 256 })),
+}, strict);
+export type AdminConversationListQuery = Static<typeof AdminConversationListQuery>;
+
+export const AdminConversationListResponse = Type.Object({ conversations: Type.Array(AdminConversation), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export type AdminConversationListResponse = Static<typeof AdminConversationListResponse>;
+
+export const AdminAddMembersBody = Type.Object({
+  userIds: Type.Array(Id, { minItems: 1, maxItems: Limits.membersPerRequest, uniqueItems: true }),
+  /** Default: member (subscriber in channels). Privacy settings and blocks do not apply to the platform. */
+  role: Type.Optional(AssignableRole),
+}, strict);
+export type AdminAddMembersBody = Static<typeof AdminAddMembersBody>;
+
+export const AdminSetRoleBody = Type.Object({
+  /** `owner` transfers ownership (the previous owner becomes an admin). */
+  role: Role,
+  rights: Type.Optional(Type.Union([Rights, Type.Null()])),
+}, strict);
+export type AdminSetRoleBody = Static<typeof AdminSetRoleBody>;
+
+export const AdminRemoveMessagesBody = Type.Object({
+  /** Only in this conversation; all of the user's messages everywhere when absent. */
+  conversationId: Type.Optional(Id),
+  reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+}, strict);
+export type AdminRemoveMessagesBody = Static<typeof AdminRemoveMessagesBody>;
+
+export const RemovedCountResponse = Type.Object({ removed: Type.Integer({ minimum: 0 }) });
+export type RemovedCountResponse = Static<typeof RemovedCountResponse>;
 
 export const AdminIssueTokenBody = Type.Object({ deviceName: Type.Optional(DeviceName) }, strict);
 export type AdminIssueTokenBody = Static<typeof AdminIssueTokenBody>;

@@ -2,6 +2,8 @@ export * from './errors.ts';
 export * from './close-codes.ts';
 export * from './limits.ts';
 export * from './common.ts';
+export * from './rights.ts';
 export * from './entities.ts';
 export * from './http.ts';
+export * from './realtime.ts';
 export * from './frames.ts';

@@ -1,3 +1,5 @@
+import type { Device, MessageReceipts, Presence, PresencePrivacy, PushPlatform, ReceiptFrame, ReceiptPointers } from '@parley/protocol';
+import { type LiveHost, LiveState, type MessageStatus } from './live.ts';
 import type { AuthResponse, Conversation, ConversationEvent, LoginBody, Message, RegisterBody, SyncConversationResult, User, UserEvent } from '@parley/protocol';
 import { Limits } from '@parley/protocol';
 import { Emitter } from './emitter.ts';
@@ -29,6 +31,10 @@ export interface ClientOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   requestTimeoutMs?: number;
+  /** How long delivery reports are gathered before one goes out (default 1 s). */
+  deliveryAckDelayMs?: number;
+  /** While typing, `notifyTyping` sends a renewal at most this often (default 2 s). */
+  typingIntervalMs?: number;
 }
 
 /**
@@ -54,6 +60,12 @@ export interface ClientEvents extends Record<string, unknown[]> {
   stopped: [{ code: number; reason: string }];
   /** Something failed in the background (sync, catch-up); the client keeps going. */
   error: [ParleyError];
+  /** Who is typing in a conversation changed (typing indicators expire on their own). */
+  typing: [{ conversationId: string; userIds: string[] }];
+  /** A user's presence changed (direct-conversation peers and users you subscribed to). */
+  presence: [Presence];
+  /** A member's delivered/read pointers moved (direct conversations and small groups). */
+  receipt: [ReceiptFrame];
 }
 
 interface Tracked {
@@ -90,6 +102,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private started = false;
   private readonly summaryRefreshes = new Map<string, { dirty: boolean; done: Promise<void> }>();
   private readonly readyWaiters: Array<() => void> = [];
+  /** Receipts, typing and presence (see live.ts). */
+  private readonly live: LiveState;
 
   constructor(options: ClientOptions) {
     super();
@@ -109,11 +123,31 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
     this.socket.on('status', (status) => this.onSocketStatus(status));
-    this.socket.on('ready', () => void this.resync());
+    this.live = new LiveState({
+      isOpen: () => this.socket.isOpen,
+      request: ((type: 'typing', payload: { conversationId: string; typing: boolean }) => this.socket.request(type, payload)) as LiveHost['request'],
+      meId: () => this.store.me?.id ?? this.session?.userId ?? null,
+      summary: (conversationId) => this.store.get(conversationId)?.summary,
+      directPeers: () => this.store.list().flatMap((state) => (state.summary.kind === 'direct' && state.summary.peer ? [state.summary.peer.id] : [])),
+      directConversations: () => this.store.list().flatMap((state) => (state.summary.kind === 'direct' ? [state.summary.id] : [])),
+      emitTyping: (conversationId, userIds) => this.emit('typing', { conversationId, userIds }),
+      emitPresence: (presence) => this.emit('presence', presence),
+      emitReceipt: (receipt) => this.emit('receipt', receipt),
+    }, {
+      ...(options.deliveryAckDelayMs !== undefined ? { deliveryAckDelayMs: options.deliveryAckDelayMs } : {}),
+      ...(options.typingIntervalMs !== undefined ? { typingIntervalMs: options.typingIntervalMs } : {}),
+    });
+    this.socket.on('ready', () => {
+      void this.resync();
+      this.live.onReady().catch((error) => this.reportError(error));
+    });
     this.socket.on('push', (frame) => {
       if (frame.t === 'event') this.offerEvent(frame.event);
       else if (frame.t === 'user_event') this.offerUserEvent(frame.event);
       else if (frame.t === 'resync') void this.resync();
+      else if (frame.t === 'typing') this.live.onTyping(frame);
+      else if (frame.t === 'presence') this.live.onPresence(frame.presence);
+      else if (frame.t === 'receipt') this.live.onReceipt(frame);
     });
     this.socket.on('stopped', (reason) => {
       this.setStatus('stopped');
@@ -207,6 +241,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   stop(): void {
+    this.live.stop();
     this.started = false;
     this.socket.stop();
     this.setStatus('stopped');
@@ -265,11 +300,13 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const existing = this.tracked.get(summary.id);
     if (existing) {
       this.store.putSummary(summary);
+    this.live.onSummary(summary);
       if (summary.lastSeq > existing.log.seq) void this.catchUp(summary.id);
       return;
     }
     this.tracked.set(summary.id, { log: new OrderedLog(summary.lastSeq), catchingUp: null });
     this.store.putSummary(summary);
+    this.live.onSummary(summary);
     this.emit('conversationAdded', summary);
   }
 
@@ -336,6 +373,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (!tracked) return this.track(summary);
     this.store.clearDetails(conversationId);
     this.store.putSummary(summary);
+    this.live.onSummary(summary);
     this.emit('reset', { conversationId });
     for (const event of tracked.log.resetTo(summary.lastSeq)) this.apply(event);
     if (hadMessages) await this.loadMessages(conversationId).catch((error) => this.reportError(error));
@@ -356,8 +394,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   private apply(event: ConversationEvent): void {
-    this.store.applyEvent(event);
+    if (this.store.applyEvent(event)) void this.refreshSummary(event.conversationId);
     this.emit('event', event);
+    this.live.onEvent(event);
     const state = this.store.get(event.conversationId);
     // New members arrive as bare ids; fetch their profiles when the app shows members.
     if (event.type === 'members.added' && state?.members) void this.loadMembers(event.conversationId).catch((error) => this.reportError(error));
@@ -500,10 +539,35 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return conversation;
   }
 
+  async createChannel(title: string, options: { handle?: string; description?: string; memberIds?: string[] } = {}): Promise<Conversation> {
+    const { conversation } = await this.http.createConversation({
+      kind: 'channel', title, ...(options.handle ? { handle: options.handle, visibility: 'public' as const } : {}),
+      ...(options.description ? { description: options.description } : {}), ...(options.memberIds ? { memberIds: options.memberIds } : {}),
+    });
+    this.track(conversation);
+    return conversation;
+  }
+
+  /** Joins a public group or channel by handle; null while an admin must approve. */
+  async joinByHandle(handle: string): Promise<Conversation | null> {
+    const { conversation: preview } = await this.http.conversationByHandle(handle);
+    return this.followJoin(await this.http.join(preview.id));
+  }
+
+  /** Joins through an invite code; null while an admin must approve. */
+  async joinByInvite(code: string): Promise<Conversation | null> {
+    return this.followJoin(await this.http.joinByInvite(code));
+  }
+
+  private followJoin(result: { status: 'joined' | 'pending'; conversation: Conversation | null }): Conversation | null {
+    if (result.conversation) this.track(result.conversation);
+    return result.conversation;
+  }
+
   /** Loads the latest page of history into the store. */
   async loadMessages(conversationId: string, limit = 50): Promise<Message[]> {
     const page = await this.http.messages(conversationId, { limit });
-    this.store.putMessages(conversationId, page.messages, page.hasMore);
+    this.store.putMessages(conversationId, page.messages, page.hasMore, page.myReactions);
     return page.messages;
   }
 
@@ -512,7 +576,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const first = this.store.get(conversationId)?.messages?.[0];
     if (!first) return this.loadMessages(conversationId, limit);
     const page = await this.http.messages(conversationId, { before: first.seq, limit });
-    this.store.putMessages(conversationId, page.messages, page.hasMore);
+    this.store.putMessages(conversationId, page.messages, page.hasMore, page.myReactions);
     return page.messages;
   }
 
@@ -582,8 +646,79 @@ export class ParleyClient extends Emitter<ClientEvents> {
         return await attempt();
       } catch (error) {
         if (!(error instanceof ParleyError) || !error.retryable || (!this.started && tries > 0)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** Math.min(tries, 5)) * (0.5 + Math.random() / 2)));
+        // A rate limit says when to come back; never sooner than that.
+        const hinted = Number((error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs ?? 0) || 0;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(hinted, Math.min(5_000, 200 * 2 ** Math.min(tries, 5)) * (0.5 + Math.random() / 2))));
       }
     }
+  }
+
+  // --- receipts, typing, presence, devices -------------------------------------------
+
+  /** Users typing in a conversation right now (each indicator expires on its own). */
+  typingIn(conversationId: string): string[] {
+    return this.live.typingUsers(conversationId);
+  }
+
+  /** Call on every keystroke; renewals go out at most every `typingIntervalMs`. Never in channels. */
+  notifyTyping(conversationId: string): void {
+    if (this.store.get(conversationId)?.summary.kind === 'channel') return;
+    this.live.notifyTyping(conversationId);
+  }
+
+  /** The message was sent or the field cleared: others stop seeing you type. */
+  stopTyping(conversationId: string): void {
+    this.live.stopTyping(conversationId);
+  }
+
+  /** Delivered/read pointers known per member (direct conversations and groups up to the server's limit). */
+  receiptsOf(conversationId: string): Map<string, ReceiptPointers> {
+    return this.live.receipts(conversationId);
+  }
+
+  /** sent / delivered / read for one of your messages. */
+  messageStatus(conversationId: string, message: Pick<Message, 'seq' | 'senderId'>): MessageStatus {
+    return this.live.messageStatus(conversationId, message);
+  }
+
+  /** Who received and read a message (lists for its sender where the conversation allows, counts otherwise). */
+  async messageReceipts(conversationId: string, messageId: string): Promise<MessageReceipts> {
+    return (await this.http.messageReceipts(conversationId, messageId)).receipts;
+  }
+
+  /** Sends delivery reports gathered so far now instead of after the batching delay. */
+  flushDelivered(): void {
+    this.live.flushAcks();
+  }
+
+  /** Last known presence (direct peers and subscribed users; undefined until known). */
+  presenceOf(userId: string): Presence | undefined {
+    return this.live.presenceOf(userId);
+  }
+
+  /** Follow users' presence (renewed after every reconnect); resolves with what is known now. */
+  subscribePresence(userIds: string[]): Promise<Presence[]> {
+    return this.live.subscribe(userIds);
+  }
+
+  unsubscribePresence(userIds: string[]): void {
+    this.live.unsubscribe(userIds);
+  }
+
+  async setPresencePrivacy(privacy: PresencePrivacy): Promise<void> {
+    await this.http.setPresencePrivacy(privacy);
+  }
+
+  async devices(): Promise<Device[]> {
+    return (await this.http.devices()).devices;
+  }
+
+  /** Signs another device out (its sockets close with 4201 and its refresh token stops working). */
+  async revokeDevice(sessionId: string): Promise<void> {
+    await this.http.revokeDevice(sessionId);
+  }
+
+  async registerPushToken(platform: PushPlatform, token: string): Promise<void> {
+    await this.http.setPushToken({ platform, token });
   }
 }

@@ -1,4 +1,4 @@
-import type { Conversation, ConversationEvent, Member, Message, Role, User, UserEvent } from '@parley/protocol';
+import type { Conversation, ConversationEvent, Member, Message, User, UserEvent } from '@parley/protocol';
 import { Emitter } from './emitter.ts';
 
 /** What the store knows of one conversation. */
@@ -12,6 +12,8 @@ export interface ConversationState {
   members: Map<string, Member> | null;
   /** Sends not yet acknowledged, in the order they were made. */
   pending: PendingMessage[];
+  /** Your own reactions, by message id (for loaded messages). */
+  myReactions: Map<string, string[]>;
 }
 
 export interface PendingMessage {
@@ -68,7 +70,7 @@ export class ChatStore extends Emitter<StoreEvents> {
       existing.base = summary.lastSeq;
       existing.counted.clear();
     } else {
-      this.conversations.set(summary.id, { summary, messages: null, hasOlder: true, members: null, pending: [], base: summary.lastSeq, counted: new Set() });
+      this.conversations.set(summary.id, { summary, messages: null, hasOlder: true, members: null, pending: [], myReactions: new Map(), base: summary.lastSeq, counted: new Set() });
     }
     this.emit('change', null);
   }
@@ -87,10 +89,13 @@ export class ChatStore extends Emitter<StoreEvents> {
     this.emit('change', conversationId);
   }
 
-  /** Merges a page of history (any order, overlapping allowed). */
-  putMessages(conversationId: string, messages: Message[], hasOlder?: boolean): void {
+  /** Merges a page of history (any order, overlapping allowed), with your own reactions on it. */
+  putMessages(conversationId: string, messages: Message[], hasOlder?: boolean, myReactions?: Record<string, string[]>): void {
     const state = this.conversations.get(conversationId);
     if (!state) return;
+    for (const message of messages) {
+      if (myReactions) state.myReactions.set(message.id, myReactions[message.id] ?? []);
+    }
     const byId = new Map((state.messages ?? []).map((message) => [message.id, message]));
     for (const message of messages) byId.set(message.id, message);
     state.messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
@@ -125,25 +130,41 @@ export class ChatStore extends Emitter<StoreEvents> {
     this.emit('change', conversationId);
   }
 
-  /** Applies one conversation event, in seq order. */
-  applyEvent(event: ConversationEvent): void {
+  /**
+   * Applies one conversation event, in seq order. Returns true when the event changed
+   * what you yourself may do (your role, a mute, the group's rules): only the server can
+   * say what your rights are now, so the caller refetches the summary.
+   */
+  applyEvent(event: ConversationEvent): boolean {
     const state = this.conversations.get(event.conversationId);
-    if (!state) return;
+    if (!state) return false;
     const summary = state.summary;
     summary.lastSeq = Math.max(summary.lastSeq, event.seq);
     if (event.createdAt > summary.lastActivityAt) summary.lastActivityAt = event.createdAt;
     const fresh = event.seq > state.base;
     const meId = this.me?.id;
+    let rightsChanged = false;
     switch (event.type) {
-      case 'conversation.updated':
-        summary.title = event.data.title;
+      case 'conversation.updated': {
+        const data = event.data;
+        if (data.title !== undefined) summary.title = data.title;
+        if (data.description !== undefined) summary.description = data.description;
+        if (data.handle !== undefined) summary.handle = data.handle;
+        if (data.visibility !== undefined) summary.visibility = data.visibility;
+        if (data.settings !== undefined) {
+          summary.settings = data.settings;
+          rightsChanged = true;
+        }
         break;
+      }
       case 'members.added':
         // The server names only users who were not members yet, so the count is exact.
         if (fresh) summary.memberCount += event.data.userIds.length;
         if (state.members) {
           for (const userId of event.data.userIds) {
-            if (!state.members.has(userId)) state.members.set(userId, { userId, role: 'member', joinedAt: event.createdAt, user: { id: userId, handle: null, displayName: userId } });
+            if (!state.members.has(userId)) {
+              state.members.set(userId, { userId, role: event.data.role ?? 'member', rights: [], mutedUntil: null, joinedAt: event.createdAt, user: { id: userId, handle: null, displayName: userId } });
+            }
           }
         }
         break;
@@ -153,8 +174,46 @@ export class ChatStore extends Emitter<StoreEvents> {
         break;
       case 'member.role_changed': {
         const member = state.members?.get(event.data.userId);
-        if (member) member.role = event.data.role;
-        if (event.data.userId === meId) summary.role = event.data.role as Role;
+        if (member) {
+          member.role = event.data.role;
+          member.rights = event.data.rights;
+        }
+        if (event.data.userId === meId) {
+          summary.role = event.data.role;
+          summary.rights = event.data.rights;
+          rightsChanged = true;
+        }
+        break;
+      }
+      case 'member.muted': {
+        const member = state.members?.get(event.data.userId);
+        if (member) member.mutedUntil = event.data.until;
+        if (event.data.userId === meId) {
+          summary.mutedUntil = event.data.until;
+          rightsChanged = true;
+        }
+        break;
+      }
+      case 'message.pinned':
+        summary.pinnedMessageIds = [event.data.messageId, ...summary.pinnedMessageIds.filter((id) => id !== event.data.messageId)];
+        break;
+      case 'message.unpinned':
+        summary.pinnedMessageIds = summary.pinnedMessageIds.filter((id) => id !== event.data.messageId);
+        break;
+      case 'reaction.added':
+      case 'reaction.removed': {
+        const { messageId, emoji, count, userId } = event.data;
+        const message = state.messages?.find((m) => m.id === messageId);
+        if (message) {
+          const others = message.reactions.filter((r) => r.emoji !== emoji);
+          message.reactions = count > 0 ? [...others, { emoji, count }].sort((a, b) => b.count - a.count) : others;
+        }
+        if (userId === meId) {
+          const mine = new Set(state.myReactions.get(messageId));
+          if (event.type === 'reaction.added') mine.add(emoji);
+          else mine.delete(emoji);
+          state.myReactions.set(messageId, [...mine]);
+        }
         break;
       }
       case 'message.created':
@@ -176,6 +235,7 @@ export class ChatStore extends Emitter<StoreEvents> {
         break;
     }
     this.emit('change', event.conversationId);
+    return rightsChanged;
   }
 
   private countUnread(state: ConversationState & { base: number; counted: Set<string> }, type: ConversationEvent['type'], message: Message, fresh: boolean): void {

@@ -2,15 +2,32 @@ import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { Config } from './config/index.ts';
-import { createGateway, createFrameHandlers, createPublisher, type Gateway } from './gateway/index.ts';
+import { createEphemeralPublisher, createGateway, createFrameHandlers, createPublisher, type Gateway } from './gateway/index.ts';
 import { createHttpServer } from './http/index.ts';
-import { createAdminService, registerAdminRoutes } from './modules/admin/index.ts';
+import { createWebClientFallback } from './http/static.ts';
+import { createAdminService, registerAdminConversationRoutes, registerAdminRoutes } from './modules/admin/index.ts';
 import { createAccessTokens, createAdminKeyCheck, createAuthService, createExternalVerifier, createRequireAdmin, createRequireUser, loadSigningKey, registerAuthRoutes } from './modules/auth/index.ts';
 import { createConversationsService, membershipSnapshot, registerConversationRoutes } from './modules/conversations/index.ts';
 import { createUnitOfWork } from './modules/logs/index.ts';
+import { createInvitesService, registerInviteRoutes } from './modules/invites/index.ts';
+import { createMembershipService, registerMembershipRoutes } from './modules/membership/index.ts';
 import { createMessagesService, registerMessageRoutes } from './modules/messages/index.ts';
+import { createModerationService, registerModerationRoutes } from './modules/moderation/index.ts';
+import { createPolicyHook, noPolicyHook } from './modules/policy/index.ts';
+import { createPrivacyService, registerPrivacyRoutes } from './modules/privacy/index.ts';
 import { createSyncService, registerSyncRoutes } from './modules/sync/index.ts';
 import { createUsersService, registerUserRoutes } from './modules/users/index.ts';
+import { createDevicesService, registerDeviceRoutes } from './modules/devices/index.ts';
+import { createPresenceService, registerPresenceRoutes } from './modules/presence/index.ts';
+import { createRateLimits, registerRateLimitHooks } from './modules/rate-limits/index.ts';
+import { createReceiptsService, registerReceiptRoutes } from './modules/receipts/index.ts';
+import { createTypingService } from './modules/typing/index.ts';
+import type { ChangeSet } from './modules/logs/index.ts';
+import { createLoadMonitor } from './platform/load-monitor.ts';
+import { createMetrics } from './platform/metrics/index.ts';
+import { createMemoryPresenceStore, createRedisPresenceStore, type MemoryPresenceState } from './platform/presence/index.ts';
+import { createMemoryRateLimiter, createRedisRateLimiter } from './platform/rate-limit/index.ts';
+import { connectRedis, quitRedis } from './platform/redis-client.ts';
 import { type Broker, createMemoryBroker, createRedisBroker } from './platform/broker/index.ts';
 import { type Database, openDatabase } from './platform/db/index.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
@@ -23,6 +40,8 @@ export interface AppOverrides {
   /** A broker shared by several apps in one process (tests of multi-node behaviour). */
   broker?: Broker;
   clock?: Clock;
+  /** Presence shared by several apps in one process (without Redis), like `broker`. */
+  presenceState?: MemoryPresenceState;
 }
 
 export interface App {
@@ -33,8 +52,14 @@ export interface App {
   readonly logger: Logger;
   /** Starts listening; resolves to the base URL. */
   listen(): Promise<string>;
-  /** Drains WebSockets (resumable close), stops HTTP, closes broker and database. */
+  /** Closes at once: WebSockets closed with a resumable code, HTTP stopped, broker and database closed. */
   close(): Promise<void>;
+  /**
+   * Graceful shutdown (SIGTERM): readiness fails, new connections are refused, sockets are
+   * asked to reconnect elsewhere spread over the drain window after their in-flight
+   * requests finish, HTTP requests finish, then everything closes.
+   */
+  shutdown(): Promise<void>;
 }
 
 /** The one place that wires the server together. */
@@ -50,7 +75,37 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     throw error;
   }
 
-  const uow = createUnitOfWork(db, createPublisher(broker, logger));
+  // Shared state (presence, rate-limit buckets) lives in Redis when it is configured.
+  let stateRedis: Awaited<ReturnType<typeof connectRedis>> | null = null;
+  try {
+    if (config.redisUrl) stateRedis = await connectRedis(config.redisUrl, logger, `state:${config.nodeId}`);
+  } catch (error) {
+    if (!overrides.broker) await broker.close();
+    await db.close();
+    throw error;
+  }
+  const metrics = createMetrics();
+  const load = createLoadMonitor({ thresholdMs: config.overload.eventLoopLagMs });
+  const ephemeral = createEphemeralPublisher(broker, logger, (kind) => metrics.ephemeral.inc({ kind }));
+  const limiter = stateRedis ? createRedisRateLimiter(stateRedis, logger) : createMemoryRateLimiter(clock);
+  const presenceStore = stateRedis
+    ? createRedisPresenceStore(stateRedis, { ttlMs: config.realtime.presenceTtlMs })
+    : createMemoryPresenceStore({ ttlMs: config.realtime.presenceTtlMs, ...(overrides.presenceState ? { state: overrides.presenceState } : {}) });
+
+  // What committed changes mean beyond the logs (receipts, presence visibility, metrics):
+  // observers run after the publisher, after commit, like it.
+  const publish = createPublisher(broker, logger);
+  const observers: Array<(changes: ChangeSet) => void> = [];
+  const uow = createUnitOfWork(db, (changes) => {
+    publish(changes);
+    for (const observe of observers) {
+      try {
+        observe(changes);
+      } catch (error) {
+        logger.warn({ err: error }, 'a change observer failed');
+      }
+    }
+  });
   const users = createUsersService({ db, uow, clock });
   const auth = createAuthService({
     db,
@@ -62,19 +117,52 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     allowRegistration: config.allowRegistration,
     clock,
   });
-  const conversations = createConversationsService({ db, uow, clock, maxGroupMembers: config.limits.maxGroupMembers });
-  const messages = createMessagesService({ db, uow, clock, maxMessageLength: config.limits.maxMessageLength });
+  const hook = config.policyHook ? createPolicyHook(config.policyHook, logger) : noPolicyHook;
+  const limits = { maxGroupMembers: config.limits.maxGroupMembers, maxChannelMembers: config.limits.maxChannelMembers };
+  const conversations = createConversationsService({ db, uow, clock, limits, hook });
+  const membership = createMembershipService({ db, uow, clock, limits, hook, conversations });
+  const invites = createInvitesService({ db, uow, clock, limits, hook, conversations });
+  const privacy = createPrivacyService({ db, uow, clock });
+  const moderation = createModerationService({ db, uow, clock });
+  const messages = createMessagesService({ db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength });
   const sync = createSyncService({ db, resetThreshold: config.limits.syncResetThreshold });
-  const admin = createAdminService({ users, conversations });
+  const admin = createAdminService({ users, membership });
+  const rateLimits = createRateLimits({ limiter, rules: config.rateLimits, logger, metrics });
+  const receipts = createReceiptsService({ db, ephemeral, clock, maxGroup: config.realtime.receiptsMaxGroup });
+  const typing = createTypingService({ db, ephemeral, clock, ttlMs: config.realtime.typingTtlMs, throttleMs: config.realtime.typingThrottleMs });
+  const presence = createPresenceService({ db, uow, store: presenceStore, ephemeral, clock, logger, nodeId: config.nodeId, fanoutMax: config.realtime.presenceFanoutMax });
+  const devices = createDevicesService({ db, users, clock });
+  observers.push((changes) => {
+    for (const { event } of changes.conversationEvents) if (event.type === 'message.created') metrics.messagesSent.inc();
+    for (const { userId, event } of changes.userEvents) {
+      if (event.type === 'read') receipts.readMoved(userId, event.data.conversationId);
+      // A block changes who may see the blocker's presence.
+      else if (event.type === 'block.added' || event.type === 'block.removed') void presence.visibilityChanged(userId).catch(() => {});
+    }
+  });
+  presence.start();
 
-  const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, version: VERSION });
+  const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, version: VERSION, trustProxy: config.trustProxy,
+    // The web client (packages/web/dist) at `/`, for every GET no route claims.
+    notFoundFallback: createWebClientFallback(),
+  });
   const requireUser = createRequireUser(auth);
+  registerRateLimitHooks(http, { rateLimits });
   registerAuthRoutes(http, { auth, requireUser });
   registerUserRoutes(http, { users, requireUser });
   registerConversationRoutes(http, { conversations, requireUser });
+  registerMembershipRoutes(http, { membership, requireUser });
+  registerInviteRoutes(http, { invites, requireUser });
+  registerPrivacyRoutes(http, { privacy, requireUser });
+  registerModerationRoutes(http, { moderation, requireUser });
   registerMessageRoutes(http, { messages, requireUser });
   registerSyncRoutes(http, { sync, requireUser });
-  registerAdminRoutes(http, { users, auth, admin, requireAdmin: createRequireAdmin(createAdminKeyCheck(config.adminApiKey)) });
+  registerReceiptRoutes(http, { receipts, requireUser });
+  registerPresenceRoutes(http, { presence, requireUser });
+  registerDeviceRoutes(http, { devices, requireUser });
+  const requireAdmin = createRequireAdmin(createAdminKeyCheck(config.adminApiKey));
+  registerAdminRoutes(http, { users, auth, admin, requireAdmin });
+  registerAdminConversationRoutes(http, { conversations, membership, messages, moderation, users, requireAdmin });
 
   const gateway = createGateway({
     config,
@@ -83,8 +171,24 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     authenticate: (token) => auth.authenticate(token),
     requireActive: (actor) => auth.requireActive(actor),
     loadMembership: (userId) => membershipSnapshot(db.kysely, userId),
-    handlers: createFrameHandlers({ messages, conversations, sync }),
+    handlers: createFrameHandlers({ messages, conversations, membership, invites, moderation, sync, live: { receipts, typing, presence, rateLimits } }),
+    presence,
+    load,
+    metrics,
+    lifecycle: {
+      admitAddress: (ip) => rateLimits.connectAddress(ip),
+      admitUser: (actor) => rateLimits.connectUser(actor.userId),
+      ready(connection) {
+        connection.presenceId = presence.connected(connection.userId);
+        devices.touch({ userId: connection.userId, sessionId: connection.sessionId });
+      },
+      gone(connection) {
+        if (connection.presenceId) presence.disconnected(connection.presenceId);
+      },
+    },
   });
+  metrics.observeGateway(() => gateway.stats());
+  metrics.observeLoad(load.lagMs, load.overloaded);
   http.server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
 
   let draining = false;
@@ -94,8 +198,24 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const ready = !draining && (await db.ready());
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : draining ? 'draining' : 'database unavailable' });
   });
+  if (config.metricsEnabled) {
+    http.get('/metrics', { schema: { ...ops, summary: 'Prometheus metrics: connections, refusals by reason, event-loop lag, rate limits, messages, fan-out, slow consumers' } }, async (_request, reply) => {
+      const { contentType, body } = await metrics.render();
+      return reply.type(contentType).send(body);
+    });
+  }
 
   let closing: Promise<void> | null = null;
+  const closeRest = async () => {
+    await http.close();
+    await presence.close();
+    await limiter.close();
+    load.stop();
+    if (stateRedis) await quitRedis(stateRedis);
+    // A broker handed in (shared by several apps in one process) belongs to the caller.
+    if (!overrides.broker) await broker.close();
+    await db.close();
+  };
   return {
     config,
     http,
@@ -112,10 +232,20 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       closing ??= (async () => {
         draining = true;
         await gateway.close();
-        await http.close();
-        // A broker handed in (shared by several apps in one process) belongs to the caller.
-        if (!overrides.broker) await broker.close();
-        await db.close();
+        await closeRest();
+      })();
+      return closing;
+    },
+    shutdown() {
+      closing ??= (async () => {
+        const { delayMs, drainWindowMs, drainGraceMs } = config.shutdown;
+        draining = true;
+        // Readiness fails first; load balancers stop sending new clients during the delay.
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        // Users who reconnect to another node within the window (plus a margin) never show offline.
+        await presence.drain(drainWindowMs + 5_000);
+        await gateway.drain(drainWindowMs, drainGraceMs);
+        await closeRest();
       })();
       return closing;
     },

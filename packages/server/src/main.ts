@@ -19,11 +19,21 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator does not want to wait for the drain. Clients resume
+      // from the logs as after a crash; requests in flight may be cut (exit 1 says so).
+      app.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     stopping = true;
-    app.logger.info({ signal }, 'shutting down');
-    app.close().then(
-      () => process.exit(0),
+    app.logger.info({ signal, drainWindowMs: config.shutdown.drainWindowMs }, 'shutting down: draining connections');
+    // Graceful: readiness fails, clients are asked to reconnect elsewhere (spread over the
+    // drain window), in-flight writes finish, then the process exits 0.
+    app.shutdown().then(
+      () => {
+        app.logger.info('shut down');
+        process.exit(0);
+      },
       (error: unknown) => {
         app.logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

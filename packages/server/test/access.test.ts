@@ -31,8 +31,9 @@ async function fence(t: TestApp, sender: TestUser, conversationId: string, socke
 
 const UNKNOWN = 'no-such-conversation';
 
-/** Every HTTP route that takes a conversation id, with a harmless body. */
-function routes(messageId: string, memberId: string, selfId: string): Array<[string, (id: string) => string, unknown?]> {
+/** Every HTTP route that takes a conversation id, with a harmless body (or one made from the id). */
+function routes(messageId: string, memberId: string, selfId: string, own: { id: string; messageId: string }): Array<[string, (id: string) => string, unknown?]> {
+  const thumbs = encodeURIComponent('👍');
   return [
     ['GET', (id) => `/v1/conversations/${id}`],
     ['PATCH', (id) => `/v1/conversations/${id}`, { title: 'taken over' }],
@@ -50,17 +51,60 @@ function routes(messageId: string, memberId: string, selfId: string): Array<[str
     ['POST', (id) => `/v1/conversations/${id}/read`, { seq: 1 }],
     ['GET', (id) => `/v1/conversations/${id}/events`],
     ['GET', (id) => `/v1/conversations/${id}/events?after=0&limit=10`],
+    // Governance: joining, moderation, roles, invites, reports, audit, reactions, pins, forwarding.
+    ['POST', (id) => `/v1/conversations/${id}/join`],
+    ['PATCH', (id) => `/v1/conversations/${id}`, { visibility: 'public', handle: 'stolen_handle' }],
+    ['PATCH', (id) => `/v1/conversations/${id}/members/${memberId}`, { role: 'moderator' }],
+    ['POST', (id) => `/v1/conversations/${id}/transfer`, { userId: selfId }],
+    ['POST', (id) => `/v1/conversations/${id}/members/${memberId}/mute`, {}],
+    ['DELETE', (id) => `/v1/conversations/${id}/members/${memberId}/mute`],
+    ['GET', (id) => `/v1/conversations/${id}/bans`],
+    ['POST', (id) => `/v1/conversations/${id}/bans`, { userId: memberId }],
+    ['DELETE', (id) => `/v1/conversations/${id}/bans/${memberId}`],
+    ['GET', (id) => `/v1/conversations/${id}/invites`],
+    ['POST', (id) => `/v1/conversations/${id}/invites`, {}],
+    ['DELETE', (id) => `/v1/conversations/${id}/invites/some-code`],
+    ['GET', (id) => `/v1/conversations/${id}/join-requests`],
+    ['POST', (id) => `/v1/conversations/${id}/join-requests/${memberId}/approve`],
+    ['POST', (id) => `/v1/conversations/${id}/join-requests/${memberId}/decline`],
+    ['GET', (id) => `/v1/conversations/${id}/audit`],
+    ['GET', (id) => `/v1/conversations/${id}/reports`],
+    ['POST', (id) => `/v1/conversations/${id}/reports/some-report/resolve`, { action: 'none' }],
+    ['GET', (id) => `/v1/conversations/${id}/pins`],
+    ['PUT', (id) => `/v1/conversations/${id}/messages/${messageId}/pin`],
+    ['DELETE', (id) => `/v1/conversations/${id}/messages/${messageId}/pin`],
+    ['GET', (id) => `/v1/conversations/${id}/messages/${messageId}/reactions`],
+    ['PUT', (id) => `/v1/conversations/${id}/messages/${messageId}/reactions/${thumbs}`],
+    ['DELETE', (id) => `/v1/conversations/${id}/messages/${messageId}/reactions/${thumbs}`],
+    // Forwarding into it, and out of it into a conversation of one's own.
+    ['POST', (id) => `/v1/conversations/${id}/forward`, { clientMsgId: 'intruder-4', from: { conversationId: own.id, messageId: own.messageId } }],
+    ['POST', () => `/v1/conversations/${own.id}/forward`, (id: string) => ({ clientMsgId: `intruder-5-${id.length}`, from: { conversationId: id, messageId } })],
+    ['POST', () => '/v1/reports', (id: string) => ({ targetType: 'message', targetId: messageId, conversationId: id, reason: 'spam' })],
+    ['POST', () => '/v1/reports', (id: string) => ({ targetType: 'conversation', targetId: id, reason: 'spam' })],
   ];
 }
 
 /** Every socket request that takes a conversation id. */
-function frames(messageId: string): Array<[string, (id: string) => Record<string, unknown>]> {
+function frames(messageId: string, memberId: string): Array<[string, (id: string) => Record<string, unknown>]> {
   return [
     ['send', (id) => ({ conversationId: id, clientMsgId: 'intruder-3', text: 'let me in' })],
     ['edit', (id) => ({ conversationId: id, messageId, text: 'rewritten' })],
     ['delete', (id) => ({ conversationId: id, messageId })],
     ['read', (id) => ({ conversationId: id, seq: 1 })],
     ['events', (id) => ({ conversationId: id, after: 0 })],
+    ['forward', (id) => ({ conversationId: id, clientMsgId: 'intruder-6', from: { conversationId: id, messageId } })],
+    ['react', (id) => ({ conversationId: id, messageId, emoji: '👍' })],
+    ['unreact', (id) => ({ conversationId: id, messageId, emoji: '👍' })],
+    ['pin', (id) => ({ conversationId: id, messageId })],
+    ['unpin', (id) => ({ conversationId: id, messageId })],
+    ['add_members', (id) => ({ conversationId: id, userIds: [memberId] })],
+    ['remove_member', (id) => ({ conversationId: id, userId: memberId })],
+    ['ban', (id) => ({ conversationId: id, userId: memberId })],
+    ['mute', (id) => ({ conversationId: id, userId: memberId })],
+    ['set_role', (id) => ({ conversationId: id, userId: memberId, role: 'moderator' })],
+    ['update_conversation', (id) => ({ conversationId: id, title: 'taken over' })],
+    ['create_invite', (id) => ({ conversationId: id })],
+    ['audit', (id) => ({ conversationId: id })],
   ];
 }
 
@@ -95,17 +139,23 @@ for (const backend of backends) {
 
     it('answers a non-member over HTTP exactly as for a conversation that does not exist, and changes nothing', async () => {
       const before = await snapshot(t, alice, room.id);
-      for (const [method, path, body] of routes(message.id, bob.user.id, mallory.user.id)) {
-        const real = await call(t, mallory, method, path(room.id), body);
-        const unknown = await call(t, mallory, method, path(UNKNOWN), body);
+      const own = await direct(t, mallory, await createUser(t.url));
+      const ownMessage = await send(t, mallory, own.id, 'my own words');
+      for (const [method, path, body] of routes(message.id, bob.user.id, mallory.user.id, { id: own.id, messageId: ownMessage.id })) {
+        const bodyFor = (id: string) => (typeof body === 'function' ? body(id) : body);
+        const real = await call(t, mallory, method, path(room.id), bodyFor(room.id));
+        const unknown = await call(t, mallory, method, path(UNKNOWN), bodyFor(UNKNOWN));
         assert.equal(real.status, 404, `${method} ${path(room.id)}: ${JSON.stringify(real.body)}`);
         assert.equal(real.body.error.code, 'not_found');
         assert.deepEqual(real.body, unknown.body, `${method} ${path('…')} reveals the conversation exists`);
       }
       assert.deepEqual(await snapshot(t, alice, room.id), before);
-      assert.deepEqual(expectOk(await call(t, mallory, 'GET', '/v1/conversations')).conversations, []);
-      assert.deepEqual(expectOk(await call(t, mallory, 'GET', '/v1/me/events')).events, []);
-      assert.deepEqual(expectOk(await call(t, mallory, 'GET', '/v1/me/heads')), { userSeq: 0, conversations: [] });
+      // Only her own direct conversation: nothing of the room, in her list or her log.
+      assert.deepEqual(expectOk(await call(t, mallory, 'GET', '/v1/conversations')).conversations.map((c: Conversation) => c.id), [own.id]);
+      assert.deepEqual(expectOk(await call(t, mallory, 'GET', '/v1/me/events')).events.map((e: any) => e.data.conversationId), [own.id]);
+      assert.deepEqual(expectOk(await call(t, mallory, 'GET', '/v1/me/heads')).conversations.map((c: any) => c.id), [own.id]);
+      // Nothing was forwarded out of the room into her own conversation.
+      assert.deepEqual(expectOk(await call(t, mallory, 'GET', `/v1/conversations/${own.id}/messages`)).messages.map((m: Message) => m.text), ['my own words']);
     });
 
     it('does not reveal a message of that conversation through a conversation you are in', async () => {
@@ -127,7 +177,7 @@ for (const backend of backends) {
       const before = await snapshot(t, alice, room.id);
       const socket = await TestSocket.open(t.wsUrl, mallory.token);
       try {
-        for (const [type, payload] of frames(message.id)) {
+        for (const [type, payload] of frames(message.id, bob.user.id)) {
           const real = await socketError(socket, type, payload(room.id));
           const unknown = await socketError(socket, type, payload(UNKNOWN));
           assert.equal((real as any).code, 'not_found', `${type}: ${JSON.stringify(real)}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Conversation, UserEvent } from '@parley/protocol';
+import { type Conversation, RightList, type UserEvent } from '@parley/protocol';
 import { call, conversationLog, direct, group, ok } from './support/api.ts';
 import { backends } from './support/backends.ts';
 import { ADMIN_KEY, createUser, expectOk, http, startApp, type TestApp, type TestUser } from './support/test-app.ts';
@@ -138,10 +138,11 @@ for (const backend of backends) {
       const log = await conversationLog(t, bob, conversation.id);
       assertGapFree(log);
       assert.equal(log[0]!.type, 'conversation.created');
-      assert.deepEqual(log[0]!.data, { kind: 'direct', title: null });
+      assert.deepEqual(log[0]!.data, { kind: 'direct', visibility: 'private', title: null });
       assert.equal(log[0]!.actorId, alice.user.id);
       assert.equal(log[1]!.type, 'members.added');
-      assert.deepEqual(log[1]!.data, { userIds: [alice.user.id, bob.user.id].sort(byId) });
+      // Both join at once, as equal members (members.added names the role they joined as).
+      assert.deepEqual(log[1]!.data, { userIds: [alice.user.id, bob.user.id].sort(byId), role: 'member' });
       assert.equal(conversation.lastSeq, 2);
       for (const user of [alice, bob]) {
         const events = await userLog(t, user);
@@ -187,7 +188,8 @@ for (const backend of backends) {
       assert.equal(conversation.role, 'owner');
       assert.equal(conversation.memberCount, 3);
       assert.equal(conversation.peer, null);
-      assert.equal(conversation.lastSeq, 2);
+      // created, the owner joining, then everyone named joining.
+      assert.equal(conversation.lastSeq, 3);
       assert.equal((await getConversation(t, bob, conversation.id)).role, 'member');
       const { members } = await ok(t, carol, 'GET', `/v1/conversations/${conversation.id}/members`);
       assert.deepEqual(
@@ -196,11 +198,14 @@ for (const backend of backends) {
       );
       const log = await conversationLog(t, bob, conversation.id);
       assert.deepEqual(log.map((e) => [e.seq, e.type, e.data]), [
-        [1, 'conversation.created', { kind: 'group', title: 'Team' }],
-        [2, 'members.added', { userIds: [alice.user.id, bob.user.id, carol.user.id].sort(byId) }],
+        [1, 'conversation.created', { kind: 'group', visibility: 'private', title: 'Team' }],
+        [2, 'members.added', { userIds: [alice.user.id], role: 'owner' }],
+        [3, 'members.added', { userIds: [bob.user.id, carol.user.id].sort(byId), role: 'member' }],
       ]);
-      for (const user of [alice, bob, carol]) {
-        assert.deepEqual((await userLog(t, user)).map((e) => e.data), [{ conversationId: conversation.id, seq: 2 }]);
+      // Each user's log says where their membership starts.
+      assert.deepEqual((await userLog(t, alice)).map((e) => e.data), [{ conversationId: conversation.id, seq: 2 }]);
+      for (const user of [bob, carol]) {
+        assert.deepEqual((await userLog(t, user)).map((e) => e.data), [{ conversationId: conversation.id, seq: 3 }]);
       }
     });
 
@@ -250,21 +255,22 @@ for (const backend of backends) {
       const bob = await createUser(t.url);
       const carol = await createUser(t.url);
       const conversation = await group(t, owner, 'G', [bob]);
+      assert.equal(conversation.lastSeq, 3);
       const bobSocket = await TestSocket.open(t.wsUrl, bob.token);
       const carolSocket = await TestSocket.open(t.wsUrl, carol.token);
       try {
         const added = await ok(t, owner, 'POST', `/v1/conversations/${conversation.id}/members`, { userIds: [bob.user.id, carol.user.id] });
-        assert.equal(added.seq, 3);
+        assert.equal(added.seq, 4);
         const log = await conversationLog(t, owner, conversation.id);
         assertGapFree(log);
-        assert.deepEqual(log.at(-1), { ...log.at(-1)!, seq: 3, type: 'members.added', actorId: owner.user.id, data: { userIds: [carol.user.id] } });
-        assert.deepEqual((await userLog(t, carol)).map((e) => [e.type, e.data]), [['conversation.added', { conversationId: conversation.id, seq: 3 }]]);
+        assert.deepEqual(log.at(-1), { ...log.at(-1)!, seq: 4, type: 'members.added', actorId: owner.user.id, data: { userIds: [carol.user.id], role: 'member' } });
+        assert.deepEqual((await userLog(t, carol)).map((e) => [e.type, e.data]), [['conversation.added', { conversationId: conversation.id, seq: 4 }]]);
         assert.equal((await userLog(t, bob)).length, 1, 'bob was not added again');
         // Live: the existing member sees the event, the new one hears of it in their own log.
-        const live = await bobSocket.next((f) => f.t === 'event' && f.event.type === 'members.added' && f.event.seq === 3);
-        assert.deepEqual(live.event.data, { userIds: [carol.user.id] });
+        const live = await bobSocket.next((f) => f.t === 'event' && f.event.type === 'members.added' && f.event.seq === 4);
+        assert.deepEqual(live.event.data, { userIds: [carol.user.id], role: 'member' });
         const note = await carolSocket.next((f) => f.t === 'user_event' && f.event.type === 'conversation.added');
-        assert.deepEqual(note.event.data, { conversationId: conversation.id, seq: 3 });
+        assert.deepEqual(note.event.data, { conversationId: conversation.id, seq: 4 });
         // The new member now gets the conversation's events live.
         await send(t, owner, conversation.id, 'welcome carol');
         const welcome = await carolSocket.next((f) => f.t === 'event' && f.event.type === 'message.created');
@@ -275,7 +281,7 @@ for (const backend of backends) {
         // Adding only people already in changes nothing.
         const again = await ok(t, owner, 'POST', `/v1/conversations/${conversation.id}/members`, { userIds: [bob.user.id, carol.user.id, owner.user.id] });
         assert.deepEqual(again, { seq: 0 });
-        assert.equal((await getConversation(t, owner, conversation.id)).lastSeq, 4);
+        assert.equal((await getConversation(t, owner, conversation.id)).lastSeq, 5);
       } finally {
         bobSocket.close();
         carolSocket.close();
@@ -295,16 +301,26 @@ for (const backend of backends) {
       assert.equal(await userHead(t, carol), 0);
     });
 
-    it('lets only the owner add members', async () => {
+    it('lets members add others by default, and only staff once the group takes add_members from its members', async () => {
       const owner = await createUser(t.url);
       const bob = await createUser(t.url);
       const carol = await createUser(t.url);
+      const dave = await createUser(t.url);
       const conversation = await group(t, owner, 'G', [bob]);
-      const result = await call(t, bob, 'POST', `/v1/conversations/${conversation.id}/members`, { userIds: [carol.user.id] });
+      // Ordinary group members hold add_members by default (rights table: MEMBER_DEFAULTS.group).
+      const byMember = await ok(t, bob, 'POST', `/v1/conversations/${conversation.id}/members`, { userIds: [carol.user.id] });
+      assert.equal(byMember.seq, conversation.lastSeq + 1);
+      assert.equal((await getConversation(t, carol, conversation.id)).role, 'member');
+      // The owner takes the right away: members may no longer add anyone.
+      await ok(t, owner, 'PATCH', `/v1/conversations/${conversation.id}`, { settings: { memberRights: ['send_messages'] } });
+      const before = await getConversation(t, owner, conversation.id);
+      const result = await call(t, bob, 'POST', `/v1/conversations/${conversation.id}/members`, { userIds: [dave.user.id] });
       assert.equal(result.status, 403);
       assert.equal(result.body.error.code, 'forbidden');
-      assert.equal((await getConversation(t, owner, conversation.id)).memberCount, 2);
-      assert.equal(await userHead(t, carol), 0);
+      const after = await getConversation(t, owner, conversation.id);
+      assert.equal(after.memberCount, 3);
+      assert.equal(after.lastSeq, before.lastSeq);
+      assert.equal(await userHead(t, dave), 0);
     });
 
     it('lets the owner remove a member, who hears member.removed and conversation.removed and no longer sees the group', async () => {
@@ -315,12 +331,12 @@ for (const backend of backends) {
       const bobSocket = await TestSocket.open(t.wsUrl, bob.token);
       try {
         const removed = await ok(t, owner, 'DELETE', `/v1/conversations/${conversation.id}/members/${bob.user.id}`);
-        assert.equal(removed.seq, 3);
+        assert.equal(removed.seq, 4);
         const event = await bobSocket.next((f) => f.t === 'event' && f.event.type === 'member.removed');
         assert.deepEqual(event.event.data, { userId: bob.user.id, reason: 'removed' });
         assert.equal(event.event.actorId, owner.user.id);
         const note = await bobSocket.next((f) => f.t === 'user_event' && f.event.type === 'conversation.removed');
-        assert.deepEqual(note.event.data, { conversationId: conversation.id, seq: 3 });
+        assert.deepEqual(note.event.data, { conversationId: conversation.id, seq: 4 });
       } finally {
         bobSocket.close();
       }
@@ -328,8 +344,8 @@ for (const backend of backends) {
       assertGapFree(log);
       assert.deepEqual(log.at(-1)!.data, { userId: bob.user.id, reason: 'removed' });
       assert.deepEqual((await userLog(t, bob)).map((e) => [e.type, e.data]), [
-        ['conversation.added', { conversationId: conversation.id, seq: 2 }],
-        ['conversation.removed', { conversationId: conversation.id, seq: 3 }],
+        ['conversation.added', { conversationId: conversation.id, seq: 3 }],
+        ['conversation.removed', { conversationId: conversation.id, seq: 4 }],
       ]);
       assert.deepEqual(expectOk(await call(t, bob, 'GET', '/v1/conversations')).conversations, []);
       assert.equal((await call(t, bob, 'GET', `/v1/conversations/${conversation.id}`)).status, 404);
@@ -339,7 +355,7 @@ for (const backend of backends) {
       assert.deepEqual(members.map((m: any) => m.userId).sort(byId), [owner.user.id, carol.user.id].sort(byId));
     });
 
-    it('lets only the owner remove members, and answers 404 for someone who is not a member', async () => {
+    it('lets no ordinary member remove others, not even the owner, and answers 404 for someone who is not a member', async () => {
       const owner = await createUser(t.url);
       const bob = await createUser(t.url);
       const carol = await createUser(t.url);
@@ -354,7 +370,7 @@ for (const backend of backends) {
       assert.equal(notMember.status, 404);
       assert.equal(notMember.body.error.code, 'not_found');
       const view = await getConversation(t, owner, conversation.id);
-      assert.equal(view.lastSeq, 2);
+      assert.equal(view.lastSeq, 3);
       assert.equal(view.memberCount, 3);
     });
 
@@ -364,10 +380,10 @@ for (const backend of backends) {
       const conversation = await group(t, owner, 'G', [bob]);
       // Removing yourself through the members route is leaving too.
       const left = await ok(t, bob, 'DELETE', `/v1/conversations/${conversation.id}/members/${bob.user.id}`);
-      assert.equal(left.seq, 3);
+      assert.equal(left.seq, 4);
       const log = await conversationLog(t, owner, conversation.id);
       assert.deepEqual([log.at(-1)!.type, log.at(-1)!.actorId, log.at(-1)!.data], ['member.removed', bob.user.id, { userId: bob.user.id, reason: 'left' }]);
-      assert.deepEqual((await userLog(t, bob)).at(-1)!.data, { conversationId: conversation.id, seq: 3 });
+      assert.deepEqual((await userLog(t, bob)).at(-1)!.data, { conversationId: conversation.id, seq: 4 });
       assert.deepEqual(expectOk(await call(t, bob, 'GET', '/v1/conversations')).conversations, []);
       assert.equal((await getConversation(t, owner, conversation.id)).memberCount, 1);
       // Leaving again: no longer a member.
@@ -386,9 +402,10 @@ for (const backend of backends) {
       const earlySocket = await TestSocket.open(t.wsUrl, early.token);
       try {
         const left = await ok(t, owner, 'POST', `/v1/conversations/${conversation.id}/leave`);
-        assert.equal(left.seq, 5);
+        assert.equal(left.seq, 6);
         const changed = await earlySocket.next((f) => f.t === 'event' && f.event.type === 'member.role_changed');
-        assert.deepEqual(changed.event.data, { userId: early.user.id, role: 'owner' });
+        // The owner holds every right; the event says so, so clients need no rights table.
+        assert.deepEqual(changed.event.data, { userId: early.user.id, role: 'owner', rights: [...RightList] });
         await earlySocket.next((f) => f.t === 'event' && f.event.type === 'member.removed');
       } finally {
         earlySocket.close();
@@ -396,8 +413,8 @@ for (const backend of backends) {
       const log = await conversationLog(t, late, conversation.id);
       assertGapFree(log);
       assert.deepEqual(log.slice(-2).map((e) => [e.seq, e.type, e.actorId, e.data]), [
-        [4, 'member.role_changed', null, { userId: early.user.id, role: 'owner' }],
-        [5, 'member.removed', owner.user.id, { userId: owner.user.id, reason: 'left' }],
+        [5, 'member.role_changed', null, { userId: early.user.id, role: 'owner', rights: [...RightList] }],
+        [6, 'member.removed', owner.user.id, { userId: owner.user.id, reason: 'left' }],
       ]);
       assert.equal((await getConversation(t, early, conversation.id)).role, 'owner');
       assert.equal((await getConversation(t, late, conversation.id)).role, 'member');
@@ -434,7 +451,7 @@ for (const backend of backends) {
       assertGapFree(log);
       const heir = [bob, carol].sort((a, b) => byId(a.user.id, b.user.id))[0]!;
       assert.deepEqual(log.slice(-2).map((e) => [e.type, e.data]), [
-        ['member.role_changed', { userId: heir.user.id, role: 'owner' }],
+        ['member.role_changed', { userId: heir.user.id, role: 'owner', rights: [...RightList] }],
         ['member.removed', { userId: owner.user.id, reason: 'deleted' }],
       ]);
       assert.equal((await getConversation(t, heir, room.id)).role, 'owner');
@@ -446,7 +463,7 @@ for (const backend of backends) {
       assert.deepEqual(history.messages.map((m: any) => m.text), ['last words']);
     });
 
-    it('lets only the owner change the title, with a conversation.updated event, and skips a change to the same title', async () => {
+    it('lets the owner but not an ordinary member change the title, with a conversation.updated event, and skips a change to the same title', async () => {
       const owner = await createUser(t.url);
       const bob = await createUser(t.url);
       const conversation = await group(t, owner, 'Before', [bob]);
@@ -454,10 +471,10 @@ for (const backend of backends) {
       try {
         const renamed = (await ok(t, owner, 'PATCH', `/v1/conversations/${conversation.id}`, { title: 'After' })).conversation;
         assert.equal(renamed.title, 'After');
-        assert.equal(renamed.lastSeq, 3);
+        assert.equal(renamed.lastSeq, 4);
         const live = await bobSocket.next((f) => f.t === 'event' && f.event.type === 'conversation.updated');
         assert.deepEqual(live.event.data, { title: 'After' });
-        assert.equal(live.event.seq, 3);
+        assert.equal(live.event.seq, 4);
       } finally {
         bobSocket.close();
       }
@@ -465,12 +482,12 @@ for (const backend of backends) {
       assert.equal(byMember.status, 403);
       assert.equal(byMember.body.error.code, 'forbidden');
       const same = (await ok(t, owner, 'PATCH', `/v1/conversations/${conversation.id}`, { title: 'After' })).conversation;
-      assert.equal(same.lastSeq, 3);
+      assert.equal(same.lastSeq, 4);
       const invalid = await call(t, owner, 'PATCH', `/v1/conversations/${conversation.id}`, { title: '' });
       assert.equal(invalid.status, 400);
       assert.equal(invalid.body.error.code, 'validation_failed');
       const log = await conversationLog(t, bob, conversation.id);
-      assert.deepEqual(log.map((e) => e.type), ['conversation.created', 'members.added', 'conversation.updated']);
+      assert.deepEqual(log.map((e) => e.type), ['conversation.created', 'members.added', 'members.added', 'conversation.updated']);
       assert.equal((await getConversation(t, bob, conversation.id)).title, 'After');
     });
 
@@ -489,7 +506,7 @@ for (const backend of backends) {
       const log = await conversationLog(t, bob, conversation.id);
       assertGapFree(log);
       assert.deepEqual(log.map((e) => e.type), [
-        'conversation.created', 'members.added', 'members.added', 'conversation.updated',
+        'conversation.created', 'members.added', 'members.added', 'members.added', 'conversation.updated',
         'message.created', 'message.edited', 'message.deleted', 'member.removed', 'member.role_changed', 'member.removed',
       ]);
       for (const event of log) assert.equal(event.conversationId, conversation.id);
@@ -499,12 +516,12 @@ for (const backend of backends) {
       const page1 = await ok(t, bob, 'GET', `/v1/conversations/${conversation.id}/events?after=2&limit=3`);
       assert.deepEqual(page1.events.map((e: any) => e.seq), [3, 4, 5]);
       assert.equal(page1.hasMore, true);
-      assert.equal(page1.lastSeq, 10);
-      const tail = await ok(t, bob, 'GET', `/v1/conversations/${conversation.id}/events?after=8&limit=3`);
-      assert.deepEqual(tail.events.map((e: any) => e.seq), [9, 10]);
+      assert.equal(page1.lastSeq, 11);
+      const tail = await ok(t, bob, 'GET', `/v1/conversations/${conversation.id}/events?after=9&limit=3`);
+      assert.deepEqual(tail.events.map((e: any) => e.seq), [10, 11]);
       assert.equal(tail.hasMore, false);
-      const past = await ok(t, bob, 'GET', `/v1/conversations/${conversation.id}/events?after=10`);
-      assert.deepEqual(past, { events: [], lastSeq: 10, hasMore: false });
+      const past = await ok(t, bob, 'GET', `/v1/conversations/${conversation.id}/events?after=11`);
+      assert.deepEqual(past, { events: [], lastSeq: 11, hasMore: false });
       const bad = await call(t, bob, 'GET', `/v1/conversations/${conversation.id}/events?after=-1`);
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.code, 'validation_failed');

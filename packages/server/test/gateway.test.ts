@@ -504,12 +504,13 @@ for (const backend of backends) {
       const socket = await TestSocket.open(t.wsUrl, alice.token);
       try {
         const heads = new Map((await ok(t, alice, 'GET', '/v1/me/heads')).conversations.map((c: any) => [c.id, c.lastSeq]));
-        assert.equal(heads.get(behind.id), 5);
-        assert.equal(heads.get(farBehind.id), 17);
+        // A group's log starts with created, the owner joining, the others joining (seqs 1-3).
+        assert.equal(heads.get(behind.id), 6);
+        assert.equal(heads.get(farBehind.id), 18);
         const result = await socket.request('sync', {
           conversations: [
             { id: upToDate.id, after: heads.get(upToDate.id) },
-            { id: behind.id, after: 2 },
+            { id: behind.id, after: 3 },
             { id: farBehind.id, after: 0 },
             { id: others.id, after: 0 },
             { id: 'no-such-conversation', after: 3 },
@@ -521,25 +522,25 @@ for (const backend of backends) {
         const near: any = byId.get(behind.id);
         assert.deepEqual({ ...near, events: near.events.map((e: any) => [e.seq, e.type, e.data.message?.text]) }, {
           id: behind.id,
-          lastSeq: 5,
-          events: [[3, 'message.created', 'near 0'], [4, 'message.created', 'near 1'], [5, 'message.created', 'near 2']],
+          lastSeq: 6,
+          events: [[4, 'message.created', 'near 0'], [5, 'message.created', 'near 1'], [6, 'message.created', 'near 2']],
           hasMore: false,
           reset: false,
           gone: false,
         });
-        assert.deepEqual(byId.get(farBehind.id), { id: farBehind.id, lastSeq: 17, events: [], hasMore: false, reset: true, gone: false });
+        assert.deepEqual(byId.get(farBehind.id), { id: farBehind.id, lastSeq: 18, events: [], hasMore: false, reset: true, gone: false });
         assert.deepEqual(byId.get(others.id), { id: others.id, lastSeq: 0, events: [], hasMore: false, reset: false, gone: true });
         assert.deepEqual(byId.get('no-such-conversation'), { id: 'no-such-conversation', lastSeq: 0, events: [], hasMore: false, reset: false, gone: true });
         assert.equal(result.conversations.length, 4);
 
         // Exactly at the threshold still replays; one past it resets; ahead of the server resets.
-        const edge = await socket.request('sync', { conversations: [{ id: farBehind.id, after: 7 }] });
-        assert.deepEqual(edge.conversations[0].events.map((e: any) => e.seq), [8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
+        const edge = await socket.request('sync', { conversations: [{ id: farBehind.id, after: 8 }] });
+        assert.deepEqual(edge.conversations[0].events.map((e: any) => e.seq), [9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
         assert.equal(edge.conversations[0].reset, false);
-        const past = await socket.request('sync', { conversations: [{ id: farBehind.id, after: 6 }] });
+        const past = await socket.request('sync', { conversations: [{ id: farBehind.id, after: 7 }] });
         assert.equal(past.conversations[0].reset, true);
-        const ahead = await socket.request('sync', { conversations: [{ id: behind.id, after: 9 }] });
-        assert.deepEqual(ahead.conversations, [{ id: behind.id, lastSeq: 5, events: [], hasMore: false, reset: true, gone: false }]);
+        const ahead = await socket.request('sync', { conversations: [{ id: behind.id, after: 10 }] });
+        assert.deepEqual(ahead.conversations, [{ id: behind.id, lastSeq: 6, events: [], hasMore: false, reset: true, gone: false }]);
         const empty = await socket.request('sync', { conversations: [] });
         assert.deepEqual(empty, { user: null, conversations: [] });
       } finally {

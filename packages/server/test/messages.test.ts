@@ -438,7 +438,7 @@ for (const backend of backends) {
       }
       assert.deepEqual(pages, [['m1', 'm2', 'm3', 'm4'], ['m5', 'm6', 'm7', 'm8'], ['m9']]);
       const end = await history(t, bob, conversation.id, `?after=${sent.at(-1)!.seq}`);
-      assert.deepEqual(end, { messages: [], hasMore: false, lastSeq: sent.at(-1)!.seq });
+      assert.deepEqual(end, { messages: [], hasMore: false, lastSeq: sent.at(-1)!.seq, myReactions: {} });
     });
 
     it('returns exactly the messages between after and before when both are given', async () => {

@@ -1,5 +1,6 @@
 import { Limits } from '@parley/protocol';
 
+
 /**
  * Configuration is read from the environment once, at start-up, validated, frozen and
  * passed down. Nothing else reads `process.env`. An invalid value fails the start with
@@ -16,6 +17,20 @@ export interface ExternalAuthConfig {
   clockSkewSec: number;
   nameClaim: string;
   handleClaim: string | null;
+}
+
+/** Actions an operator can route through their own compliance endpoint (POLICY_HOOK_ACTIONS). */
+export const HOOK_ACTIONS = ['conversation.create', 'members.add', 'conversation.join', 'message.send', 'channel.post'] as const;
+export type HookAction = (typeof HOOK_ACTIONS)[number];
+
+export interface PolicyHookConfig {
+  url: string;
+  actions: readonly HookAction[];
+  timeoutMs: number;
+  /** closed: refuse when the endpoint fails or is slow; open: allow. */
+  failMode: 'closed' | 'open';
+  /** Signs each body: `x-parley-signature: sha256=<hex hmac>`. */
+  secret: string | null;
 }
 
 export interface Config {
@@ -43,6 +58,7 @@ export interface Config {
   limits: {
     maxMessageLength: number;
     maxGroupMembers: number;
+    maxChannelMembers: number;
     httpBodyBytes: number;
     /** Frames larger than this get a `payload_too_large` error frame; the connection survives. */
     maxFrameBytes: number;
@@ -61,6 +77,28 @@ export interface Config {
     /** How long the hub holds an out-of-order event waiting for the one before it. */
     reorderHoldMs: number;
   };
+  /** Null: off (every action passes). */
+  policyHook: PolicyHookConfig | null;
+  realtime: RealtimeConfig;
+  /** Token buckets; a null rule is off. */
+  rateLimits: RateLimitsConfig;
+  overload: {
+    /** New connections beyond this many on the node are refused (4002, resumable). */
+    maxConnections: number;
+    /** New connections are refused while the event loop lags more than this (0: never). */
+    eventLoopLagMs: number;
+  };
+  shutdown: {
+    /** After SIGTERM, readiness fails this long before the drain starts (load balancers notice). */
+    delayMs: number;
+    /** Sockets are asked to reconnect elsewhere spread over this window, in batches. */
+    drainWindowMs: number;
+    /** How long in-flight requests may take to finish before sockets are closed anyway. */
+    drainGraceMs: number;
+  };
+  /** Take the client address from X-Forwarded-For (behind a trusted proxy). */
+  trustProxy: boolean;
+  metricsEnabled: boolean;
   db: {
     poolSize: number;
     sqliteSynchronous: 'FULL' | 'NORMAL';
@@ -165,6 +203,75 @@ function externalAuth(env: Env): ExternalAuthConfig | null {
   };
 }
 
+function policyHook(env: Env): PolicyHookConfig | null {
+  const hookUrl = url(env, 'POLICY_HOOK_URL', ['https:', 'http:']);
+  if (!hookUrl) return null;
+  const actions = (read(env, 'POLICY_HOOK_ACTIONS') ?? HOOK_ACTIONS.join(',')).split(',').map((action) => action.trim()).filter(Boolean);
+  for (const action of actions) {
+    if (!(HOOK_ACTIONS as readonly string[]).includes(action)) throw new ConfigError('POLICY_HOOK_ACTIONS', `may only contain ${HOOK_ACTIONS.join(', ')}, got "${action}"`);
+  }
+  return {
+    url: hookUrl,
+    actions: actions as HookAction[],
+    timeoutMs: int(env, 'POLICY_HOOK_TIMEOUT_MS', 1000, 10, 30_000),
+    failMode: oneOf(env, 'POLICY_HOOK_FAIL', 'closed', ['closed', 'open'] as const),
+    secret: secret(env, 'POLICY_HOOK_SECRET', 16),
+  };
+}
+
+export interface BucketRuleConfig {
+  capacity: number;
+  refillPerSec: number;
+}
+
+export interface RateLimitsConfig {
+  sendsPerUser: BucketRuleConfig | null;
+  sendsPerIp: BucketRuleConfig | null;
+  connectsPerUser: BucketRuleConfig | null;
+  connectsPerIp: BucketRuleConfig | null;
+  loginsPerIp: BucketRuleConfig | null;
+  loginsPerHandle: BucketRuleConfig | null;
+}
+
+export interface RealtimeConfig {
+  /** How long a typing indicator lives without a renewal. */
+  typingTtlMs: number;
+  /** At most one typing frame per user and conversation is forwarded per interval. */
+  typingThrottleMs: number;
+  /** Groups up to this many members get live receipt frames and "read by" lists; larger ones counts only. */
+  receiptsMaxGroup: number;
+  /** A node's presence entries expire this long after its last heartbeat (a killed node's users go offline). */
+  presenceTtlMs: number;
+  /** Users one socket may subscribe to for presence. */
+  presenceMaxSubscriptions: number;
+  /** Direct-conversation peers told of one presence change (most recently active first). */
+  presenceFanoutMax: number;
+}
+
+/** A token bucket as `capacity:refillPerSecond` (e.g. `20:0.5`), or `off`. */
+function bucket(env: Env, name: string, fallback: string): BucketRuleConfig | null {
+  const raw = read(env, name) ?? fallback;
+  if (raw.toLowerCase() === 'off' || raw === '0') return null;
+  const match = /^(\d+):(\d+(?:\.\d+)?)$/.exec(raw);
+  if (!match) throw new ConfigError(name, `must be "capacity:refillPerSecond" (e.g. 20:0.5) or off, got "${raw}"`);
+  const capacity = Number(match[1]);
+  const refillPerSec = Number(match[2]);
+  if (capacity < 1 || capacity > 1_000_000) throw new ConfigError(name, `capacity must be between 1 and 1000000, got ${capacity}`);
+  if (refillPerSec <= 0 || refillPerSec > 1_000_000) throw new ConfigError(name, `refill must be above 0 and at most 1000000 per second, got ${refillPerSec}`);
+  return { capacity, refillPerSec };
+}
+
+function rateLimits(env: Env): RateLimitsConfig {
+  return {
+    sendsPerUser: bucket(env, 'RATE_LIMIT_SENDS_PER_USER', '600:60'),
+    sendsPerIp: bucket(env, 'RATE_LIMIT_SENDS_PER_IP', '6000:600'),
+    connectsPerUser: bucket(env, 'RATE_LIMIT_CONNECTS_PER_USER', '100:5'),
+    connectsPerIp: bucket(env, 'RATE_LIMIT_CONNECTS_PER_IP', '300:30'),
+    loginsPerIp: bucket(env, 'RATE_LIMIT_LOGINS_PER_IP', '30:0.5'),
+    loginsPerHandle: bucket(env, 'RATE_LIMIT_LOGINS_PER_HANDLE', '10:0.1'),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const maxFrameBytes = int(env, 'WS_MAX_FRAME_BYTES', 64 * 1024, 1024, 1024 * 1024);
   const config: Config = {
@@ -188,6 +295,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     limits: {
       maxMessageLength: int(env, 'MAX_MESSAGE_LENGTH', 4000, 1, Limits.messageTextMaxLength),
       maxGroupMembers: int(env, 'MAX_GROUP_MEMBERS', 10_000, 2, 1_000_000),
+      maxChannelMembers: int(env, 'MAX_CHANNEL_MEMBERS', 1_000_000, 2, 100_000_000),
       httpBodyBytes: int(env, 'HTTP_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
       maxFrameBytes,
       hardMaxFrameBytes: Math.max(maxFrameBytes, 1024 * 1024),
@@ -200,6 +308,27 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       authTimeoutMs: int(env, 'WS_AUTH_TIMEOUT_MS', 10_000, 100, 120_000),
       reorderHoldMs: int(env, 'HUB_REORDER_HOLD_MS', 100, 0, 5000),
     },
+    policyHook: policyHook(env),
+    realtime: {
+      typingTtlMs: int(env, 'TYPING_TTL_MS', 6_000, 1_000, 60_000),
+      typingThrottleMs: int(env, 'TYPING_THROTTLE_MS', 2_000, 0, 60_000),
+      receiptsMaxGroup: int(env, 'RECEIPTS_MAX_GROUP', 1_000, 2, 100_000),
+      presenceTtlMs: int(env, 'PRESENCE_TTL_MS', 30_000, 1_000, 600_000),
+      presenceMaxSubscriptions: int(env, 'PRESENCE_MAX_SUBSCRIPTIONS', 500, 1, 100_000),
+      presenceFanoutMax: int(env, 'PRESENCE_FANOUT_MAX', 1_000, 0, 100_000),
+    },
+    rateLimits: rateLimits(env),
+    overload: {
+      maxConnections: int(env, 'WS_MAX_CONNECTIONS', 20_000, 1, 10_000_000),
+      eventLoopLagMs: int(env, 'OVERLOAD_EVENT_LOOP_LAG_MS', 1_000, 0, 60_000),
+    },
+    shutdown: {
+      delayMs: int(env, 'SHUTDOWN_DELAY_MS', 0, 0, 120_000),
+      drainWindowMs: int(env, 'DRAIN_WINDOW_MS', 5_000, 0, 600_000),
+      drainGraceMs: int(env, 'DRAIN_GRACE_MS', 10_000, 0, 600_000),
+    },
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    metricsEnabled: bool(env, 'METRICS_ENABLED', true),
     db: {
       poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 200),
       sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', 'FULL', ['FULL', 'NORMAL'] as const),

@@ -1,1 +1,1 @@
-export { type Config, ConfigError, type ExternalAuthConfig, loadConfig } from './config.ts';
+export { type Config, ConfigError, type ExternalAuthConfig, HOOK_ACTIONS, type HookAction, loadConfig, type BucketRuleConfig, type RateLimitsConfig, type RealtimeConfig, type PolicyHookConfig } from './config.ts';

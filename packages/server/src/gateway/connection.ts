@@ -1,12 +1,31 @@
-import { CloseCodes, type ClientFrame, type ErrorBody, type ReadyFrame } from '@parley/protocol';
+import { CloseCodes, type ClientFrame, type ErrorBody, type Presence, type ReadyFrame } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import type { Actor } from '../modules/auth/index.ts';
 import { AppError, toErrorBody } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
+import type { EphemeralHeader } from './envelope.ts';
 import type { FrameHandlers } from './frame-handlers.ts';
 import { parseFrame } from './frame-parser.ts';
 import type { Hub, HubSession } from './hub.ts';
+import type { PresenceWatches } from './presence-watch.ts';
+
+/** What a connection tells the rest of the node about its life (presence, device last-used, metrics). */
+export interface ConnectionHooks {
+  /** Before attaching: may this user open another connection now? Throws a rate_limited AppError if not. */
+  admit(actor: Actor, connection: Connection): Promise<void>;
+  ready(connection: Connection): void;
+  gone(connection: Connection): void;
+  /** A pushed frame was written (metrics). */
+  pushed(): void;
+  slowConsumer(): void;
+}
+
+/** Per-socket presence subscriptions (created on first use by `presenceFor`). */
+export interface PresenceWatch {
+  onWatched(userId: string, header: EphemeralHeader, frame: Buffer): void;
+  clear(): void;
+}
 
 export interface ConnectionOptions {
   authenticate: (token: string) => Promise<Actor>;
@@ -22,6 +41,8 @@ export interface ConnectionOptions {
   authTimeoutMs: number;
   maxMessageLength: number;
   onClose: (connection: Connection) => void;
+  hooks?: ConnectionHooks;
+  watches?: PresenceWatches;
 }
 
 type State = 'authenticating' | 'attaching' | 'ready' | 'closed';
@@ -70,13 +91,23 @@ export class Connection implements HubSession {
    */
   private early: Buffer[] = [];
   private earlyBytes = 0;
+  /** Draining: in-flight requests finish, new ones are refused, then the socket closes with this. */
+  private drainClose: { code: number; reason: string } | null = null;
+  private readonly closedWaiters: Array<() => void> = [];
+  /** Set by the presence module once this socket subscribes to someone's presence. */
+  presence: PresenceWatch | null = null;
+  /** Node-local id of the presence entry while the session is ready. */
+  presenceId: string | null = null;
+  /** Client address (X-Forwarded-For when the proxy is trusted). */
+  readonly ip: string;
 
   private readonly ws: WebSocket;
   private readonly options: ConnectionOptions;
 
-  constructor(ws: WebSocket, options: ConnectionOptions, queryToken: string | null) {
+  constructor(ws: WebSocket, options: ConnectionOptions, queryToken: string | null, ip = '') {
     this.ws = ws;
     this.options = options;
+    this.ip = ip;
     ws.on('message', (data, isBinary) => this.onData(data as Buffer, isBinary));
     ws.on('pong', () => {
       this.alive = true;
@@ -117,7 +148,47 @@ export class Connection implements HubSession {
       return;
     }
     if (this.state !== 'ready') return;
+    this.options.hooks?.pushed();
     this.write(frame);
+  }
+
+  /** Writes a frame made for this session alone (presence as this viewer may see it). */
+  push(frame: object): void {
+    if (this.state !== 'ready') return;
+    this.options.hooks?.pushed();
+    this.write(JSON.stringify(frame));
+  }
+
+  subscribePresence(userIds: readonly string[]): Promise<Presence[]> {
+    if (!this.options.watches) return Promise.reject(new AppError('unavailable', 'Presence is not available here.'));
+    return this.options.watches.subscribe(this, userIds);
+  }
+
+  unsubscribePresence(userIds: readonly string[]): void {
+    this.options.watches?.unsubscribe(this, userIds);
+  }
+
+  onWatched(userId: string, header: EphemeralHeader, frame: Buffer): void {
+    this.presence?.onWatched(userId, header, frame);
+  }
+
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
+
+  /**
+   * Asks the client to reconnect (elsewhere) without losing anything: requests in flight
+   * finish and are answered, new ones are refused as `unavailable` (retryable), then the
+   * socket closes with `code`. Resolves once it is closed.
+   */
+  drain(code: number, reason: string): Promise<void> {
+    const closed = new Promise<void>((resolve) => {
+      if (this.state === 'closed') resolve();
+      else this.closedWaiters.push(resolve);
+    });
+    if (this.state !== 'ready' || this.inflight === 0) this.close(code, reason);
+    else this.drainClose ??= { code, reason };
+    return closed;
   }
 
   close(code: number, reason: string): void {
@@ -133,6 +204,7 @@ export class Connection implements HubSession {
    */
   private write(frame: Buffer | string): void {
     if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
+      this.options.hooks?.slowConsumer();
       this.close(CloseCodes.slowConsumer, 'slow consumer: reconnect and resume');
       return;
     }
@@ -167,6 +239,20 @@ export class Connection implements HubSession {
     this.actor = actor;
     this.userId = actor.userId;
     this.sessionId = actor.sessionId;
+    if (this.options.hooks) {
+      try {
+        await this.options.hooks.admit(actor, this);
+      } catch (error) {
+        if (this.isClosed()) return;
+        const retryAfterMs = (error as AppError).details && ((error as AppError).details as { retryAfterMs?: number }).retryAfterMs;
+        if (requestId !== null) this.sendError(requestId, toErrorBody(error, newId()));
+        this.pending = [];
+        // Try-again-later: resumable, and clients wait at least a second before coming back.
+        this.close(CloseCodes.tryAgainLater, `too many connections: retry in ${retryAfterMs ?? 1000} ms`);
+        return;
+      }
+      if (this.isClosed()) return;
+    }
     let userSeq: number;
     try {
       userSeq = await this.options.hub.attach(this);
@@ -195,6 +281,7 @@ export class Connection implements HubSession {
       maxMessageLength: this.options.maxMessageLength,
     };
     this.sendJson(ready);
+    this.options.hooks?.ready(this);
     const early = this.early;
     this.early = [];
     this.earlyBytes = 0;
@@ -237,13 +324,22 @@ export class Connection implements HubSession {
       this.sendError(frame.id, { code: 'unauthorized', message: 'Authenticate first: send an auth frame or connect with ?token=.' });
       return;
     }
+    if (this.drainClose) {
+      this.sendError(frame.id, { code: 'unavailable', message: 'This server is shutting down: reconnect and retry.' });
+      return;
+    }
     if (this.inflight >= this.options.maxInflight) {
       this.sendError(frame.id, { code: 'rate_limited', message: `At most ${this.options.maxInflight} requests may be in flight.`, details: { retryAfterMs: 100 } });
       return;
     }
+    const handler = this.options.handlers[frame.t] as ((actor: Actor, frame: ClientFrame, connection: Connection) => Promise<unknown>) | undefined;
+    if (!handler) {
+      this.sendError(frame.id, { code: 'bad_request', message: `Frame type ${frame.t} is not served here.` });
+      return;
+    }
     this.inflight++;
-    const handler = this.options.handlers[frame.t] as (actor: Actor, frame: ClientFrame) => Promise<unknown>;
-    handler(this.actor, frame).then(
+    // Called inside the promise chain: a handler that throws synchronously is answered like any failure.
+    Promise.resolve().then(() => handler(this.actor!, frame, this)).then(
       (data) => this.sendJson({ t: 'ack', id: frame.id, data }),
       (error: unknown) => {
         const requestId = newId();
@@ -252,6 +348,7 @@ export class Connection implements HubSession {
       },
     ).finally(() => {
       this.inflight--;
+      if (this.inflight === 0 && this.drainClose) this.close(this.drainClose.code, this.drainClose.reason);
     });
   }
 
@@ -261,11 +358,16 @@ export class Connection implements HubSession {
     this.pending = [];
     this.early = [];
     if (this.authTimer) clearTimeout(this.authTimer);
-    if (wasAttached) this.options.hub.detach(this);
+    if (wasAttached) {
+      this.options.hub.detach(this);
+      this.presence?.clear();
+      this.options.hooks?.gone(this);
+    }
   }
 
   private onClosed(): void {
     if (this.state !== 'closed') this.markClosed();
     this.options.onClose(this);
+    for (const resolve of this.closedWaiters.splice(0)) resolve();
   }
 }

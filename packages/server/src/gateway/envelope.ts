@@ -27,10 +27,24 @@ export interface ControlHeader {
   close: { code: number; reason: string; session: string | null };
 }
 
-export type Header = ConversationHeader | UserHeader | ControlHeader;
+/**
+ * Ephemeral (typing, presence, receipts): delivered to whoever is subscribed right now,
+ * not ordered by any seq, never held back, never replayed.
+ */
+export interface EphemeralHeader {
+  k: 'e';
+  /** A user whose sessions skip this frame (its sender). */
+  x?: string;
+  /** Presence channels: no frame; subscribers check again whether they may see the user. */
+  r?: 1;
+}
+
+export type Header = ConversationHeader | UserHeader | ControlHeader | EphemeralHeader;
 
 export const conversationChannel = (id: string) => `c:${id}`;
 export const userChannel = (id: string) => `u:${id}`;
+/** Who subscribed to one user's presence listens here. */
+export const presenceChannel = (id: string) => `p:${id}`;
 
 export function encodeEnvelope(header: Header, frame = ''): string {
   return `${JSON.stringify(header)}\n${frame}`;
@@ -48,6 +62,8 @@ function isHeader(value: unknown): value is Header {
       return isSeq(header.s) && isIdList(header.sub) && isIdList(header.unsub);
     case 'u':
       return isSeq(header.s) && (header.m === undefined || (typeof header.m === 'object' && header.m !== null && typeof header.m.c === 'string' && isSeq(header.m.s) && typeof header.m.on === 'boolean'));
+    case 'e':
+      return (header.x === undefined || typeof header.x === 'string') && (header.r === undefined || header.r === 1);
     case 'x':
       return typeof header.close === 'object' && header.close !== null && Number.isInteger(header.close.code) && typeof header.close.reason === 'string'
         && (header.close.session === null || typeof header.close.session === 'string');

@@ -1,24 +1,42 @@
 import type { AckDataOf, ClientFrameOf, ClientFrameType } from '@parley/protocol';
 import type { Actor } from '../modules/auth/index.ts';
 import type { ConversationsService } from '../modules/conversations/index.ts';
+import type { InvitesService } from '../modules/invites/index.ts';
+import type { MembershipService } from '../modules/membership/index.ts';
 import type { MessagesService } from '../modules/messages/index.ts';
+import type { ModerationService } from '../modules/moderation/index.ts';
 import type { SyncService } from '../modules/sync/index.ts';
+import type { Connection } from './connection.ts';
+import { createLiveFrameHandlers, type LiveServices } from './live-frame-handlers.ts';
 
 type RequestType = Exclude<ClientFrameType, 'auth'>;
 
 export type FrameHandlers = {
-  [T in RequestType]: (actor: Actor, frame: ClientFrameOf<T>) => Promise<AckDataOf<T>>;
+  [T in RequestType]: (actor: Actor, frame: ClientFrameOf<T>, connection: Connection) => Promise<AckDataOf<T>>;
 };
 
 /**
  * Socket requests call the very service functions the HTTP routes call: the same
- * validation, policy and transaction, so the two paths cannot drift apart.
+ * validation, policy and transaction, so the two paths cannot drift apart. Sends draw
+ * from the same rate-limit buckets as `POST …/messages`.
  */
-export function createFrameHandlers(services: { messages: MessagesService; conversations: ConversationsService; sync: SyncService }): FrameHandlers {
-  const { messages, conversations, sync } = services;
+export interface FrameServices {
+  messages: MessagesService;
+  conversations: ConversationsService;
+  membership: MembershipService;
+  invites: InvitesService;
+  moderation: ModerationService;
+  sync: SyncService;
+  live: LiveServices;
+}
+
+export function createFrameHandlers(services: FrameServices): FrameHandlers {
+  const { messages, conversations, membership, invites, moderation, sync, live } = services;
   return {
+    ...createLiveFrameHandlers(live),
     ping: async () => ({}),
-    send: async (actor, frame) => {
+    send: async (actor, frame, connection) => {
+      await live.rateLimits.send(actor.userId, connection.ip);
       const message = await messages.send(actor, frame.conversationId, frame);
       return { id: message.id, seq: message.seq, message };
     },
@@ -28,5 +46,38 @@ export function createFrameHandlers(services: { messages: MessagesService; conve
     events: (actor, frame) => sync.events(actor, frame.conversationId, frame.after, frame.limit),
     user_events: (actor, frame) => sync.userEvents(actor, frame.after, frame.limit),
     sync: (actor, frame) => sync.sync(actor, frame),
+    // Governance: the same service calls as their HTTP routes.
+    forward: async (actor, { conversationId, clientMsgId, from }, connection) => {
+      await live.rateLimits.send(actor.userId, connection.ip);
+      const message = await messages.forward(actor, conversationId, { clientMsgId, from });
+      return { id: message.id, seq: message.seq, message };
+    },
+    react: async (actor, frame) => {
+      await messages.react(actor, frame.conversationId, frame.messageId, frame.emoji);
+      return {};
+    },
+    unreact: async (actor, frame) => {
+      await messages.unreact(actor, frame.conversationId, frame.messageId, frame.emoji);
+      return {};
+    },
+    pin: async (actor, frame) => {
+      await messages.pin(actor, frame.conversationId, frame.messageId);
+      return {};
+    },
+    unpin: async (actor, frame) => {
+      await messages.unpin(actor, frame.conversationId, frame.messageId);
+      return {};
+    },
+    add_members: (actor, frame) => membership.addMembers(actor, frame.conversationId, frame.userIds),
+    remove_member: (actor, frame) => membership.removeMember(actor, frame.conversationId, frame.userId, frame.reason),
+    ban: (actor, { conversationId, t: _t, id: _id, ...body }) => membership.ban(actor, conversationId, body),
+    mute: (actor, { conversationId, userId, t: _t, id: _id, ...body }) => membership.mute(actor, conversationId, userId, body),
+    set_role: (actor, { conversationId, userId, t: _t, id: _id, ...body }) => membership.setRole(actor, conversationId, userId, body),
+    update_conversation: async (actor, { conversationId, t: _t, id: _id, ...body }) => ({ conversation: await conversations.update(actor, conversationId, body) }),
+    create_invite: async (actor, { conversationId, t: _t, id: _id, ...body }) => ({ invite: await invites.create(actor, conversationId, body) }),
+    audit: async (actor, frame) => {
+      const result = await moderation.conversationAudit(actor, frame.conversationId, frame.cursor, frame.limit ?? 50);
+      return { entries: result.items, nextCursor: result.nextCursor };
+    },
   };
 }

@@ -5,10 +5,23 @@ import { WebSocketServer } from 'ws';
 import type { Config } from '../config/index.ts';
 import type { Actor } from '../modules/auth/index.ts';
 import type { Broker } from '../platform/broker/index.ts';
+import type { LoadMonitor } from '../platform/load-monitor.ts';
 import type { Logger } from '../platform/logger.ts';
-import { Connection } from './connection.ts';
+import type { Metrics, RefusalReason } from '../platform/metrics/index.ts';
+import { Connection, type ConnectionHooks } from './connection.ts';
 import type { FrameHandlers } from './frame-handlers.ts';
 import { Hub, type MembershipSource } from './hub.ts';
+import { createPresenceWatches, type PresenceViewer } from './presence-watch.ts';
+
+/** What the gateway asks of the rest of the node about each connection's life. */
+export interface GatewayLifecycle {
+  /** Per-IP connection attempts: resolves with how long to wait when refused, null when admitted. */
+  admitAddress(ip: string): Promise<number | null>;
+  /** Per-user connection attempts, after the token is checked; throws a rate_limited AppError. */
+  admitUser(actor: Actor, ip: string): Promise<void>;
+  ready(connection: Connection): void;
+  gone(connection: Connection): void;
+}
 
 export interface GatewayDeps {
   config: Readonly<Config>;
@@ -18,21 +31,39 @@ export interface GatewayDeps {
   requireActive: (actor: Actor) => Promise<void>;
   loadMembership: MembershipSource;
   handlers: FrameHandlers;
+  /** Optional so a bare gateway (tests) works without them. */
+  lifecycle?: GatewayLifecycle;
+  presence?: PresenceViewer;
+  load?: LoadMonitor;
+  metrics?: Metrics;
 }
 
 export const WS_PATH = '/v1/ws';
 
 const RESYNC = Buffer.from(JSON.stringify({ t: 'resync' } satisfies ResyncFrame));
 
+/** The drain closes sockets in batches at least this far apart. */
+const DRAIN_BATCH_INTERVAL_MS = 100;
+
 export type Gateway = ReturnType<typeof createGateway>;
+
+function clientAddress(request: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = request.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return request.socket.remoteAddress ?? '';
+}
 
 /** The WebSocket endpoint of one node: upgrades, connections, heartbeats, and the hub they share. */
 export function createGateway(deps: GatewayDeps) {
-  const { config, logger } = deps;
+  const { config, logger, metrics, lifecycle } = deps;
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.hardMaxFrameBytes, perMessageDeflate: false, clientTracking: false });
   const hub = new Hub({ broker: deps.broker, loadMembership: deps.loadMembership, logger, reorderHoldMs: config.ws.reorderHoldMs });
   const connections = new Set<Connection>();
   let accepting = true;
+  let drained: Promise<void> | null = null;
 
   // The hub re-reads memberships after a gap (its own handler runs first); once that is
   // done, every session is told to resync what it may have missed from the logs.
@@ -44,6 +75,14 @@ export function createGateway(deps: GatewayDeps) {
     for (const connection of connections) connection.heartbeat();
   }, config.ws.heartbeatMs);
   heartbeat.unref();
+
+  const hooks: ConnectionHooks | undefined = lifecycle && {
+    admit: (actor, connection) => lifecycle.admitUser(actor, connection.ip),
+    ready: (connection) => lifecycle.ready(connection),
+    gone: (connection) => lifecycle.gone(connection),
+    pushed: () => metrics?.fanoutFrames.inc(),
+    slowConsumer: () => metrics?.slowConsumerCloses.inc(),
+  };
 
   const connectionOptions = {
     authenticate: deps.authenticate,
@@ -58,10 +97,41 @@ export function createGateway(deps: GatewayDeps) {
     authTimeoutMs: config.ws.authTimeoutMs,
     maxMessageLength: config.limits.maxMessageLength,
     onClose: (connection: Connection) => connections.delete(connection),
+    ...(hooks ? { hooks } : {}),
+    ...(deps.presence ? { watches: createPresenceWatches({ hub, viewer: deps.presence, maxPerSession: config.realtime.presenceMaxSubscriptions }) } : {}),
   };
 
-  function reject(socket: Duplex, status: number, text: string): void {
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  function reject(socket: Duplex, status: number, text: string, headers = ''): void {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Length: 0\r\n\r\n`);
+  }
+
+  /** Why a new connection cannot be taken now, if it cannot. */
+  function overloaded(): RefusalReason | null {
+    if (connections.size >= config.overload.maxConnections) return 'capacity';
+    if (deps.load?.overloaded()) return 'event_loop_lag';
+    return null;
+  }
+
+  function accept(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL, ip: string): void {
+    // Checked again: the address check may have waited for Redis.
+    if (!accepting) {
+      metrics?.refused.inc({ reason: 'draining' });
+      return reject(socket, 503, 'Service Unavailable');
+    }
+    const refusal = overloaded();
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      if (refusal) {
+        // Upgraded first so the client reads a close code (browsers cannot see an HTTP
+        // status): resumable, and the SDK waits at least a second before trying again.
+        // Existing connections are untouched.
+        metrics?.refused.inc({ reason: refusal });
+        ws.close(CloseCodes.overloaded, refusal === 'capacity' ? 'overloaded: too many connections, try again later' : 'overloaded: try again later');
+        setTimeout(() => ws.terminate(), 2_000).unref();
+        return;
+      }
+      const connection = new Connection(ws, connectionOptions, url.searchParams.get('token'), ip);
+      connections.add(connection);
+    });
   }
 
   return {
@@ -71,28 +141,75 @@ export function createGateway(deps: GatewayDeps) {
     handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
       const url = new URL(request.url ?? '/', 'http://localhost');
       if (url.pathname !== WS_PATH) return reject(socket, 404, 'Not Found');
-      if (!accepting) return reject(socket, 503, 'Service Unavailable');
+      if (!accepting) {
+        metrics?.refused.inc({ reason: 'draining' });
+        return reject(socket, 503, 'Service Unavailable');
+      }
       socket.on('error', () => socket.destroy());
-      wss.handleUpgrade(request, socket, head, (ws) => {
-        connections.add(new Connection(ws, connectionOptions, url.searchParams.get('token')));
-      });
+      const ip = clientAddress(request, config.trustProxy);
+      if (!lifecycle) return accept(request, socket, head, url, ip);
+      lifecycle.admitAddress(ip).then(
+        (retryAfterMs) => {
+          if (retryAfterMs === null) return accept(request, socket, head, url, ip);
+          // Refused before any WebSocket work: the cheapest answer to a flood from one address.
+          metrics?.refused.inc({ reason: 'rate_limited' });
+          reject(socket, 429, 'Too Many Requests', `Retry-After: ${Math.max(1, Math.ceil(retryAfterMs / 1000))}\r\n`);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'connection admission failed');
+          reject(socket, 503, 'Service Unavailable');
+        },
+      );
     },
 
     stats() {
       return { connections: connections.size, ...hub.stats() };
     },
 
+    get accepting(): boolean {
+      return accepting;
+    },
+
     /**
-     * Stops accepting and asks every client to reconnect elsewhere and resume (a
-     * resumable close code); resolves when all sockets are closed or the grace is over.
+     * Graceful drain: stops accepting, then asks every client to reconnect (elsewhere) and
+     * resume, spread over `windowMs` in batches so they do not stampede the other nodes.
+     * Each socket's in-flight requests finish and are answered first; after `graceMs`
+     * whatever is left is closed anyway. Resolves when every socket is gone.
      */
-    async close(graceMs = 5_000): Promise<void> {
-      accepting = false;
-      clearInterval(heartbeat);
-      for (const connection of connections) connection.close(CloseCodes.serverShutdown, 'server shutting down: reconnect and resume');
-      const deadline = Date.now() + graceMs;
-      while (connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      wss.close();
+    drain(windowMs = config.shutdown.drainWindowMs, graceMs = config.shutdown.drainGraceMs): Promise<void> {
+      drained ??= (async () => {
+        accepting = false;
+        clearInterval(heartbeat);
+        const started = Date.now();
+        const all = [...connections];
+        // Evenly over the window: batches at least DRAIN_BATCH_INTERVAL_MS apart, and no more batches than sockets.
+        const batches = Math.max(1, Math.min(all.length, Math.floor(windowMs / DRAIN_BATCH_INTERVAL_MS)));
+        const interval = windowMs / batches;
+        const perBatch = Math.max(1, Math.ceil(all.length / batches));
+        const closing: Array<Promise<void>> = [];
+        for (let i = 0; i < all.length; i += perBatch) {
+          if (i > 0) await new Promise((resolve) => setTimeout(resolve, interval));
+          for (const connection of all.slice(i, i + perBatch)) {
+            metrics?.drainCloses.inc();
+            closing.push(connection.drain(CloseCodes.serverShutdown, 'server shutting down: reconnect and resume'));
+          }
+        }
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.all(closing), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+        clearTimeout(timer);
+        // Sockets that would not finish in time (or arrived while draining) go now.
+        for (const connection of connections) connection.close(CloseCodes.serverShutdown, 'server shutting down: reconnect and resume');
+        const deadline = Date.now() + 2_000;
+        while (connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        wss.close();
+        logger.info({ sockets: all.length, ms: Date.now() - started }, 'websockets drained');
+      })();
+      return drained;
+    },
+
+    /** Drain at once (tests, SIGINT): every socket asked to go now. */
+    close(graceMs = 5_000): Promise<void> {
+      return this.drain(0, graceMs);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Broker } from '../platform/broker/index.ts';
 import type { Logger } from '../platform/logger.ts';
-import { conversationChannel, type ConversationHeader, decodeEnvelope, type UserHeader, userChannel } from './envelope.ts';
+import { conversationChannel, type ConversationHeader, decodeEnvelope, type EphemeralHeader, presenceChannel, type UserHeader, userChannel } from './envelope.ts';
 
 /** What the hub needs of a connection. */
 export interface HubSession {
@@ -14,6 +14,8 @@ export interface HubSession {
    * once `attach` resolves, as for any session closed while attaching.
    */
   close(code: number, reason: string): void;
+  /** A message on a channel this session watches (`watch`): presence of one user. */
+  onWatched?(userId: string, header: EphemeralHeader, frame: Buffer): void;
 }
 
 export interface MembershipSource {
@@ -32,6 +34,16 @@ const REFRESH_CONCURRENCY = 8;
 
 /** Close orders kept per user while it loads; more than this in one load is not a real case. */
 const MAX_EARLY_CLOSES = 16;
+
+/**
+ * Early events one topic holds while waiting for a missing predecessor. Past this the
+ * gap is given up at once (delivered in order, skipping it; sessions catch up from the
+ * log) rather than letting a burst grow memory for the whole hold time.
+ */
+const MAX_HELD_PER_TOPIC = 1_000;
+
+/** Which header kinds may arrive on which channel kind; anything else is dropped as malformed. */
+const HEADERS_BY_CHANNEL: Record<string, readonly string[]> = { 'c:': ['c', 'e'], 'u:': ['u', 'x', 'e'], 'p:': ['e'] };
 
 /** Everything this node knows about one user with at least one local session. */
 class LocalUser {
@@ -114,6 +126,10 @@ export interface HubStats {
 export class Hub {
   private readonly users = new Map<string, LocalUser>();
   private readonly topics = new Map<string, Topic>();
+  /** Presence watches: watched user -> sessions, and the reverse for clean-up. */
+  private readonly watchers = new Map<string, Set<HubSession>>();
+  private readonly watching = new Map<HubSession, Set<string>>();
+  private readonly watchSubscribed = new Map<string, Promise<void>>();
 
   private refreshed: Promise<void> = Promise.resolve();
 
@@ -179,6 +195,7 @@ export class Hub {
   }
 
   detach(session: HubSession): void {
+    this.unwatch(session, [...(this.watching.get(session) ?? [])]);
     const user = this.users.get(session.userId);
     if (!user || !user.sessions.delete(session)) return;
     if (user.sessions.size === 0 && user.buffered === null) this.forget(user);
@@ -192,6 +209,50 @@ export class Hub {
     for (const session of [...user.sessions]) {
       if (sessionId === null || session.sessionId === sessionId) session.close(code, reason);
     }
+  }
+
+  /**
+   * Subscribes a session to the presence channels of these users; resolves once messages
+   * published afterwards reach it (so a read made after this misses nothing). A session
+   * that detaches is unwatched from everything.
+   */
+  async watch(session: HubSession, userIds: readonly string[]): Promise<void> {
+    const fresh: string[] = [];
+    let mine = this.watching.get(session);
+    if (!mine) this.watching.set(session, (mine = new Set()));
+    for (const userId of userIds) {
+      mine.add(userId);
+      let sessions = this.watchers.get(userId);
+      if (!sessions) this.watchers.set(userId, (sessions = new Set()));
+      sessions.add(session);
+      if (!this.watchSubscribed.has(userId)) fresh.push(userId);
+    }
+    if (fresh.length > 0) {
+      const subscribed = this.options.broker.subscribe(fresh.map(presenceChannel));
+      for (const userId of fresh) this.watchSubscribed.set(userId, subscribed);
+      subscribed.catch(() => {
+        for (const userId of fresh) if (this.watchSubscribed.get(userId) === subscribed) this.watchSubscribed.delete(userId);
+      });
+    }
+    await Promise.all(userIds.map((userId) => this.watchSubscribed.get(userId)));
+  }
+
+  unwatch(session: HubSession, userIds: readonly string[]): void {
+    const mine = this.watching.get(session);
+    if (!mine) return;
+    const emptied: string[] = [];
+    for (const userId of userIds) {
+      if (!mine.delete(userId)) continue;
+      const sessions = this.watchers.get(userId);
+      sessions?.delete(session);
+      if (sessions && sessions.size === 0) {
+        this.watchers.delete(userId);
+        this.watchSubscribed.delete(userId);
+        emptied.push(presenceChannel(userId));
+      }
+    }
+    if (mine.size === 0) this.watching.delete(session);
+    if (emptied.length > 0) this.options.broker.unsubscribe(emptied).catch(() => {});
   }
 
   forEachSession(visit: (session: HubSession) => void): void {
@@ -361,11 +422,15 @@ export class Hub {
       const envelope = decodeEnvelope(message);
       const kind = channel.slice(0, 2);
       const id = channel.slice(2);
-      if (!envelope || (kind === 'c:') !== (envelope.header.k === 'c')) {
+      if (!envelope || !(HEADERS_BY_CHANNEL[kind]?.includes(envelope.header.k) ?? false)) {
         this.options.logger.warn({ channel }, 'dropped a malformed broker message');
         return;
       }
       const { header, frame } = envelope;
+      if (header.k === 'e') {
+        this.onEphemeral(kind, id, header, Buffer.from(frame));
+        return;
+      }
       if (header.k === 'c') {
         const topic = this.topics.get(id);
         if (topic) this.onConversationEvent(topic, { header, frame: Buffer.from(frame) });
@@ -383,6 +448,25 @@ export class Hub {
     } catch (error) {
       // Never into the broker: one bad message or session must not stop the others.
       this.options.logger.error({ err: error, channel }, 'broker message not delivered');
+    }
+  }
+
+  /** Ephemeral frames skip ordering and buffering: whoever is here now gets them, nobody else ever will. */
+  private onEphemeral(kind: string, id: string, header: EphemeralHeader, frame: Buffer): void {
+    if (kind === 'c:') {
+      const topic = this.topics.get(id);
+      if (!topic) return;
+      for (const user of topic.users) if (user.id !== header.x) for (const session of user.sessions) this.send(session, frame);
+    } else if (kind === 'u:') {
+      for (const session of this.users.get(id)?.sessions ?? []) this.send(session, frame);
+    } else {
+      for (const session of this.watchers.get(id) ?? []) {
+        try {
+          session.onWatched?.(id, header, frame);
+        } catch (error) {
+          this.options.logger.warn({ err: error, user: session.userId }, 'a session failed to take a presence frame');
+        }
+      }
     }
   }
 
@@ -410,6 +494,10 @@ export class Hub {
     topic.held ??= new Map();
     if (topic.held.has(seq)) return;
     topic.held.set(seq, event);
+    if (topic.held.size >= MAX_HELD_PER_TOPIC) {
+      this.releaseHeld(topic, true);
+      return;
+    }
     topic.timer ??= setTimeout(() => this.releaseHeld(topic, true), this.options.reorderHoldMs);
   }
 

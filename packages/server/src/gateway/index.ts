@@ -1,3 +1,4 @@
-export { createGateway, type Gateway, WS_PATH } from './gateway.ts';
+export { createGateway, type Gateway, type GatewayLifecycle, WS_PATH } from './gateway.ts';
+export type { Connection } from './connection.ts';
 export { createFrameHandlers } from './frame-handlers.ts';
-export { createPublisher } from './publisher.ts';
+export { createEphemeralPublisher, createPublisher } from './publisher.ts';

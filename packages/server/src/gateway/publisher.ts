@@ -2,7 +2,8 @@ import type { EventFrame, UserEventFrame } from '@parley/protocol';
 import type { Broker } from '../platform/broker/index.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ChangeSet, Publisher } from '../modules/logs/index.ts';
-import { type ConversationHeader, conversationChannel, encodeEnvelope, type UserHeader, userChannel } from './envelope.ts';
+import type { EphemeralPublisher } from '../platform/ephemeral.ts';
+import { type ConversationHeader, conversationChannel, type EphemeralHeader, encodeEnvelope, presenceChannel, type UserHeader, userChannel } from './envelope.ts';
 
 /**
  * Turns committed changes into broker messages: each event serialized once, here, for
@@ -41,5 +42,35 @@ export function createPublisher(broker: Broker, logger: Logger): Publisher {
     for (const control of changes.controls) {
       publish(userChannel(control.userId), encodeEnvelope({ k: 'x', close: { code: control.closeCode, reason: control.reason, session: control.sessionId } }));
     }
+  };
+}
+
+/**
+ * Ephemeral frames: serialized once, published without waiting, failures only counted
+ * and logged now and then (nothing of this is stored, so nothing can be caught up on).
+ */
+export function createEphemeralPublisher(broker: Broker, logger: Logger, onPublish: (kind: string) => void = () => {}): EphemeralPublisher {
+  let failures = 0;
+  let lastReport = 0;
+  const publish = (channel: string, header: EphemeralHeader, frame: object | null) => {
+    onPublish(frame ? String((frame as { t?: unknown }).t) : 'recheck');
+    broker.publish(channel, encodeEnvelope(header, frame ? JSON.stringify(frame) : '')).catch((error: unknown) => {
+      failures++;
+      if (Date.now() - lastReport < 5_000) return;
+      logger.warn({ err: error, failures }, 'publishing an ephemeral frame failed');
+      lastReport = Date.now();
+      failures = 0;
+    });
+  };
+  return {
+    toConversation(conversationId, frame, exceptUserId) {
+      publish(conversationChannel(conversationId), exceptUserId ? { k: 'e', x: exceptUserId } : { k: 'e' }, frame);
+    },
+    toUser(userId, frame) {
+      publish(userChannel(userId), { k: 'e' }, frame);
+    },
+    toPresenceWatchers(userId, frame) {
+      publish(presenceChannel(userId), frame ? { k: 'e' } : { k: 'e', r: 1 }, frame);
+    },
   };
 }

@@ -19,6 +19,10 @@ export interface HttpServerOptions {
   logger: Logger;
   bodyLimit: number;
   version: string;
+  /** Take the client address (`request.ip`) from X-Forwarded-For: only behind a proxy you trust. */
+  trustProxy?: boolean;
+  /** Tried before the JSON 404 for requests no route claims (the web client); true when it answered. */
+  notFoundFallback?: (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 }
 
 const STATUS_CODES: Record<number, keyof typeof ErrorCodes> = {
@@ -46,6 +50,9 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: FastifyE
   }
   const body = toErrorBody(appError, String(request.id));
   if (body.code === 'internal') request.log.error({ err: error, requestId: request.id }, 'request failed');
+  // Rate limits say when to come back, in the standard header too (whole seconds, rounded up).
+  const retryAfterMs = (body.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  if (body.code === 'rate_limited' && typeof retryAfterMs === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
   return reply.status(ErrorCodes[body.code].status).send({ error: body });
 }
 
@@ -96,6 +103,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     requestIdHeader: 'x-request-id',
     genReqId: () => newId(),
     return503OnClosing: true,
+    trustProxy: options.trustProxy ?? false,
     ajv: { customOptions: { coerceTypes: false } },
     // Longer than any valid id, even percent-encoded, so an overlong id reaches the schema
     // and is answered like any other invalid id.
@@ -134,7 +142,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     }
   });
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error as FastifyError));
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`)));
+  const fallback = options.notFoundFallback;
+  app.setNotFoundHandler(async (request, reply) => {
+    if (fallback && (await fallback(request, reply))) return reply;
+    return sendError(request, reply, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');

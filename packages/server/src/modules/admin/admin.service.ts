@@ -1,15 +1,15 @@
-import type { ConversationsService } from '../conversations/index.ts';
+import type { MembershipService } from '../membership/index.ts';
 import type { UsersService } from '../users/index.ts';
 
 export type AdminService = ReturnType<typeof createAdminService>;
 
 /** Admin operations that span modules. */
-export function createAdminService({ users, conversations }: { users: UsersService; conversations: ConversationsService }) {
+export function createAdminService({ users, membership }: { users: UsersService; membership: MembershipService }) {
   async function deleteUser(id: string): Promise<void> {
     // First the account (sessions closed, tokens refused), then the groups, one
     // transaction each: a user in thousands of groups never holds one long lock.
     await users.markDeleted(id);
-    await conversations.removeUserEverywhere(id);
+    await membership.removeUserEverywhere(id);
   }
   return { deleteUser };
 }

@@ -1,35 +1,124 @@
-import type { Conversation, Message, User } from '@parley/protocol';
-import type { PolicyFacts } from '../policy/index.ts';
-import type { ConversationsTable, MembersTable } from '../../platform/db/index.ts';
+import type { ReceiptPointers } from '@parley/protocol';
+import type { AdminConversation, Conversation, ConversationPreview, ConversationSettings, Member, Message, Right, User } from '@parley/protocol';
+import type { ConversationsTable, MembersTable, UsersTable } from '../../platform/db/index.ts';
 import { iso } from '../../platform/time.ts';
+import { effectiveRights, MEMBER_DEFAULTS, parseRights, type PolicyFacts, sortRights } from '../policy/index.ts';
+import { toUser } from '../users/index.ts';
+import type { MembershipFactsRow } from './conversations.repository.ts';
 
-export type ConversationRow = Pick<ConversationsTable, 'id' | 'kind' | 'title' | 'created_at' | 'last_seq' | 'last_activity_at' | 'last_message_id' | 'member_count'>
-  & Pick<MembersTable, 'role' | 'read_seq'>;
+type SettingsRow = Pick<ConversationsTable, 'kind' | 'member_rights' | 'slow_mode_sec' | 'protected_content' | 'join_approval'>;
 
-export function toConversation(row: ConversationRow, extra: { peer: User | null; lastMessage: Message | null; unreadCount: number }): Conversation {
+export function toSettings(row: SettingsRow): ConversationSettings {
+  return {
+    memberRights: sortRights(parseRights(row.member_rights) ?? MEMBER_DEFAULTS[row.kind]),
+    slowModeSec: row.slow_mode_sec,
+    protectedContent: row.protected_content === 1,
+    joinApproval: row.join_approval === 1,
+  };
+}
+
+/** One member's rights now, from the stored row and the conversation's rules. */
+export function memberRights(conversation: Pick<ConversationsTable, 'kind' | 'member_rights'>, member: Pick<MembersTable, 'role' | 'rights' | 'muted_until'>, now: number): Set<Right> {
+  return effectiveRights({
+    kind: conversation.kind,
+    role: member.role,
+    custom: parseRights(member.rights),
+    memberRights: parseRights(conversation.member_rights),
+    mutedUntil: member.muted_until,
+    now,
+  });
+}
+
+/** The moment's mute, if it is still running. */
+export function activeMute(mutedUntil: number | null, now: number): string | null {
+  return mutedUntil !== null && mutedUntil > now ? iso(mutedUntil) : null;
+}
+
+export type ConversationRow = Pick<ConversationsTable, 'id' | 'kind' | 'visibility' | 'handle' | 'title' | 'description' | 'member_rights' | 'slow_mode_sec' | 'protected_content' | 'join_approval' | 'created_at' | 'last_seq' | 'last_activity_at' | 'last_message_id' | 'member_count'>
+  & Pick<MembersTable, 'role' | 'rights' | 'muted_until' | 'read_seq'>;
+
+export function toConversation(row: ConversationRow, extra: { peer: User | null; lastMessage: Message | null; unreadCount: number; pinnedMessageIds: string[]; now: number; peerReceipts?: ReceiptPointers | null }): Conversation {
   return {
     id: row.id,
     kind: row.kind,
+    visibility: row.visibility,
+    handle: row.handle,
     title: row.title,
+    description: row.description,
+    settings: toSettings(row),
     createdAt: iso(row.created_at),
     lastSeq: row.last_seq,
     lastActivityAt: iso(row.last_activity_at),
     memberCount: row.member_count,
     role: row.role,
+    rights: sortRights(memberRights(row, row, extra.now)),
+    mutedUntil: activeMute(row.muted_until, extra.now),
     readSeq: row.read_seq,
     unreadCount: extra.unreadCount,
     peer: extra.peer,
+    peerReceipts: extra.peerReceipts ?? null,
     lastMessage: extra.lastMessage,
+    pinnedMessageIds: extra.pinnedMessageIds,
   };
 }
 
-export interface MembershipFactsRow {
-  kind: ConversationsTable['kind'];
-  role: MembersTable['role'];
-  peer_status: PolicyFacts['peerStatus'];
+export function toPreview(row: ConversationsTable): ConversationPreview {
+  return {
+    id: row.id,
+    kind: row.kind,
+    visibility: row.visibility,
+    handle: row.handle,
+    title: row.title,
+    description: row.description,
+    memberCount: row.member_count,
+    joinApproval: row.join_approval === 1,
+  };
 }
 
-/** The policy's view of `findMembershipFacts`: a missing row means "not a member", which the policy answers as not found. */
-export function membershipFacts(row: MembershipFactsRow | undefined): PolicyFacts {
-  return row ? { conversation: { kind: row.kind }, membership: { role: row.role }, peerStatus: row.peer_status } : { conversation: null, membership: null };
+export function toAdminConversation(row: ConversationsTable, ownerId: string | null): AdminConversation {
+  return {
+    id: row.id,
+    kind: row.kind,
+    visibility: row.visibility,
+    handle: row.handle,
+    title: row.title,
+    description: row.description,
+    settings: toSettings(row),
+    ownerId,
+    createdBy: row.created_by,
+    createdAt: iso(row.created_at),
+    lastSeq: row.last_seq,
+    lastActivityAt: iso(row.last_activity_at),
+    memberCount: row.member_count,
+  };
 }
+
+export function toMember(
+  conversation: Pick<ConversationsTable, 'kind' | 'member_rights'>,
+  row: Pick<MembersTable, 'user_id' | 'role' | 'rights' | 'muted_until' | 'joined_at'> & Pick<UsersTable, 'id' | 'handle' | 'display_name' | 'status'>,
+  now: number,
+): Member {
+  return {
+    userId: row.user_id,
+    role: row.role,
+    rights: sortRights(memberRights(conversation, row, now)),
+    mutedUntil: activeMute(row.muted_until, now),
+    joinedAt: iso(row.joined_at),
+    user: toUser(row),
+  };
+}
+
+/**
+ * The policy's view of `findMembershipFacts`: a missing row means "not a member", which
+ * the policy answers as not found.
+ */
+export function toPolicyFacts(row: MembershipFactsRow | undefined, now: number): PolicyFacts {
+  if (!row) return { conversation: null, membership: null };
+  return {
+    conversation: { kind: row.kind, visibility: row.visibility, protectedContent: row.protected_content === 1 },
+    membership: { role: row.role, rights: memberRights(row, row, now) },
+    peerStatus: row.peer_status,
+    blocked: Boolean(row.blocked),
+  };
+}
+

@@ -1,4 +1,3 @@
-import type { Role } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { ConversationsTable, Dialect, Executor, MembersTable, Tx } from '../../platform/db/index.ts';
 
@@ -24,7 +23,7 @@ export async function insertConversation(trx: Tx, row: ConversationsTable): Prom
   await trx.insertInto('conversations').values(row).execute();
 }
 
-export async function updateConversation(trx: Tx, id: string, patch: Partial<Pick<ConversationsTable, 'title' | 'member_count'>>): Promise<void> {
+export async function updateConversation(trx: Tx, id: string, patch: Partial<Omit<ConversationsTable, 'id' | 'kind' | 'direct_key' | 'created_at' | 'created_by' | 'last_seq'>>): Promise<void> {
   await trx.updateTable('conversations').set(patch).where('id', '=', id).execute();
 }
 
@@ -36,18 +35,34 @@ export async function findMember(db: Executor, conversationId: string, userId: s
   return db.selectFrom('members').selectAll().where('conversation_id', '=', conversationId).where('user_id', '=', userId).executeTakeFirst();
 }
 
-/** The actor's membership and, for direct conversations, the other member's account status: the facts most policy checks need. */
+/**
+ * Everything most policy decisions need, in one query: the actor's membership (role,
+ * custom rights, mute, pointers), the conversation's kind and rules, and for direct
+ * conversations the other member's status and whether either blocked the other.
+ */
 export async function findMembershipFacts(db: Executor, conversationId: string, userId: string) {
   return db
     .selectFrom('members as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .leftJoin('members as p', (join) => join.onRef('p.conversation_id', '=', 'm.conversation_id').on('c.kind', '=', 'direct').onRef('p.user_id', '!=', 'm.user_id'))
     .leftJoin('users as pu', 'pu.id', 'p.user_id')
-    .select(['m.role', 'm.read_seq', 'm.joined_seq', 'c.kind', 'c.last_seq', 'pu.status as peer_status'])
+    .select((eb) => [
+      'm.role', 'm.rights', 'm.muted_until', 'm.last_sent_at', 'm.read_seq', 'm.joined_seq',
+      'c.kind', 'c.visibility', 'c.last_seq', 'c.member_rights', 'c.slow_mode_sec', 'c.protected_content', 'c.title', 'c.handle',
+      'p.user_id as peer_id', 'pu.status as peer_status',
+      eb.exists(
+        eb.selectFrom('blocks as b').select('b.blocker_id').where((w) => w.or([
+          w.and([w('b.blocker_id', '=', w.ref('m.user_id')), w('b.blocked_id', '=', w.ref('p.user_id'))]),
+          w.and([w('b.blocker_id', '=', w.ref('p.user_id')), w('b.blocked_id', '=', w.ref('m.user_id'))]),
+        ])),
+      ).as('blocked'),
+    ])
     .where('m.conversation_id', '=', conversationId)
     .where('m.user_id', '=', userId)
     .executeTakeFirst();
 }
+
+export type MembershipFactsRow = NonNullable<Awaited<ReturnType<typeof findMembershipFacts>>>;
 
 export async function findMembers(db: Executor, conversationId: string, userIds: readonly string[]): Promise<MembersTable[]> {
   if (userIds.length === 0) return [];
@@ -63,8 +78,8 @@ export async function deleteMember(trx: Tx, conversationId: string, userId: stri
   await trx.deleteFrom('members').where('conversation_id', '=', conversationId).where('user_id', '=', userId).execute();
 }
 
-export async function setMemberRole(trx: Tx, conversationId: string, userId: string, role: Role): Promise<void> {
-  await trx.updateTable('members').set({ role }).where('conversation_id', '=', conversationId).where('user_id', '=', userId).execute();
+export async function updateMember(trx: Tx, conversationId: string, userId: string, patch: Partial<Pick<MembersTable, 'role' | 'rights' | 'muted_until' | 'last_sent_at'>>): Promise<void> {
+  await trx.updateTable('members').set(patch).where('conversation_id', '=', conversationId).where('user_id', '=', userId).execute();
 }
 
 /** Moves the read pointer forward, never back. */
@@ -95,7 +110,7 @@ export async function listMembers(db: Executor, conversationId: string, afterUse
   let query = db
     .selectFrom('members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(['m.user_id', 'm.role', 'm.joined_at', 'u.id', 'u.handle', 'u.display_name', 'u.status'])
+    .select(['m.user_id', 'm.role', 'm.rights', 'm.muted_until', 'm.joined_at', 'u.id', 'u.handle', 'u.display_name', 'u.status'])
     .where('m.conversation_id', '=', conversationId)
     .orderBy('m.user_id')
     .limit(limit);
@@ -113,7 +128,7 @@ export async function listForUser(db: Executor, userId: string, cursor: ListCurs
   let query = db
     .selectFrom('members as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .select(['c.id', 'c.kind', 'c.title', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'c.last_message_id', 'c.member_count', 'm.role', 'm.read_seq'])
+    .select(['c.id', 'c.kind', 'c.visibility', 'c.handle', 'c.title', 'c.description', 'c.member_rights', 'c.slow_mode_sec', 'c.protected_content', 'c.join_approval', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'c.last_message_id', 'c.member_count', 'm.role', 'm.rights', 'm.muted_until', 'm.read_seq'])
     .where('m.user_id', '=', userId)
     .orderBy('c.last_activity_at', 'desc')
     .orderBy('c.id', 'desc')
@@ -128,7 +143,7 @@ export async function findConversationForUser(db: Executor, userId: string, conv
   return db
     .selectFrom('members as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .select(['c.id', 'c.kind', 'c.title', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'c.last_message_id', 'c.member_count', 'm.role', 'm.read_seq'])
+    .select(['c.id', 'c.kind', 'c.visibility', 'c.handle', 'c.title', 'c.description', 'c.member_rights', 'c.slow_mode_sec', 'c.protected_content', 'c.join_approval', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'c.last_message_id', 'c.member_count', 'm.role', 'm.rights', 'm.muted_until', 'm.read_seq'])
     .where('m.user_id', '=', userId)
     .where('m.conversation_id', '=', conversationId)
     .executeTakeFirst();
@@ -140,7 +155,7 @@ export async function findPeers(db: Executor, userId: string, conversationIds: r
   return db
     .selectFrom('members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(['m.conversation_id', 'u.id', 'u.handle', 'u.display_name', 'u.status'])
+    .select(['m.conversation_id', 'u.id', 'u.handle', 'u.display_name', 'u.status', 'm.read_seq', 'm.delivered_seq'])
     .where('m.conversation_id', 'in', conversationIds)
     .where('m.user_id', '!=', userId)
     .execute();
@@ -192,14 +207,52 @@ export async function membershipSnapshot(db: Executor, userId: string): Promise<
   return { userSeq, conversations };
 }
 
-/** Group conversations the user belongs to; for removing a deleted account everywhere. */
+/** Groups and channels the user belongs to; for removing a deleted account everywhere. */
 export async function groupIdsOfUser(db: Executor, userId: string): Promise<string[]> {
   const rows = await db
     .selectFrom('members as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .select('c.id')
     .where('m.user_id', '=', userId)
-    .where('c.kind', '=', 'group')
+    .where('c.kind', '!=', 'direct')
     .execute();
   return rows.map((row) => row.id);
+}
+
+/** Pinned message ids per conversation, most recently pinned first. */
+export async function pinnedIds(db: Executor, conversationIds: readonly string[]): Promise<Map<string, string[]>> {
+  const map = new Map<string, string[]>();
+  if (conversationIds.length === 0) return map;
+  const rows = await db.selectFrom('pins').select(['conversation_id', 'message_id']).where('conversation_id', 'in', conversationIds).orderBy('pinned_at', 'desc').orderBy('message_id').execute();
+  for (const row of rows) map.set(row.conversation_id, [...(map.get(row.conversation_id) ?? []), row.message_id]);
+  return map;
+}
+
+export async function findByHandle(db: Executor, handle: string): Promise<ConversationsTable | undefined> {
+  return db.selectFrom('conversations').selectAll().where('handle', '=', handle.toLowerCase()).executeTakeFirst();
+}
+
+export async function findOwner(db: Executor, conversationId: string): Promise<string | null> {
+  const row = await db.selectFrom('members').select('user_id').where('conversation_id', '=', conversationId).where('role', '=', 'owner').executeTakeFirst();
+  return row?.user_id ?? null;
+}
+
+/** Every conversation, for the admin API, in id order. */
+export async function listAll(db: Executor, kind: ConversationsTable['kind'] | undefined, afterId: string | null, limit: number): Promise<ConversationsTable[]> {
+  let query = db.selectFrom('conversations').selectAll().orderBy('id').limit(limit);
+  if (kind) query = query.where('kind', '=', kind);
+  if (afterId !== null) query = query.where('id', '>', afterId);
+  return query.execute();
+}
+
+export async function memberIds(db: Executor, conversationId: string): Promise<string[]> {
+  const rows = await db.selectFrom('members').select('user_id').where('conversation_id', '=', conversationId).execute();
+  return rows.map((row) => row.user_id);
+}
+
+export async function deleteConversation(trx: Tx, id: string): Promise<void> {
+  // Rows without a cascading key to the conversation first.
+  await trx.deleteFrom('reactions').where('message_id', 'in', trx.selectFrom('messages').select('id').where('conversation_id', '=', id)).execute();
+  await trx.deleteFrom('pins').where('conversation_id', '=', id).execute();
+  await trx.deleteFrom('conversations').where('id', '=', id).execute();
 }

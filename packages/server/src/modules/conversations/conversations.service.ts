@@ -1,22 +1,32 @@
-import type { Conversation, ConversationListResponse, Member, MembersResponse, ReadResponse, SeqResponse } from '@parley/protocol';
-import type { Database, Executor, MembersTable, Tx } from '../../platform/db/index.ts';
+import type {
+  AdminConversation, Conversation, ConversationListResponse, ConversationPreview, CreateConversationBody, ReadResponse, Right, UpdateConversationBody,
+} from '@parley/protocol';
+import type { ConversationsTable, Database, Dialect, Executor, Tx } from '../../platform/db/index.ts';
 import { isUniqueViolation } from '../../platform/db/index.ts';
 import { decodeCursor, encodeCursor, isIdCursor } from '../../platform/cursor.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import { iso, type Clock } from '../../platform/time.ts';
+import type { Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
-import { appendEvent, appendUserEvent, type ChangeSet, toMessage, type UnitOfWork } from '../logs/index.ts';
-import { authorize } from '../policy/index.ts';
+import { appendAudit, appendEvent, appendUserEvent, toMessages, type UnitOfWork } from '../logs/index.ts';
+import { authorize, joinRole, MEMBER_GRANTABLE, type PolicyHook, sortRights } from '../policy/index.ts';
+import { blockedEitherWay, CANNOT_ADD, refusingToBeAdded } from '../privacy/index.ts';
 import { findUsersByIds, toUser } from '../users/index.ts';
-import { membershipFacts, toConversation, type ConversationRow } from './conversations.mapper.ts';
+import { toAdminConversation, toConversation, type ConversationRow, toPolicyFacts, toPreview, toSettings } from './conversations.mapper.ts';
 import * as repo from './conversations.repository.ts';
+import { admit } from './membership.ops.ts';
+
+export interface ConversationLimits {
+  maxGroupMembers: number;
+  maxChannelMembers: number;
+}
 
 export interface ConversationsDeps {
   db: Database;
   uow: UnitOfWork;
   clock: Clock;
-  maxGroupMembers: number;
+  limits: ConversationLimits;
+  hook: PolicyHook;
 }
 
 export type ConversationsService = ReturnType<typeof createConversationsService>;
@@ -24,31 +34,84 @@ export type ConversationsService = ReturnType<typeof createConversationsService>
 const isListCursor = (value: unknown): value is repo.ListCursor =>
   typeof value === 'object' && value !== null && Number.isSafeInteger((value as repo.ListCursor).at) && isIdCursor((value as repo.ListCursor).id);
 
-export function createConversationsService({ db, uow, clock, maxGroupMembers }: ConversationsDeps) {
+/** How many members a conversation of this kind may have. */
+export function memberLimit(kind: ConversationsTable['kind'], limits: ConversationLimits): number {
+  return kind === 'channel' ? limits.maxChannelMembers : kind === 'group' ? limits.maxGroupMembers : 2;
+}
+
+/**
+ * Locks the conversation and loads the actor's facts under the lock: the decision made on
+ * them stays true until commit. `conversation` is undefined when it does not exist.
+ */
+export async function lockFacts(trx: Tx, dialect: Dialect, conversationId: string, actorId: string, now: number) {
+  const conversation = await repo.lockConversation(trx, dialect, conversationId);
+  const row = conversation ? await repo.findMembershipFacts(trx, conversationId, actorId) : undefined;
+  return { conversation, row, facts: toPolicyFacts(row, now) };
+}
+
+/** Users that may be added: they must exist and not be deleted. Unknown ids are reported, nothing else is revealed. */
+export async function requireExistingUsers(db: Executor, userIds: readonly string[]): Promise<void> {
+  const rows = await findUsersByIds(db, userIds);
+  const usable = new Set(rows.filter((row) => row.status !== 'deleted').map((row) => row.id));
+  const missing = userIds.filter((id) => !usable.has(id));
+  if (missing.length > 0) throw new AppError('not_found', 'Some users were not found.', { userIds: missing });
+}
+
+/** ...and that let the actor add them (privacy setting, blocks). One answer for every reason. */
+export async function requireAddable(db: Executor, actorId: string, userIds: readonly string[]): Promise<void> {
+  await requireExistingUsers(db, userIds);
+  const refusing = await refusingToBeAdded(db, actorId, userIds);
+  if (refusing.length > 0) throw new AppError('forbidden', CANNOT_ADD, { userIds: refusing });
+}
+
+export function checkMemberRights(rights: readonly Right[] | undefined): void {
+  const outside = (rights ?? []).filter((right) => !MEMBER_GRANTABLE.includes(right));
+  if (outside.length > 0) throw new AppError('validation_failed', `Ordinary members cannot be given: ${outside.join(', ')}.`, [{ path: '/settings/memberRights', message: `allowed: ${MEMBER_GRANTABLE.join(', ')}` }]);
+}
+
+/** Public conversations are found by handle; private ones have none. */
+function checkVisibility(visibility: 'private' | 'public', handle: string | null): void {
+  if (visibility === 'public' && !handle) throw new AppError('validation_failed', 'A public conversation needs a handle.', [{ path: '/handle', message: 'required when visibility is public' }]);
+  if (visibility === 'private' && handle) throw new AppError('validation_failed', 'Only public conversations have a handle.', [{ path: '/handle', message: 'only for public conversations' }]);
+}
+
+function handleTakenOr(error: unknown): unknown {
+  return isUniqueViolation(error) && String((error as Error).message).includes('handle') ? new AppError('handle_taken', 'This handle is already taken.') : error;
+}
+
+export function createConversationsService({ db, uow, clock, limits, hook }: ConversationsDeps) {
   const kysely = db.kysely;
 
   /**
-   * Shared state plus the viewer's own pointers, for a page of conversations in four
-   * queries. Callers run it in the same snapshot as the rows: a summary's unread count
-   * must describe the moment of its lastSeq, or a client adding later events would count
-   * a message twice.
+   * Shared state plus the viewer's own pointers and rights, for a page of conversations
+   * in six queries. Callers run it in the same snapshot as the rows: a summary's unread
+   * count must describe the moment of its lastSeq, or a client adding later events would
+   * count a message twice.
    */
   async function present(trx: Executor, userId: string, rows: ConversationRow[]): Promise<Conversation[]> {
     const ids = rows.map((row) => row.id);
     const directIds = rows.filter((row) => row.kind === 'direct').map((row) => row.id);
     const lastMessageIds = rows.map((row) => row.last_message_id).filter((id): id is string => id !== null);
-    const [peers, lastMessages, unread] = await Promise.all([
+    const [peers, lastMessages, unread, pins] = await Promise.all([
       repo.findPeers(trx, userId, directIds),
-      lastMessageIds.length ? trx.selectFrom('messages').selectAll().where('id', 'in', lastMessageIds).execute() : Promise.resolve([]),
+      // With their reaction counts, like every other message on the wire.
+      lastMessageIds.length ? trx.selectFrom('messages').selectAll().where('id', 'in', lastMessageIds).execute().then((found) => toMessages(trx, found)) : Promise.resolve([]),
       repo.unreadCounts(trx, userId, ids),
+      repo.pinnedIds(trx, ids),
     ]);
     const peerByConversation = new Map(peers.map((peer) => [peer.conversation_id, toUser(peer)]));
-    const messageById = new Map(lastMessages.map((message) => [message.id, toMessage(message)]));
+    // The peer's receipt pointers (reading implies delivery), for sent / delivered / read ticks.
+    const receiptsByConversation = new Map(peers.map((peer) => [peer.conversation_id, { deliveredSeq: Math.max(peer.delivered_seq ?? 0, peer.read_seq), readSeq: peer.read_seq }]));
+    const messageById = new Map(lastMessages.map((message) => [message.id, message]));
+    const now = clock();
     return rows.map((row) =>
       toConversation(row, {
         peer: peerByConversation.get(row.id) ?? null,
+        peerReceipts: receiptsByConversation.get(row.id) ?? null,
         lastMessage: row.last_message_id ? (messageById.get(row.last_message_id) ?? null) : null,
         unreadCount: unread.get(row.id) ?? 0,
+        pinnedMessageIds: pins.get(row.id) ?? [],
+        now,
       }),
     );
   }
@@ -61,100 +124,70 @@ export function createConversationsService({ db, uow, clock, maxGroupMembers }: 
     });
   }
 
-  /**
-   * Users that may be added: they must exist and not be deleted. Unknown ids are reported, nothing else is revealed.
-   * Inside a transaction pass the transaction: on SQLite the one connection is held by it,
-   * and a query through the pool would wait for it forever.
-   */
-  async function requireAddableUsers(executor: Executor, userIds: readonly string[]): Promise<void> {
-    const rows = await findUsersByIds(executor, userIds);
-    const usable = new Set(rows.filter((row) => row.status !== 'deleted').map((row) => row.id));
-    const missing = userIds.filter((id) => !usable.has(id));
-    if (missing.length > 0) throw new AppError('not_found', 'Some users were not found.', { userIds: missing });
-  }
-
-  /**
-   * Writes members joining at one seq: member rows, one `members.added` event that
-   * subscribes them, and a `conversation.added` event in each of their own logs
-   * (ascending id order, the lock order for user rows). A newcomer's read pointer starts
-   * at the join: the history before it is there to read, but none of it is unread.
-   */
-  async function join(trx: Tx, changes: ChangeSet, conversationId: string, actorId: string, members: Array<{ userId: string; role: MembersTable['role'] }>, now: number): Promise<number> {
-    const userIds = members.map((member) => member.userId).sort();
-    const added = await appendEvent(trx, changes, { conversationId, type: 'members.added', actorId, data: { userIds }, now, subscribe: userIds });
-    await repo.insertMembers(trx, members.map((member) => ({ conversation_id: conversationId, user_id: member.userId, role: member.role, joined_at: now, joined_seq: added.seq, read_seq: added.seq })));
-    await repo.adjustMemberCount(trx, conversationId, members.length);
-    for (const userId of userIds) {
-      await appendUserEvent(trx, changes, { userId, type: 'conversation.added', data: { conversationId, seq: added.seq }, now, membership: { conversationId, seq: added.seq, member: true } });
-    }
-    return added.seq;
-  }
-
-  /** Removes one member: the event reaches them too, then they are unsubscribed. */
-  async function part(trx: Tx, changes: ChangeSet, conversationId: string, actorId: string, userId: string, reason: 'left' | 'removed' | 'deleted', now: number): Promise<number> {
-    const event = await appendEvent(trx, changes, { conversationId, type: 'member.removed', actorId, data: { userId, reason }, now, unsubscribe: [userId] });
-    await repo.deleteMember(trx, conversationId, userId);
-    await repo.adjustMemberCount(trx, conversationId, -1);
-    await appendUserEvent(trx, changes, { userId, type: 'conversation.removed', data: { conversationId, seq: event.seq }, now, membership: { conversationId, seq: event.seq, member: false } });
-    return event.seq;
-  }
-
-  /** Leaving, or being removed as a deleted account: an owner's seat passes to the longest-standing member. */
-  async function leave(trx: Tx, changes: ChangeSet, conversationId: string, userId: string, reason: 'left' | 'deleted', now: number): Promise<number> {
-    const member = await repo.findMember(trx, conversationId, userId);
-    if (member?.role === 'owner') {
-      const heir = await repo.findSuccessor(trx, conversationId, userId);
-      if (heir) {
-        await repo.setMemberRole(trx, conversationId, heir.user_id, 'owner');
-        await appendEvent(trx, changes, { conversationId, type: 'member.role_changed', actorId: null, data: { userId: heir.user_id, role: 'owner' }, now });
-      }
-    }
-    return part(trx, changes, conversationId, userId, userId, reason, now);
-  }
-
-  async function createConversation(kind: 'direct' | 'group', actorId: string, title: string | null, directKey: string | null, members: Array<{ userId: string; role: MembersTable['role'] }>): Promise<string> {
+  async function createDirect(actor: Actor, peerId: string): Promise<Conversation> {
+    if (peerId === actor.userId) throw new AppError('validation_failed', 'A direct conversation needs another user.');
+    const directKey = [actor.userId, peerId].sort().join(' ');
+    const existing = await repo.findDirectByKey(kysely, directKey);
+    if (existing) return view(actor.userId, existing.id);
+    await requireExistingUsers(kysely, [peerId]);
+    if (await blockedEitherWay(kysely, actor.userId, peerId)) throw new AppError('forbidden', 'You cannot message this user.');
+    await hook.consult({ action: 'conversation.create', actorId: actor.userId, kind: 'direct', userIds: [peerId] });
     const now = clock();
     const id = newId(now);
-    await uow(async (trx, changes) => {
-      await repo.insertConversation(trx, { id, kind, title, direct_key: directKey, created_by: actorId, created_at: now, last_seq: 0, last_activity_at: now, last_message_id: null, member_count: 0 });
-      await appendEvent(trx, changes, { conversationId: id, type: 'conversation.created', actorId, data: { kind, title }, now });
-      await join(trx, changes, id, actorId, members, now);
-    });
-    return id;
+    try {
+      await uow(async (trx, changes) => {
+        await repo.insertConversation(trx, conversationRow({ id, kind: 'direct', visibility: 'private', handle: null, title: null, description: null, direct_key: directKey, created_by: actor.userId, now }));
+        await appendEvent(trx, changes, { conversationId: id, type: 'conversation.created', actorId: actor.userId, data: { kind: 'direct', visibility: 'private', title: null }, now });
+        await admit(trx, changes, { conversationId: id, actorId: actor.userId, userIds: [actor.userId, peerId], role: 'member', now });
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // The other user created it at the same moment.
+      const raced = await repo.findDirectByKey(kysely, directKey);
+      if (!raced) throw error;
+      return view(actor.userId, raced.id);
+    }
+    return view(actor.userId, id);
+  }
+
+  async function createShared(actor: Actor, body: Exclude<CreateConversationBody, { kind: 'direct' }>): Promise<Conversation> {
+    const kind = body.kind;
+    const visibility = body.visibility ?? (body.handle ? 'public' : 'private');
+    const handle = body.handle?.toLowerCase() ?? null;
+    checkVisibility(visibility, handle);
+    checkMemberRights(body.settings?.memberRights);
+    const others = [...new Set(body.memberIds ?? [])].filter((id) => id !== actor.userId);
+    if (others.length + 1 > memberLimit(kind, limits)) throw new AppError('limit_exceeded', `A ${kind} may have at most ${memberLimit(kind, limits)} members.`);
+    await requireAddable(kysely, actor.userId, others);
+    await hook.consult({ action: 'conversation.create', actorId: actor.userId, kind, userIds: others });
+    const now = clock();
+    const id = newId(now);
+    const settings = body.settings ?? {};
+    try {
+      await uow(async (trx, changes) => {
+        await repo.insertConversation(trx, {
+          ...conversationRow({ id, kind, visibility, handle, title: body.title, description: body.description ?? null, direct_key: null, created_by: actor.userId, now }),
+          member_rights: settings.memberRights ? JSON.stringify(sortRights(settings.memberRights)) : null,
+          slow_mode_sec: settings.slowModeSec ?? 0,
+          protected_content: settings.protectedContent ? 1 : 0,
+          join_approval: settings.joinApproval ? 1 : 0,
+        });
+        await appendEvent(trx, changes, { conversationId: id, type: 'conversation.created', actorId: actor.userId, data: { kind, visibility, title: body.title }, now });
+        await admit(trx, changes, { conversationId: id, actorId: actor.userId, userIds: [actor.userId], role: 'owner', now });
+        if (others.length) await admit(trx, changes, { conversationId: id, actorId: actor.userId, userIds: others, role: joinRole(kind), now });
+      });
+    } catch (error) {
+      throw handleTakenOr(error);
+    }
+    return view(actor.userId, id);
   }
 
   return {
-    /** Exactly one direct conversation per pair: asking again returns the existing one. */
-    async createDirect(actor: Actor, peerId: string): Promise<Conversation> {
-      if (peerId === actor.userId) throw new AppError('validation_failed', 'A direct conversation needs another user.');
-      const directKey = [actor.userId, peerId].sort().join(' ');
-      const existing = await repo.findDirectByKey(kysely, directKey);
-      if (existing) return view(actor.userId, existing.id);
-      await requireAddableUsers(kysely, [peerId]);
-      try {
-        const id = await createConversation('direct', actor.userId, null, directKey, [
-          { userId: actor.userId, role: 'member' },
-          { userId: peerId, role: 'member' },
-        ]);
-        return view(actor.userId, id);
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        // The other user created it at the same moment.
-        const raced = await repo.findDirectByKey(kysely, directKey);
-        if (!raced) throw error;
-        return view(actor.userId, raced.id);
-      }
-    },
+    view,
 
-    async createGroup(actor: Actor, title: string, memberIds: readonly string[]): Promise<Conversation> {
-      const others = [...new Set(memberIds)].filter((id) => id !== actor.userId);
-      if (others.length + 1 > maxGroupMembers) throw new AppError('limit_exceeded', `A group may have at most ${maxGroupMembers} members.`);
-      await requireAddableUsers(kysely, others);
-      const id = await createConversation('group', actor.userId, title, null, [
-        { userId: actor.userId, role: 'owner' },
-        ...others.map((userId) => ({ userId, role: 'member' as const })),
-      ]);
-      return view(actor.userId, id);
+    /** Direct (exactly one per pair: asking again returns it), group or channel. */
+    create(actor: Actor, body: CreateConversationBody): Promise<Conversation> {
+      return body.kind === 'direct' ? createDirect(actor, body.userId) : createShared(actor, body);
     },
 
     get: (actor: Actor, conversationId: string) => view(actor.userId, conversationId),
@@ -173,70 +206,66 @@ export function createConversationsService({ db, uow, clock, maxGroupMembers }: 
       });
     },
 
-    async update(actor: Actor, conversationId: string, patch: { title: string }): Promise<Conversation> {
-      await uow(async (trx, changes) => {
-        const conversation = await repo.lockConversation(trx, db.dialect, conversationId);
-        const member = conversation && (await repo.findMember(trx, conversationId, actor.userId));
-        authorize(actor.userId, 'conversation.update', { conversation: conversation ?? null, membership: member ?? null });
-        if (conversation!.title === patch.title) return;
-        await repo.updateConversation(trx, conversationId, { title: patch.title });
-        await appendEvent(trx, changes, { conversationId, type: 'conversation.updated', actorId: actor.userId, data: { title: patch.title }, now: clock() });
-      });
+    /** Title and description need `edit_info`; visibility, handle and settings are for admins with it. */
+    async update(actor: Actor, conversationId: string, patch: UpdateConversationBody): Promise<Conversation> {
+      const now = clock();
+      try {
+        await uow(async (trx, changes) => {
+          const { conversation, facts } = await lockFacts(trx, db.dialect, conversationId, actor.userId, now);
+          const touchesSettings = patch.visibility !== undefined || patch.handle !== undefined || patch.settings !== undefined;
+          authorize(actor.userId, touchesSettings ? 'conversation.settings' : 'conversation.update', facts);
+          const current = conversation!;
+          checkMemberRights(patch.settings?.memberRights);
+          const visibility = patch.visibility ?? current.visibility;
+          // Going private drops the handle; going public needs one.
+          const handle = visibility === 'private' ? (patch.handle ?? null) : patch.handle === undefined ? current.handle : patch.handle?.toLowerCase() ?? null;
+          checkVisibility(visibility, handle);
+          const next: ConversationsTable = {
+            ...current,
+            title: patch.title ?? current.title,
+            description: patch.description === undefined ? current.description : patch.description,
+            visibility,
+            handle,
+            member_rights: patch.settings?.memberRights ? JSON.stringify(sortRights(patch.settings.memberRights)) : current.member_rights,
+            slow_mode_sec: patch.settings?.slowModeSec ?? current.slow_mode_sec,
+            protected_content: patch.settings?.protectedContent === undefined ? current.protected_content : patch.settings.protectedContent ? 1 : 0,
+            join_approval: patch.settings?.joinApproval === undefined ? current.join_approval : patch.settings.joinApproval ? 1 : 0,
+          };
+          const data: Record<string, unknown> = {};
+          if (next.title !== current.title) data.title = next.title;
+          if (next.description !== current.description) data.description = next.description;
+          if (next.visibility !== current.visibility) data.visibility = next.visibility;
+          if (next.handle !== current.handle) data.handle = next.handle;
+          const settings = toSettings(next);
+          if (JSON.stringify(settings) !== JSON.stringify(toSettings(current))) data.settings = settings;
+          if (Object.keys(data).length === 0) return;
+          await repo.updateConversation(trx, conversationId, {
+            title: next.title, description: next.description, visibility: next.visibility, handle: next.handle,
+            member_rights: next.member_rights, slow_mode_sec: next.slow_mode_sec, protected_content: next.protected_content, join_approval: next.join_approval,
+          });
+          await appendEvent(trx, changes, { conversationId, type: 'conversation.updated', actorId: actor.userId, data, now });
+          await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'conversation.updated', targetType: 'conversation', targetId: conversationId, data, now });
+        });
+      } catch (error) {
+        throw handleTakenOr(error);
+      }
       return view(actor.userId, conversationId);
     },
 
-    async listMembers(actor: Actor, conversationId: string, cursor: string | undefined, limit: number): Promise<MembersResponse> {
-      authorize(actor.userId, 'conversation.view', membershipFacts(await repo.findMembershipFacts(kysely, conversationId, actor.userId)));
-      const afterUserId = cursor ? decodeCursor(cursor, isIdCursor) : null;
-      const rows = await repo.listMembers(kysely, conversationId, afterUserId, limit + 1);
-      const page = rows.slice(0, limit);
-      const members: Member[] = page.map((row) => ({ userId: row.user_id, role: row.role, joinedAt: iso(row.joined_at), user: toUser(row) }));
-      return { members, nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.user_id) : null };
-    },
-
-    /** Adds members; those already in are skipped. Returns the seq of the change (0 when nobody was new). */
-    async addMembers(actor: Actor, conversationId: string, userIds: readonly string[]): Promise<SeqResponse> {
-      const wanted = [...new Set(userIds)];
-      return uow(async (trx, changes) => {
-        const conversation = await repo.lockConversation(trx, db.dialect, conversationId);
-        const member = conversation && (await repo.findMember(trx, conversationId, actor.userId));
-        authorize(actor.userId, 'members.add', { conversation: conversation ?? null, membership: member ?? null });
-        const present = new Set((await repo.findMembers(trx, conversationId, wanted)).map((row) => row.user_id));
-        const fresh = wanted.filter((id) => !present.has(id));
-        if (fresh.length === 0) return { seq: 0 };
-        if (conversation!.member_count + fresh.length > maxGroupMembers) throw new AppError('limit_exceeded', `A group may have at most ${maxGroupMembers} members.`);
-        await requireAddableUsers(trx, fresh);
-        const seq = await join(trx, changes, conversationId, actor.userId, fresh.map((userId) => ({ userId, role: 'member' as const })), clock());
-        return { seq };
-      });
-    },
-
-    /** Removes another member, or leaves when the target is the actor. */
-    async removeMember(actor: Actor, conversationId: string, userId: string): Promise<SeqResponse> {
-      return uow(async (trx, changes) => {
-        const conversation = await repo.lockConversation(trx, db.dialect, conversationId);
-        const member = conversation && (await repo.findMember(trx, conversationId, actor.userId));
-        if (userId === actor.userId) {
-          authorize(actor.userId, 'conversation.leave', { conversation: conversation ?? null, membership: member ?? null });
-          return { seq: await leave(trx, changes, conversationId, actor.userId, 'left', clock()) };
-        }
-        const target = member ? await repo.findMember(trx, conversationId, userId) : undefined;
-        authorize(actor.userId, 'members.remove', {
-          conversation: conversation ?? null,
-          membership: member ?? null,
-          target: target ? { userId: target.user_id, role: target.role } : null,
-        });
-        return { seq: await part(trx, changes, conversationId, actor.userId, userId, 'removed', clock()) };
-      });
+    /** What anyone may see of a public group or channel, found by its handle. */
+    async lookup(handle: string): Promise<ConversationPreview> {
+      const row = await repo.findByHandle(kysely, handle);
+      if (!row || row.visibility !== 'public') throw new AppError('not_found', 'Conversation not found.');
+      return toPreview(row);
     },
 
     /** Moves the viewer's read pointer forward (never past the end); every device hears of it through the user's log. */
     async markRead(actor: Actor, conversationId: string, seq: number): Promise<ReadResponse> {
       await uow(async (trx, changes) => {
-        const facts = await repo.findMembershipFacts(trx, conversationId, actor.userId);
-        authorize(actor.userId, 'conversation.view', membershipFacts(facts));
-        const target = Math.min(seq, facts!.last_seq);
-        if (target <= facts!.read_seq) return;
+        const row = await repo.findMembershipFacts(trx, conversationId, actor.userId);
+        authorize(actor.userId, 'conversation.view', toPolicyFacts(row, clock()));
+        const target = Math.min(seq, row!.last_seq);
+        if (target <= row!.read_seq) return;
         await repo.advanceReadSeq(trx, conversationId, actor.userId, target);
         await appendUserEvent(trx, changes, { userId: actor.userId, type: 'read', data: { conversationId, seq: target }, now: clock() });
       });
@@ -246,15 +275,47 @@ export function createConversationsService({ db, uow, clock, maxGroupMembers }: 
       return { readSeq: after.read_seq, unreadCount: unread.get(conversationId) ?? 0 };
     },
 
-    /** A deleted account leaves every group; direct conversations stay so the other person keeps the history. */
-    async removeUserEverywhere(userId: string): Promise<void> {
-      for (const conversationId of await repo.groupIdsOfUser(kysely, userId)) {
-        await uow(async (trx, changes) => {
-          const conversation = await repo.lockConversation(trx, db.dialect, conversationId);
-          const member = conversation && (await repo.findMember(trx, conversationId, userId));
-          if (member) await leave(trx, changes, conversationId, userId, 'deleted', clock());
-        });
-      }
+    // --- admin ---------------------------------------------------------------------------
+
+    async adminList(kind: ConversationsTable['kind'] | undefined, cursor: string | undefined, limit: number): Promise<{ conversations: AdminConversation[]; nextCursor: string | null }> {
+      const afterId = cursor ? decodeCursor(cursor, isIdCursor) : null;
+      const rows = await repo.listAll(kysely, kind, afterId, limit + 1);
+      const page = rows.slice(0, limit);
+      const owners = await Promise.all(page.map((row) => repo.findOwner(kysely, row.id)));
+      return { conversations: page.map((row, i) => toAdminConversation(row, owners[i]!)), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.id) : null };
     },
+
+    async adminGet(conversationId: string): Promise<AdminConversation> {
+      const row = await repo.findConversation(kysely, conversationId);
+      if (!row) throw new AppError('not_found', 'Conversation not found.');
+      return toAdminConversation(row, await repo.findOwner(kysely, conversationId));
+    },
+
+    /** Deletes a conversation with its log and history; every member's devices hear of it through their own log. */
+    async adminDelete(conversationId: string, reason?: string): Promise<void> {
+      await uow(async (trx, changes) => {
+        const conversation = await repo.lockConversation(trx, db.dialect, conversationId);
+        if (!conversation) throw new AppError('not_found', 'Conversation not found.');
+        const now = clock();
+        // Past the last seq, so every node's membership hints see it as newest.
+        const seq = conversation.last_seq + 1;
+        for (const userId of (await repo.memberIds(trx, conversationId)).sort()) {
+          await appendUserEvent(trx, changes, { userId, type: 'conversation.removed', data: { conversationId, seq }, now, membership: { conversationId, seq, member: false } });
+        }
+        await repo.deleteConversation(trx, conversationId);
+        await appendAudit(trx, { conversationId, actorId: null, action: 'conversation.deleted', targetType: 'conversation', targetId: conversationId, reason: reason ?? null, data: { kind: conversation.kind, title: conversation.title }, now });
+      });
+    },
+  };
+}
+
+function conversationRow(input: {
+  id: string; kind: ConversationsTable['kind']; visibility: ConversationsTable['visibility']; handle: string | null; title: string | null;
+  description: string | null; direct_key: string | null; created_by: string; now: number;
+}): ConversationsTable {
+  return {
+    id: input.id, kind: input.kind, visibility: input.visibility, handle: input.handle, title: input.title, description: input.description,
+    direct_key: input.direct_key, created_by: input.created_by, created_at: input.now, last_seq: 0, last_activity_at: input.now,
+    last_message_id: null, member_count: 0, member_rights: null, slow_mode_sec: 0, protected_content: 0, join_approval: 0,
   };
 }

@@ -1,4 +1,7 @@
-export { createConversationsService, type ConversationsService } from './conversations.service.ts';
-export { findMembershipFacts, membershipSnapshot } from './conversations.repository.ts';
-export { membershipFacts } from './conversations.mapper.ts';
+export {
+  checkMemberRights, type ConversationLimits, createConversationsService, type ConversationsService, lockFacts, memberLimit, requireAddable, requireExistingUsers,
+} from './conversations.service.ts';
+export * from './conversations.repository.ts';
+export { activeMute, memberRights, toMember, toPolicyFacts, toPreview } from './conversations.mapper.ts';
+export { admit, part } from './membership.ops.ts';
 export { registerConversationRoutes } from './conversations.routes.ts';

@@ -2,7 +2,7 @@ import type { ConversationEvent, ConversationEventOf, ConversationEventType } fr
 import type { Executor, Tx } from '../../platform/db/index.ts';
 import { iso } from '../../platform/time.ts';
 import type { ChangeSet } from './changes.ts';
-import { toMessage } from './message-row.ts';
+import { reactionCounts, toMessage } from './message-row.ts';
 
 /**
  * Takes the next seq of a conversation's log. The UPDATE also row-locks the
@@ -64,7 +64,7 @@ export async function recordEvent<T extends ConversationEventType>(trx: Tx, chan
 }
 
 /** `takeNextSeq` + `recordEvent` for events that carry no message. */
-export async function appendEvent<T extends Exclude<ConversationEventType, `message.${string}`>>(
+export async function appendEvent<T extends Exclude<ConversationEventType, 'message.created' | 'message.edited' | 'message.deleted'>>(
   trx: Tx,
   changes: ChangeSet,
   input: Omit<RecordEventInput<T>, 'seq' | 'messageId'>,
@@ -83,13 +83,14 @@ export async function readEvents(db: Executor, conversationId: string, after: nu
       'e.conversation_id', 'e.seq', 'e.type', 'e.actor_id', 'e.message_id', 'e.data', 'e.created_at',
       'm.id as m_id', 'm.seq as m_seq', 'm.sender_id as m_sender_id', 'm.client_msg_id as m_client_msg_id',
       'm.text as m_text', 'm.reply_to as m_reply_to', 'm.created_at as m_created_at',
-      'm.edited_at as m_edited_at', 'm.deleted_at as m_deleted_at',
+      'm.edited_at as m_edited_at', 'm.deleted_at as m_deleted_at', 'm.forwarded_from as m_forwarded_from',
     ])
     .where('e.conversation_id', '=', conversationId)
     .where('e.seq', '>', after)
     .orderBy('e.seq')
     .limit(limit)
     .execute();
+  const counts = await reactionCounts(db, rows.filter((row) => row.m_id !== null && row.m_deleted_at === null).map((row) => row.m_id!));
   return rows.map((row) => {
     const data = row.m_id === null
       ? JSON.parse(row.data)
@@ -105,7 +106,8 @@ export async function readEvents(db: Executor, conversationId: string, after: nu
             created_at: row.m_created_at!,
             edited_at: row.m_edited_at,
             deleted_at: row.m_deleted_at,
-          }),
+            forwarded_from: row.m_forwarded_from,
+          }, counts.get(row.m_id)),
         };
     return {
       conversationId: row.conversation_id,

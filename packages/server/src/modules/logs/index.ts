@@ -2,4 +2,5 @@ export { ChangeSet, type MembershipHint, type PublishedConversationEvent, type P
 export { createUnitOfWork, type UnitOfWork } from './unit-of-work.ts';
 export { appendEvent, readEvents, recordEvent, takeNextSeq } from './conversation-log.repository.ts';
 export { appendUserEvent, readUserEvents, userLogHead } from './user-log.repository.ts';
-export { toMessage } from './message-row.ts';
+export { reactionCounts, toMessage, toMessages } from './message-row.ts';
+export { appendAudit, type AuditInput } from './audit.repository.ts';

@@ -1,18 +1,19 @@
-import type { Message, MessagesResponse } from '@parley/protocol';
-import type { Database, MessagesTable } from '../../platform/db/index.ts';
+import type { ForwardedFrom, Message, MessagesResponse, ReactionsResponse } from '@parley/protocol';
+import type { Database, MessagesTable, Tx } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import type { Clock } from '../../platform/time.ts';
+import { iso, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
-import { findMembershipFacts, membershipFacts } from '../conversations/index.ts';
-import { recordEvent, takeNextSeq, toMessage, type UnitOfWork } from '../logs/index.ts';
-import { authorize } from '../policy/index.ts';
+import { findConversation, findMember, findMembershipFacts, lockConversation, toPolicyFacts, updateMember } from '../conversations/index.ts';
+import { appendAudit, appendEvent, type ChangeSet, recordEvent, takeNextSeq, toMessage, toMessages, type UnitOfWork } from '../logs/index.ts';
+import { type Action, authorize, type PolicyHook, RANK } from '../policy/index.ts';
 import * as repo from './messages.repository.ts';
 
 export interface MessagesDeps {
   db: Database;
   uow: UnitOfWork;
   clock: Clock;
+  hook: PolicyHook;
   maxMessageLength: number;
 }
 
@@ -23,6 +24,21 @@ export interface SendInput {
 }
 
 export type MessagesService = ReturnType<typeof createMessagesService>;
+
+/** Distinct emoji one person may put on one message. */
+const MAX_REACTIONS_PER_USER = 10;
+/** Pinned messages per conversation. */
+const MAX_PINS = 100;
+/** Messages deleted per transaction when the platform removes a user's messages. */
+const REMOVAL_BATCH = 200;
+
+/**
+ * Whether text links somewhere (sending it needs `send_links`): a scheme, a `www.`, or a
+ * bare domain with a common top-level domain. Deliberately simple: it errs towards
+ * calling something a link, which only matters where links are forbidden.
+ */
+const LINK = /\b(?:https?:\/\/|www\.)\S|\b[a-z0-9-]{1,63}\.(?:com|net|org|io|dev|app|co|me|info|biz|xyz|gg|tv|ly|link|site|online|ru|de|uk|fr|es|it|nl|br|in|cn|jp)\b/i;
+export const hasLinks = (text: string) => LINK.test(text);
 
 /**
  * Thrown inside a transaction to roll it back (returning the seq it took) when the
@@ -37,7 +53,7 @@ class NoChange extends Error {
   }
 }
 
-export function createMessagesService({ db, uow, clock, maxMessageLength }: MessagesDeps) {
+export function createMessagesService({ db, uow, clock, hook, maxMessageLength }: MessagesDeps) {
   const kysely = db.kysely;
 
   function checkText(text: string): void {
@@ -51,52 +67,130 @@ export function createMessagesService({ db, uow, clock, maxMessageLength }: Mess
     try {
       return await work();
     } catch (error) {
-      if (error instanceof NoChange) return toMessage(error.existing);
+      if (error instanceof NoChange) return (await toMessages(kysely, [error.existing]))[0]!;
       throw error;
     }
   }
 
+  /**
+   * A retried send returns the original, but only to someone who can still see the
+   * conversation: a member removed since then gets not_found like everyone else.
+   */
+  async function knownSend(actor: Actor, conversationId: string, clientMsgId: string): Promise<Message | null> {
+    const known = await repo.findByClientId(kysely, conversationId, actor.userId, clientMsgId);
+    if (!known) return null;
+    authorize(actor.userId, 'conversation.view', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+    return (await toMessages(kysely, [known]))[0]!;
+  }
+
+  /**
+   * The operator's compliance endpoint, when it asked about sends or channel posts. Only
+   * members' sends are put to it: anyone else is refused as not found, exactly as for a
+   * conversation that does not exist (a refusal by the endpoint must not tell them apart).
+   */
+  async function consultHook(actor: Actor, conversationId: string, text: string): Promise<void> {
+    if (!hook.wants('message.send') && !hook.wants('channel.post')) return;
+    const member = await findMembershipFacts(kysely, conversationId, actor.userId);
+    if (!member) return;
+    await hook.consult({ action: member.kind === 'channel' ? 'channel.post' : 'message.send', actorId: actor.userId, conversationId, kind: member.kind, text });
+  }
+
+  /**
+   * Appends a message at the conversation's next seq. Idempotent by (sender,
+   * conversation, clientMsgId): a retry, even one racing the original, returns the
+   * original message and writes nothing.
+   */
+  async function append(actor: Actor, conversationId: string, input: SendInput & { forwardedFrom?: ForwardedFrom }, action: Action): Promise<Message> {
+    const known = await knownSend(actor, conversationId, input.clientMsgId);
+    if (known) return known;
+    await consultHook(actor, conversationId, input.text);
+    return rollbackOnNoChange(() =>
+      uow(async (trx, changes) => {
+        const now = clock();
+        const id = newId(now);
+        // Taking the seq first locks the conversation: the checks below stay true until commit.
+        const seq = await takeNextSeq(trx, conversationId, now, id);
+        const row = seq === null ? undefined : await findMembershipFacts(trx, conversationId, actor.userId);
+        authorize(actor.userId, action, { ...toPolicyFacts(row, now), hasLinks: hasLinks(input.text) });
+        const raced = await repo.findByClientId(trx, conversationId, actor.userId, input.clientMsgId);
+        if (raced) throw new NoChange(raced);
+        await enforceSlowMode(trx, conversationId, actor.userId, row!, now);
+        if (input.replyTo !== undefined && !(await repo.findInConversation(trx, conversationId, input.replyTo))) {
+          throw new AppError('not_found', 'The message replied to was not found.', { replyTo: input.replyTo });
+        }
+        const message: MessagesTable = {
+          id,
+          conversation_id: conversationId,
+          seq: seq!,
+          sender_id: actor.userId,
+          client_msg_id: input.clientMsgId,
+          text: input.text,
+          reply_to: input.replyTo ?? null,
+          created_at: now,
+          edited_at: null,
+          deleted_at: null,
+          forwarded_from: input.forwardedFrom ? JSON.stringify(input.forwardedFrom) : null,
+        };
+        await repo.insertMessage(trx, message);
+        const wire = toMessage(message);
+        await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.created', actorId: actor.userId, data: { message: wire }, now, messageId: id });
+        return wire;
+      }),
+    );
+  }
+
+  /** Slow mode: ordinary members wait between messages; staff are exempt. */
+  async function enforceSlowMode(trx: Tx, conversationId: string, userId: string, row: { slow_mode_sec: number; role: keyof typeof RANK; last_sent_at: number | null }, now: number): Promise<void> {
+    if (row.slow_mode_sec <= 0 || RANK[row.role] > RANK.member) return;
+    const wait = row.last_sent_at === null ? 0 : row.last_sent_at + row.slow_mode_sec * 1000 - now;
+    if (wait > 0) throw new AppError('rate_limited', `Slow mode: wait ${Math.ceil(wait / 1000)} s between messages.`, { retryAfterMs: wait });
+    await updateMember(trx, conversationId, userId, { last_sent_at: now });
+  }
+
+  /** Locks, loads the actor's facts and the message (null when it is not in this conversation). */
+  async function messageFacts(trx: Tx, conversationId: string, messageId: string, actorId: string, now: number) {
+    const conversation = await lockConversation(trx, db.dialect, conversationId);
+    const row = conversation ? await findMembershipFacts(trx, conversationId, actorId) : undefined;
+    const message = row ? await repo.findInConversation(trx, conversationId, messageId) : undefined;
+    return { facts: toPolicyFacts(row, now), message };
+  }
+
+  async function reactionEvent(trx: Tx, changes: ChangeSet, type: 'reaction.added' | 'reaction.removed', conversationId: string, messageId: string, userId: string, emoji: string, now: number): Promise<void> {
+    const count = await repo.countReactions(trx, messageId, { emoji });
+    await appendEvent(trx, changes, { conversationId, type, actorId: userId, data: { messageId, userId, emoji, count }, now });
+  }
+
   return {
-    /**
-     * Appends a message at the conversation's next seq. Idempotent by (sender,
-     * conversation, clientMsgId): a retry, even one racing the original, returns the
-     * original message and writes nothing.
-     */
     async send(actor: Actor, conversationId: string, input: SendInput): Promise<Message> {
       checkText(input.text);
-      const known = await repo.findByClientId(kysely, conversationId, actor.userId, input.clientMsgId);
-      if (known) return toMessage(known);
-      return rollbackOnNoChange(() =>
-        uow(async (trx, changes) => {
-          const now = clock();
-          const id = newId(now);
-          // Taking the seq first locks the conversation: the checks below stay true until commit.
-          const seq = await takeNextSeq(trx, conversationId, now, id);
-          const facts = seq === null ? undefined : await findMembershipFacts(trx, conversationId, actor.userId);
-          authorize(actor.userId, 'message.send', membershipFacts(facts));
-          const raced = await repo.findByClientId(trx, conversationId, actor.userId, input.clientMsgId);
-          if (raced) throw new NoChange(raced);
-          if (input.replyTo !== undefined && !(await repo.findInConversation(trx, conversationId, input.replyTo))) {
-            throw new AppError('not_found', 'The message replied to was not found.', { replyTo: input.replyTo });
-          }
-          const row: MessagesTable = {
-            id,
-            conversation_id: conversationId,
-            seq: seq!,
-            sender_id: actor.userId,
-            client_msg_id: input.clientMsgId,
-            text: input.text,
-            reply_to: input.replyTo ?? null,
-            created_at: now,
-            edited_at: null,
-            deleted_at: null,
+      return append(actor, conversationId, input, 'message.send');
+    },
+
+    /**
+     * Forwards a message you can see into a conversation you may send in, with attribution
+     * to its original (a forward of a forward credits the first). Protected conversations
+     * cannot be forwarded out of.
+     */
+    async forward(actor: Actor, conversationId: string, input: { clientMsgId: string; from: { conversationId: string; messageId: string } }): Promise<Message> {
+      const known = await knownSend(actor, conversationId, input.clientMsgId);
+      if (known) return known;
+      const now = clock();
+      const sourceFacts = toPolicyFacts(await findMembershipFacts(kysely, input.from.conversationId, actor.userId), now);
+      authorize(actor.userId, 'conversation.view', sourceFacts);
+      const original = await repo.findInConversation(kysely, input.from.conversationId, input.from.messageId);
+      if (!original || original.deleted_at !== null) throw new AppError('not_found', 'Message not found.');
+      if (sourceFacts.conversation!.protectedContent) throw new AppError('forbidden', 'Messages in this conversation cannot be forwarded.');
+      const source = (await findConversation(kysely, input.from.conversationId))!;
+      const forwardedFrom: ForwardedFrom = original.forwarded_from
+        ? (JSON.parse(original.forwarded_from) as ForwardedFrom)
+        : {
+            messageId: original.id,
+            senderId: original.sender_id,
+            conversationId: source.visibility === 'public' ? source.id : null,
+            conversationTitle: source.visibility === 'public' ? source.title : null,
+            createdAt: iso(original.created_at),
           };
-          await repo.insertMessage(trx, row);
-          const message = toMessage(row);
-          await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.created', actorId: actor.userId, data: { message }, now, messageId: id });
-          return message;
-        }),
-      );
+      return append(actor, conversationId, { clientMsgId: input.clientMsgId, text: original.text!, forwardedFrom }, 'message.forward');
     },
 
     async edit(actor: Actor, conversationId: string, messageId: string, text: string): Promise<Message> {
@@ -104,41 +198,143 @@ export function createMessagesService({ db, uow, clock, maxMessageLength }: Mess
       return uow(async (trx, changes) => {
         const now = clock();
         const seq = await takeNextSeq(trx, conversationId, now);
-        const facts = seq === null ? undefined : await findMembershipFacts(trx, conversationId, actor.userId);
-        const row = facts ? await repo.findInConversation(trx, conversationId, messageId) : undefined;
-        authorize(actor.userId, 'message.edit', { ...membershipFacts(facts), message: row ? { senderId: row.sender_id, deleted: row.deleted_at !== null } : null });
-        const message = toMessage(await repo.updateMessage(trx, messageId, { text, edited_at: now }));
+        const row = seq === null ? undefined : await findMembershipFacts(trx, conversationId, actor.userId);
+        const current = row ? await repo.findInConversation(trx, conversationId, messageId) : undefined;
+        authorize(actor.userId, 'message.edit', { ...toPolicyFacts(row, now), hasLinks: hasLinks(text), message: current ? { senderId: current.sender_id, deleted: current.deleted_at !== null } : null });
+        const message = (await toMessages(trx, [await repo.updateMessage(trx, messageId, { text, edited_at: now })]))[0]!;
         await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.edited', actorId: actor.userId, data: { message }, now, messageId });
         return message;
       });
     },
 
-    /** Deletes for everyone: the text is gone from history and from the log; deleting twice is a no-op. */
+    /**
+     * Deletes for everyone: the text is gone from history and from the log; deleting twice
+     * is a no-op. Deleting someone else's message is moderation: it needs
+     * `delete_messages`, a higher role than the sender's, and it is audited.
+     */
     async delete(actor: Actor, conversationId: string, messageId: string): Promise<Message> {
       return rollbackOnNoChange(() =>
         uow(async (trx, changes) => {
           const now = clock();
           const seq = await takeNextSeq(trx, conversationId, now);
-          const facts = seq === null ? undefined : await findMembershipFacts(trx, conversationId, actor.userId);
-          const row = facts ? await repo.findInConversation(trx, conversationId, messageId) : undefined;
-          authorize(actor.userId, 'message.delete', { ...membershipFacts(facts), message: row ? { senderId: row.sender_id, deleted: row.deleted_at !== null } : null });
-          if (row!.deleted_at !== null) throw new NoChange(row!);
-          const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now }));
+          const row = seq === null ? undefined : await findMembershipFacts(trx, conversationId, actor.userId);
+          const current = row ? await repo.findInConversation(trx, conversationId, messageId) : undefined;
+          const senderRole = current && current.sender_id !== actor.userId ? ((await findMember(trx, conversationId, current.sender_id))?.role ?? null) : null;
+          authorize(actor.userId, 'message.delete', { ...toPolicyFacts(row, now), message: current ? { senderId: current.sender_id, deleted: current.deleted_at !== null, senderRole } : null });
+          if (current!.deleted_at !== null) throw new NoChange(current!);
+          await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
+          await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
+          const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null }));
           await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.deleted', actorId: actor.userId, data: { message }, now, messageId });
+          if (current!.sender_id !== actor.userId) {
+            await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'message.deleted', targetType: 'message', targetId: messageId, data: { senderId: current!.sender_id }, now });
+          }
           return message;
         }),
       );
     },
 
+    /** Adds your reaction (idempotent). Every member may react, subscribers included. */
+    async react(actor: Actor, conversationId: string, messageId: string, emoji: string): Promise<void> {
+      await uow(async (trx, changes) => {
+        const now = clock();
+        const { facts, message } = await messageFacts(trx, conversationId, messageId, actor.userId, now);
+        authorize(actor.userId, 'message.react', facts);
+        if (!message || message.deleted_at !== null) throw new AppError('not_found', 'Message not found.');
+        // Adding one you already have is a no-op, even at the limit.
+        const mine = (await repo.myReactions(trx, actor.userId, [messageId]))[messageId] ?? [];
+        if (mine.includes(emoji)) return;
+        if (mine.length >= MAX_REACTIONS_PER_USER) throw new AppError('limit_exceeded', `At most ${MAX_REACTIONS_PER_USER} different reactions per message.`);
+        if (await repo.insertReaction(trx, messageId, actor.userId, emoji, now)) await reactionEvent(trx, changes, 'reaction.added', conversationId, messageId, actor.userId, emoji, now);
+      });
+    },
+
+    async unreact(actor: Actor, conversationId: string, messageId: string, emoji: string): Promise<void> {
+      await uow(async (trx, changes) => {
+        const now = clock();
+        const { facts, message } = await messageFacts(trx, conversationId, messageId, actor.userId, now);
+        authorize(actor.userId, 'message.react', facts);
+        if (!message) throw new AppError('not_found', 'Message not found.');
+        if (await repo.deleteReaction(trx, messageId, actor.userId, emoji)) await reactionEvent(trx, changes, 'reaction.removed', conversationId, messageId, actor.userId, emoji, now);
+      });
+    },
+
+    /** Who reacted with what (up to 100 people per emoji). */
+    async reactions(actor: Actor, conversationId: string, messageId: string): Promise<ReactionsResponse> {
+      authorize(actor.userId, 'conversation.view', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+      if (!(await repo.findInConversation(kysely, conversationId, messageId))) throw new AppError('not_found', 'Message not found.');
+      const byEmoji = new Map<string, string[]>();
+      for (const row of await repo.reactionsOf(kysely, messageId)) byEmoji.set(row.emoji, [...(byEmoji.get(row.emoji) ?? []), row.user_id]);
+      return {
+        reactions: [...byEmoji].sort((a, b) => b[1].length - a[1].length).map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds: userIds.slice(0, 100) })),
+      };
+    },
+
+    async pin(actor: Actor, conversationId: string, messageId: string): Promise<void> {
+      await uow(async (trx, changes) => {
+        const now = clock();
+        const { facts, message } = await messageFacts(trx, conversationId, messageId, actor.userId, now);
+        authorize(actor.userId, 'message.pin', { ...facts, message: message && message.deleted_at === null ? { senderId: message.sender_id, deleted: false } : null });
+        if ((await repo.countPins(trx, conversationId)) >= MAX_PINS) throw new AppError('limit_exceeded', `At most ${MAX_PINS} pinned messages.`);
+        if (await repo.insertPin(trx, conversationId, messageId, actor.userId, now)) {
+          await appendEvent(trx, changes, { conversationId, type: 'message.pinned', actorId: actor.userId, data: { messageId }, now });
+        }
+      });
+    },
+
+    async unpin(actor: Actor, conversationId: string, messageId: string): Promise<void> {
+      await uow(async (trx, changes) => {
+        const now = clock();
+        const { facts, message } = await messageFacts(trx, conversationId, messageId, actor.userId, now);
+        authorize(actor.userId, 'message.pin', { ...facts, message: message ? { senderId: message.sender_id, deleted: false } : null });
+        if (await repo.deletePin(trx, conversationId, messageId)) {
+          await appendEvent(trx, changes, { conversationId, type: 'message.unpinned', actorId: actor.userId, data: { messageId }, now });
+        }
+      });
+    },
+
+    async pins(actor: Actor, conversationId: string): Promise<Message[]> {
+      authorize(actor.userId, 'conversation.view', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+      return toMessages(kysely, await repo.pinnedMessages(kysely, conversationId));
+    },
+
     async history(actor: Actor, conversationId: string, page: { before?: number | undefined; after?: number | undefined; limit?: number | undefined }): Promise<MessagesResponse> {
-      const facts = await findMembershipFacts(kysely, conversationId, actor.userId);
-      authorize(actor.userId, 'conversation.view', membershipFacts(facts));
+      const row = await findMembershipFacts(kysely, conversationId, actor.userId);
+      authorize(actor.userId, 'conversation.view', toPolicyFacts(row, clock()));
       const { rows, hasMore } = await repo.pageMessages(kysely, conversationId, {
         ...(page.before !== undefined ? { before: page.before } : {}),
         ...(page.after !== undefined ? { after: page.after } : {}),
         limit: page.limit ?? 50,
       });
-      return { messages: rows.map(toMessage), hasMore, lastSeq: facts!.last_seq };
+      const [messages, mine] = await Promise.all([toMessages(kysely, rows), repo.myReactions(kysely, actor.userId, rows.map((message) => message.id))]);
+      return { messages, hasMore, lastSeq: row!.last_seq, myReactions: mine };
+    },
+
+    /** Platform moderation: deletes a user's messages (in one conversation or everywhere), in short transactions. */
+    async adminRemoveUserMessages(userId: string, conversationId: string | undefined, reason: string | undefined): Promise<number> {
+      let removed = 0;
+      for (;;) {
+        const batch = await repo.liveMessagesOf(kysely, userId, conversationId, REMOVAL_BATCH);
+        if (batch.length === 0) break;
+        const byConversation = new Map<string, string[]>();
+        for (const { id, conversation_id } of batch) byConversation.set(conversation_id, [...(byConversation.get(conversation_id) ?? []), id]);
+        for (const [target, ids] of byConversation) {
+          await uow(async (trx, changes) => {
+            const now = clock();
+            if (!(await lockConversation(trx, db.dialect, target))) return;
+            for (const messageId of ids) {
+              await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
+              await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
+              const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null }));
+              const seq = (await takeNextSeq(trx, target, now))!;
+              await recordEvent(trx, changes, { conversationId: target, seq, type: 'message.deleted', actorId: null, data: { message }, now, messageId });
+            }
+            removed += ids.length;
+          });
+        }
+      }
+      await uow(async (trx) => appendAudit(trx, { conversationId: conversationId ?? null, actorId: null, action: 'user.messages_removed', targetType: 'user', targetId: userId, reason: reason ?? null, data: { removed }, now: clock() }));
+      return removed;
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { ClientFrameOf, EventsResponse, HeadsResponse, SyncAck, SyncConversationResult, SyncUserResult, UserEventsResponse } from '@parley/protocol';
 import type { Database } from '../../platform/db/index.ts';
 import type { Actor } from '../auth/index.ts';
-import { findMembershipFacts, membershipFacts, membershipSnapshot } from '../conversations/index.ts';
+import { findMembershipFacts, membershipSnapshot, toPolicyFacts } from '../conversations/index.ts';
 import { readEvents, readUserEvents, userLogHead } from '../logs/index.ts';
 import { authorize } from '../policy/index.ts';
 
@@ -35,7 +35,7 @@ export function createSyncService({ db, resetThreshold }: SyncDeps) {
   return {
     async events(actor: Actor, conversationId: string, after: number, limit = DEFAULT_PAGE): Promise<EventsResponse> {
       const facts = await findMembershipFacts(kysely, conversationId, actor.userId);
-      authorize(actor.userId, 'conversation.view', membershipFacts(facts));
+      authorize(actor.userId, 'conversation.view', toPolicyFacts(facts, Date.now()));
       const events = await readEvents(kysely, conversationId, after, limit);
       const lastSeq = Math.max(facts!.last_seq, events.at(-1)?.seq ?? 0);
       return { events, lastSeq, hasMore: (events.at(-1)?.seq ?? after) < lastSeq };

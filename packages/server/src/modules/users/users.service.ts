@@ -6,7 +6,7 @@ import { AppError, toErrorBody } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { hashPassword } from '../../platform/passwords.ts';
 import type { Clock } from '../../platform/time.ts';
-import { appendUserEvent, type UnitOfWork } from '../logs/index.ts';
+import { appendAudit, appendUserEvent, type UnitOfWork } from '../logs/index.ts';
 import { DELETED_DISPLAY_NAME, toAdminUser, toUser } from './users.mapper.ts';
 import { findUserByHandle, findUserById, insertUser, listUsers, updateLiveUser, updateUser } from './users.repository.ts';
 
@@ -42,6 +42,7 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
       display_name: input.displayName,
       password_hash: input.password ? await hashPassword(input.password) : null,
       status: 'active',
+      add_privacy: 'everyone',
       event_seq: 0,
       created_at: now,
       updated_at: now,
@@ -60,6 +61,7 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
       if (status === 'suspended') {
         changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.accountSuspended, reason: 'account suspended' });
       }
+      if (status !== row.status) await appendAudit(trx, { conversationId: null, actorId: null, action: status === 'suspended' ? 'user.suspended' : 'user.unsuspended', targetType: 'user', targetId: id, now: clock() });
       return toAdminUser(updated);
     });
   }
@@ -192,6 +194,19 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
         await updateUser(trx, id, { status: 'deleted', handle: null, display_name: DELETED_DISPLAY_NAME, password_hash: null, updated_at: now });
         await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
         changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.accountDeleted, reason: 'account deleted' });
+        await appendAudit(trx, { conversationId: null, actorId: null, action: 'user.deleted', targetType: 'user', targetId: id, now });
+      });
+    },
+
+    /** Signs a user out everywhere: every device session revoked and its sockets closed (do not reconnect). */
+    async logoutEverywhere(id: string): Promise<void> {
+      await uow(async (trx, changes) => {
+        const row = await findUserById(trx, id);
+        if (!row || row.status === 'deleted') throw new AppError('not_found', 'User not found.');
+        const now = clock();
+        await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+        changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.sessionRevoked, reason: 'signed out by the platform' });
+        await appendAudit(trx, { conversationId: null, actorId: null, action: 'user.logged_out', targetType: 'user', targetId: id, now });
       });
     },
 

@@ -3,7 +3,7 @@
  * bigint; the PostgreSQL pool parses int8 to number (safe below 2^53), SQLite returns
  * numbers already. JSON is stored as text: it is never queried into.
  */
-import type { UserStatus } from '@parley/protocol';
+import type { AddPrivacy, PresencePrivacy, PushPlatform, ConversationKind, Role, UserStatus, Visibility } from '@parley/protocol';
 
 export interface UsersTable {
   id: string;
@@ -12,6 +12,11 @@ export interface UsersTable {
   display_name: string;
   password_hash: string | null;
   status: UserStatus;
+  add_privacy: AddPrivacy;
+  /** Optional here (the column has a default) so code that inserts users need not name it; same for the columns below. */
+  presence_privacy?: PresencePrivacy;
+  /** Epoch ms the user was last seen online (written when they go offline). */
+  last_seen_at?: number | null;
   /** Head of this user's own log. */
   event_seq: number;
   created_at: number;
@@ -31,12 +36,24 @@ export interface SessionsTable {
   last_used_at: number;
   expires_at: number;
   revoked_at: number | null;
+  push_platform?: PushPlatform | null;
+  /** The device's push token (for the push issue); never sent back to clients. */
+  push_token?: string | null;
+  push_updated_at?: number | null;
 }
 
 export interface ConversationsTable {
   id: string;
-  kind: 'direct' | 'group';
+  kind: ConversationKind;
+  visibility: Visibility;
+  handle: string | null;
   title: string | null;
+  description: string | null;
+  /** JSON array of rights for ordinary members; null: the kind's defaults. */
+  member_rights: string | null;
+  slow_mode_sec: number;
+  protected_content: number;
+  join_approval: number;
   /** `min(userA, userB) + ' ' + max(...)` for direct conversations: exactly one per pair. */
   direct_key: string | null;
   created_by: string | null;
@@ -51,11 +68,17 @@ export interface ConversationsTable {
 export interface MembersTable {
   conversation_id: string;
   user_id: string;
-  role: 'owner' | 'member';
+  role: Role;
+  /** JSON array of custom rights (admins, moderators); null: the role's defaults. */
+  rights: string | null;
+  muted_until: number | null;
+  last_sent_at: number | null;
   joined_at: number;
   /** The conversation seq at which the member joined. */
   joined_seq: number;
   read_seq: number;
+  /** Highest seq that reached any of the member's devices (reported by clients). */
+  delivered_seq?: number;
 }
 
 export interface ConversationEventsTable {
@@ -80,12 +103,93 @@ export interface MessagesTable {
   created_at: number;
   edited_at: number | null;
   deleted_at: number | null;
+  /** JSON ForwardedFrom, or null. */
+  forwarded_from: string | null;
 }
 
 export interface UserEventsTable {
   user_id: string;
   seq: number;
   type: string;
+  data: string;
+  created_at: number;
+}
+
+export interface BansTable {
+  conversation_id: string;
+  user_id: string;
+  /** Null: forever. */
+  until: number | null;
+  reason: string | null;
+  banned_by: string | null;
+  created_at: number;
+}
+
+export interface InvitesTable {
+  code: string;
+  conversation_id: string;
+  name: string | null;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number | null;
+  max_uses: number | null;
+  uses: number;
+  requires_approval: number;
+  revoked_at: number | null;
+}
+
+export interface JoinRequestsTable {
+  conversation_id: string;
+  user_id: string;
+  invite_code: string | null;
+  created_at: number;
+}
+
+export interface BlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: number;
+}
+
+export interface ReactionsTable {
+  message_id: string;
+  user_id: string;
+  emoji: string;
+  created_at: number;
+}
+
+export interface PinsTable {
+  conversation_id: string;
+  message_id: string;
+  pinned_by: string | null;
+  pinned_at: number;
+}
+
+export interface ReportsTable {
+  id: string;
+  reporter_id: string;
+  conversation_id: string | null;
+  target_type: 'message' | 'user' | 'conversation';
+  target_id: string;
+  reason: string;
+  comment: string | null;
+  status: 'open' | 'resolved';
+  action: string | null;
+  note: string | null;
+  resolved_by: string | null;
+  resolved_at: number | null;
+  created_at: number;
+}
+
+export interface AuditLogTable {
+  id: string;
+  conversation_id: string | null;
+  /** Null: the platform (admin API). */
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  reason: string | null;
   data: string;
   created_at: number;
 }
@@ -98,4 +202,12 @@ export interface DB {
   conversation_events: ConversationEventsTable;
   messages: MessagesTable;
   user_events: UserEventsTable;
+  bans: BansTable;
+  invites: InvitesTable;
+  join_requests: JoinRequestsTable;
+  blocks: BlocksTable;
+  reactions: ReactionsTable;
+  pins: PinsTable;
+  reports: ReportsTable;
+  audit_log: AuditLogTable;
 }

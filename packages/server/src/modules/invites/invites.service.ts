@@ -1,0 +1,169 @@
+import type { CreateInviteBody, Invite, InvitePreviewResponse, JoinRequest, JoinResponse } from '@parley/protocol';
+import type { Database, Executor, InvitesTable } from '../../platform/db/index.ts';
+import { AppError } from '../../platform/errors.ts';
+import { newSecret } from '../../platform/ids.ts';
+import { iso, isoOrNull, type Clock } from '../../platform/time.ts';
+import type { Actor } from '../auth/index.ts';
+import { admit, type ConversationLimits, type ConversationsService, findConversation, findMember, findMembershipFacts, lockConversation, lockFacts, memberLimit, toPolicyFacts, toPreview } from '../conversations/index.ts';
+import { appendAudit, appendUserEvent, type UnitOfWork } from '../logs/index.ts';
+import { activeBans, deleteJoinRequest, listJoinRequests, upsertJoinRequest } from '../membership/index.ts';
+import { authorize, joinRole, type PolicyHook } from '../policy/index.ts';
+import { toUser } from '../users/index.ts';
+
+export interface InvitesDeps {
+  db: Database;
+  uow: UnitOfWork;
+  clock: Clock;
+  limits: ConversationLimits;
+  hook: PolicyHook;
+  conversations: ConversationsService;
+}
+
+export type InvitesService = ReturnType<typeof createInvitesService>;
+
+function toInvite(row: InvitesTable): Invite {
+  return {
+    code: row.code,
+    conversationId: row.conversation_id,
+    name: row.name,
+    createdBy: row.created_by,
+    createdAt: iso(row.created_at),
+    expiresAt: isoOrNull(row.expires_at),
+    maxUses: row.max_uses,
+    uses: row.uses,
+    requiresApproval: row.requires_approval === 1,
+    revoked: row.revoked_at !== null,
+  };
+}
+
+/** An invite that works right now. Revoked, expired and used-up ones look exactly like ones that never existed. */
+async function findUsable(db: Executor, code: string, now: number): Promise<InvitesTable> {
+  const row = await db.selectFrom('invites').selectAll().where('code', '=', code).executeTakeFirst();
+  if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now) || (row.max_uses !== null && row.uses >= row.max_uses)) {
+    throw new AppError('not_found', 'This invite link is not valid.');
+  }
+  return row;
+}
+
+/**
+ * Invite links (with expiry, a maximum number of uses, revocation) and the requests to
+ * join that links or public conversations with approval produce. Managing them needs the
+ * `manage_invites` right; using one needs only the code and not being banned.
+ */
+export function createInvitesService({ db, uow, clock, limits, hook, conversations }: InvitesDeps) {
+  const kysely = db.kysely;
+
+  async function requireManager(actor: Actor, conversationId: string): Promise<void> {
+    authorize(actor.userId, 'invites.manage', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+  }
+
+  return {
+    async create(actor: Actor, conversationId: string, body: CreateInviteBody): Promise<Invite> {
+      return uow(async (trx) => {
+        const now = clock();
+        authorize(actor.userId, 'invites.manage', (await lockFacts(trx, db.dialect, conversationId, actor.userId, now)).facts);
+        const row: InvitesTable = {
+          code: newSecret(12),
+          conversation_id: conversationId,
+          name: body.name ?? null,
+          created_by: actor.userId,
+          created_at: now,
+          expires_at: body.expiresInSec ? now + body.expiresInSec * 1000 : null,
+          max_uses: body.maxUses ?? null,
+          uses: 0,
+          requires_approval: body.requiresApproval ? 1 : 0,
+          revoked_at: null,
+        };
+        await trx.insertInto('invites').values(row).execute();
+        await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'invite.created', targetType: 'invite', targetId: row.code, data: { expiresAt: isoOrNull(row.expires_at), maxUses: row.max_uses, requiresApproval: body.requiresApproval ?? false }, now });
+        return toInvite(row);
+      });
+    },
+
+    async list(actor: Actor, conversationId: string): Promise<Invite[]> {
+      await requireManager(actor, conversationId);
+      const rows = await kysely.selectFrom('invites').selectAll().where('conversation_id', '=', conversationId).orderBy('created_at', 'desc').limit(500).execute();
+      return rows.map(toInvite);
+    },
+
+    async revoke(actor: Actor, conversationId: string, code: string): Promise<void> {
+      await uow(async (trx) => {
+        const now = clock();
+        authorize(actor.userId, 'invites.manage', (await lockFacts(trx, db.dialect, conversationId, actor.userId, now)).facts);
+        const result = await trx.updateTable('invites').set({ revoked_at: now }).where('code', '=', code).where('conversation_id', '=', conversationId).where('revoked_at', 'is', null).executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) throw new AppError('not_found', 'Invite not found.');
+        await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'invite.revoked', targetType: 'invite', targetId: code, now });
+      });
+    },
+
+    /** What the link leads to, for anyone holding a working code. */
+    async preview(code: string): Promise<InvitePreviewResponse> {
+      const invite = await findUsable(kysely, code, clock());
+      const conversation = await findConversation(kysely, invite.conversation_id);
+      if (!conversation) throw new AppError('not_found', 'This invite link is not valid.');
+      return { conversation: toPreview(conversation), requiresApproval: invite.requires_approval === 1 };
+    },
+
+    /** Joins through a link (one use), or asks to when the link needs approval. Bans hold here too. */
+    async join(actor: Actor, code: string): Promise<JoinResponse> {
+      const { conversation_id: conversationId } = await findUsable(kysely, code, clock());
+      await hook.consult({ action: 'conversation.join', actorId: actor.userId, conversationId });
+      const status = await uow(async (trx, changes): Promise<JoinResponse['status']> => {
+        const now = clock();
+        const conversation = await lockConversation(trx, db.dialect, conversationId);
+        if (!conversation) throw new AppError('not_found', 'This invite link is not valid.');
+        if (await findMember(trx, conversationId, actor.userId)) return 'joined';
+        if ((await activeBans(trx, conversationId, [actor.userId], now)).size > 0) throw new AppError('forbidden', 'You cannot join this conversation.');
+        // Counted atomically under the same conditions that make it usable: a link with one use left admits one.
+        const used = await trx
+          .updateTable('invites')
+          .set((eb) => ({ uses: eb('uses', '+', 1) }))
+          .where('code', '=', code)
+          .where('revoked_at', 'is', null)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+          .where((eb) => eb.or([eb('max_uses', 'is', null), eb('uses', '<', eb.ref('max_uses'))]))
+          .returning(['requires_approval'])
+          .executeTakeFirst();
+        if (!used) throw new AppError('not_found', 'This invite link is not valid.');
+        if (used.requires_approval === 1) {
+          await upsertJoinRequest(trx, { conversation_id: conversationId, user_id: actor.userId, invite_code: code, created_at: now });
+          return 'pending';
+        }
+        if (conversation.member_count + 1 > memberLimit(conversation.kind, limits)) throw new AppError('limit_exceeded', 'This conversation is full.');
+        await admit(trx, changes, { conversationId, actorId: actor.userId, userIds: [actor.userId], role: joinRole(conversation.kind), now });
+        return 'joined';
+      });
+      return { status, conversation: status === 'joined' ? await conversations.view(actor.userId, conversationId) : null };
+    },
+
+    async requests(actor: Actor, conversationId: string): Promise<JoinRequest[]> {
+      await requireManager(actor, conversationId);
+      return (await listJoinRequests(kysely, conversationId)).map((row) => ({ userId: row.user_id, user: toUser(row), createdAt: iso(row.created_at), viaInvite: row.invite_code !== null }));
+    },
+
+    async approve(actor: Actor, conversationId: string, userId: string): Promise<void> {
+      await uow(async (trx, changes) => {
+        const now = clock();
+        const { conversation, facts } = await lockFacts(trx, db.dialect, conversationId, actor.userId, now);
+        authorize(actor.userId, 'invites.manage', facts);
+        if (!(await deleteJoinRequest(trx, conversationId, userId))) throw new AppError('not_found', 'No request to join from this user.');
+        if ((await activeBans(trx, conversationId, [userId], now)).size > 0) throw new AppError('forbidden', 'This user is banned here.');
+        if (!(await findMember(trx, conversationId, userId))) {
+          if (conversation!.member_count + 1 > memberLimit(conversation!.kind, limits)) throw new AppError('limit_exceeded', 'This conversation is full.');
+          await admit(trx, changes, { conversationId, actorId: actor.userId, userIds: [userId], role: joinRole(conversation!.kind), now });
+        }
+        await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'join_request.approved', targetType: 'user', targetId: userId, now });
+      });
+    },
+
+    async decline(actor: Actor, conversationId: string, userId: string): Promise<void> {
+      await uow(async (trx, changes) => {
+        const now = clock();
+        authorize(actor.userId, 'invites.manage', (await lockFacts(trx, db.dialect, conversationId, actor.userId, now)).facts);
+        if (!(await deleteJoinRequest(trx, conversationId, userId))) throw new AppError('not_found', 'No request to join from this user.');
+        await appendUserEvent(trx, changes, { userId, type: 'join_request.declined', data: { conversationId }, now });
+        await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'join_request.declined', targetType: 'user', targetId: userId, now });
+      });
+    },
+  };
+}

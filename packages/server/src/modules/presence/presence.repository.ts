@@ -1,0 +1,75 @@
+import type { PresencePrivacy } from '@parley/protocol';
+import type { Executor } from '../../platform/db/index.ts';
+
+/**
+ * Of `ownerIds`, the ones who blocked `viewerId`: they never show that viewer their
+ * presence. Reads the `blocks` table (blocker_id, blocked_id) of the governance module;
+ * the one place presence learns about blocks.
+ */
+export async function blockedBy(db: Executor, viewerId: string, ownerIds: readonly string[]): Promise<Set<string>> {
+  if (ownerIds.length === 0) return new Set();
+  const rows = await db.selectFrom('blocks').select('blocker_id').where('blocked_id', '=', viewerId).where('blocker_id', 'in', ownerIds).execute();
+  return new Set(rows.map((row) => row.blocker_id));
+}
+
+/** Users a user blocked (for fanning their presence out). */
+export async function blockedByUser(db: Executor, ownerId: string, userIds: readonly string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows = await db.selectFrom('blocks').select('blocked_id').where('blocker_id', '=', ownerId).where('blocked_id', 'in', userIds).execute();
+  return new Set(rows.map((row) => row.blocked_id));
+}
+
+/** Privacy, stored last-seen and status of users. */
+export async function presenceRows(db: Executor, userIds: readonly string[]) {
+  if (userIds.length === 0) return [];
+  return db.selectFrom('users').select(['id', 'status', 'presence_privacy', 'last_seen_at']).where('id', 'in', userIds).execute();
+}
+
+/**
+ * Of `ownerIds`, those who share a direct conversation or a group with `viewerId` (their
+ * "contacts" for presence). Channels do not count: subscribers do not know each other.
+ */
+export async function contactsAmong(db: Executor, viewerId: string, ownerIds: readonly string[]): Promise<Set<string>> {
+  if (ownerIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('members as mine')
+    .innerJoin('members as theirs', 'theirs.conversation_id', 'mine.conversation_id')
+    .innerJoin('conversations as c', 'c.id', 'mine.conversation_id')
+    .select('theirs.user_id')
+    .distinct()
+    .where('mine.user_id', '=', viewerId)
+    .where('theirs.user_id', 'in', ownerIds)
+    .where('c.kind', '!=', 'channel')
+    .execute();
+  return new Set(rows.map((row) => row.user_id));
+}
+
+/** The other members of a user's direct conversations, most recently active first. */
+export async function directPeers(db: Executor, userId: string, limit: number): Promise<string[]> {
+  if (limit <= 0) return [];
+  const rows = await db
+    .selectFrom('members as m')
+    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .innerJoin('members as p', (join) => join.onRef('p.conversation_id', '=', 'm.conversation_id').onRef('p.user_id', '!=', 'm.user_id'))
+    .select('p.user_id')
+    .where('m.user_id', '=', userId)
+    .where('c.kind', '=', 'direct')
+    .orderBy('c.last_activity_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.user_id);
+}
+
+export async function findPrivacy(db: Executor, userId: string): Promise<PresencePrivacy | undefined> {
+  const row = await db.selectFrom('users').select('presence_privacy').where('id', '=', userId).where('status', '!=', 'deleted').executeTakeFirst();
+  return row ? (row.presence_privacy ?? 'everyone') : undefined;
+}
+
+export async function updatePrivacy(db: Executor, userId: string, privacy: PresencePrivacy): Promise<boolean> {
+  const result = await db.updateTable('users').set({ presence_privacy: privacy }).where('id', '=', userId).where('status', '!=', 'deleted').where('presence_privacy', '!=', privacy).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function storeLastSeen(db: Executor, userId: string, at: number): Promise<void> {
+  await db.updateTable('users').set({ last_seen_at: at }).where('id', '=', userId).execute();
+}

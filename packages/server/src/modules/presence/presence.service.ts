@@ -1,0 +1,232 @@
+import { randomBytes } from 'node:crypto';
+import type { Presence, PresenceFrame, PresencePrivacy } from '@parley/protocol';
+import type { Database } from '../../platform/db/index.ts';
+import type { EphemeralPublisher } from '../../platform/ephemeral.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { PresenceStore } from '../../platform/presence/index.ts';
+import type { Clock } from '../../platform/time.ts';
+import { isoOrNull } from '../../platform/time.ts';
+import { appendUserEvent, type UnitOfWork } from '../logs/index.ts';
+import * as repo from './presence.repository.ts';
+
+export interface PresenceDeps {
+  db: Database;
+  uow: UnitOfWork;
+  store: PresenceStore;
+  ephemeral: EphemeralPublisher;
+  clock: Clock;
+  logger: Logger;
+  nodeId: string;
+  /** Direct-conversation peers told of one change (most recently active first). */
+  fanoutMax: number;
+}
+
+/** Users swept per round; more wait for the next round (a second later). */
+const SWEEP_BATCH = 500;
+
+export type PresenceService = ReturnType<typeof createPresenceService>;
+
+/**
+ * Online / offline / last seen. Connections are recorded in the presence store (shared
+ * through Redis when configured) and kept alive by this node's heartbeat; a node that
+ * dies stops refreshing, its entries expire after the store's TTL and a surviving node's
+ * sweep announces those users offline.
+ *
+ * A change is announced to (a) the user's direct-conversation peers, pushed to their
+ * sessions, and (b) sockets that subscribed to the user explicitly; never to the members
+ * of a group. Who may see it — the user's privacy setting (everyone / contacts / nobody)
+ * and blocks — is decided here (`view`, `visiblePeers`) and nowhere else.
+ */
+export function createPresenceService({ db, uow, store, ephemeral, clock, logger, nodeId, fanoutMax }: PresenceDeps) {
+  const kysely = db.kysely;
+  /** This node's live connections: presence id -> user, and the store write in flight for it. */
+  const local = new Map<string, { userId: string; pending: Promise<unknown> }>();
+  const boot = randomBytes(4).toString('hex');
+  let serial = 0;
+  let draining = false;
+  let timers: NodeJS.Timeout[] = [];
+  let lastError = 0;
+
+  const report = (error: unknown, what: string) => {
+    if (clock() - lastError < 5_000) return;
+    lastError = clock();
+    logger.warn({ err: error instanceof Error ? error.message : error }, what);
+  };
+
+  const frameOf = (presence: Presence): PresenceFrame => ({ t: 'presence', presence });
+
+  /** Each viewer's verdict on each owner: may they see them? */
+  async function verdicts(viewerId: string, ownerIds: readonly string[]) {
+    const [rows, blocked, contacts] = await Promise.all([
+      repo.presenceRows(kysely, ownerIds),
+      repo.blockedBy(kysely, viewerId, ownerIds),
+      repo.contactsAmong(kysely, viewerId, ownerIds),
+    ]);
+    const allowed = new Map<string, { lastSeenAt: number | null }>();
+    for (const row of rows) {
+      if (row.status === 'deleted') continue;
+      const privacy = row.presence_privacy ?? 'everyone';
+      const visible = row.id === viewerId || (!blocked.has(row.id) && (privacy === 'everyone' || (privacy === 'contacts' && contacts.has(row.id))));
+      if (visible) allowed.set(row.id, { lastSeenAt: row.last_seen_at ?? null });
+    }
+    return allowed;
+  }
+
+  /** The direct peers who may see `userId` now (privacy and blocks applied), and those who may not. */
+  async function visiblePeers(userId: string): Promise<{ visible: string[]; hidden: string[] }> {
+    const peers = await repo.directPeers(kysely, userId, fanoutMax);
+    if (peers.length === 0) return { visible: [], hidden: [] };
+    const privacy = await repo.findPrivacy(kysely, userId);
+    // Direct peers are contacts by definition, so only `nobody` and blocks hide.
+    const blocked = privacy === 'nobody' || privacy === undefined ? new Set(peers) : await repo.blockedByUser(kysely, userId, peers);
+    return { visible: peers.filter((peer) => !blocked.has(peer)), hidden: peers.filter((peer) => blocked.has(peer)) };
+  }
+
+  /** A change: to the explicit subscribers (they filter per viewer) and to the direct peers who may see it. */
+  async function announce(presence: Presence): Promise<void> {
+    const frame = frameOf(presence);
+    ephemeral.toPresenceWatchers(presence.userId, frame);
+    const { visible } = await visiblePeers(presence.userId);
+    for (const peer of visible) ephemeral.toUser(peer, frame);
+  }
+
+  function announceQuietly(presence: Presence): void {
+    announce(presence).catch((error: unknown) => report(error, 'presence change not announced'));
+  }
+
+  async function wentOffline(userId: string, lastSeenAt: number): Promise<void> {
+    await repo.storeLastSeen(kysely, userId, lastSeenAt).catch((error: unknown) => report(error, 'last seen not stored'));
+    announceQuietly({ userId, status: 'offline', lastSeenAt: isoOrNull(lastSeenAt) });
+  }
+
+  async function heartbeat(): Promise<void> {
+    if (draining || local.size === 0) return;
+    const entries = [...local].map(([connectionId, { userId }]) => ({ userId, connectionId }));
+    try {
+      for (const userId of new Set(await store.refresh(entries))) announceQuietly({ userId, status: 'online', lastSeenAt: null });
+    } catch (error) {
+      report(error, 'presence heartbeat failed');
+    }
+  }
+
+  async function sweep(): Promise<void> {
+    try {
+      for (const { userId, lastSeenAt } of await store.sweep(SWEEP_BATCH)) await wentOffline(userId, lastSeenAt);
+    } catch (error) {
+      report(error, 'presence sweep failed');
+    }
+  }
+
+  return {
+    /** A session of `userId` is ready on this node: returns its presence id (for `disconnected`). */
+    connected(userId: string): string {
+      const connectionId = `${nodeId}/${boot}/${++serial}`;
+      const pending = store.add({ userId, connectionId }).then(
+        (cameOnline) => {
+          if (cameOnline) announceQuietly({ userId, status: 'online', lastSeenAt: null });
+        },
+        (error: unknown) => report(error, 'presence not recorded'),
+      );
+      local.set(connectionId, { userId, pending });
+      return connectionId;
+    },
+
+    /** The session is gone. While draining, the entry is left to expire (see `drain`). */
+    disconnected(connectionId: string): void {
+      const entry = local.get(connectionId);
+      if (!entry) return;
+      local.delete(connectionId);
+      if (draining) return;
+      void entry.pending.then(async () => {
+        try {
+          const lastSeenAt = await store.remove({ userId: entry.userId, connectionId });
+          if (lastSeenAt !== null) await wentOffline(entry.userId, lastSeenAt);
+        } catch (error) {
+          report(error, 'presence not removed');
+        }
+      });
+    },
+
+    /** Presence of users as `viewerId` may see it: `hidden` for anyone whose privacy or block says no (or who does not exist). */
+    async view(viewerId: string, userIds: readonly string[]): Promise<Presence[]> {
+      const unique = [...new Set(userIds)];
+      const allowed = await verdicts(viewerId, unique);
+      const visible = unique.filter((id) => allowed.has(id));
+      const states = await store.get(visible);
+      return unique.map((userId) => {
+        const state = states.get(userId);
+        if (!state || !allowed.has(userId)) return { userId, status: 'hidden', lastSeenAt: null };
+        if (state.online) return { userId, status: 'online', lastSeenAt: null };
+        return { userId, status: 'offline', lastSeenAt: isoOrNull(state.lastSeenAt ?? allowed.get(userId)!.lastSeenAt) };
+      });
+    },
+
+    async privacy(userId: string): Promise<PresencePrivacy> {
+      const privacy = await repo.findPrivacy(kysely, userId);
+      if (!privacy) throw new AppError('not_found', 'User not found.');
+      return privacy;
+    },
+
+    /** Changes who may see the user's presence; every device hears of it (`settings.updated`), every viewer is re-evaluated. */
+    async setPrivacy(userId: string, privacy: PresencePrivacy): Promise<PresencePrivacy> {
+      const changed = await uow(async (trx, changes) => {
+        if (!(await repo.updatePrivacy(trx, userId, privacy))) {
+          if (!(await repo.findPrivacy(trx, userId))) throw new AppError('not_found', 'User not found.');
+          return false;
+        }
+        await appendUserEvent(trx, changes, { userId, type: 'settings.updated', data: { presencePrivacy: privacy }, now: clock() });
+        return true;
+      });
+      if (changed) await this.visibilityChanged(userId);
+      return privacy;
+    },
+
+    /**
+     * Who may see `userId` changed (privacy, a block added or lifted): subscribers check
+     * again, and every direct peer is sent the presence as they may see it now.
+     */
+    async visibilityChanged(userId: string): Promise<void> {
+      ephemeral.toPresenceWatchers(userId, null);
+      const [{ visible, hidden }, states] = await Promise.all([visiblePeers(userId), store.get([userId])]);
+      const state = states.get(userId);
+      const real: Presence = state?.online
+        ? { userId, status: 'online', lastSeenAt: null }
+        : { userId, status: 'offline', lastSeenAt: isoOrNull(state?.lastSeenAt ?? null) };
+      for (const peer of visible) ephemeral.toUser(peer, frameOf(real));
+      for (const peer of hidden) ephemeral.toUser(peer, frameOf({ userId, status: 'hidden', lastSeenAt: null }));
+    },
+
+    /** Starts this node's heartbeat (every third of the TTL) and sweep (every second at most). */
+    start(): void {
+      if (timers.length) return;
+      const every = (ms: number, work: () => Promise<void>) => {
+        const timer = setInterval(() => void work(), ms);
+        timer.unref();
+        timers.push(timer);
+      };
+      every(Math.max(250, Math.floor(store.ttlMs / 3)), heartbeat);
+      every(Math.max(100, Math.min(1_000, Math.floor(store.ttlMs / 4))), sweep);
+    },
+
+    /**
+     * Shutdown: this node's entries are kept alive only `graceMs` more and are not removed
+     * when their sockets close. A user who reconnects elsewhere within the grace never
+     * flickers offline; one who does not is swept offline by the other nodes.
+     */
+    async drain(graceMs: number): Promise<void> {
+      draining = true;
+      const entries = [...local].map(([connectionId, { userId }]) => ({ userId, connectionId }));
+      await store.refresh(entries, graceMs).catch((error: unknown) => report(error, 'presence drain refresh failed'));
+    },
+
+    async close(): Promise<void> {
+      for (const timer of timers) clearInterval(timer);
+      timers = [];
+      await store.close();
+    },
+
+    /** Connections this node holds (tests, metrics). */
+    localCount: () => local.size,
+  };
+}

@@ -1,0 +1,1 @@
+export { createRateLimits, type RateLimits, registerRateLimitHooks } from './rate-limits.ts';

@@ -1,0 +1,1 @@
+export { createTypingService, type TypingService } from './typing.service.ts';

@@ -1,0 +1,1 @@
+export { createMetrics, type GatewayGauges, type Metrics, type RefusalReason } from './metrics.ts';

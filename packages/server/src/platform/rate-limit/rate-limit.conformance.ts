@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { RateLimiter } from './rate-limiter.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The contract of `RateLimiter`, run against every implementation (with the real clock). */
+export function rateLimiterConformance(name: string, makeLimiter: () => Promise<RateLimiter>): void {
+  describe(`the ${name} rate limiter (conformance)`, () => {
+    let limiter: RateLimiter;
+    const run = randomBytes(4).toString('hex');
+    let keys = 0;
+    const fresh = () => `k:${run}:${++keys}`;
+
+    beforeEach(async () => {
+      limiter = await makeLimiter();
+    });
+    afterEach(() => limiter.close());
+
+    it('lets a burst up to the capacity pass, then refuses with a retry-after of about one refill interval', async () => {
+      const key = fresh();
+      const rule = { capacity: 5, refillPerSec: 2 };
+      for (let i = 0; i < 5; i++) {
+        const decision = await limiter.take(key, rule);
+        assert.equal(decision.allowed, true, `take ${i + 1} of the burst`);
+        assert.equal(decision.remaining, 4 - i);
+      }
+      const refused = await limiter.take(key, rule);
+      assert.equal(refused.allowed, false);
+      assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 500, `retry after ${refused.retryAfterMs} ms`);
+    });
+
+    it('recovers: after the retry-after a take passes again', async () => {
+      const key = fresh();
+      const rule = { capacity: 2, refillPerSec: 20 };
+      await limiter.take(key, rule);
+      await limiter.take(key, rule);
+      const refused = await limiter.take(key, rule);
+      assert.equal(refused.allowed, false);
+      await sleep(refused.retryAfterMs + 20);
+      assert.equal((await limiter.take(key, rule)).allowed, true);
+    });
+
+    it('never refills beyond the capacity, however long the bucket was idle', async () => {
+      const key = fresh();
+      // Idle for 60 ms at 100 tokens/s would be 6 tokens uncapped; quick takes add almost nothing.
+      const rule = { capacity: 3, refillPerSec: 100 };
+      await limiter.take(key, rule);
+      await sleep(60);
+      const passed = [];
+      for (let i = 0; i < 6; i++) passed.push((await limiter.take(key, rule)).allowed);
+      assert.deepEqual(passed, [true, true, true, false, false, false]);
+    });
+
+    it('keeps buckets apart by key and charges costs above one', async () => {
+      const [x, y] = [fresh(), fresh()];
+      const rule = { capacity: 4, refillPerSec: 0.1 };
+      assert.equal((await limiter.take(x, rule, 3)).allowed, true);
+      assert.equal((await limiter.take(x, rule, 3)).allowed, false, 'one token left, three asked');
+      assert.equal((await limiter.take(y, rule, 4)).allowed, true, 'another key has its own bucket');
+    });
+
+    it('never lets concurrent takes overspend a bucket', async () => {
+      const key = fresh();
+      const rule = { capacity: 10, refillPerSec: 0.01 };
+      const decisions = await Promise.all(Array.from({ length: 50 }, () => limiter.take(key, rule)));
+      assert.equal(decisions.filter((d) => d.allowed).length, 10);
+    });
+  });
+}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { direct, group, ok, waitFor } from './support/api.ts';
+import { backends } from './support/backends.ts';
+import { createUser, startApp, type TestApp, type TestUser } from './support/test-app.ts';
+import { TestSocket } from './support/ws-client.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+for (const backend of backends) {
+  describe(`presence (${backend.name})`, () => {
+    let t: TestApp;
+    /** The user whose presence is watched, and everyone who may or may not see it. */
+    let owner: TestUser;
+    let peer: TestUser;
+    let groupmate: TestUser;
+    let stranger: TestUser;
+    let blocked: TestUser;
+    before(async () => {
+      t = await startApp(backend, { env: { PRESENCE_MAX_SUBSCRIPTIONS: '3' } });
+      [owner, peer, groupmate, stranger, blocked] = await Promise.all(Array.from({ length: 5 }, () => createUser(t.url)));
+      await direct(t, owner, peer);
+      await group(t, owner, 'Shared group', [groupmate]);
+      await direct(t, owner, blocked);
+      await ok(t, owner, 'PUT', `/v1/me/blocks/${blocked.user.id}`);
+    });
+    after(() => t.close());
+
+    const statusFor = async (viewer: TestUser, of: TestUser = owner) => (await ok(t, viewer, 'GET', `/v1/presence/${of.user.id}`)).presence.status;
+    const setPrivacy = async (privacy: string) => assert.deepEqual(await ok(t, owner, 'PUT', '/v1/me/presence-privacy', { privacy }), { privacy });
+    const presenceFrames = (socket: TestSocket) => socket.frames.filter((f) => f.t === 'presence' && f.presence.userId === owner.user.id).map((f) => f.presence.status);
+
+    it('shows each viewer what the privacy setting allows, and never shows a blocked user', async () => {
+      const ownerSocket = await TestSocket.open(t.wsUrl, owner.token);
+      try {
+        await waitFor(async () => (await statusFor(peer)) === 'online', 'the owner to be online');
+        const expected = {
+          everyone: { self: 'online', peer: 'online', groupmate: 'online', stranger: 'online', blocked: 'hidden' },
+          contacts: { self: 'online', peer: 'online', groupmate: 'online', stranger: 'hidden', blocked: 'hidden' },
+          nobody: { self: 'online', peer: 'hidden', groupmate: 'hidden', stranger: 'hidden', blocked: 'hidden' },
+        };
+        for (const [privacy, views] of Object.entries(expected)) {
+          await setPrivacy(privacy);
+          assert.deepEqual((await ok(t, owner, 'GET', '/v1/me/presence-privacy')).privacy, privacy);
+          const seen = {
+            self: await statusFor(owner),
+            peer: await statusFor(peer),
+            groupmate: await statusFor(groupmate),
+            stranger: await statusFor(stranger),
+            blocked: await statusFor(blocked),
+          };
+          assert.deepEqual(seen, views, `privacy ${privacy}`);
+        }
+        // The owner's other devices hear of the setting through their log.
+        await ownerSocket.next((f) => f.t === 'user_event' && f.event.type === 'settings.updated' && f.event.data.presencePrivacy === 'nobody');
+        // A user who does not exist looks exactly like a hidden one.
+        assert.deepEqual((await ok(t, peer, 'GET', '/v1/presence/no-such-user')).presence, { userId: 'no-such-user', status: 'hidden', lastSeenAt: null });
+      } finally {
+        ownerSocket.close();
+        await setPrivacy('everyone');
+      }
+    });
+
+    it('pushes changes to direct peers and explicit subscribers, never to group members nor to a blocked user, with a last-seen time', async () => {
+      await setPrivacy('everyone');
+      const sockets = {
+        peer: await TestSocket.open(t.wsUrl, peer.token),
+        groupmate: await TestSocket.open(t.wsUrl, groupmate.token),
+        stranger: await TestSocket.open(t.wsUrl, stranger.token),
+        blocked: await TestSocket.open(t.wsUrl, blocked.token),
+      };
+      try {
+        assert.deepEqual((await sockets.stranger.request('presence_subscribe', { userIds: [owner.user.id] })).presence, [{ userId: owner.user.id, status: 'offline', lastSeenAt: (await ok(t, stranger, 'GET', `/v1/presence/${owner.user.id}`)).presence.lastSeenAt }]);
+        assert.equal((await sockets.blocked.request('presence_subscribe', { userIds: [owner.user.id] })).presence[0].status, 'hidden', 'a blocked user may subscribe but sees nothing');
+        const ownerSocket = await TestSocket.open(t.wsUrl, owner.token);
+        await sockets.peer.next((f) => f.t === 'presence' && f.presence.status === 'online');
+        await sockets.stranger.next((f) => f.t === 'presence' && f.presence.status === 'online');
+        const before = Date.now();
+        ownerSocket.close();
+        const offline = await sockets.peer.next((f) => f.t === 'presence' && f.presence.status === 'offline');
+        assert.ok(Math.abs(Date.parse(offline.presence.lastSeenAt) - before) < 5_000, 'last seen is when the last session ended');
+        await sockets.stranger.next((f) => f.t === 'presence' && f.presence.status === 'offline');
+        await sleep(200);
+        assert.deepEqual(presenceFrames(sockets.groupmate), [], 'a group member is not told');
+        assert.deepEqual(presenceFrames(sockets.blocked), [], 'a blocked user is not told, as a peer or a subscriber');
+        const stored = await t.app.db.kysely.selectFrom('users').select('last_seen_at').where('id', '=', owner.user.id).executeTakeFirstOrThrow();
+        assert.equal(stored.last_seen_at, Date.parse(offline.presence.lastSeenAt));
+        assert.deepEqual((await ok(t, groupmate, 'GET', `/v1/presence/${owner.user.id}`)).presence, offline.presence);
+      } finally {
+        for (const socket of Object.values(sockets)) socket.close();
+      }
+    });
+
+    it('tells subscribers and peers again when the owner changes privacy or blocks them, and goes quiet for them', async () => {
+      await setPrivacy('everyone');
+      const peerSocket = await TestSocket.open(t.wsUrl, peer.token);
+      const strangerSocket = await TestSocket.open(t.wsUrl, stranger.token);
+      const ownerSocket = await TestSocket.open(t.wsUrl, owner.token);
+      try {
+        await strangerSocket.request('presence_subscribe', { userIds: [owner.user.id] });
+        await setPrivacy('contacts');
+        await strangerSocket.next((f) => f.t === 'presence' && f.presence.status === 'hidden');
+        // Blocking the peer: the peer is told "hidden", and hears nothing after.
+        await ok(t, owner, 'PUT', `/v1/me/blocks/${peer.user.id}`);
+        await peerSocket.next((f) => f.t === 'presence' && f.presence.status === 'hidden');
+        const counts = { peer: presenceFrames(peerSocket).length, stranger: presenceFrames(strangerSocket).length };
+        ownerSocket.close();
+        await waitFor(async () => (await statusFor(groupmate)) === 'offline', 'the owner to go offline');
+        await sleep(200);
+        assert.equal(presenceFrames(peerSocket).length, counts.peer);
+        assert.equal(presenceFrames(strangerSocket).length, counts.stranger);
+        // Lifting both: they see the real state again, pushed.
+        await ok(t, owner, 'DELETE', `/v1/me/blocks/${peer.user.id}`);
+        await peerSocket.next((f) => f.t === 'presence' && f.presence.status === 'offline');
+        await setPrivacy('everyone');
+        await strangerSocket.next((f) => f.t === 'presence' && f.presence.status === 'offline');
+      } finally {
+        peerSocket.close();
+        strangerSocket.close();
+        await setPrivacy('everyone');
+      }
+    });
+
+    it('bounds the subscriptions of one socket, and forgets them with the socket', async () => {
+      const socket = await TestSocket.open(t.wsUrl, stranger.token);
+      try {
+        const four = [owner, peer, groupmate, blocked].map((u) => u.user.id);
+        await assert.rejects(() => socket.request('presence_subscribe', { userIds: four }), (error: any) => error.body.code === 'limit_exceeded' && error.body.details.max === 3);
+        assert.equal((await socket.request('presence_subscribe', { userIds: four.slice(0, 3) })).presence.length, 3);
+        await assert.rejects(() => socket.request('presence_subscribe', { userIds: [four[3]] }), (error: any) => error.body.code === 'limit_exceeded');
+        assert.deepEqual(await socket.request('presence_unsubscribe', { userIds: [four[0]] }), {});
+        assert.equal((await socket.request('presence_subscribe', { userIds: [four[3]] })).presence.length, 1);
+        const invalid = await socket.request('presence_subscribe', { userIds: [] }).catch((error) => error.body);
+        assert.equal(invalid.code, 'validation_failed');
+      } finally {
+        socket.close();
+      }
+      await waitFor(() => t.app.gateway.stats().sessions === 0, 'the socket to go');
+    });
+  });
+}
