@@ -1,18 +1,36 @@
+import { sql } from 'kysely';
 import type { Database, Tx } from '../../platform/db/index.ts';
 import { isRetryableTransactionError } from '../../platform/db/index.ts';
 import { ChangeSet, type Publisher } from './changes.ts';
 
 export type UnitOfWork = <T>(work: (trx: Tx, changes: ChangeSet) => Promise<T>) => Promise<T>;
 
+type Work<T> = (trx: Tx, changes: ChangeSet) => Promise<T>;
+
 const MAX_ATTEMPTS = 4;
+/** Works committed together at most (one fsync for all of them). */
+const MAX_BATCH = 128;
 
 /**
  * Runs work in one transaction and publishes what it changed after the commit.
- * PostgreSQL may abort a transaction to break a deadlock; the work is run again from
- * scratch with fresh changes, so nothing of the failed attempt is published.
+ *
+ * PostgreSQL: one transaction per work, on the pool. PostgreSQL may abort a transaction to
+ * break a deadlock; the work is run again from scratch with fresh changes, so nothing of
+ * the failed attempt is published.
+ *
+ * SQLite: group commit. The embedded store has one connection, so transactions run one
+ * after another anyway, and each commit waits for the disk (synchronous=FULL). Works that
+ * arrive while a transaction runs are run together in the next one, each inside its own
+ * savepoint: a work that fails rolls back only itself and gets its error, the others
+ * commit together, and only then is any of them answered and published (in the order they
+ * ran, which is seq order). A lone work runs at once, so nothing waits for company.
  */
 export function createUnitOfWork(db: Database, publish: Publisher): UnitOfWork {
-  return async function run<T>(work: (trx: Tx, changes: ChangeSet) => Promise<T>): Promise<T> {
+  return db.dialect === 'sqlite' ? createGroupCommit(db, publish) : createPerWorkTransactions(db, publish);
+}
+
+function createPerWorkTransactions(db: Database, publish: Publisher): UnitOfWork {
+  return async function run<T>(work: Work<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const changes = new ChangeSet();
       try {
@@ -27,5 +45,74 @@ export function createUnitOfWork(db: Database, publish: Publisher): UnitOfWork {
         throw error;
       }
     }
+  };
+}
+
+interface Queued {
+  work: Work<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+function createGroupCommit(db: Database, publish: Publisher): UnitOfWork {
+  const queue: Queued[] = [];
+  let running = false;
+
+  async function runBatch(): Promise<void> {
+    let trx;
+    try {
+      trx = await db.kysely.startTransaction().execute();
+    } catch (error) {
+      for (const item of queue.splice(0, MAX_BATCH)) item.reject(error);
+      return;
+    }
+    // Taken once the connection is ours: works queued while we waited for it (behind reads
+    // on the one connection) join this commit.
+    const batch = queue.splice(0, MAX_BATCH);
+    const done: Array<{ item: Queued; result: unknown; changes: ChangeSet }> = [];
+    let next = 0;
+    try {
+      for (; next < batch.length; next++) {
+        const item = batch[next]!;
+        const changes = new ChangeSet();
+        await sql`savepoint work`.execute(trx);
+        let result: unknown;
+        try {
+          result = await item.work(trx, changes);
+        } catch (error) {
+          item.reject(error);
+          await sql`rollback to work`.execute(trx);
+          await sql`release work`.execute(trx);
+          continue;
+        }
+        await sql`release work`.execute(trx);
+        done.push({ item, result, changes });
+      }
+      await trx.commit().execute();
+    } catch (error) {
+      // The transaction itself failed (the disk, not a work): nothing of it is kept, and
+      // every work not yet answered gets the error (a second reject of one that failed is a no-op).
+      await trx.rollback().execute().catch(() => {});
+      for (const { item } of done) item.reject(error);
+      for (const item of batch.slice(next)) item.reject(error);
+      return;
+    }
+    for (const { item, result, changes } of done) {
+      if (!changes.isEmpty) publish(changes);
+      item.resolve(result);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    running = true;
+    while (queue.length > 0) await runBatch();
+    running = false;
+  }
+
+  return function run<T>(work: Work<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!running) void drain();
+    });
   };
 }

@@ -1,0 +1,59 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
+const RESULTS_DIR = fileURLToPath(new URL('../../artifacts/bench/', import.meta.url));
+
+export function machine(): string {
+  const cores = cpus();
+  return `${cores.length} × ${cores[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+}
+
+export interface Report {
+  /** The section's name in docs/benchmarks.md (the CLI scenario plus its size). */
+  scenario: string;
+  /** The CLI scenario, to print the command that reproduces the run. */
+  command: string;
+  options: Record<string, unknown>;
+  /** One row per step (rate, target, …): the columns of the markdown table. */
+  rows: Array<Record<string, string | number | boolean>>;
+  /** One-line findings printed under the table (ratios, the verdict). */
+  notes: string[];
+}
+
+/**
+ * Every run prints one JSON line (and appends it to artifacts/bench/results.jsonl), and
+ * replaces its scenario's section of docs/benchmarks.md with a table of this run, so the
+ * document always shows the latest real run of each scenario.
+ */
+export function publish(report: Report): void {
+  const line = JSON.stringify({ at: new Date().toISOString(), machine: machine(), ...report });
+  process.stdout.write(`${line}\n`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  appendFileSync(`${RESULTS_DIR}results.jsonl`, `${line}\n`);
+
+  const columns = [...new Set(report.rows.flatMap((row) => Object.keys(row)))];
+  const table = [
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...report.rows.map((row) => `| ${columns.map((column) => String(row[column] ?? '')).join(' | ')} |`),
+  ].join('\n');
+  const options = Object.entries(report.options).map(([key, value]) => `--${key} ${String(value)}`).join(' ');
+  const section = [
+    `<!-- bench:${report.scenario} -->`,
+    `### ${report.scenario}`,
+    '',
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}; \`npm run bench -- ${report.command} ${options}\``,
+    '',
+    table,
+    '',
+    ...report.notes.map((note) => `- ${note}`),
+    `<!-- /bench:${report.scenario} -->`,
+  ].join('\n');
+  const doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n\n## Latest runs\n';
+  const pattern = new RegExp(`<!-- bench:${report.scenario} -->[\\s\\S]*?<!-- /bench:${report.scenario} -->`);
+  writeFileSync(DOC, pattern.test(doc) ? doc.replace(pattern, section) : `${doc.trimEnd()}\n\n${section}\n`);
+}
+
+export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;

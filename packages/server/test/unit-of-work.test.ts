@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createUnitOfWork, type UnitOfWork } from '../src/modules/logs/index.ts';
+import type { ChangeSet } from '../src/modules/logs/changes.ts';
+import { type Database, openDatabase } from '../src/platform/db/index.ts';
+import { createLogger } from '../src/platform/logger.ts';
+import { backends, type Store } from './support/backends.ts';
+
+/**
+ * The unit of work: results only after commit, a failed work changes nothing, and what
+ * was published matches what committed. On SQLite concurrent works share one commit
+ * (group commit): a work that fails inside a batch rolls back alone.
+ */
+for (const backend of backends) {
+  describe(`unit of work (${backend.name})`, () => {
+    let store: Store;
+    let db: Database;
+    let uow: UnitOfWork;
+    const log: string[] = [];
+
+    before(async () => {
+      store = await backend.create();
+      db = await openDatabase({ databaseUrl: store.env.DATABASE_URL ?? null, dataDir: store.dataDir, poolSize: 4, sqliteSynchronous: 'FULL', logger: createLogger({ level: 'silent', nodeId: 'test' }) });
+      uow = createUnitOfWork(db, (changes: ChangeSet) => log.push(`published ${changes.controls[0]!.reason}`));
+    });
+
+    after(async () => {
+      await db.close();
+      await store.dispose();
+    });
+
+    const userRow = (id: string) => ({ id, handle: null, display_name: id, password_hash: null, status: 'active', event_seq: 0, created_at: 1, updated_at: 1 });
+    const insertUser = (name: string, options: { fail?: boolean } = {}) =>
+      uow(async (trx, changes) => {
+        log.push(`ran ${name}`);
+        await trx.insertInto('users').values(userRow(name) as never).execute();
+        changes.closeSessions({ userId: name, sessionId: null, closeCode: 4000, reason: name });
+        if (options.fail) throw new Error(`${name} failed`);
+        return name;
+      });
+    const userIds = async () => (await db.kysely.selectFrom('users').select('id').orderBy('id').execute()).map((row) => row.id);
+
+    it('commits concurrent works, rolls back only the one that fails, and publishes only what committed', async () => {
+      const results = await Promise.allSettled([insertUser('a1'), insertUser('a2', { fail: true }), insertUser('a3'), insertUser('a4')]);
+      assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      assert.match(String((results[1] as PromiseRejectedResult).reason), /a2 failed/);
+      assert.deepEqual(await userIds(), ['a1', 'a3', 'a4']);
+      // PostgreSQL runs them side by side, so only the set is fixed there.
+      assert.deepEqual(log.filter((line) => line.startsWith('published')).sort(), ['published a1', 'published a3', 'published a4']);
+    });
+
+    it('a work that breaks a constraint leaves the works around it intact', async () => {
+      const results = await Promise.allSettled([insertUser('b1'), insertUser('a1'), insertUser('b2')]);
+      assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.deepEqual(await userIds(), ['a1', 'a3', 'a4', 'b1', 'b2']);
+    });
+
+    if (backend.name === 'sqlite') {
+      it('runs works queued during a transaction in one commit, publishing none of them before all ran', async () => {
+        log.length = 0;
+        let release!: () => void;
+        const blocker = uow(async () => {
+          await new Promise<void>((resolve) => (release = resolve));
+          return 'blocker';
+        });
+        await new Promise((resolve) => setImmediate(resolve));
+        const queued = [insertUser('c1'), insertUser('c2'), insertUser('c3')];
+        release();
+        assert.deepEqual(await Promise.all([blocker, ...queued]), ['blocker', 'c1', 'c2', 'c3']);
+        assert.deepEqual(log, ['ran c1', 'ran c2', 'ran c3', 'published c1', 'published c2', 'published c3']);
+      });
+    }
+  });
+}
