@@ -3,6 +3,7 @@ import { useApp } from '../hooks/context.ts';
 import { useReconnectWhenOnline } from '../hooks/use-browser.ts';
 import { useRoute } from '../hooks/use-route.ts';
 import { useClientStatus, useStoreVersion } from '../hooks/use-store.ts';
+import { JoinByInvite } from '../features/governance-features.tsx';
 import { conversationTitle } from '../lib/format.ts';
 import { conversationPath, navigate } from '../lib/router.ts';
 import { Avatar } from './avatar.tsx';
@@ -77,7 +78,9 @@ export function ChatApp() {
         <ConversationList selectedId={openId} onNewChat={() => setDialog('new-chat')} />
       </aside>
       <main className="main">
-        {openId ? (
+        {route.name === 'join' ? (
+          <JoinByInvite key={route.code} code={route.code} onJoined={(id) => navigate(conversationPath(id), { replace: true })} />
+        ) : openId ? (
           <ConversationView key={openId} conversationId={openId} departure={departures.get(openId) ?? null} />
         ) : (
           <div className="empty-main">

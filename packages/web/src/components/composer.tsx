@@ -1,6 +1,6 @@
 import type { Message } from '@parley/protocol';
 import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
-import { reportTyping } from '../features/pending-features.tsx';
+import { reportStoppedTyping, reportTyping } from '../features/message-features.tsx';
 import { useApp } from '../hooks/context.ts';
 import { describeError } from '../lib/errors.ts';
 import { previewText } from '../lib/format.ts';
@@ -65,7 +65,9 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
   const change = (value: string) => {
     setText(value);
     if (!editing) drafts.set(conversationId, value);
+    if (editing) return;
     if (value) reportTyping(conversationId);
+    else reportStoppedTyping(conversationId);
   };
 
   const submit = () => {
@@ -82,6 +84,7 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
     }
     // Shown at once as pending; the SDK retries until the server has it (or shows it as not sent).
     client.sendMessage(conversationId, body, replyTo ? { replyTo: replyTo.id } : {}).catch(() => {});
+    reportStoppedTyping(conversationId);
     drafts.delete(conversationId);
     setText('');
     onCancel();

@@ -5,7 +5,7 @@ import { conversationTitle, previewText, shortWhen, unreadLabel } from '../lib/f
 import { conversationPath, navigate } from '../lib/router.ts';
 import { Avatar } from './avatar.tsx';
 import { ChannelIcon, GroupIcon } from './icons.tsx';
-import { PresenceDot } from '../features/pending-features.tsx';
+import { PresenceDot } from '../features/message-features.tsx';
 
 /** Every conversation, most recently active first, live. */
 export function ConversationList({ selectedId, onNewChat }: { selectedId: string | null; onNewChat(): void }) {

@@ -1,6 +1,7 @@
 import type { Message } from '@parley/protocol';
 import { useCallback, useEffect, useState } from 'react';
-import { LastSeen, PinnedBar, TypingIndicator } from '../features/pending-features.tsx';
+import { SendBlockedNote } from '../features/governance-features.tsx';
+import { LastSeen, PinnedBar, TypingIndicator } from '../features/message-features.tsx';
 import { useApp } from '../hooks/context.ts';
 import { useStoreVersion, useUsersVersion } from '../hooks/use-store.ts';
 import { describeError } from '../lib/errors.ts';
@@ -127,7 +128,7 @@ export function ConversationView({ conversationId, departure }: { conversationId
             placeholder={peer ? `Message ${peer.displayName}` : `Message ${title}`}
           />
         ) : (
-          <p className="composer-disabled">You can’t send messages here.</p>
+          <SendBlockedNote conversation={summary} />
         )}
       </div>
       {detailsOpen && <DetailsPanel conversationId={conversationId} onClose={() => setDetailsOpen(false)} />}

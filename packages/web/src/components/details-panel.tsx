@@ -1,6 +1,7 @@
 import { Limits, type Member } from '@parley/protocol';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
-import { BlockAndReport, InviteLinks, MemberModeration, PresenceDot } from '../features/pending-features.tsx';
+import { PresenceDot } from '../features/message-features.tsx';
+import { BlockAndReport, InviteLinks, MemberModeration } from '../features/governance-features.tsx';
 import { useApp } from '../hooks/context.ts';
 import { useStoreVersion, useUsersVersion } from '../hooks/use-store.ts';
 import { describeError } from '../lib/errors.ts';

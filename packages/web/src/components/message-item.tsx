@@ -1,7 +1,7 @@
 import type { Conversation, Message } from '@parley/protocol';
 import type { PendingMessage } from '@parley/sdk';
 import { memo, useEffect, useId, useRef, useState } from 'react';
-import { MessageMenuExtras, MessageReactions, ReadTicks } from '../features/pending-features.tsx';
+import { ForwardAttribution, MessageMenuExtras, MessageReactions, ReadTicks } from '../features/message-features.tsx';
 import { previewText, timeLabel } from '../lib/format.ts';
 import { MoreIcon } from './icons.tsx';
 import { RichText } from './rich-text.tsx';
@@ -38,6 +38,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
       {senderName && <div className="message-sender">{senderName}</div>}
       <div className="message-row">
         <div className="bubble">
+          {message.forwardedFrom && !deleted && <ForwardAttribution message={message} />}
           {message.replyTo && !deleted && (
             <button
               type="button"

@@ -1,7 +1,7 @@
 import { Limits } from '@parley/protocol';
 import type { User } from '@parley/sdk';
 import { type FormEvent, useEffect, useId, useState } from 'react';
-import { ChannelCreate, JoinByHandle } from '../features/pending-features.tsx';
+import { ChannelCreate, JoinByHandle } from '../features/governance-features.tsx';
 import { useApp } from '../hooks/context.ts';
 import { describeError } from '../lib/errors.ts';
 import { handleOf } from '../lib/format.ts';

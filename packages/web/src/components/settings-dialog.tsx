@@ -1,6 +1,6 @@
 import { Limits } from '@parley/protocol';
 import { type FormEvent, useEffect, useId, useState } from 'react';
-import { DevicesSettings, PrivacySettings } from '../features/pending-features.tsx';
+import { DevicesSettings, PrivacySettings } from '../features/governance-features.tsx';
 import { useApp } from '../hooks/context.ts';
 import { useStoreVersion } from '../hooks/use-store.ts';
 import { rememberUser } from '../lib/client.ts';

@@ -54,6 +54,43 @@ export function canSend(viewer: Viewer): boolean {
   return viewer.rights.includes('send_messages') || viewer.rights.includes('post');
 }
 
+/** Why the composer is replaced by a note, or null when the viewer may send. */
+export function sendBlockedReason(viewer: Viewer & Pick<Conversation, 'mutedUntil'>, now = Date.now()): 'muted' | 'subscriber' | 'read_only' | null {
+  if (canSend(viewer)) return null;
+  if (viewer.mutedUntil !== null && Date.parse(viewer.mutedUntil) > now) return 'muted';
+  if (viewer.kind === 'channel') return 'subscriber';
+  return 'read_only';
+}
+
+export function canManageInvites(viewer: Viewer): boolean {
+  return has(viewer, 'manage_invites', isOwner(viewer));
+}
+
+/** Acting on another member (mute, ban, role) needs the right and a strictly higher role. */
+function outranks(viewer: Viewer, meId: string | null, member: Pick<Member, 'userId' | 'role'>): boolean {
+  return member.userId !== meId && RANK[viewer.role] > RANK[member.role];
+}
+
+export function canMute(viewer: Viewer, meId: string | null, member: Pick<Member, 'userId' | 'role'>): boolean {
+  return outranks(viewer, meId, member) && has(viewer, 'mute_members', isOwner(viewer));
+}
+
+export function canBan(viewer: Viewer, meId: string | null, member: Pick<Member, 'userId' | 'role'>): boolean {
+  return outranks(viewer, meId, member) && has(viewer, 'ban_members', isOwner(viewer));
+}
+
+/** Roles the viewer may give this member: below the viewer's own, members or subscribers by kind. */
+export function assignableRoles(viewer: Viewer, meId: string | null, member: Pick<Member, 'userId' | 'role'>): Role[] {
+  if (!outranks(viewer, meId, member) || !has(viewer, 'manage_roles', isOwner(viewer))) return [];
+  const base: Role = viewer.kind === 'channel' ? 'subscriber' : 'member';
+  return (['admin', 'moderator', base] as Role[]).filter((role) => RANK[role] < RANK[viewer.role]);
+}
+
+/** Only the owner hands over ownership (and becomes an admin). */
+export function canTransfer(viewer: Viewer, meId: string | null, member: Pick<Member, 'userId'>): boolean {
+  return viewer.kind !== 'direct' && viewer.role === 'owner' && member.userId !== meId;
+}
+
 export function roleLabel(role: Role): string {
   return role.charAt(0).toUpperCase() + role.slice(1);
 }

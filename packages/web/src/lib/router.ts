@@ -1,7 +1,15 @@
 /** The app's few places, kept in the URL so reloads and the back button work. */
-export type Route = { name: 'home' } | { name: 'conversation'; id: string };
+export type Route = { name: 'home' } | { name: 'conversation'; id: string } | { name: 'join'; code: string };
 
 export function parseRoute(pathname: string): Route {
+  const join = /^\/join\/([^/]+)\/?$/u.exec(pathname);
+  if (join) {
+    try {
+      return { name: 'join', code: decodeURIComponent(join[1]!) };
+    } catch {
+      return { name: 'home' };
+    }
+  }
   const match = /^\/c\/([^/]+)\/?$/u.exec(pathname);
   if (match) {
     try {
@@ -15,6 +23,10 @@ export function parseRoute(pathname: string): Route {
 
 export function conversationPath(id: string): string {
   return `/c/${encodeURIComponent(id)}`;
+}
+
+export function joinPath(code: string): string {
+  return `/join/${encodeURIComponent(code)}`;
 }
 
 const listeners = new Set<() => void>();
