@@ -1,6 +1,6 @@
 import { Limits } from '@parley/protocol';
 import { ADMIN_KEY } from './servers.ts';
-import { mintToken } from './tokens.ts';
+import { benchDisplayName, mintToken } from './tokens.ts';
 
 /** Admin and user HTTP calls that set a scenario up; any failure stops the run with the server's answer. */
 async function call<T>(base: string, method: string, path: string, token: string, body?: unknown): Promise<T> {
@@ -19,7 +19,7 @@ export const userId = (i: number) => `u${i}`;
 /** Creates users u0…u(n-1) through the admin bulk API. */
 export async function createUsers(base: string, count: number): Promise<void> {
   for (let from = 0; from < count; from += Limits.adminBulkMax) {
-    const upsert = Array.from({ length: Math.min(Limits.adminBulkMax, count - from) }, (_, i) => ({ id: userId(from + i), displayName: `Bench user ${from + i}` }));
+    const upsert = Array.from({ length: Math.min(Limits.adminBulkMax, count - from) }, (_, i) => ({ id: userId(from + i), displayName: benchDisplayName(userId(from + i)) }));
     const { results } = await call<{ results: Array<{ ok: boolean; error?: unknown }> }>(base, 'POST', '/v1/admin/users/bulk', ADMIN_KEY, { upsert });
     const failed = results.find((result) => !result.ok);
     if (failed) throw new Error(`bulk user upsert failed: ${JSON.stringify(failed)}`);

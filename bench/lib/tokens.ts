@@ -15,9 +15,13 @@ export const BENCH_IDP = {
 const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
 
-export function mintToken(userId: string, ttlSec = 6 * 3600): string {
+/** `name` matches what the admin API created, so a connect projects no profile change. */
+export function mintToken(userId: string, name = benchDisplayName(userId), ttlSec = 6 * 3600): string {
   const now = Math.floor(Date.now() / 1000);
-  const payload = base64url(JSON.stringify({ sub: userId, iss: BENCH_IDP.issuer, aud: BENCH_IDP.audience, iat: now, exp: now + ttlSec }));
+  const payload = base64url(JSON.stringify({ sub: userId, name, iss: BENCH_IDP.issuer, aud: BENCH_IDP.audience, iat: now, exp: now + ttlSec }));
   const signature = createHmac('sha256', BENCH_IDP.secret).update(`${HEADER}.${payload}`).digest('base64url');
   return `${HEADER}.${payload}.${signature}`;
 }
+
+/** The display name bench users are created with (bench/lib/setup.ts). */
+export const benchDisplayName = (userId: string) => `Bench user ${userId.slice(1)}`;

@@ -15,13 +15,13 @@ import { environment, log } from './common.ts';
  * open files per process): more sessions need --nodes N (PostgreSQL + Redis).
  */
 export async function connections(argv: string[]): Promise<void> {
-  const options = parseOptions(argv, { sessions: 19_500, nodes: 1, store: 'sqlite', storm: false, concurrency: 200, port: 9300 });
+  const options = parseOptions(argv, { sessions: 19_500, nodes: 1, store: 'sqlite', storm: false, concurrency: 200, port: 9300, profile: '' });
   const env = environment();
   const perNode = Math.ceil(options.sessions / options.nodes);
   if (perNode > 19_500) throw new Error(`${perNode} sessions per node is past one process's open-file limit: use --nodes ${Math.ceil(options.sessions / 19_500)}`);
   const store = (options.nodes > 1 ? 'postgres' : options.store) as Store;
   log(`connections: ${options.sessions} sessions over ${options.nodes} node(s), store ${store}`);
-  const cluster = await startCluster({ nodes: options.nodes, store, redisUrl: env.redisUrl, postgresUrl: env.postgresUrl, basePort: options.port, env: { WS_MAX_CONNECTIONS: String(perNode + 100) } });
+  const cluster = await startCluster({ nodes: options.nodes, store, redisUrl: env.redisUrl, postgresUrl: env.postgresUrl, basePort: options.port, env: { WS_MAX_CONNECTIONS: String(perNode + 100) }, ...(options.profile ? { profileDir: options.profile } : {}) });
   const pids = () => cluster.nodes.map((node) => node.pid);
   const rows: Array<Record<string, string | number>> = [];
   const notes: string[] = [];

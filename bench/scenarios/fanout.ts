@@ -24,11 +24,12 @@ export async function fanout(argv: string[], kind: 'group' | 'channel'): Promise
     nodes: 1,
     ceiling: true,
     port: 9100,
+    profile: '',
   });
   const env = environment();
   const rates = numberList(options.rates);
   const ladder = { rates, stepMs: options.step * 1000, settleMs: options.settle * 1000, senders: [0], fanout: options.members };
-  const scenario = options.nodes > 1 ? `multi-node-${kind}` : `${kind}-fanout-${options.members}`;
+  const scenario = `${kind}-fanout-${options.members}${options.nodes > 1 ? `-${options.nodes}-nodes` : ''}`;
   log(`${scenario}: ${options.members} members, rates ${rates.join(', ')}/s, ${options.step} s steps, store ${options.store}, ${options.nodes} node(s)`);
 
   let ceiling: StepResult[] = [];
@@ -48,7 +49,7 @@ export async function fanout(argv: string[], kind: 'group' | 'channel'): Promise
   }
 
   log('parley:');
-  const cluster = await startCluster({ nodes: options.nodes, store: options.store as Store, redisUrl: env.redisUrl, postgresUrl: env.postgresUrl, basePort: options.port, env: { MAX_GROUP_MEMBERS: String(Math.max(10_000, options.members)), MAX_CHANNEL_MEMBERS: String(Math.max(1_000_000, options.members)) } });
+  const cluster = await startCluster({ nodes: options.nodes, store: options.store as Store, redisUrl: env.redisUrl, postgresUrl: env.postgresUrl, basePort: options.port, env: { MAX_GROUP_MEMBERS: String(Math.max(10_000, options.members)), MAX_CHANNEL_MEMBERS: String(Math.max(1_000_000, options.members)) }, ...(options.profile ? { profileDir: options.profile } : {}) });
   let parley: StepResult[] = [];
   try {
     const base = cluster.nodes[0]!.url;
