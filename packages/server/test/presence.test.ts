@@ -121,6 +121,33 @@ for (const backend of backends) {
       }
     });
 
+    it('under "contacts", leaving the only shared conversation hides presence both ways, for subscriptions already open', async () => {
+      const [host, guest] = await Promise.all([createUser(t.url), createUser(t.url)]);
+      const room = await group(t, host, 'Short stay', [guest]);
+      for (const user of [host, guest]) await ok(t, user, 'PUT', '/v1/me/presence-privacy', { privacy: 'contacts' });
+      const hostSocket = await TestSocket.open(t.wsUrl, host.token);
+      const guestSocket = await TestSocket.open(t.wsUrl, guest.token);
+      const framesAbout = (socket: TestSocket, user: TestUser) => socket.frames.filter((f) => f.t === 'presence' && f.presence.userId === user.user.id).map((f) => f.presence.status);
+      try {
+        assert.equal((await guestSocket.request('presence_subscribe', { userIds: [host.user.id] })).presence[0].status, 'online');
+        assert.equal((await hostSocket.request('presence_subscribe', { userIds: [guest.user.id] })).presence[0].status, 'online');
+        await ok(t, host, 'DELETE', `/v1/conversations/${room.id}/members/${guest.user.id}`);
+        await guestSocket.next((f) => f.t === 'presence' && f.presence.userId === host.user.id && f.presence.status === 'hidden');
+        await hostSocket.next((f) => f.t === 'presence' && f.presence.userId === guest.user.id && f.presence.status === 'hidden');
+        const seen = { guest: framesAbout(guestSocket, host).length, host: framesAbout(hostSocket, guest).length };
+        // Going offline and back is no longer told to either of them.
+        const second = await TestSocket.open(t.wsUrl, host.token);
+        second.close();
+        hostSocket.close();
+        await waitFor(async () => (await ok(t, host, 'GET', `/v1/presence/${host.user.id}`)).presence.status === 'offline', 'the host to go offline');
+        await sleep(200);
+        assert.deepEqual(framesAbout(guestSocket, host).length, seen.guest);
+      } finally {
+        hostSocket.close();
+        guestSocket.close();
+      }
+    });
+
     it('bounds the subscriptions of one socket, and forgets them with the socket', async () => {
       const socket = await TestSocket.open(t.wsUrl, stranger.token);
       try {

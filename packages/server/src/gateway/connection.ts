@@ -24,6 +24,8 @@ export interface ConnectionHooks {
 /** Per-socket presence subscriptions (created on first use by `presenceFor`). */
 export interface PresenceWatch {
   onWatched(userId: string, header: EphemeralHeader, frame: Buffer): void;
+  /** Reads every verdict again (the viewer's conversations changed). */
+  recheckAll(): void;
   clear(): void;
 }
 
@@ -170,6 +172,10 @@ export class Connection implements HubSession {
 
   onWatched(userId: string, header: EphemeralHeader, frame: Buffer): void {
     this.presence?.onWatched(userId, header, frame);
+  }
+
+  onLeftConversation(): void {
+    this.presence?.recheckAll();
   }
 
   get isReady(): boolean {

@@ -16,6 +16,8 @@ export interface HubSession {
   close(code: number, reason: string): void;
   /** A message on a channel this session watches (`watch`): presence of one user. */
   onWatched?(userId: string, header: EphemeralHeader, frame: Buffer): void;
+  /** The user left a conversation: who they share one with changed, so presence verdicts may too. */
+  onLeftConversation?(): void;
 }
 
 export interface MembershipSource {
@@ -414,6 +416,7 @@ export class Hub {
     user.decided.set(conversationId, seq);
     if (member) return this.subscribeTopics([this.join(user, conversationId)]);
     if (this.leave(user, conversationId)) this.options.broker.unsubscribe([conversationChannel(conversationId)]).catch(() => {});
+    for (const session of user.sessions) session.onLeftConversation?.();
     return undefined;
   }
 

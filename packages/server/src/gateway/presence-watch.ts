@@ -13,7 +13,8 @@ export interface PresenceViewer {
  * One socket's presence subscriptions. Presence messages carry the true state once for
  * every node; whether this viewer may see it is decided here, from a verdict read at
  * subscribe time and read again whenever the watched user's privacy or blocks change
- * (a message with `r`), so a frame never reaches someone it should not.
+ * (a message with `r`) or the viewer leaves a conversation (under "people I share a
+ * conversation with" that can end the sharing), so a frame never reaches someone it should not.
  */
 class SessionWatch implements PresenceWatch {
   /** Watched user -> may this viewer see them. */
@@ -35,16 +36,23 @@ class SessionWatch implements PresenceWatch {
     if (this.allowed.get(userId)) this.connection.deliver(frame);
   }
 
-  private async recheck(userId: string): Promise<void> {
+  /** `onlyIfChanged`: push the fresh view only when the verdict flipped (a bulk recheck). */
+  private async recheck(userId: string, onlyIfChanged = false): Promise<void> {
     try {
       const [view] = await this.viewer.view(this.connection.userId, [userId]);
       if (!view || !this.allowed.has(userId)) return;
-      this.allowed.set(userId, view.status !== 'hidden');
-      this.connection.push({ t: 'presence', presence: view });
+      const visible = view.status !== 'hidden';
+      const changed = this.allowed.get(userId) !== visible;
+      this.allowed.set(userId, visible);
+      if (changed || !onlyIfChanged) this.connection.push({ t: 'presence', presence: view });
     } catch {
       // The next change or subscribe tells the truth again; a failed read must not reveal anything meanwhile.
       this.allowed.set(userId, false);
     }
+  }
+
+  recheckAll(): void {
+    for (const userId of this.allowed.keys()) void this.recheck(userId, true);
   }
 
   clear(): void {
