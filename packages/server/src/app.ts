@@ -109,6 +109,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const users = createUsersService({ db, uow, clock });
   const auth = createAuthService({
     db,
+    uow,
     users,
     accessTokens: createAccessTokens({ key: loadSigningKey(config.auth.jwtSecret, config.dataDir), issuer: config.auth.issuer, audience: config.auth.audience, ttlSec: config.auth.accessTokenTtlSec }),
     external: config.auth.external ? createExternalVerifier(config.auth.external) : null,
@@ -138,6 +139,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       if (event.type === 'read') receipts.readMoved(userId, event.data.conversationId);
       // A block changes who may see the blocker's presence.
       else if (event.type === 'block.added' || event.type === 'block.removed') void presence.visibilityChanged(userId).catch(() => {});
+      // Leaving a conversation can end "sharing a conversation": those watching the leaver read their verdict again
+      // (the leaver's own watches are read again by the gateway, which hears of the removal first).
+      else if (event.type === 'conversation.removed') void presence.visibilityChanged(userId).catch(() => {});
     }
   });
   presence.start();

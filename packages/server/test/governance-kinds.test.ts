@@ -436,6 +436,33 @@ for (const backend of backends) {
       assert.deepEqual((await ok(t, owner, 'PATCH', `/v1/conversations/${room.id}`, { settings: { memberRights: all } })).conversation.settings.memberRights, all);
     });
 
+    it('let an admin give members only rights the admin holds, take any away, and the owner give every grantable one', async () => {
+      const owner = await createUser(t.url);
+      const admin = await createUser(t.url);
+      const bob = await createUser(t.url);
+      const room = await group(t, owner, 'Delegated', [admin, bob]);
+      // An admin holding edit_info only: enough to change settings, not to hand out what it lacks.
+      await ok(t, owner, 'PATCH', `/v1/conversations/${room.id}/members/${admin.user.id}`, { role: 'admin', rights: ['edit_info'] });
+      await ok(t, owner, 'PATCH', `/v1/conversations/${room.id}`, { settings: { memberRights: [] } });
+      const head = (await view(t, owner, room.id)).lastSeq;
+      const escalation = refused(await call(t, admin, 'PATCH', `/v1/conversations/${room.id}`, { settings: { memberRights: ['send_messages', 'add_members', 'pin_messages', 'edit_info'] } }), 403, 'forbidden');
+      assert.match(escalation.message, /send_messages, add_members, pin_messages\)/);
+      assert.doesNotMatch(escalation.message, /edit_info/);
+      // Changing nothing, and with bob still unable to send.
+      assert.equal((await view(t, owner, room.id)).lastSeq, head);
+      assert.deepEqual((await view(t, bob, room.id)).rights, []);
+      refused(await trySend(t, bob, room.id, 'still read-only'), 403, 'forbidden');
+      // A right the admin holds may be given.
+      assert.deepEqual((await ok(t, admin, 'PATCH', `/v1/conversations/${room.id}`, { settings: { memberRights: ['edit_info'] } })).conversation.settings.memberRights, ['edit_info']);
+      // Rights members already hold stay with them through the admin's change, and taking them away is always allowed.
+      await ok(t, owner, 'PATCH', `/v1/conversations/${room.id}`, { settings: { memberRights: ['send_messages', 'pin_messages'] } });
+      assert.deepEqual((await ok(t, admin, 'PATCH', `/v1/conversations/${room.id}`, { settings: { memberRights: ['send_messages', 'pin_messages', 'edit_info'] } })).conversation.settings.memberRights, ['send_messages', 'pin_messages', 'edit_info']);
+      assert.deepEqual((await ok(t, admin, 'PATCH', `/v1/conversations/${room.id}`, { settings: { memberRights: [] } })).conversation.settings.memberRights, []);
+      // The owner holds every right, so gives any grantable one.
+      const all = ['send_messages', 'send_media', 'send_links', 'add_members', 'pin_messages', 'edit_info', 'start_calls'];
+      assert.deepEqual((await ok(t, owner, 'PATCH', `/v1/conversations/${room.id}`, { settings: { memberRights: all } })).conversation.settings.memberRights, all);
+    });
+
     it('carry slow mode and protected content, and let only admins change settings while edit_info lets members retitle', async () => {
       const owner = await createUser(t.url);
       const bob = await createUser(t.url);

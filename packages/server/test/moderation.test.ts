@@ -264,6 +264,7 @@ for (const backend of backends) {
       const [mod, carol, bob, erin, troll, dave] = await Promise.all([1, 2, 3, 4, 5, 6].map(() => createUser(t.url)));
       const room = await group(t, owner, 'Watched', [mod, carol, bob, erin, troll, dave]);
       const noise = await send(t, bob, room.id, 'offending words');
+      const rules = await send(t, owner, room.id, 'the rules');
       const carolSocket = await TestSocket.open(t.wsUrl, carol.token);
       try {
         // Role changed.
@@ -288,6 +289,17 @@ for (const backend of backends) {
         await ok(t, mod, 'POST', `/v1/conversations/${room.id}/bans`, { userId: troll.user.id, reason: 'abuse' });
         const banned = await seenLiveAndInLog(t, carol, carolSocket, room.id, 'member.removed', (e) => e.data.userId === troll.user.id);
         assert.deepEqual(banned.data, { userId: troll.user.id, reason: 'banned' });
+        // Pinned and unpinned.
+        await ok(t, mod, 'PUT', `/v1/conversations/${room.id}/messages/${rules.id}/pin`);
+        const pinned = await seenLiveAndInLog(t, carol, carolSocket, room.id, 'message.pinned', (e) => e.data.messageId === rules.id);
+        assert.equal(pinned.actorId, mod.user.id);
+        await ok(t, mod, 'DELETE', `/v1/conversations/${room.id}/messages/${rules.id}/pin`);
+        const unpinned = await seenLiveAndInLog(t, carol, carolSocket, room.id, 'message.unpinned', (e) => e.data.messageId === rules.id);
+        assert.equal(unpinned.actorId, mod.user.id);
+        // Slow mode turned on (a settings change, which only admins make).
+        await ok(t, owner, 'PATCH', `/v1/conversations/${room.id}`, { settings: { slowModeSec: 10 } });
+        const slowed = await seenLiveAndInLog(t, carol, carolSocket, room.id, 'conversation.updated', (e) => e.data.settings?.slowModeSec === 10);
+        assert.equal(slowed.actorId, owner.user.id);
       } finally {
         carolSocket.close();
       }
@@ -297,6 +309,9 @@ for (const backend of backends) {
         ['member.muted', bob.user.id, mod.user.id],
         ['member.removed', erin.user.id, mod.user.id],
         ['member.banned', troll.user.id, mod.user.id],
+        ['message.pinned', rules.id, mod.user.id],
+        ['message.unpinned', rules.id, mod.user.id],
+        ['conversation.updated', room.id, owner.user.id],
       ];
       // The owner (and the moderator, who holds view_audit_log) read it for the conversation.
       for (const reader of [owner, mod]) {
@@ -313,7 +328,8 @@ for (const backend of backends) {
       for (const [action, target, actor] of expected) assert.equal(auditEntry(platform, action!, target).actorId, actor);
       assert.ok(platform.every((entry) => entry.conversationId === room.id));
       const byMod = await platformAudit(t, `actorId=${mod.user.id}`);
-      assert.deepEqual(byMod.map((e) => e.action).sort(), ['member.banned', 'member.muted', 'member.removed', 'message.deleted']);
+      assert.deepEqual(byMod.map((e) => e.action).sort(), ['member.banned', 'member.muted', 'member.removed', 'message.deleted', 'message.pinned', 'message.unpinned']);
+      assert.equal(auditEntry(platform, 'conversation.updated', room.id).data.settings.slowModeSec, 10);
       // Members without view_audit_log are refused; outsiders learn nothing.
       refused(await call(t, carol, 'GET', `/v1/conversations/${room.id}/audit`), 403, 'forbidden');
       const outsider = await createUser(t.url);
@@ -494,6 +510,34 @@ for (const backend of backends) {
       // A new sign-in works.
       await ok(t, await signIn(t.url, user.user.id), 'GET', '/v1/conversations');
       refused(await admin(t, 'POST', '/v1/admin/users/no-such-user/logout'), 404, 'not_found');
+    });
+
+    it('audits every admin user operation as the platform: create, update, bulk upsert, suspend, unsuspend and delete, tokens, logout', async () => {
+      const id = `crm-${process.pid}-${++handles}`;
+      const fresh = `crm-${process.pid}-${++handles}`;
+      const password = 'a perfectly fine password';
+      await adminOk(t, 'POST', '/v1/admin/users', { id, handle: handle('crm'), displayName: 'Crm user', password });
+      await adminOk(t, 'PATCH', `/v1/admin/users/${id}`, { displayName: 'Renamed', password: 'another fine password' });
+      const bulk = await adminOk(t, 'POST', '/v1/admin/users/bulk', { upsert: [{ id: fresh, displayName: 'Bulk new' }, { id, displayName: 'Renamed by bulk' }], suspend: [id], unsuspend: [id] });
+      assert.ok(bulk.results.every((r: any) => r.ok), JSON.stringify(bulk));
+      // An upsert that changes nothing records nothing.
+      await adminOk(t, 'POST', '/v1/admin/users/bulk', { upsert: [{ id, displayName: 'Renamed by bulk' }] });
+      const issued = await adminOk(t, 'POST', `/v1/admin/users/${id}/tokens`, { deviceName: 'CRM console' });
+      await adminOk(t, 'POST', `/v1/admin/users/${id}/logout`);
+      await adminOk(t, 'POST', '/v1/admin/users/bulk', { delete: [id] });
+
+      const entries = await platformAudit(t);
+      const mine = entries.filter((e) => e.targetId === id).reverse();
+      assert.deepEqual(mine.map((e) => e.action), ['user.created', 'user.updated', 'user.updated', 'user.suspended', 'user.unsuspended', 'session.started', 'user.logged_out', 'user.deleted']);
+      for (const entry of [...mine, auditEntry(entries, 'user.created', fresh)]) {
+        assert.deepEqual([entry.actorId, entry.conversationId, entry.targetType], [null, null, 'user'], entry.action);
+        assert.ok(!Number.isNaN(Date.parse(entry.createdAt)));
+      }
+      // What changed is named, never the values: no password, hash or name in the log.
+      assert.deepEqual(mine.filter((e) => e.action === 'user.updated').map((e) => e.data), [{ fields: ['displayName', 'password'] }, { fields: ['displayName'] }]);
+      assert.deepEqual(mine.find((e) => e.action === 'session.started').data, { sessionId: issued.sessionId, deviceName: 'CRM console' });
+      const logged = JSON.stringify(entries);
+      for (const secret of [password, 'another fine password', 'Renamed', 'Crm user']) assert.ok(!logged.includes(secret), secret);
     });
 
     it('removes a user\'s messages, in one conversation or everywhere, with message.deleted events', async () => {

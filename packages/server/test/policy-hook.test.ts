@@ -13,7 +13,7 @@ const SECRET = 'hook-secret-0123456789-abcdef';
 interface HookCall {
   headers: IncomingHttpHeaders;
   raw: string;
-  body: { action: string; actorId: string; conversationId?: string; kind?: string; userIds?: string[]; text?: string };
+  body: { action: string; actorId: string; conversationId?: string; kind?: string; userIds?: string[]; text?: string; edit?: boolean; messageId?: string };
 }
 
 type Answer = { status?: number; body?: unknown; raw?: string; delayMs?: number };
@@ -136,6 +136,50 @@ for (const backend of backends) {
       assert.equal(hook.calls.length, asked, 'the endpoint never saw the outsider\'s text');
       hook.decide = () => ({ delayMs: 1500 });
       refused(await trySend(t, outsider, room.id, 'still not'), 404, 'not_found');
+    });
+
+    it('asks about edits too, as the send or post they are, so a refused text cannot be edited in afterwards', async () => {
+      const owner = await createUser(t.url);
+      const bob = await createUser(t.url);
+      const room = await group(t, owner, 'Edited', [bob]);
+      const news = await channel(t, owner, 'Edited news', [bob]);
+      hook.decide = (c) => (c.body.text?.includes('forbidden') ? { body: { allow: false, reason: 'Not that word.' } } : { body: { allow: true } });
+      const harmless = (await ok(t, bob, 'POST', `/v1/conversations/${room.id}/messages`, { clientMsgId: nextClientId(), text: 'harmless' })).message;
+      const head = (await view(t, owner, room.id)).lastSeq;
+      refused(await call(t, bob, 'PATCH', `/v1/conversations/${room.id}/messages/${harmless.id}`, { text: 'forbidden words' }), 403, 'forbidden', /^Not that word\.$/);
+      assert.deepEqual(hook.of('message.send').at(-1)!.body, { action: 'message.send', actorId: bob.user.id, conversationId: room.id, kind: 'group', text: 'forbidden words', edit: true, messageId: harmless.id });
+      assert.equal((await view(t, owner, room.id)).lastSeq, head);
+      assert.deepEqual(await texts(t, owner, room.id), ['harmless']);
+      // An allowed edit goes through, asked once.
+      const asked = hook.calls.length;
+      await ok(t, bob, 'PATCH', `/v1/conversations/${room.id}/messages/${harmless.id}`, { text: 'still harmless' });
+      assert.equal(hook.calls.length, asked + 1);
+      assert.deepEqual(await texts(t, owner, room.id), ['still harmless']);
+      // A channel post's edit is a channel.post.
+      const post = (await ok(t, owner, 'POST', `/v1/conversations/${news.id}/messages`, { clientMsgId: nextClientId(), text: 'news' })).message;
+      refused(await call(t, owner, 'PATCH', `/v1/conversations/${news.id}/messages/${post.id}`, { text: 'forbidden news' }), 403, 'forbidden', /Not that word/);
+      assert.deepEqual(hook.of('channel.post').at(-1)!.body, { action: 'channel.post', actorId: owner.user.id, conversationId: news.id, kind: 'channel', text: 'forbidden news', edit: true, messageId: post.id });
+      assert.deepEqual(await texts(t, bob, news.id), ['news']);
+      // Someone who is not a member is never put to the endpoint.
+      const outsider = await createUser(t.url);
+      const before = hook.calls.length;
+      refused(await call(t, outsider, 'PATCH', `/v1/conversations/${room.id}/messages/${harmless.id}`, { text: 'forbidden too' }), 404, 'not_found');
+      assert.equal(hook.calls.length, before);
+    });
+
+    it('answers not_found, never the endpoint\'s refusal, to someone who may not see the conversation they add to or join', async () => {
+      const owner = await createUser(t.url);
+      const outsider = await createUser(t.url);
+      const carol = await createUser(t.url);
+      const hidden = await group(t, owner, 'Hidden', []);
+      hook.decide = () => ({ body: { allow: false, reason: 'Refused.' } });
+      const asked = hook.calls.length;
+      const noSuch = refused(await call(t, outsider, 'POST', '/v1/conversations/no-such-room/members', { userIds: [carol.user.id] }), 404, 'not_found');
+      assert.deepEqual(refused(await call(t, outsider, 'POST', `/v1/conversations/${hidden.id}/members`, { userIds: [carol.user.id] }), 404, 'not_found'), noSuch);
+      const noneToJoin = refused(await call(t, outsider, 'POST', '/v1/conversations/no-such-room/join'), 404, 'not_found');
+      assert.deepEqual(refused(await call(t, outsider, 'POST', `/v1/conversations/${hidden.id}/join`), 404, 'not_found'), noneToJoin);
+      assert.equal(hook.calls.length, asked, 'the endpoint was not asked about conversations the actor may not see');
+      assert.equal((await view(t, owner, hidden.id)).memberCount, 1);
     });
 
     it('answers 503 unavailable and stores nothing when the endpoint is slow, failing or talks nonsense', async () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ConversationKind, type Right, RightList, type Role, RoleList, type UserStatus } from '@parley/protocol';
 import {
-  type Action, authorize, effectiveRights, MEMBER_DEFAULTS, MEMBER_GRANTABLE, type PolicyFacts, RANK, ROLES_OF_KIND, SENDING_RIGHTS, STAFF_DEFAULTS,
+  type Action, type AddCandidate, authorize, authorizePlatformAdd, CANNOT_ADD, checkSlowMode, effectiveRights, MEMBER_DEFAULTS, MEMBER_GRANTABLE, type PolicyFacts, RANK,
+  ROLES_OF_KIND, SENDING_RIGHTS, STAFF_DEFAULTS,
 } from '../src/modules/policy/index.ts';
 import { AppError } from '../src/platform/errors.ts';
 
@@ -62,6 +63,13 @@ const SENDING: readonly Right[] = ['send_messages', 'send_media', 'send_links', 
 /** Holding any of these makes you one of a conversation's moderators (you see its reports). */
 const MODERATION: readonly Right[] = ['delete_messages', 'ban_members', 'remove_members', 'mute_members'];
 
+/** Whether someone lets the actor add them: never while banned there or blocking the actor; then as their setting says. */
+function refuses(candidate: AddCandidate): boolean {
+  if (candidate.banned || candidate.blocksActor) return true;
+  if (candidate.addPrivacy === 'nobody') return true;
+  return candidate.addPrivacy === 'contacts' && !candidate.contact;
+}
+
 interface Case {
   action: Action;
   kind: ConversationKind | null;
@@ -89,16 +97,23 @@ function expected(c: Case): Outcome {
   // Not a member, or no such conversation: indistinguishable, and nothing else matters.
   if (c.kind === null || c.role === null) return 'not_found';
   const direct = c.kind === 'direct';
-  const { message, target, grant } = c.facts;
+  const { message, target, grant, memberRights, candidates, joinRequest } = c.facts;
 
   switch (c.action) {
+    case 'conversation.create':
+    case 'conversation.join':
+      throw new Error('coming in from outside is decided before membership: see its own table below');
+
     case 'conversation.view':
     case 'message.react': // every member may react, subscribers included
       return 'ok';
 
     case 'message.send':
-    case 'message.forward':
       return mayWrite(c);
+
+    case 'message.forward': // taking a copy out: a message that is there, from a conversation that lets its content out
+      if (!message || message.deleted) return 'not_found';
+      return c.facts.conversation?.protectedContent ? 'forbidden' : 'ok';
 
     case 'message.edit':
       if (!message || message.deleted) return 'not_found';
@@ -122,6 +137,8 @@ function expected(c: Case): Outcome {
 
     case 'conversation.settings': // visibility, handle, rules for members: admins (with edit_info) and up
       if (direct || lacks(c, 'edit_info') || rank(c.role) < rank('admin')) return 'forbidden';
+      // Beyond the owner, nobody gives members a right they lack themselves; taking rights away is always fine.
+      if (memberRights && c.role !== 'owner' && memberRights.next.some((right) => !memberRights.current.includes(right) && lacks(c, right))) return 'forbidden';
       return 'ok';
 
     case 'conversation.transfer':
@@ -134,7 +151,9 @@ function expected(c: Case): Outcome {
       return direct ? 'forbidden' : 'ok';
 
     case 'members.add':
-      return direct || lacks(c, 'add_members') ? 'forbidden' : 'ok';
+      if (direct || lacks(c, 'add_members')) return 'forbidden';
+      // Once it is known who: each of them must let the actor add them.
+      return candidates?.some(refuses) ? 'forbidden' : 'ok';
 
     case 'members.remove':
     case 'members.ban':
@@ -170,6 +189,11 @@ function expected(c: Case): Outcome {
     case 'invites.manage':
       return direct || lacks(c, 'manage_invites') ? 'forbidden' : 'ok';
 
+    case 'join_request.approve':
+      if (direct || lacks(c, 'manage_invites')) return 'forbidden';
+      if (!joinRequest) return 'not_found';
+      return joinRequest.banned ? 'forbidden' : 'ok'; // a ban holds against an approval too
+
     case 'audit.view':
       return direct || lacks(c, 'view_audit_log') ? 'forbidden' : 'ok';
 
@@ -184,7 +208,7 @@ const ACTIONS: readonly Action[] = [
   'conversation.view', 'conversation.update', 'conversation.settings', 'conversation.transfer', 'conversation.leave',
   'message.send', 'message.forward', 'message.edit', 'message.delete', 'message.pin', 'message.react',
   'members.add', 'members.remove', 'members.ban', 'members.mute', 'members.set_role',
-  'invites.manage', 'audit.view', 'reports.moderate',
+  'invites.manage', 'join_request.approve', 'audit.view', 'reports.moderate',
 ];
 
 /** Rights sets an actor may hold: the role's defaults, everything, nothing, everything but one, and each one alone. */
@@ -199,6 +223,42 @@ function rightsVariants(kind: ConversationKind, role: Role): Array<{ label: stri
 }
 
 type Variant = { label: string; facts: Partial<PolicyFacts> };
+
+/** Everyone the actor may want to add: each add-privacy setting, contact or not, blocking the actor or not, banned or not. */
+function candidateVariants(): AddCandidate[] {
+  const all: AddCandidate[] = [];
+  for (const addPrivacy of ['everyone', 'contacts', 'nobody'] as const) {
+    for (const contact of [false, true]) for (const blocksActor of [false, true]) for (const banned of [false, true]) all.push({ userId: OTHER, addPrivacy, contact, blocksActor, banned });
+  }
+  return all;
+}
+
+function addVariants(): Variant[] {
+  const label = (c: AddCandidate) => `${c.addPrivacy}${c.contact ? ', a contact' : ''}${c.blocksActor ? ', blocking the actor' : ''}${c.banned ? ', banned' : ''}`;
+  const welcoming: AddCandidate = { userId: 'third', addPrivacy: 'everyone', contact: false, blocksActor: false };
+  return [
+    { label: 'before it is known who', facts: {} },
+    { label: 'nobody new', facts: { candidates: [] } },
+    ...candidateVariants().map((c) => ({ label: `someone (${label(c)})`, facts: { candidates: [c] } })),
+    ...candidateVariants().map((c) => ({ label: `someone welcoming and someone (${label(c)})`, facts: { candidates: [welcoming, c] } })),
+  ];
+}
+
+function memberRightsVariants(): Variant[] {
+  return [
+    { label: 'not changing member rights', facts: {} },
+    ...GRANTABLE.map((right) => ({ label: `giving members ${right}`, facts: { memberRights: { current: [], next: [right] } } })),
+    { label: 'taking every right from members', facts: { memberRights: { current: GRANTABLE, next: [] } } },
+    { label: 'keeping the rights members hold', facts: { memberRights: { current: GRANTABLE, next: GRANTABLE } } },
+  ];
+}
+
+function forwardVariants(kind: ConversationKind): Variant[] {
+  return messageVariants(true).flatMap((m) => [
+    m,
+    { label: `${m.label}, protected content`, facts: { ...m.facts, conversation: { kind, protectedContent: true } } },
+  ]);
+}
 
 function messageVariants(withDeleted: boolean): Variant[] {
   const variants: Variant[] = [
@@ -250,8 +310,19 @@ function grantVariants(kind: ConversationKind, role: Role): Variant[] {
 function factVariants(action: Action, kind: ConversationKind, role: Role): Variant[] {
   switch (action) {
     case 'message.send':
-    case 'message.forward':
       return sendVariants();
+    case 'message.forward':
+      return forwardVariants(kind);
+    case 'conversation.settings':
+      return memberRightsVariants();
+    case 'members.add':
+      return addVariants();
+    case 'join_request.approve':
+      return [
+        { label: 'no request', facts: { joinRequest: null } },
+        { label: 'a request', facts: { joinRequest: { banned: false } } },
+        { label: 'a request by someone banned', facts: { joinRequest: { banned: true } } },
+      ];
     case 'message.edit': {
       // Every message against every writing situation.
       const writing = sendVariants().filter((v) => ['peer active', 'peer deleted', 'a block between them', 'a link in the text'].includes(v.label));
@@ -288,11 +359,13 @@ function cases(action: Action, kind: ConversationKind | null): Case[] {
   return all;
 }
 
+/** The case's facts on a private, unprotected conversation of its kind (a variant may say otherwise about the conversation). */
 function factsOf(c: Case): PolicyFacts {
+  const { conversation: shape, ...rest } = c.facts;
   return {
-    conversation: c.kind ? { kind: c.kind, visibility: 'private', protectedContent: false } : null,
+    conversation: c.kind ? { visibility: 'private', protectedContent: false, ...shape, kind: c.kind } : null,
     membership: c.role ? { role: c.role, rights: c.rights } : null,
-    ...c.facts,
+    ...rest,
   };
 }
 
@@ -367,6 +440,116 @@ describe('the policy table: every action × kind × role × rights × facts', ()
     }).error!;
     assert.equal(error.code, 'forbidden');
     assert.match(error.message, /ban_members, view_audit_log/);
+    const toMembers = outcome({
+      action: 'conversation.settings', kind: 'group', role: 'admin', rights: new Set(['edit_info'] as Right[]), rightsLabel: '',
+      facts: { memberRights: { current: ['send_messages'], next: ['send_messages', 'add_members', 'pin_messages', 'edit_info'] } }, factsLabel: '',
+    }).error!;
+    assert.equal(toMembers.code, 'forbidden');
+    assert.match(toMembers.message, /\(not: add_members, pin_messages\)/);
+  });
+});
+
+describe('coming in from outside: starting and joining conversations', () => {
+  const decide = (action: Action, facts: PolicyFacts): { outcome: Outcome; error: AppError | null } => {
+    try {
+      authorize(ACTOR, action, facts);
+      return { outcome: 'ok', error: null };
+    } catch (error) {
+      assert.ok(error instanceof AppError);
+      return { outcome: error.code as Outcome, error };
+    }
+  };
+
+  it('joins by handle only public groups and channels, by invite any, never past a ban; a member is in already', () => {
+    const wrong: string[] = [];
+    let total = 0;
+    for (const kind of [...KINDS, null]) {
+      for (const visibility of ['public', 'private'] as const) {
+        for (const via of ['handle', 'invite'] as const) {
+          for (const member of [false, true]) {
+            for (const banned of [false, true]) {
+              const role = kind ? ROLES[kind].at(-1)! : 'member';
+              const facts: PolicyFacts = {
+                conversation: kind ? { kind, visibility, protectedContent: false } : null,
+                membership: member && kind ? { role, rights: new Set(defaults(kind, role)) } : null,
+                join: { via, banned },
+              };
+              // The model: what the way in cannot reach is not there; then members are in; then bans hold.
+              const want: Outcome = !kind || kind === 'direct' || (via === 'handle' && visibility !== 'public') ? 'not_found' : member ? 'ok' : banned ? 'forbidden' : 'ok';
+              const got = decide('conversation.join', facts);
+              total++;
+              if (got.outcome !== want) wrong.push(`${kind ?? 'no conversation'} ${visibility} by ${via}, ${member ? 'member' : 'outsider'}${banned ? ', banned' : ''}: expected ${want}, got ${got.outcome}`);
+            }
+          }
+        }
+      }
+    }
+    assert.deepEqual(wrong, []);
+    assert.equal(total, 4 * 2 * 2 * 2 * 2);
+  });
+
+  it('says of a conversation a handle cannot reach exactly what it says of none, in the words of the way in', () => {
+    const join = (conversation: PolicyFacts['conversation'], via: 'handle' | 'invite') => decide('conversation.join', { conversation, membership: null, join: { via, banned: false } }).error!;
+    const none = join(null, 'handle');
+    const hidden = join({ kind: 'group', visibility: 'private' }, 'handle');
+    assert.deepEqual([hidden.code, hidden.message, hidden.details], [none.code, none.message, none.details]);
+    assert.equal(none.message, 'Conversation not found.');
+    assert.equal(join(null, 'invite').message, 'This invite link is not valid.');
+    assert.match(decide('conversation.join', { conversation: { kind: 'channel', visibility: 'public' }, membership: null, join: { via: 'handle', banned: true } }).error!.message, /cannot join/);
+  });
+
+  it('starts no direct conversation across a block, and no group or channel with anyone who does not let the actor add them', () => {
+    assert.equal(decide('conversation.create', { conversation: { kind: 'direct' }, membership: null, blocked: false }).outcome, 'ok');
+    assert.match(decide('conversation.create', { conversation: { kind: 'direct' }, membership: null, blocked: true }).error!.message, /cannot message this user/);
+    for (const kind of ['group', 'channel'] as const) {
+      assert.equal(decide('conversation.create', { conversation: { kind }, membership: null }).outcome, 'ok', `${kind} alone`);
+      for (const candidate of candidateVariants().filter((c) => !c.banned)) {
+        const got = decide('conversation.create', { conversation: { kind }, membership: null, candidates: [candidate] });
+        assert.equal(got.outcome, refuses(candidate) ? 'forbidden' : 'ok', `${kind} with ${JSON.stringify(candidate)}`);
+      }
+    }
+  });
+
+  it('refuses to add with one answer for every reason, naming everyone refused and nobody else', () => {
+    const candidates: AddCandidate[] = [
+      { userId: 'welcome', addPrivacy: 'everyone', contact: false, blocksActor: false },
+      { userId: 'private', addPrivacy: 'nobody', contact: true, blocksActor: false },
+      { userId: 'blocker', addPrivacy: 'everyone', contact: true, blocksActor: true },
+      { userId: 'banned', addPrivacy: 'everyone', contact: true, blocksActor: false, banned: true },
+      { userId: 'stranger', addPrivacy: 'contacts', contact: false, blocksActor: false },
+      { userId: 'friend', addPrivacy: 'contacts', contact: true, blocksActor: false },
+    ];
+    const facts: PolicyFacts = { conversation: { kind: 'group' }, membership: { role: 'member', rights: new Set(defaults('group', 'member')) }, candidates };
+    const error = decide('members.add', facts).error!;
+    assert.deepEqual([error.code, error.message, error.details], ['forbidden', CANNOT_ADD, { userIds: ['private', 'blocker', 'banned', 'stranger'] }]);
+    const one = decide('members.add', { ...facts, candidates: [candidates[1]!] }).error!;
+    const other = decide('members.add', { ...facts, candidates: [{ ...candidates[3]!, userId: 'private' }] }).error!;
+    assert.deepEqual([one.code, one.message, one.details], [other.code, other.message, other.details], 'a ban reads like a privacy setting');
+  });
+
+  it('binds the platform only by bans', () => {
+    authorizePlatformAdd([{ userId: 'a', banned: false }]);
+    assert.throws(() => authorizePlatformAdd([{ userId: 'a', banned: false }, { userId: 'b', banned: true }]), (error: AppError) => error.code === 'forbidden' && JSON.stringify(error.details) === JSON.stringify({ userIds: ['b'] }));
+  });
+});
+
+describe('slow mode', () => {
+  const now = Date.UTC(2030, 0, 1);
+  it('holds back members and subscribers until their wait is over, never staff, and only where it is on', () => {
+    for (const role of RoleList) {
+      for (const seconds of [0, 30]) {
+        for (const lastSentAt of [null, now - 10_000, now - 30_000, now - 31_000]) {
+          const label = `${role}, ${seconds} s, last sent ${lastSentAt === null ? 'never' : `${(now - lastSentAt) / 1000} s ago`}`;
+          const applies = seconds > 0 && rank(role) <= rank('member');
+          const wait = applies && lastSentAt !== null ? lastSentAt + seconds * 1000 - now : 0;
+          if (wait > 0) {
+            assert.throws(() => checkSlowMode({ seconds, role, lastSentAt, now }), (error: AppError) => error.code === 'rate_limited' && (error.details as any).retryAfterMs === wait, label);
+          } else {
+            assert.equal(checkSlowMode({ seconds, role, lastSentAt, now }), applies, label);
+          }
+        }
+      }
+    }
   });
 });
 

@@ -140,11 +140,12 @@ for (const backend of backends) {
       refused(await call(t, user, 'PATCH', '/v1/me/settings', { addPrivacy: 'friends' }), 400, 'validation_failed');
     });
 
-    it('with contacts lets only people with a direct conversation add you; with nobody, nobody', async () => {
+    it('with contacts lets only people you have written to in a direct conversation add you; with nobody, nobody', async () => {
       const picky = await createUser(t.url);
       const friend = await createUser(t.url);
       const stranger = await createUser(t.url);
       const pair = await direct(t, friend, picky);
+      await send(t, picky, pair.id, 'hi friend');
       await setAddPrivacy(t, picky, 'contacts');
       const strangers = await group(t, stranger, 'Strangers', []);
       const refusal = refused(await call(t, stranger, 'POST', `/v1/conversations/${strangers.id}/members`, { userIds: [picky.user.id] }), 403, 'forbidden');
@@ -164,6 +165,29 @@ for (const backend of backends) {
 
       await setAddPrivacy(t, picky, 'everyone');
       await ok(t, stranger, 'POST', `/v1/conversations/${strangers.id}/members`, { userIds: [picky.user.id] });
+    });
+
+    it('does not count a stranger who opened a direct conversation as a contact until you write in it', async () => {
+      const picky = await createUser(t.url);
+      const stranger = await createUser(t.url);
+      await setAddPrivacy(t, picky, 'contacts');
+      // Anyone may open a direct conversation with anyone: that alone is no consent.
+      const pair = await direct(t, stranger, picky);
+      await send(t, stranger, pair.id, 'hello, join my group?');
+      const lure = await group(t, stranger, 'Lure', []);
+      const refusal = refused(await call(t, stranger, 'POST', `/v1/conversations/${lure.id}/members`, { userIds: [picky.user.id] }), 403, 'forbidden', /cannot be added/);
+      assert.deepEqual(refusal.details, { userIds: [picky.user.id] });
+      refused(await call(t, stranger, 'POST', '/v1/conversations', { kind: 'group', title: 'Lure 2', memberIds: [picky.user.id] }), 403, 'forbidden');
+      assert.equal((await view(t, stranger, lure.id)).memberCount, 1);
+      assert.deepEqual((await userLog(t, picky)).filter((e) => e.type === 'conversation.added').map((e: any) => e.data.conversationId), [pair.id]);
+      // Picky's own message there is the consent: now the stranger may add picky.
+      await send(t, picky, pair.id, 'sure');
+      await ok(t, stranger, 'POST', `/v1/conversations/${lure.id}/members`, { userIds: [picky.user.id] });
+      assert.equal((await view(t, picky, lure.id)).role, 'member');
+      // Each side's own messages count for them: the stranger wrote too, so picky may add the stranger.
+      await setAddPrivacy(t, stranger, 'contacts');
+      const back = await group(t, picky, 'Back', []);
+      await ok(t, picky, 'POST', `/v1/conversations/${back.id}/members`, { userIds: [stranger.user.id] });
     });
 
     it('never stops invite links or joining by handle', async () => {

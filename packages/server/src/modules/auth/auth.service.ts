@@ -6,6 +6,7 @@ import { AppError } from '../../platform/errors.ts';
 import { newId, newSecret } from '../../platform/ids.ts';
 import { decoyHash, verifyPassword } from '../../platform/passwords.ts';
 import type { Clock } from '../../platform/time.ts';
+import { appendAudit, type UnitOfWork } from '../logs/index.ts';
 import { findUserByHandle, toUser, type UsersService } from '../users/index.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import type { Actor } from './actor.ts';
@@ -14,6 +15,7 @@ import { findSession, findUserWithSession, insertSession, updateSession } from '
 
 export interface AuthDeps {
   db: Database;
+  uow: UnitOfWork;
   users: UsersService;
   accessTokens: AccessTokens;
   external: ExternalVerifier | null;
@@ -37,15 +39,18 @@ function sameHash(a: string, b: string): boolean {
 export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(deps: AuthDeps) {
-  const { db, users, accessTokens, clock } = deps;
+  const { db, uow, users, accessTokens, clock } = deps;
   const kysely = db.kysely;
 
-  /** Starts a device session and returns its first token pair. */
-  async function openSession(user: User, deviceName: string | undefined): Promise<AuthResponse> {
+  /**
+   * Starts a device session and returns its first token pair. `byPlatform`: the admin API
+   * started it, which is audited like the platform's other actions on users.
+   */
+  async function openSession(user: User, deviceName: string | undefined, byPlatform = false): Promise<AuthResponse> {
     const now = clock();
     const sessionId = newId(now);
     const secret = newSecret();
-    await insertSession(kysely, {
+    const session = {
       id: sessionId,
       user_id: user.id,
       device_name: deviceName ?? null,
@@ -56,7 +61,14 @@ export function createAuthService(deps: AuthDeps) {
       last_used_at: now,
       expires_at: now + deps.refreshTtlSec * 1000,
       revoked_at: null,
-    });
+    };
+    if (!byPlatform) await insertSession(kysely, session);
+    else {
+      await uow(async (trx) => {
+        await insertSession(trx, session);
+        await appendAudit(trx, { conversationId: null, actorId: null, action: 'session.started', targetType: 'user', targetId: user.id, data: { sessionId, deviceName: deviceName ?? null }, now });
+      });
+    }
     return tokens(user, sessionId, secret, now);
   }
 
@@ -145,7 +157,7 @@ export function createAuthService(deps: AuthDeps) {
       const user = await findUserWithSession(kysely, userId, null);
       if (!user || user.status === 'deleted') throw new AppError('not_found', 'User not found.');
       if (user.status === 'suspended') throw new AppError('account_suspended');
-      return openSession(toUser(user), deviceName);
+      return openSession(toUser(user), deviceName, true);
     },
 
     /**

@@ -9,8 +9,8 @@ import { newId } from '../../platform/ids.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import { appendAudit, appendEvent, appendUserEvent, toMessages, type UnitOfWork } from '../logs/index.ts';
-import { authorize, joinRole, MEMBER_GRANTABLE, type PolicyHook, sortRights } from '../policy/index.ts';
-import { blockedEitherWay, CANNOT_ADD, refusingToBeAdded } from '../privacy/index.ts';
+import { authorize, joinRole, MEMBER_DEFAULTS, MEMBER_GRANTABLE, parseRights, type PolicyHook, sortRights } from '../policy/index.ts';
+import { addCandidates, blockedEitherWay } from '../privacy/index.ts';
 import { findUsersByIds, toUser } from '../users/index.ts';
 import { toAdminConversation, toConversation, type ConversationRow, toPolicyFacts, toPreview, toSettings } from './conversations.mapper.ts';
 import * as repo from './conversations.repository.ts';
@@ -55,13 +55,6 @@ export async function requireExistingUsers(db: Executor, userIds: readonly strin
   const usable = new Set(rows.filter((row) => row.status !== 'deleted').map((row) => row.id));
   const missing = userIds.filter((id) => !usable.has(id));
   if (missing.length > 0) throw new AppError('not_found', 'Some users were not found.', { userIds: missing });
-}
-
-/** ...and that let the actor add them (privacy setting, blocks). One answer for every reason. */
-export async function requireAddable(db: Executor, actorId: string, userIds: readonly string[]): Promise<void> {
-  await requireExistingUsers(db, userIds);
-  const refusing = await refusingToBeAdded(db, actorId, userIds);
-  if (refusing.length > 0) throw new AppError('forbidden', CANNOT_ADD, { userIds: refusing });
 }
 
 export function checkMemberRights(rights: readonly Right[] | undefined): void {
@@ -130,7 +123,7 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
     const existing = await repo.findDirectByKey(kysely, directKey);
     if (existing) return view(actor.userId, existing.id);
     await requireExistingUsers(kysely, [peerId]);
-    if (await blockedEitherWay(kysely, actor.userId, peerId)) throw new AppError('forbidden', 'You cannot message this user.');
+    authorize(actor.userId, 'conversation.create', { conversation: { kind: 'direct' }, membership: null, blocked: await blockedEitherWay(kysely, actor.userId, peerId) });
     await hook.consult({ action: 'conversation.create', actorId: actor.userId, kind: 'direct', userIds: [peerId] });
     const now = clock();
     const id = newId(now);
@@ -158,7 +151,8 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
     checkMemberRights(body.settings?.memberRights);
     const others = [...new Set(body.memberIds ?? [])].filter((id) => id !== actor.userId);
     if (others.length + 1 > memberLimit(kind, limits)) throw new AppError('limit_exceeded', `A ${kind} may have at most ${memberLimit(kind, limits)} members.`);
-    await requireAddable(kysely, actor.userId, others);
+    await requireExistingUsers(kysely, others);
+    authorize(actor.userId, 'conversation.create', { conversation: { kind }, membership: null, candidates: await addCandidates(kysely, actor.userId, others) });
     await hook.consult({ action: 'conversation.create', actorId: actor.userId, kind, userIds: others });
     const now = clock();
     const id = newId(now);
@@ -209,13 +203,16 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
     /** Title and description need `edit_info`; visibility, handle and settings are for admins with it. */
     async update(actor: Actor, conversationId: string, patch: UpdateConversationBody): Promise<Conversation> {
       const now = clock();
+      // Rights no member may ever hold are wrong input whatever the conversation, so they are refused before anything is read.
+      checkMemberRights(patch.settings?.memberRights);
+      const nextMemberRights = patch.settings?.memberRights ? sortRights(patch.settings.memberRights) : null;
       try {
         await uow(async (trx, changes) => {
           const { conversation, facts } = await lockFacts(trx, db.dialect, conversationId, actor.userId, now);
           const touchesSettings = patch.visibility !== undefined || patch.handle !== undefined || patch.settings !== undefined;
-          authorize(actor.userId, touchesSettings ? 'conversation.settings' : 'conversation.update', facts);
+          const memberRights = conversation && nextMemberRights ? { current: parseRights(conversation.member_rights) ?? MEMBER_DEFAULTS[conversation.kind], next: nextMemberRights } : undefined;
+          authorize(actor.userId, touchesSettings ? 'conversation.settings' : 'conversation.update', { ...facts, memberRights });
           const current = conversation!;
-          checkMemberRights(patch.settings?.memberRights);
           const visibility = patch.visibility ?? current.visibility;
           // Going private drops the handle; going public needs one.
           const handle = visibility === 'private' ? (patch.handle ?? null) : patch.handle === undefined ? current.handle : patch.handle?.toLowerCase() ?? null;
@@ -226,7 +223,7 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
             description: patch.description === undefined ? current.description : patch.description,
             visibility,
             handle,
-            member_rights: patch.settings?.memberRights ? JSON.stringify(sortRights(patch.settings.memberRights)) : current.member_rights,
+            member_rights: nextMemberRights ? JSON.stringify(nextMemberRights) : current.member_rights,
             slow_mode_sec: patch.settings?.slowModeSec ?? current.slow_mode_sec,
             protected_content: patch.settings?.protectedContent === undefined ? current.protected_content : patch.settings.protectedContent ? 1 : 0,
             join_approval: patch.settings?.joinApproval === undefined ? current.join_approval : patch.settings.joinApproval ? 1 : 0,

@@ -1,5 +1,5 @@
 export {
-  checkMemberRights, type ConversationLimits, createConversationsService, type ConversationsService, lockFacts, memberLimit, requireAddable, requireExistingUsers,
+  checkMemberRights, type ConversationLimits, createConversationsService, type ConversationsService, lockFacts, memberLimit, requireExistingUsers,
 } from './conversations.service.ts';
 export * from './conversations.repository.ts';
 export { activeMute, memberRights, toMember, toPolicyFacts, toPreview } from './conversations.mapper.ts';

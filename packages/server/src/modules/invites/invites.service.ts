@@ -6,7 +6,7 @@ import { iso, isoOrNull, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import { admit, type ConversationLimits, type ConversationsService, findConversation, findMember, findMembershipFacts, lockConversation, lockFacts, memberLimit, toPolicyFacts, toPreview } from '../conversations/index.ts';
 import { appendAudit, appendUserEvent, type UnitOfWork } from '../logs/index.ts';
-import { activeBans, deleteJoinRequest, listJoinRequests, upsertJoinRequest } from '../membership/index.ts';
+import { activeBans, deleteJoinRequest, hasJoinRequest, joinFacts, listJoinRequests, upsertJoinRequest } from '../membership/index.ts';
 import { authorize, joinRole, type PolicyHook } from '../policy/index.ts';
 import { toUser } from '../users/index.ts';
 
@@ -107,13 +107,16 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
     /** Joins through a link (one use), or asks to when the link needs approval. Bans hold here too. */
     async join(actor: Actor, code: string): Promise<JoinResponse> {
       const { conversation_id: conversationId } = await findUsable(kysely, code, clock());
-      await hook.consult({ action: 'conversation.join', actorId: actor.userId, conversationId });
+      // Decided before the hook is asked, and again under the lock.
+      const unlocked = await joinFacts(kysely, await findConversation(kysely, conversationId), actor.userId, 'invite', clock());
+      authorize(actor.userId, 'conversation.join', unlocked);
+      if (!unlocked.membership) await hook.consult({ action: 'conversation.join', actorId: actor.userId, conversationId });
       const status = await uow(async (trx, changes): Promise<JoinResponse['status']> => {
         const now = clock();
         const conversation = await lockConversation(trx, db.dialect, conversationId);
-        if (!conversation) throw new AppError('not_found', 'This invite link is not valid.');
-        if (await findMember(trx, conversationId, actor.userId)) return 'joined';
-        if ((await activeBans(trx, conversationId, [actor.userId], now)).size > 0) throw new AppError('forbidden', 'You cannot join this conversation.');
+        const facts = await joinFacts(trx, conversation, actor.userId, 'invite', now);
+        authorize(actor.userId, 'conversation.join', facts);
+        if (facts.membership) return 'joined';
         // Counted atomically under the same conditions that make it usable: a link with one use left admits one.
         const used = await trx
           .updateTable('invites')
@@ -129,8 +132,8 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
           await upsertJoinRequest(trx, { conversation_id: conversationId, user_id: actor.userId, invite_code: code, created_at: now });
           return 'pending';
         }
-        if (conversation.member_count + 1 > memberLimit(conversation.kind, limits)) throw new AppError('limit_exceeded', 'This conversation is full.');
-        await admit(trx, changes, { conversationId, actorId: actor.userId, userIds: [actor.userId], role: joinRole(conversation.kind), now });
+        if (conversation!.member_count + 1 > memberLimit(conversation!.kind, limits)) throw new AppError('limit_exceeded', 'This conversation is full.');
+        await admit(trx, changes, { conversationId, actorId: actor.userId, userIds: [actor.userId], role: joinRole(conversation!.kind), now });
         return 'joined';
       });
       return { status, conversation: status === 'joined' ? await conversations.view(actor.userId, conversationId) : null };
@@ -145,9 +148,9 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
       await uow(async (trx, changes) => {
         const now = clock();
         const { conversation, facts } = await lockFacts(trx, db.dialect, conversationId, actor.userId, now);
-        authorize(actor.userId, 'invites.manage', facts);
-        if (!(await deleteJoinRequest(trx, conversationId, userId))) throw new AppError('not_found', 'No request to join from this user.');
-        if ((await activeBans(trx, conversationId, [userId], now)).size > 0) throw new AppError('forbidden', 'This user is banned here.');
+        const joinRequest = (await hasJoinRequest(trx, conversationId, userId)) ? { banned: (await activeBans(trx, conversationId, [userId], now)).size > 0 } : null;
+        authorize(actor.userId, 'join_request.approve', { ...facts, joinRequest });
+        await deleteJoinRequest(trx, conversationId, userId);
         if (!(await findMember(trx, conversationId, userId))) {
           if (conversation!.member_count + 1 > memberLimit(conversation!.kind, limits)) throw new AppError('limit_exceeded', 'This conversation is full.');
           await admit(trx, changes, { conversationId, actorId: actor.userId, userIds: [userId], role: joinRole(conversation!.kind), now });

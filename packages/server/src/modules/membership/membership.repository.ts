@@ -40,6 +40,10 @@ export async function upsertJoinRequest(trx: Tx, request: JoinRequestsTable): Pr
   await trx.insertInto('join_requests').values(request).execute();
 }
 
+export async function hasJoinRequest(db: Executor, conversationId: string, userId: string): Promise<boolean> {
+  return (await db.selectFrom('join_requests').select('user_id').where('conversation_id', '=', conversationId).where('user_id', '=', userId).executeTakeFirst()) !== undefined;
+}
+
 export async function deleteJoinRequest(trx: Tx, conversationId: string, userId: string): Promise<boolean> {
   const result = await trx.deleteFrom('join_requests').where('conversation_id', '=', conversationId).where('user_id', '=', userId).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;

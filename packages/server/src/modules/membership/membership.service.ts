@@ -1,16 +1,16 @@
 import type { AssignableRole, Ban, BanBody, JoinResponse, MembersResponse, MuteBody, Right, Role, SeqResponse } from '@parley/protocol';
-import type { Database, Tx } from '../../platform/db/index.ts';
+import type { ConversationsTable, Database, Executor, Tx } from '../../platform/db/index.ts';
 import { decodeCursor, encodeCursor, isIdCursor } from '../../platform/cursor.ts';
 import { AppError } from '../../platform/errors.ts';
 import { iso, isoOrNull, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import {
   admit, type ConversationLimits, type ConversationsService, findConversation, findMember, findMembers, findMembershipFacts, groupIdsOfUser, listMembers, lockConversation,
-  lockFacts, memberLimit, memberRights, part, requireAddable, requireExistingUsers, toMember, toPolicyFacts, updateMember,
+  lockFacts, memberLimit, memberRights, part, requireExistingUsers, toMember, toPolicyFacts, updateMember,
 } from '../conversations/index.ts';
 import { appendAudit, appendEvent, type ChangeSet, type UnitOfWork } from '../logs/index.ts';
-import { authorize, joinRole, parseRights, type PolicyFacts, type PolicyHook, ROLES_OF_KIND, sortRights } from '../policy/index.ts';
-import { CANNOT_ADD } from '../privacy/index.ts';
+import { authorize, authorizePlatformAdd, joinRole, parseRights, type PolicyFacts, type PolicyHook, ROLES_OF_KIND, sortRights } from '../policy/index.ts';
+import { addCandidates } from '../privacy/index.ts';
 import { toUser } from '../users/index.ts';
 import * as repo from './membership.repository.ts';
 
@@ -29,6 +29,22 @@ export interface MembershipDeps {
 export type MembershipService = ReturnType<typeof createMembershipService>;
 
 const until = (durationSec: number | null | undefined, now: number) => (durationSec ? now + durationSec * 1000 : null);
+
+/**
+ * What deciding `conversation.join` needs: the conversation (undefined: none), the actor's
+ * membership if they are in already, and otherwise whether a ban keeps them out. Read
+ * once without the lock to answer before the policy hook is asked, and again under it.
+ */
+export async function joinFacts(db: Executor, conversation: ConversationsTable | undefined, actorId: string, via: 'handle' | 'invite', now: number): Promise<PolicyFacts> {
+  if (!conversation) return { conversation: null, membership: null, join: { via, banned: false } };
+  const member = await findMember(db, conversation.id, actorId);
+  const banned = member ? false : (await repo.activeBans(db, conversation.id, [actorId], now)).size > 0;
+  return {
+    conversation: { kind: conversation.kind, visibility: conversation.visibility, protectedContent: conversation.protected_content === 1 },
+    membership: member ? { role: member.role, rights: memberRights(conversation, member, now) } : null,
+    join: { via, banned },
+  };
+}
 
 /**
  * Who is in a conversation and with which role: adding, removing, leaving, bans, mutes,
@@ -64,14 +80,20 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
   /** Adds users as members (subscribers in channels) on behalf of an actor, or of the platform (actor null: no policy, privacy or blocks). */
   async function add(actorId: string | null, conversationId: string, userIds: readonly string[], role: Role | null): Promise<SeqResponse> {
     const wanted = [...new Set(userIds)];
-    if (actorId) await hook.consult({ action: 'members.add', actorId, conversationId, userIds: wanted });
+    if (actorId) {
+      // Whether the actor may see the conversation and add at all comes first: the hook's refusal must not tell a non-member it exists.
+      authorize(actorId, 'members.add', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actorId), clock()));
+      await hook.consult({ action: 'members.add', actorId, conversationId, userIds: wanted });
+    }
     return uow(async (trx, changes) => {
       const now = clock();
       let conversation;
+      let facts: PolicyFacts | null = null;
       if (actorId) {
         const locked = await lockFacts(trx, db.dialect, conversationId, actorId, now);
         authorize(actorId, 'members.add', locked.facts);
         conversation = locked.conversation!;
+        facts = locked.facts;
       } else {
         conversation = await lockConversation(trx, db.dialect, conversationId);
         if (!conversation || conversation.kind === 'direct') throw new AppError('not_found', 'Conversation not found.');
@@ -82,11 +104,15 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
       if (conversation.member_count + fresh.length > memberLimit(conversation.kind, limits)) {
         throw new AppError('limit_exceeded', `A ${conversation.kind} may have at most ${memberLimit(conversation.kind, limits)} members.`);
       }
-      if (actorId) await requireAddable(trx, actorId, fresh);
-      else await requireExistingUsers(trx, fresh);
-      // A ban holds against being added back, whoever adds; the platform lifts it explicitly.
+      await requireExistingUsers(trx, fresh);
+      // Now that it is known who they are: whether they let the actor add them, and bans, which hold whoever adds.
       const banned = await repo.activeBans(trx, conversationId, fresh, now);
-      if (banned.size > 0) throw new AppError('forbidden', actorId ? CANNOT_ADD : 'Some users are banned here.', { userIds: [...banned] });
+      if (actorId) {
+        const candidates = (await addCandidates(trx, actorId, fresh)).map((candidate) => ({ ...candidate, banned: banned.has(candidate.userId) }));
+        authorize(actorId, 'members.add', { ...facts!, candidates });
+      } else {
+        authorizePlatformAdd(fresh.map((userId) => ({ userId, banned: banned.has(userId) })));
+      }
       const joinAs = role ?? joinRole(conversation.kind);
       if (!ROLES_OF_KIND[conversation.kind].includes(joinAs) || joinAs === 'owner') throw new AppError('validation_failed', `A ${conversation.kind} has no ${joinAs} role to give.`);
       await repo.deleteJoinRequests(trx, conversationId, fresh);
@@ -236,19 +262,22 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
 
     /** Joins a public group (as member) or channel (as subscriber), or asks to when joining needs approval. */
     async join(actor: Actor, conversationId: string): Promise<JoinResponse> {
-      await hook.consult({ action: 'conversation.join', actorId: actor.userId, conversationId });
+      // Decided once before the hook is asked (what cannot be found by handle reads as not found, never as the hook's refusal), and again under the lock.
+      const unlocked = await joinFacts(kysely, await findConversation(kysely, conversationId), actor.userId, 'handle', clock());
+      authorize(actor.userId, 'conversation.join', unlocked);
+      if (!unlocked.membership) await hook.consult({ action: 'conversation.join', actorId: actor.userId, conversationId });
       const status = await uow(async (trx, changes): Promise<JoinResponse['status']> => {
         const now = clock();
         const conversation = await lockConversation(trx, db.dialect, conversationId);
-        if (!conversation || conversation.visibility !== 'public') throw new AppError('not_found', 'Conversation not found.');
-        if (await findMember(trx, conversationId, actor.userId)) return 'joined';
-        if ((await repo.activeBans(trx, conversationId, [actor.userId], now)).size > 0) throw new AppError('forbidden', 'You cannot join this conversation.');
-        if (conversation.join_approval === 1) {
+        const facts = await joinFacts(trx, conversation, actor.userId, 'handle', now);
+        authorize(actor.userId, 'conversation.join', facts);
+        if (facts.membership) return 'joined';
+        if (conversation!.join_approval === 1) {
           await repo.upsertJoinRequest(trx, { conversation_id: conversationId, user_id: actor.userId, invite_code: null, created_at: now });
           return 'pending';
         }
-        if (conversation.member_count + 1 > memberLimit(conversation.kind, limits)) throw new AppError('limit_exceeded', 'This conversation is full.');
-        await admit(trx, changes, { conversationId, actorId: actor.userId, userIds: [actor.userId], role: joinRole(conversation.kind), now });
+        if (conversation!.member_count + 1 > memberLimit(conversation!.kind, limits)) throw new AppError('limit_exceeded', 'This conversation is full.');
+        await admit(trx, changes, { conversationId, actorId: actor.userId, userIds: [actor.userId], role: joinRole(conversation!.kind), now });
         return 'joined';
       });
       return { status, conversation: status === 'joined' ? await conversations.view(actor.userId, conversationId) : null };

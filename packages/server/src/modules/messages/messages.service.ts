@@ -6,7 +6,7 @@ import { iso, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import { findConversation, findMember, findMembershipFacts, lockConversation, toPolicyFacts, updateMember } from '../conversations/index.ts';
 import { appendAudit, appendEvent, type ChangeSet, recordEvent, takeNextSeq, toMessage, toMessages, type UnitOfWork } from '../logs/index.ts';
-import { type Action, authorize, type PolicyHook, RANK } from '../policy/index.ts';
+import { authorize, checkSlowMode, type PolicyHook } from '../policy/index.ts';
 import * as repo from './messages.repository.ts';
 
 export interface MessagesDeps {
@@ -87,12 +87,17 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
    * The operator's compliance endpoint, when it asked about sends or channel posts. Only
    * members' sends are put to it: anyone else is refused as not found, exactly as for a
    * conversation that does not exist (a refusal by the endpoint must not tell them apart).
+   * An edit is asked as the send or post it amounts to, with the new text and `edit`: text
+   * the endpoint refuses must not get in by editing a harmless message.
    */
-  async function consultHook(actor: Actor, conversationId: string, text: string): Promise<void> {
+  async function consultHook(actor: Actor, conversationId: string, text: string, editOf?: string): Promise<void> {
     if (!hook.wants('message.send') && !hook.wants('channel.post')) return;
     const member = await findMembershipFacts(kysely, conversationId, actor.userId);
     if (!member) return;
-    await hook.consult({ action: member.kind === 'channel' ? 'channel.post' : 'message.send', actorId: actor.userId, conversationId, kind: member.kind, text });
+    await hook.consult({
+      action: member.kind === 'channel' ? 'channel.post' : 'message.send', actorId: actor.userId, conversationId, kind: member.kind, text,
+      ...(editOf !== undefined ? { edit: true, messageId: editOf } : {}),
+    });
   }
 
   /**
@@ -100,7 +105,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
    * conversation, clientMsgId): a retry, even one racing the original, returns the
    * original message and writes nothing.
    */
-  async function append(actor: Actor, conversationId: string, input: SendInput & { forwardedFrom?: ForwardedFrom }, action: Action): Promise<Message> {
+  async function append(actor: Actor, conversationId: string, input: SendInput & { forwardedFrom?: ForwardedFrom }): Promise<Message> {
     const known = await knownSend(actor, conversationId, input.clientMsgId);
     if (known) return known;
     await consultHook(actor, conversationId, input.text);
@@ -111,10 +116,12 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
         // Taking the seq first locks the conversation: the checks below stay true until commit.
         const seq = await takeNextSeq(trx, conversationId, now, id);
         const row = seq === null ? undefined : await findMembershipFacts(trx, conversationId, actor.userId);
-        authorize(actor.userId, action, { ...toPolicyFacts(row, now), hasLinks: hasLinks(input.text) });
+        authorize(actor.userId, 'message.send', { ...toPolicyFacts(row, now), hasLinks: hasLinks(input.text) });
         const raced = await repo.findByClientId(trx, conversationId, actor.userId, input.clientMsgId);
         if (raced) throw new NoChange(raced);
-        await enforceSlowMode(trx, conversationId, actor.userId, row!, now);
+        if (checkSlowMode({ seconds: row!.slow_mode_sec, role: row!.role, lastSentAt: row!.last_sent_at, now })) {
+          await updateMember(trx, conversationId, actor.userId, { last_sent_at: now });
+        }
         if (input.replyTo !== undefined && !(await repo.findInConversation(trx, conversationId, input.replyTo))) {
           throw new AppError('not_found', 'The message replied to was not found.', { replyTo: input.replyTo });
         }
@@ -139,14 +146,6 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
     );
   }
 
-  /** Slow mode: ordinary members wait between messages; staff are exempt. */
-  async function enforceSlowMode(trx: Tx, conversationId: string, userId: string, row: { slow_mode_sec: number; role: keyof typeof RANK; last_sent_at: number | null }, now: number): Promise<void> {
-    if (row.slow_mode_sec <= 0 || RANK[row.role] > RANK.member) return;
-    const wait = row.last_sent_at === null ? 0 : row.last_sent_at + row.slow_mode_sec * 1000 - now;
-    if (wait > 0) throw new AppError('rate_limited', `Slow mode: wait ${Math.ceil(wait / 1000)} s between messages.`, { retryAfterMs: wait });
-    await updateMember(trx, conversationId, userId, { last_sent_at: now });
-  }
-
   /** Locks, loads the actor's facts and the message (null when it is not in this conversation). */
   async function messageFacts(trx: Tx, conversationId: string, messageId: string, actorId: string, now: number) {
     const conversation = await lockConversation(trx, db.dialect, conversationId);
@@ -163,23 +162,22 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
   return {
     async send(actor: Actor, conversationId: string, input: SendInput): Promise<Message> {
       checkText(input.text);
-      return append(actor, conversationId, input, 'message.send');
+      return append(actor, conversationId, input);
     },
 
     /**
      * Forwards a message you can see into a conversation you may send in, with attribution
-     * to its original (a forward of a forward credits the first). Protected conversations
-     * cannot be forwarded out of.
+     * to its original (a forward of a forward credits the first): `message.forward` in the
+     * source (protected conversations keep their content), `message.send` in the target.
      */
     async forward(actor: Actor, conversationId: string, input: { clientMsgId: string; from: { conversationId: string; messageId: string } }): Promise<Message> {
       const known = await knownSend(actor, conversationId, input.clientMsgId);
       if (known) return known;
       const now = clock();
       const sourceFacts = toPolicyFacts(await findMembershipFacts(kysely, input.from.conversationId, actor.userId), now);
-      authorize(actor.userId, 'conversation.view', sourceFacts);
-      const original = await repo.findInConversation(kysely, input.from.conversationId, input.from.messageId);
-      if (!original || original.deleted_at !== null) throw new AppError('not_found', 'Message not found.');
-      if (sourceFacts.conversation!.protectedContent) throw new AppError('forbidden', 'Messages in this conversation cannot be forwarded.');
+      const found = sourceFacts.membership ? await repo.findInConversation(kysely, input.from.conversationId, input.from.messageId) : undefined;
+      authorize(actor.userId, 'message.forward', { ...sourceFacts, message: found ? { senderId: found.sender_id, deleted: found.deleted_at !== null } : null });
+      const original = found!;
       const source = (await findConversation(kysely, input.from.conversationId))!;
       const forwardedFrom: ForwardedFrom = original.forwarded_from
         ? (JSON.parse(original.forwarded_from) as ForwardedFrom)
@@ -190,11 +188,12 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
             conversationTitle: source.visibility === 'public' ? source.title : null,
             createdAt: iso(original.created_at),
           };
-      return append(actor, conversationId, { clientMsgId: input.clientMsgId, text: original.text!, forwardedFrom }, 'message.forward');
+      return append(actor, conversationId, { clientMsgId: input.clientMsgId, text: original.text!, forwardedFrom });
     },
 
     async edit(actor: Actor, conversationId: string, messageId: string, text: string): Promise<Message> {
       checkText(text);
+      await consultHook(actor, conversationId, text, messageId);
       return uow(async (trx, changes) => {
         const now = clock();
         const seq = await takeNextSeq(trx, conversationId, now);
@@ -278,6 +277,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
         if ((await repo.countPins(trx, conversationId)) >= MAX_PINS) throw new AppError('limit_exceeded', `At most ${MAX_PINS} pinned messages.`);
         if (await repo.insertPin(trx, conversationId, messageId, actor.userId, now)) {
           await appendEvent(trx, changes, { conversationId, type: 'message.pinned', actorId: actor.userId, data: { messageId }, now });
+          await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'message.pinned', targetType: 'message', targetId: messageId, data: { senderId: message!.sender_id }, now });
         }
       });
     },
@@ -289,6 +289,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
         authorize(actor.userId, 'message.pin', { ...facts, message: message ? { senderId: message.sender_id, deleted: false } : null });
         if (await repo.deletePin(trx, conversationId, messageId)) {
           await appendEvent(trx, changes, { conversationId, type: 'message.unpinned', actorId: actor.userId, data: { messageId }, now });
+          await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'message.unpinned', targetType: 'message', targetId: messageId, data: { senderId: message!.sender_id }, now });
         }
       });
     },

@@ -10,6 +10,9 @@ export interface HookRequest {
   kind?: string;
   userIds?: readonly string[];
   text?: string;
+  /** Set on an edit (`message.send` / `channel.post` with the new text): the text of `messageId` would change. */
+  edit?: true;
+  messageId?: string;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ConversationKind, Right, Role, UserStatus, Visibility } from '@parley/protocol';
+import type { AddPrivacy, ConversationKind, Right, Role, UserStatus, Visibility } from '@parley/protocol';
 import { AppError } from '../../platform/errors.ts';
 import { RANK, ROLES_OF_KIND, STAFF_DEFAULTS } from './rights.ts';
 
@@ -9,9 +9,13 @@ import { RANK, ROLES_OF_KIND, STAFF_DEFAULTS } from './rights.ts';
  *
  * Services load the facts (usually inside the transaction that holds the conversation
  * lock) and this module decides on them without I/O: decisions are pure, cheap, and
- * tested as a generated table (every right × role × kind).
+ * tested as a generated table (every right × role × kind). A service may ask twice about
+ * one action: first before it loads anything more (so a non-member learns nothing), then
+ * with the facts that only the first answer made worth loading (who is being added).
  */
 export type Action =
+  | 'conversation.create'
+  | 'conversation.join'
   | 'conversation.view'
   | 'conversation.update'
   | 'conversation.settings'
@@ -29,6 +33,7 @@ export type Action =
   | 'members.mute'
   | 'members.set_role'
   | 'invites.manage'
+  | 'join_request.approve'
   | 'audit.view'
   | 'reports.moderate';
 
@@ -49,7 +54,30 @@ export interface PolicyFacts {
   hasLinks?: boolean;
   /** set_role: the role to give and the custom rights the member will hold (null: the role's defaults). */
   grant?: { role: Role; rights: readonly Right[] | null };
+  /** conversation.settings changing `memberRights`: what ordinary members hold now, and would hold after. */
+  memberRights?: { current: readonly Right[]; next: readonly Right[] };
+  /** conversation.create (groups, channels) and members.add: the people to be added (the actor never among them). */
+  candidates?: readonly AddCandidate[];
+  /** conversation.join: the way in (a handle finds public conversations only) and whether a ban keeps the actor out. */
+  join?: { via: 'handle' | 'invite'; banned: boolean };
+  /** join_request.approve: the request (null: none from this user) and whether its author is banned here. */
+  joinRequest?: { banned: boolean } | null;
 }
+
+/** Someone the actor wants to add, with what decides whether they let the actor. */
+export interface AddCandidate {
+  userId: string;
+  addPrivacy: AddPrivacy;
+  /** The candidate counts the actor as a contact (see `contactsOf` in the privacy module). */
+  contact: boolean;
+  /** The candidate blocked the actor. */
+  blocksActor: boolean;
+  /** Banned from the conversation they would be added to. */
+  banned?: boolean;
+}
+
+/** The one answer to "you may not add this user", whatever the reason: privacy setting, block or ban. */
+export const CANNOT_ADD = 'Some users cannot be added. They can still join through an invite link.';
 
 const forbidden = (message: string) => new AppError('forbidden', message);
 
@@ -70,6 +98,9 @@ function requireOutranks(actorId: string, facts: PolicyFacts): void {
  * a member of is `not_found`, exactly like one that does not exist, so ids reveal nothing.
  */
 export function authorize(actorId: string, action: Action, facts: PolicyFacts): void {
+  // Coming in from outside: the actor is not a member (yet), so these are decided before the rule that follows.
+  if (action === 'conversation.create') return authorizeCreate(facts);
+  if (action === 'conversation.join') return authorizeJoin(facts);
   const { conversation, membership } = facts;
   if (!conversation || !membership) throw new AppError('not_found', 'Conversation not found.');
   const kind = conversation.kind;
@@ -82,9 +113,16 @@ export function authorize(actorId: string, action: Action, facts: PolicyFacts): 
       return;
 
     case 'message.send':
-    case 'message.forward':
       requireWrite(facts, kind);
       return;
+
+    case 'message.forward': {
+      // Taking a copy out of this conversation (posting it elsewhere is a message.send there).
+      const message = requireMessage(facts);
+      if (message.deleted) throw new AppError('not_found', 'Message not found.');
+      if (conversation.protectedContent) throw forbidden('Messages in this conversation cannot be forwarded.');
+      return;
+    }
 
     case 'message.edit': {
       const message = requireMessage(facts);
@@ -118,6 +156,11 @@ export function authorize(actorId: string, action: Action, facts: PolicyFacts): 
       if (isDirect) throw forbidden('Direct conversations have no title or settings.');
       require(facts, 'edit_info', 'You may not change this conversation.');
       if (RANK[role] < RANK.admin) throw forbidden('Only admins may change these settings.');
+      if (facts.memberRights && role !== 'owner') {
+        // As with custom staff rights: nobody but the owner hands out a right they do not hold. Taking one away is always fine.
+        const { current, next } = facts.memberRights;
+        requireHeld(membership.rights, next.filter((right) => !current.includes(right)));
+      }
       return;
 
     case 'conversation.transfer':
@@ -133,6 +176,7 @@ export function authorize(actorId: string, action: Action, facts: PolicyFacts): 
     case 'members.add':
       if (isDirect) throw forbidden('Direct conversations have exactly two members.');
       require(facts, 'add_members', 'You may not add members here.');
+      if (facts.candidates) requireAddable(facts.candidates);
       return;
 
     case 'members.remove':
@@ -166,15 +210,21 @@ export function authorize(actorId: string, action: Action, facts: PolicyFacts): 
       if (grant.rights && !staff) throw new AppError('validation_failed', 'Only admins and moderators hold custom rights.');
       // What the member will hold as staff is granted by you, whether a custom set or the role's
       // defaults: otherwise an admin holding only manage_roles could hand out a moderator's bans.
-      const given = grant.rights ?? (staff ? STAFF_DEFAULTS[grant.role as 'admin' | 'moderator'] : []);
-      const missing = given.filter((right) => !membership.rights.has(right));
-      if (missing.length > 0) throw forbidden(`You can only grant rights you hold yourself (not: ${missing.join(', ')}).`);
+      requireHeld(membership.rights, grant.rights ?? (staff ? STAFF_DEFAULTS[grant.role as 'admin' | 'moderator'] : []));
       return;
     }
 
     case 'invites.manage':
       if (isDirect) throw forbidden('Direct conversations have no invites.');
       require(facts, 'manage_invites', 'You may not manage invites here.');
+      return;
+
+    case 'join_request.approve':
+      if (isDirect) throw forbidden('Direct conversations have no invites.');
+      require(facts, 'manage_invites', 'You may not manage invites here.');
+      if (!facts.joinRequest) throw new AppError('not_found', 'No request to join from this user.');
+      // A ban holds against every way back in, an approval too.
+      if (facts.joinRequest.banned) throw forbidden('This user is banned here.');
       return;
 
     case 'audit.view':
@@ -189,6 +239,69 @@ export function authorize(actorId: string, action: Action, facts: PolicyFacts): 
       }
       return;
   }
+}
+
+/** Starting a conversation: nobody starts a direct one across a block, nor adds people to a group or channel who do not let them. */
+function authorizeCreate(facts: PolicyFacts): void {
+  if (facts.conversation?.kind === 'direct') {
+    if (facts.blocked) throw forbidden('You cannot message this user.');
+    return;
+  }
+  requireAddable(facts.candidates ?? []);
+}
+
+/**
+ * Joining by handle (public groups and channels) or by a working invite (any group or
+ * channel). What a handle cannot find reads like nothing there; a member is in already.
+ */
+function authorizeJoin(facts: PolicyFacts): void {
+  const { conversation, membership } = facts;
+  const join = facts.join!;
+  const missing = join.via === 'invite' ? 'This invite link is not valid.' : 'Conversation not found.';
+  if (!conversation || conversation.kind === 'direct' || (join.via === 'handle' && conversation.visibility !== 'public')) throw new AppError('not_found', missing);
+  if (membership) return;
+  if (join.banned) throw forbidden('You cannot join this conversation.');
+}
+
+/** Whether a candidate refuses to be added by the actor: a ban here, a block of the actor, or their add-privacy setting. */
+function refusesToBeAdded(candidate: AddCandidate): boolean {
+  if (candidate.banned || candidate.blocksActor) return true;
+  return candidate.addPrivacy === 'nobody' || (candidate.addPrivacy === 'contacts' && !candidate.contact);
+}
+
+/** One answer for every reason, naming who cannot be added, so it reveals nothing more than that. */
+function requireAddable(candidates: readonly AddCandidate[]): void {
+  const refused = candidates.filter(refusesToBeAdded).map((candidate) => candidate.userId);
+  if (refused.length > 0) throw new AppError('forbidden', CANNOT_ADD, { userIds: refused });
+}
+
+/**
+ * The platform (admin API) adding people: not bound by rights, privacy settings or blocks,
+ * only by bans, until it lifts them.
+ */
+export function authorizePlatformAdd(candidates: ReadonlyArray<{ userId: string; banned: boolean }>): void {
+  const banned = candidates.filter((candidate) => candidate.banned).map((candidate) => candidate.userId);
+  if (banned.length > 0) throw new AppError('forbidden', 'Some users are banned here.', { userIds: banned });
+}
+
+/**
+ * Slow mode (`settings.slowModeSec`): ordinary members and subscribers wait between
+ * messages; moderators and above are exempt. Throws `rate_limited` (with `retryAfterMs`)
+ * while the sender must still wait; returns whether this send counts, so the service
+ * records it as their last. Asked after a retried send has been recognised: a retry is
+ * answered with the original, never held back.
+ */
+export function checkSlowMode(facts: { seconds: number; role: Role; lastSentAt: number | null; now: number }): boolean {
+  if (facts.seconds <= 0 || RANK[facts.role] > RANK.member) return false;
+  const wait = facts.lastSentAt === null ? 0 : facts.lastSentAt + facts.seconds * 1000 - facts.now;
+  if (wait > 0) throw new AppError('rate_limited', `Slow mode: wait ${Math.ceil(wait / 1000)} s between messages.`, { retryAfterMs: wait });
+  return true;
+}
+
+/** Whoever gives rights must hold them (custom staff rights, the rights of ordinary members). */
+function requireHeld(held: ReadonlySet<Right>, given: readonly Right[]): void {
+  const missing = given.filter((right) => !held.has(right));
+  if (missing.length > 0) throw forbidden(`You can only grant rights you hold yourself (not: ${missing.join(', ')}).`);
 }
 
 /** Writing text here now (sending, forwarding, editing): the sending right of the kind, links only with send_links. */

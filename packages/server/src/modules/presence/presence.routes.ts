@@ -22,7 +22,7 @@ export function registerPresenceRoutes(app: FastifyInstance, deps: { presence: P
     onRequest: requireUser,
     schema: {
       ...common,
-      summary: 'Choose who may see your presence: everyone, people you share a conversation with (contacts), or nobody; people you blocked never do',
+      summary: 'Choose who may see your presence: everyone, people you share a direct conversation or a group with (contacts), or nobody; people you blocked never do',
       body: PresenceSettingsBody,
       response: { 200: PresenceSettings, ...errorResponses },
     },

@@ -1,2 +1,2 @@
-export { blockedEitherWay, CANNOT_ADD, createPrivacyService, type PrivacyService, refusingToBeAdded } from './privacy.service.ts';
+export { addCandidates, blockedEitherWay, createPrivacyService, type PrivacyService } from './privacy.service.ts';
 export { registerPrivacyRoutes } from './privacy.routes.ts';

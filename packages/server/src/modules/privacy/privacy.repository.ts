@@ -40,13 +40,27 @@ export async function blockersOf(db: Executor, actorId: string, targets: readonl
   return new Set(rows.map((row) => row.blocker_id));
 }
 
-/** Of `targets`, who shares a direct conversation with `actorId`: their "contacts" for privacy settings. */
-export async function directPartners(db: Executor, actorId: string, targets: readonly string[]): Promise<Set<string>> {
+/**
+ * Of `targets`, those who count `actorId` as a contact for their add-privacy setting: they
+ * share a direct conversation with the actor AND have sent a message in it themselves.
+ * Anyone may open a direct conversation with anyone, so only the target's own part in it
+ * is consent. Index lookups only, per target: the conversation by its unique
+ * `direct_key`, the target's membership by its key, and for the EXISTS a probe that stops
+ * at the first message: (sender_id, conversation_id) of `messages_sender_idx`, or the
+ * first two columns of `messages_client_id_uq` (the plans on both dialects use the former).
+ */
+export async function contactsOf(db: Executor, actorId: string, targets: readonly string[]): Promise<Set<string>> {
   if (targets.length === 0) return new Set();
   const keys = targets.map((target) => [actorId, target].sort().join(' '));
-  const rows = await db.selectFrom('conversations').select('direct_key').where('direct_key', 'in', keys).execute();
-  const found = new Set(rows.map((row) => row.direct_key));
-  return new Set(targets.filter((target) => found.has([actorId, target].sort().join(' '))));
+  const rows = await db
+    .selectFrom('conversations as c')
+    .innerJoin('members as p', 'p.conversation_id', 'c.id')
+    .select('p.user_id')
+    .where('c.direct_key', 'in', keys)
+    .where('p.user_id', 'in', targets)
+    .where((eb) => eb.exists(eb.selectFrom('messages as m').select('m.id').whereRef('m.conversation_id', '=', 'c.id').whereRef('m.sender_id', '=', 'p.user_id')))
+    .execute();
+  return new Set(rows.map((row) => row.user_id));
 }
 
 export async function addPrivacyOf(db: Executor, userIds: readonly string[]) {

@@ -4,25 +4,24 @@ import { AppError } from '../../platform/errors.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import { appendUserEvent, type UnitOfWork } from '../logs/index.ts';
+import type { AddCandidate } from '../policy/index.ts';
 import { findUserById, toUser } from '../users/index.ts';
 import * as repo from './privacy.repository.ts';
 
-/** The one answer to "you may not add this user", whatever the reason: privacy setting, block or ban. */
-export const CANNOT_ADD = 'Some users cannot be added. They can still join through an invite link.';
-
 /**
- * Who of `userIds` refuses to be added to a conversation by `actorId`: those who blocked
- * the actor, those who let nobody add them, and those who let only their contacts (people
- * they have a direct conversation with) add them. Deleted or unknown users are not here
- * (callers report them as not found).
+ * What deciding whether `userIds` let `actorId` add them needs (the policy module decides):
+ * their add-privacy setting, whether they blocked the actor, whether they count the actor
+ * as a contact. In the order of `userIds`; the actor, and deleted or unknown users, are
+ * left out (callers report those as not found first).
  */
-export async function refusingToBeAdded(db: Executor, actorId: string, userIds: readonly string[]): Promise<string[]> {
+export async function addCandidates(db: Executor, actorId: string, userIds: readonly string[]): Promise<AddCandidate[]> {
   const others = userIds.filter((id) => id !== actorId);
-  const [rows, blockers, partners] = await Promise.all([repo.addPrivacyOf(db, others), repo.blockersOf(db, actorId, others), repo.directPartners(db, actorId, others)]);
-  return rows
-    .filter((row) => row.status !== 'deleted')
-    .filter((row) => blockers.has(row.id) || row.add_privacy === 'nobody' || (row.add_privacy === 'contacts' && !partners.has(row.id)))
-    .map((row) => row.id);
+  const [rows, blockers, contacts] = await Promise.all([repo.addPrivacyOf(db, others), repo.blockersOf(db, actorId, others), repo.contactsOf(db, actorId, others)]);
+  const byId = new Map(rows.filter((row) => row.status !== 'deleted').map((row) => [row.id, row]));
+  return others.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [{ userId: id, addPrivacy: row.add_privacy, contact: contacts.has(id), blocksActor: blockers.has(id) }] : [];
+  });
 }
 
 export const blockedEitherWay = repo.blockedEitherWay;

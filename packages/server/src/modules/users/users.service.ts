@@ -1,6 +1,6 @@
 import type { AdminBulkResult, AdminBulkUsersBody, AdminCreateUserBody, AdminUpdateUserBody, AdminUser, User } from '@parley/protocol';
 import { CloseCodes } from '@parley/protocol';
-import type { Database, UsersTable } from '../../platform/db/index.ts';
+import type { Database, Tx, UsersTable } from '../../platform/db/index.ts';
 import { decodeCursor, encodeCursor, isIdCursor } from '../../platform/cursor.ts';
 import { AppError, toErrorBody } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -10,6 +10,8 @@ import { appendAudit, appendUserEvent, type UnitOfWork } from '../logs/index.ts'
 import { DELETED_DISPLAY_NAME, toAdminUser, toUser } from './users.mapper.ts';
 import { findUserByHandle, findUserById, insertUser, listUsers, updateLiveUser, updateUser } from './users.repository.ts';
 
+/** How the audit log names a user's fields: as the API does. */
+const FIELD_NAMES = { handle: 'handle', display_name: 'displayName', password_hash: 'password' } as const;
 
 export interface UsersDeps {
   db: Database;
@@ -25,6 +27,29 @@ export interface Identity {
 
 export type UsersService = ReturnType<typeof createUsersService>;
 
+type NewUser = { id?: string; handle?: string | null; displayName: string; password?: string };
+
+/** Upserts of different users in flight at once in one bulk request. */
+const BULK_CONCURRENCY = 32;
+
+/**
+ * Runs `work` for every item, results in the items' order. Each item is its own audited
+ * transaction; items of different users run side by side, so the embedded store commits
+ * them together (group commit) and PostgreSQL spreads them over its pool, while the items
+ * of one user run one after another, in order.
+ */
+async function inUserOrder<T extends { id: string }, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  const byUser = new Map<string, number[]>();
+  items.forEach((item, index) => byUser.set(item.id, [...(byUser.get(item.id) ?? []), index]));
+  const queue = [...byUser.values()];
+  const runner = async () => {
+    for (let indexes = queue.shift(); indexes; indexes = queue.shift()) for (const index of indexes) results[index] = await work(items[index]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, queue.length) }, runner));
+  return results;
+}
+
 export function createUsersService({ db, uow, clock }: UsersDeps) {
   const kysely = db.kysely;
 
@@ -34,9 +59,9 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
     return row;
   }
 
-  async function createUser(input: { id?: string; handle?: string | null; displayName: string; password?: string }): Promise<UsersTable> {
+  async function newUserRow(input: NewUser): Promise<UsersTable> {
     const now = clock();
-    const row: UsersTable = {
+    return {
       id: input.id ?? newId(now),
       handle: input.handle ? input.handle.toLowerCase() : null,
       display_name: input.displayName,
@@ -47,8 +72,36 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
       created_at: now,
       updated_at: now,
     };
+  }
+
+  async function createUser(input: NewUser): Promise<UsersTable> {
+    const row = await newUserRow(input);
     await insertUser(kysely, row);
     return row;
+  }
+
+  /** The platform's audit entry for a user, in the transaction of the change. */
+  const auditUser = (trx: Tx, action: string, userId: string, data?: Record<string, unknown>) =>
+    appendAudit(trx, { conversationId: null, actorId: null, action, targetType: 'user', targetId: userId, ...(data ? { data } : {}), now: clock() });
+
+  /** Creating a user through the admin API: audited with the user. */
+  async function insertAudited(trx: Tx, row: UsersTable): Promise<UsersTable> {
+    await insertUser(trx, row);
+    await auditUser(trx, 'user.created', row.id);
+    return row;
+  }
+
+  /**
+   * Changes a live user through the admin API, audited with the names of the fields that
+   * changed (never their values: the audit log outlives the account's personal data).
+   * A password given counts as changed. Nothing changed, nothing written.
+   */
+  async function changeAudited(trx: Tx, row: UsersTable, patch: Partial<Pick<UsersTable, 'handle' | 'display_name' | 'password_hash'>>): Promise<UsersTable | undefined> {
+    const fields = (['handle', 'display_name', 'password_hash'] as const).filter((field) => patch[field] !== undefined && (field === 'password_hash' || patch[field] !== row[field]));
+    if (fields.length === 0) return row;
+    const updated = await updateLiveUser(trx, row.id, { ...patch, updated_at: clock() });
+    if (updated) await auditUser(trx, 'user.updated', row.id, { fields: fields.map((field) => FIELD_NAMES[field]) });
+    return updated;
   }
 
   /** Status changes close live sessions after commit; suspension keeps sessions so unsuspending restores them. */
@@ -61,7 +114,7 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
       if (status === 'suspended') {
         changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.accountSuspended, reason: 'account suspended' });
       }
-      if (status !== row.status) await appendAudit(trx, { conversationId: null, actorId: null, action: status === 'suspended' ? 'user.suspended' : 'user.unsuspended', targetType: 'user', targetId: id, now: clock() });
+      if (status !== row.status) await auditUser(trx, status === 'suspended' ? 'user.suspended' : 'user.unsuspended', id);
       return toAdminUser(updated);
     });
   }
@@ -150,7 +203,8 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
     // --- admin -----------------------------------------------------------------------
 
     async adminCreate(body: AdminCreateUserBody): Promise<AdminUser> {
-      return toAdminUser(await createUser(body));
+      const row = await newUserRow(body);
+      return toAdminUser(await uow((trx) => insertAudited(trx, row)));
     },
 
     async adminGet(id: string): Promise<AdminUser> {
@@ -168,11 +222,14 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
     async adminUpdate(id: string, body: AdminUpdateUserBody): Promise<AdminUser> {
       const row = await requireUser(id);
       if (row.status === 'deleted') throw new AppError('not_found', 'User not found.');
-      const updated = await updateLiveUser(kysely, id, {
+      const patch = {
         ...(body.handle !== undefined ? { handle: body.handle === null ? null : body.handle.toLowerCase() } : {}),
         ...(body.displayName !== undefined ? { display_name: body.displayName } : {}),
         ...(body.password !== undefined ? { password_hash: await hashPassword(body.password) } : {}),
-        updated_at: clock(),
+      };
+      const updated = await uow(async (trx) => {
+        const current = await findUserById(trx, id);
+        return current && current.status !== 'deleted' ? changeAudited(trx, current, patch) : undefined;
       });
       if (!updated) throw new AppError('not_found', 'User not found.');
       return toAdminUser(updated);
@@ -194,7 +251,7 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
         await updateUser(trx, id, { status: 'deleted', handle: null, display_name: DELETED_DISPLAY_NAME, password_hash: null, updated_at: now });
         await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
         changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.accountDeleted, reason: 'account deleted' });
-        await appendAudit(trx, { conversationId: null, actorId: null, action: 'user.deleted', targetType: 'user', targetId: id, now });
+        await auditUser(trx, 'user.deleted', id);
       });
     },
 
@@ -206,38 +263,36 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
         const now = clock();
         await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
         changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.sessionRevoked, reason: 'signed out by the platform' });
-        await appendAudit(trx, { conversationId: null, actorId: null, action: 'user.logged_out', targetType: 'user', targetId: id, now });
+        await auditUser(trx, 'user.logged_out', id);
       });
     },
 
     /** Upserts, status changes and deletions in one call; each item succeeds or fails on its own. */
     async adminBulk(body: AdminBulkUsersBody, remove: (id: string) => Promise<void>): Promise<AdminBulkResult[]> {
-      const results: AdminBulkResult[] = [];
-      const attempt = async (id: string, op: AdminBulkResult['op'], work: () => Promise<unknown>) => {
+      const attempt = async (id: string, op: AdminBulkResult['op'], work: () => Promise<unknown>): Promise<AdminBulkResult> => {
         try {
           await work();
-          results.push({ id, op, ok: true });
+          return { id, op, ok: true };
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
-          results.push({ id, op, ok: false, error: toErrorBody(error, '') });
+          return { id, op, ok: false, error: toErrorBody(error, '') };
         }
       };
-      for (const item of body.upsert ?? []) {
-        await attempt(item.id, 'upsert', async () => {
-          const existing = await findUserById(kysely, item.id);
-          if (!existing) return createUser(item);
-          const updated = existing.status === 'deleted' ? undefined : await updateLiveUser(kysely, item.id, {
-            display_name: item.displayName,
-            ...(item.handle !== undefined ? { handle: item.handle === null ? null : item.handle.toLowerCase() } : {}),
-            updated_at: clock(),
-          });
-          if (!updated) throw new AppError('conflict', 'This user was deleted.');
-          return updated;
+      // One transaction per item, read included (no password here, so nothing slow runs inside it).
+      const upsert = (item: NonNullable<AdminBulkUsersBody['upsert']>[number]) => attempt(item.id, 'upsert', () => uow(async (trx) => {
+        const existing = await findUserById(trx, item.id);
+        if (!existing) return insertAudited(trx, await newUserRow(item));
+        const updated = existing.status === 'deleted' ? undefined : await changeAudited(trx, existing, {
+          display_name: item.displayName,
+          ...(item.handle !== undefined ? { handle: item.handle === null ? null : item.handle.toLowerCase() } : {}),
         });
-      }
-      for (const id of body.suspend ?? []) await attempt(id, 'suspend', () => setStatus(id, 'suspended'));
-      for (const id of body.unsuspend ?? []) await attempt(id, 'unsuspend', () => setStatus(id, 'active'));
-      for (const id of body.delete ?? []) await attempt(id, 'delete', () => remove(id));
+        if (!updated) throw new AppError('conflict', 'This user was deleted.');
+        return updated;
+      }));
+      const results = await inUserOrder(body.upsert ?? [], upsert);
+      for (const id of body.suspend ?? []) results.push(await attempt(id, 'suspend', () => setStatus(id, 'suspended')));
+      for (const id of body.unsuspend ?? []) results.push(await attempt(id, 'unsuspend', () => setStatus(id, 'active')));
+      for (const id of body.delete ?? []) results.push(await attempt(id, 'delete', () => remove(id)));
       return results;
     },
   };
