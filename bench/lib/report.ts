@@ -39,7 +39,7 @@ export function publish(report: Report): void {
     `| ${columns.map(() => '---').join(' | ')} |`,
     ...report.rows.map((row) => `| ${columns.map((column) => String(row[column] ?? '')).join(' | ')} |`),
   ].join('\n');
-  const options = Object.entries(report.options).map(([key, value]) => `--${key} ${String(value)}`).join(' ');
+  const options = Object.entries(report.options).filter(([key, value]) => value !== '' && key !== 'profile').map(([key, value]) => `--${key} ${String(value)}`).join(' ');
   const section = [
     `<!-- bench:${report.scenario} -->`,
     `### ${report.scenario}`,
