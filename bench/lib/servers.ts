@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { BENCH_IDP } from './tokens.ts';
 
@@ -102,6 +103,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     url.pathname = `/${database}`;
     databaseUrl = url.toString();
   }
+  // The run's own Redis keys (presence, rate limits, channels), removed afterwards: a run's
+  // leftovers must not slow the presence sweep of whatever shares this Redis next.
+  const redisPrefix = `parley-bench-${process.pid}:`;
   const envFor = (index: number): Record<string, string> => ({
     HOST: '127.0.0.1',
     PORT: String(options.basePort + index),
@@ -119,7 +123,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     OVERLOAD_EVENT_LOOP_LAG_MS: '0',
     METRICS_ENABLED: 'false',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    ...(options.nodes > 1 && options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...(options.nodes > 1 && options.redisUrl ? { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: redisPrefix } : {}),
     ...options.env,
   });
   const nodes: ServerProcess[] = [];
@@ -142,6 +146,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     async close() {
       await Promise.all(nodes.map((node) => node.stop()));
       rmSync(dataDir, { recursive: true, force: true });
+      if (options.nodes > 1 && options.redisUrl) await deleteRedisKeys(options.redisUrl, redisPrefix);
       if (database) {
         const admin = new pg.Client({ connectionString: options.postgresUrl });
         await admin.connect();
@@ -150,6 +155,21 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       }
     },
   };
+}
+
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** The ceiling: bench/ceiling-server.ts, a bare `ws` broadcaster (no auth, no storage). */

@@ -69,7 +69,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.db.poolSize, sqliteSynchronous: config.db.sqliteSynchronous, logger });
   let broker: Broker;
   try {
-    broker = overrides.broker ?? (config.redisUrl ? await createRedisBroker(config.redisUrl, logger) : createMemoryBroker());
+    broker = overrides.broker ?? (config.redisUrl ? await createRedisBroker(config.redisUrl, logger, config.redisKeyPrefix) : createMemoryBroker());
   } catch (error) {
     await db.close();
     throw error;
@@ -87,9 +87,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const metrics = createMetrics();
   const load = createLoadMonitor({ thresholdMs: config.overload.eventLoopLagMs });
   const ephemeral = createEphemeralPublisher(broker, logger, (kind) => metrics.ephemeral.inc({ kind }));
-  const limiter = stateRedis ? createRedisRateLimiter(stateRedis, logger) : createMemoryRateLimiter(clock);
+  const limiter = stateRedis ? createRedisRateLimiter(stateRedis, logger, `${config.redisKeyPrefix}rl:`) : createMemoryRateLimiter(clock);
   const presenceStore = stateRedis
-    ? createRedisPresenceStore(stateRedis, { ttlMs: config.realtime.presenceTtlMs })
+    ? createRedisPresenceStore(stateRedis, { ttlMs: config.realtime.presenceTtlMs, prefix: `${config.redisKeyPrefix}p:` })
     : createMemoryPresenceStore({ ttlMs: config.realtime.presenceTtlMs, ...(overrides.presenceState ? { state: overrides.presenceState } : {}) });
 
   // What committed changes mean beyond the logs (receipts, presence visibility, metrics):

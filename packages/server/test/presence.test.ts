@@ -97,6 +97,8 @@ for (const backend of backends) {
       const strangerSocket = await TestSocket.open(t.wsUrl, stranger.token);
       const ownerSocket = await TestSocket.open(t.wsUrl, owner.token);
       try {
+        // The owner's coming online reaches the peer first, so it cannot arrive after the block below.
+        await peerSocket.next((f) => f.t === 'presence' && f.presence.userId === owner.user.id && f.presence.status === 'online');
         await strangerSocket.request('presence_subscribe', { userIds: [owner.user.id] });
         await setPrivacy('contacts');
         await strangerSocket.next((f) => f.t === 'presence' && f.presence.status === 'hidden');

@@ -12,6 +12,8 @@ describe('configuration of receipts, typing, presence, rate limits, overload and
     assert.deepEqual(config.shutdown, { delayMs: 0, drainWindowMs: 5_000, drainGraceMs: 10_000 });
     assert.deepEqual(config.overload, { maxConnections: 20_000, eventLoopLagMs: 1_000 });
     assert.equal(config.trustProxy, false);
+    assert.equal(config.redisKeyPrefix, 'parley:');
+    assert.equal(loadConfig({ REDIS_KEY_PREFIX: 'tenant-7:' }).redisKeyPrefix, 'tenant-7:');
   });
 
   it('reads token buckets as capacity:refillPerSecond, and off (or 0) as no limit', () => {
@@ -25,6 +27,7 @@ describe('configuration of receipts, typing, presence, rate limits, overload and
     for (const [name, value] of [
       ['RATE_LIMIT_SENDS_PER_USER', '10'], ['RATE_LIMIT_SENDS_PER_IP', 'a:b'], ['RATE_LIMIT_LOGINS_PER_HANDLE', '0:1'], ['RATE_LIMIT_CONNECTS_PER_USER', '5:0'],
       ['TYPING_TTL_MS', '10'], ['PRESENCE_TTL_MS', 'soon'], ['RECEIPTS_MAX_GROUP', '1'], ['WS_MAX_CONNECTIONS', '0'], ['DRAIN_WINDOW_MS', '-1'], ['TRUST_PROXY', 'maybe'],
+      ['REDIS_KEY_PREFIX', 'has space'], ['REDIS_KEY_PREFIX', 'x'.repeat(65)],
     ] as const) {
       assert.throws(() => loadConfig({ [name]: value }), (error: unknown) => error instanceof ConfigError && error.variable === name, `${name}=${value}`);
     }

@@ -41,6 +41,8 @@ export interface Config {
   databaseUrl: string | null;
   /** Unset: in-process broker (one node). */
   redisUrl: string | null;
+  /** Every Redis key and channel starts with it, so deployments can share one Redis. */
+  redisKeyPrefix: string;
   /** Unset: the admin API answers 401 to everything. */
   adminApiKey: string | null;
   nodeId: string;
@@ -116,6 +118,13 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+function redisKeyPrefix(env: Env): string {
+  const prefix = read(env, 'REDIS_KEY_PREFIX') ?? 'parley:';
+  // Keys are built by concatenation inside Lua scripts and channel names: keep them plain.
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be 1-64 characters of letters, digits and _ . : -');
+  return prefix;
+}
 
 function read(env: Env, name: string): string | undefined {
   const value = env[name];
@@ -280,6 +289,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataDir: read(env, 'DATA_DIR') ?? './data',
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: redisKeyPrefix(env),
     adminApiKey: secret(env, 'ADMIN_API_KEY', 16),
     nodeId: read(env, 'NODE_ID') ?? `node-${process.pid}`,
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
