@@ -18,7 +18,7 @@ export async function direct(argv: string[]): Promise<void> {
   const env = environment();
   const rates = numberList(options.rates);
   const pairs = Math.floor(options.users / 2);
-  const scenario = `direct-${options.store}`;
+  const scenario = `direct-${options.store}${options.store === 'sqlite' && options.synchronous !== 'FULL' ? `-${options.synchronous.toLowerCase()}` : ''}`;
   log(`${scenario}: ${pairs * 2} users in ${pairs} direct conversations, rates ${rates.join(', ')}/s`);
   const cluster = await startCluster({ nodes: 1, store: options.store as Store, postgresUrl: env.postgresUrl, basePort: options.port, env: { SQLITE_SYNCHRONOUS: options.synchronous }, ...(options.profile ? { profileDir: options.profile } : {}) });
   let steps;
