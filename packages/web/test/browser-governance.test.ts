@@ -203,6 +203,59 @@ describe('governance in Chromium', { skip }, () => {
     await Promise.all([owner.context.close(), joiner.context.close()]);
   });
 
+  it('a public channel that approves subscribers: a handle join waits, is declined, asked again and approved, all seen live', async () => {
+    const [owner, reader] = await Promise.all([newPerson(browser, server.url), newPerson(browser, server.url)]);
+    const handles = { owner: uniqueHandle('gail'), reader: uniqueHandle('hugo'), channel: uniqueHandle('insiders') };
+    await Promise.all([signUp(owner.page, handles.owner, 'Gail Gate'), signUp(reader.page, handles.reader, 'Hugo Hopeful')]);
+
+    await owner.page.getByRole('button', { name: 'New chat' }).click();
+    const dialog = owner.page.getByRole('dialog', { name: 'New conversation' });
+    await dialog.getByRole('button', { name: /^Channel/ }).click();
+    const form = dialog.getByRole('form', { name: 'Create a channel' });
+    await form.getByLabel('Channel title').fill('Insiders');
+    const approval = form.getByLabel('Admins approve each subscriber who joins by handle');
+    assert.equal(await approval.count(), 0, 'no approval choice for a private channel');
+    await form.getByLabel('Public handle (optional)').fill(handles.channel);
+    await approval.check();
+    await form.getByRole('button', { name: 'Create channel' }).click();
+    await owner.page.getByRole('heading', { name: 'Insiders', level: 2 }).waitFor();
+    await openDetails(owner.page);
+    const invites = owner.page.locator('.gov-invites');
+
+    // The reader asks by handle: the request waits.
+    await reader.page.getByRole('button', { name: 'New chat' }).click();
+    const readerDialog = reader.page.getByRole('dialog', { name: 'New conversation' });
+    await readerDialog.getByLabel('Join a public group or channel').fill(handles.channel);
+    await readerDialog.getByRole('button', { name: 'Look up' }).click();
+    const preview = readerDialog.getByRole('status', { name: 'Preview of Insiders' });
+    await preview.getByRole('button', { name: 'Ask to join' }).click();
+    await readerDialog.getByText('Request sent. An admin has to approve it').waitFor();
+    assert.equal(await preview.getByRole('button').count(), 0, 'no second request while one waits');
+    await screenshot(reader.page, 'governance-handle-pending');
+
+    // Declined: the reader hears of it without reloading, and may ask again.
+    await invites.getByRole('button', { name: 'Refresh' }).click();
+    await screenshot(owner.page, 'governance-join-requests');
+    await invites.getByRole('button', { name: 'Decline Hugo Hopeful' }).click();
+    await invites.getByText('No pending requests.').waitFor();
+    await readerDialog.getByRole('alert').filter({ hasText: 'Your request to join was declined.' }).waitFor();
+    await preview.getByRole('button', { name: 'Ask again' }).click();
+    await readerDialog.getByText('Request sent. An admin has to approve it').waitFor();
+
+    // Approved: the reader can open the channel, as a subscriber.
+    await invites.getByRole('button', { name: 'Refresh' }).click();
+    await invites.getByRole('button', { name: 'Approve Hugo Hopeful' }).click();
+    await readerDialog.getByText('Your request was approved.').waitFor();
+    await preview.getByRole('button', { name: 'Open' }).click();
+    await reader.page.getByRole('heading', { name: 'Insiders', level: 2 }).waitFor();
+    await reader.page.getByText('You are a subscriber').waitFor();
+    assert.equal(await composer(reader.page).count(), 0, 'no composer for a subscriber');
+    await owner.page.getByRole('complementary', { name: 'Conversation details' }).locator('.member', { hasText: 'Hugo Hopeful' }).waitFor();
+
+    assert.deepEqual([...owner.errors, ...reader.errors], [], 'no uncaught errors in the pages');
+    await Promise.all([owner.context.close(), reader.context.close()]);
+  });
+
   it('blocking someone in a direct chat refuses their messages; a report can be sent', async () => {
     const [alice, bob] = await Promise.all([newPerson(browser, server.url), newPerson(browser, server.url)]);
     const handles = { alice: uniqueHandle('ada'), bob: uniqueHandle('ben') };

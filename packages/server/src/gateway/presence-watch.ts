@@ -36,15 +36,15 @@ class SessionWatch implements PresenceWatch {
     if (this.allowed.get(userId)) this.connection.deliver(frame);
   }
 
-  /** `onlyIfChanged`: push the fresh view only when the verdict flipped (a bulk recheck). */
-  private async recheck(userId: string, onlyIfChanged = false): Promise<void> {
+  /** Pushes the fresh view only when the verdict flipped: an unchanged one has nothing new to say. */
+  private async recheck(userId: string): Promise<void> {
     try {
       const [view] = await this.viewer.view(this.connection.userId, [userId]);
       if (!view || !this.allowed.has(userId)) return;
       const visible = view.status !== 'hidden';
       const changed = this.allowed.get(userId) !== visible;
       this.allowed.set(userId, visible);
-      if (changed || !onlyIfChanged) this.connection.push({ t: 'presence', presence: view });
+      if (changed) this.connection.push({ t: 'presence', presence: view });
     } catch {
       // The next change or subscribe tells the truth again; a failed read must not reveal anything meanwhile.
       this.allowed.set(userId, false);
@@ -52,7 +52,7 @@ class SessionWatch implements PresenceWatch {
   }
 
   recheckAll(): void {
-    for (const userId of this.allowed.keys()) void this.recheck(userId, true);
+    for (const userId of this.allowed.keys()) void this.recheck(userId);
   }
 
   clear(): void {

@@ -59,13 +59,16 @@ function Confirm({ message, confirmLabel, onConfirm, onCancel }: { message: stri
 /** A "Channel" choice in the new-chat dialog. */
 export const ChannelCreate: Slot<{ onCreated(conversationId: string): void }> = ({ onCreated }) => {
   const { client } = useApp();
+  const notify = useNotify();
   const [open, setOpen] = useState(false);
   const [title, setTitle] = useState('');
   const [handle, setHandle] = useState('');
   const [description, setDescription] = useState('');
+  const [approval, setApproval] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const ids = { title: useId(), handle: useId(), description: useId(), hint: useId(), form: useId() };
+  const ids = { title: useId(), handle: useId(), description: useId(), hint: useId(), form: useId(), approval: useId() };
+  const isPublic = stripAt(handle) !== '';
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
@@ -75,6 +78,12 @@ export const ChannelCreate: Slot<{ onCreated(conversationId: string): void }> = 
     try {
       const h = stripAt(handle);
       const conversation = await client.createChannel(title.trim(), { ...(h ? { handle: h } : {}), ...(description.trim() ? { description: description.trim() } : {}) });
+      if (h && approval) {
+        // Approval only matters for handle joins (invite links carry their own).
+        await client.http.updateConversation(conversation.id, { settings: { joinApproval: true } }).catch((failure: unknown) => {
+          notify(`The channel was created, but approving subscribers could not be switched on: ${describeError(failure)}`);
+        });
+      }
       onCreated(conversation.id);
     } catch (failure) {
       setError(describeError(failure));
@@ -97,6 +106,12 @@ export const ChannelCreate: Slot<{ onCreated(conversationId: string): void }> = 
           <p id={ids.hint} className="field-hint">
             With a handle the channel is public: anyone can find it and subscribe. Without one it is private (invite links).
           </p>
+          {isPublic && (
+            <div className="gov-check">
+              <input id={ids.approval} type="checkbox" checked={approval} onChange={(event) => setApproval(event.target.checked)} />
+              <label htmlFor={ids.approval}>Admins approve each subscriber who joins by handle</label>
+            </div>
+          )}
           <label htmlFor={ids.description}>Description (optional)</label>
           <textarea id={ids.description} rows={2} maxLength={1000} value={description} onChange={(event) => setDescription(event.target.value)} />
           <ErrorText error={error} />
@@ -127,15 +142,64 @@ function PreviewCard({ preview, children }: { preview: ConversationPreview; chil
   );
 }
 
+type RequestState = 'none' | 'pending' | 'approved' | 'declined';
+
+/**
+ * While a request to join waits: an approval brings the conversation (`conversationAdded`),
+ * a decline is a user event. Either ends the wait.
+ */
+function useRequestOutcome(conversationId: string | null, state: RequestState, setState: (state: RequestState) => void): void {
+  const { client } = useApp();
+  useEffect(() => {
+    if (state !== 'pending' || !conversationId) return;
+    const offDeclined = client.on('userEvent', (event) => {
+      if (event.type === 'join_request.declined' && event.data.conversationId === conversationId) setState('declined');
+    });
+    const offAdded = client.on('conversationAdded', (summary) => {
+      if (summary.id === conversationId) setState('approved');
+    });
+    return () => {
+      offDeclined();
+      offAdded();
+    };
+  }, [client, conversationId, state, setState]);
+}
+
+function RequestNote({ state }: { state: RequestState }) {
+  if (state === 'pending') {
+    return (
+      <p className="form-ok" role="status">
+        Request sent. An admin has to approve it; you will be let in as soon as they do.
+      </p>
+    );
+  }
+  if (state === 'approved') {
+    return (
+      <p className="form-ok" role="status">
+        Your request was approved.
+      </p>
+    );
+  }
+  if (state === 'declined') {
+    return (
+      <p className="form-error" role="alert">
+        Your request to join was declined.
+      </p>
+    );
+  }
+  return null;
+}
+
 /** Look up a public group or channel by handle and join it. */
 export const JoinByHandle: Slot<{ onJoined(conversationId: string): void }> = ({ onJoined }) => {
   const { client } = useApp();
   const [handle, setHandle] = useState('');
   const [preview, setPreview] = useState<ConversationPreview | null>(null);
-  const [pending, setPending] = useState(false);
+  const [request, setRequest] = useState<RequestState>('none');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const inputId = useId();
+  useRequestOutcome(preview?.id ?? null, request, setRequest);
 
   const find = async (event: FormEvent) => {
     event.preventDefault();
@@ -144,7 +208,7 @@ export const JoinByHandle: Slot<{ onJoined(conversationId: string): void }> = ({
     setBusy(true);
     setError(null);
     setPreview(null);
-    setPending(false);
+    setRequest('none');
     try {
       setPreview((await client.http.conversationByHandle(h)).conversation);
     } catch (failure) {
@@ -160,9 +224,10 @@ export const JoinByHandle: Slot<{ onJoined(conversationId: string): void }> = ({
     setBusy(true);
     setError(null);
     try {
+      setRequest('none');
       const conversation = await client.joinByHandle(preview.handle ?? stripAt(handle));
       if (conversation) onJoined(conversation.id);
-      else setPending(true);
+      else if (!client.store.has(preview.id)) setRequest('pending');
     } catch (failure) {
       setError(describeError(failure));
     } finally {
@@ -176,7 +241,7 @@ export const JoinByHandle: Slot<{ onJoined(conversationId: string): void }> = ({
       <form className="stack" onSubmit={find} aria-label="Find a group or channel">
         <label htmlFor={inputId}>Join a public group or channel</label>
         <div className="input-row">
-          <input id={inputId} autoCapitalize="none" spellCheck={false} placeholder="@handle" value={handle} onChange={(event) => (setHandle(event.target.value), setPreview(null), setError(null), setPending(false))} />
+          <input id={inputId} autoCapitalize="none" spellCheck={false} placeholder="@handle" value={handle} onChange={(event) => (setHandle(event.target.value), setPreview(null), setError(null), setRequest('none'))} />
           <button type="submit" className="button" disabled={busy || stripAt(handle) === ''}>
             Look up
           </button>
@@ -184,15 +249,14 @@ export const JoinByHandle: Slot<{ onJoined(conversationId: string): void }> = ({
         <ErrorText error={error} />
         {preview && (
           <PreviewCard preview={preview}>
-            {pending ? (
-              <span className="form-ok">Request sent. An admin has to approve it.</span>
-            ) : (
+            {request !== 'pending' && (
               <button type="button" className="button button-primary" disabled={busy} onClick={join}>
-                {member ? 'Open' : preview.joinApproval ? 'Ask to join' : 'Join'}
+                {member ? 'Open' : preview.joinApproval ? (request === 'declined' ? 'Ask again' : 'Ask to join') : 'Join'}
               </button>
             )}
           </PreviewCard>
         )}
+        {preview && <RequestNote state={request} />}
       </form>
     </section>
   );
@@ -204,8 +268,9 @@ export function JoinByInvite({ code, onJoined }: { code: string; onJoined(conver
   const [preview, setPreview] = useState<{ conversation: ConversationPreview; requiresApproval: boolean } | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
+  const [request, setRequest] = useState<RequestState>('none');
   const [busy, setBusy] = useState(false);
+  useRequestOutcome(preview?.conversation.id ?? null, request, setRequest);
 
   useEffect(() => {
     let cancelled = false;
@@ -224,9 +289,10 @@ export function JoinByInvite({ code, onJoined }: { code: string; onJoined(conver
     setBusy(true);
     setError(null);
     try {
+      setRequest('none');
       const conversation = await client.joinByInvite(code);
       if (conversation) onJoined(conversation.id);
-      else setPending(true);
+      else if (!client.store.has(preview.conversation.id)) setRequest('pending');
     } catch (failure) {
       setError(describeError(failure));
     } finally {
@@ -248,15 +314,12 @@ export function JoinByInvite({ code, onJoined }: { code: string; onJoined(conver
         <>
           <p>You were invited to join:</p>
           <PreviewCard preview={preview.conversation} />
-          {preview.requiresApproval && !pending && !member && <p className="field-hint">An admin approves requests to join through this link.</p>}
+          {preview.requiresApproval && request === 'none' && !member && <p className="field-hint">An admin approves requests to join through this link.</p>}
           <ErrorText error={error} />
-          {pending ? (
-            <p className="form-ok" role="status">
-              Request sent. You will see the conversation once an admin approves it.
-            </p>
-          ) : (
+          <RequestNote state={request} />
+          {request !== 'pending' && (
             <button type="button" className="button button-primary" disabled={busy} onClick={join}>
-              {member ? 'Open' : preview.requiresApproval ? 'Ask to join' : `Join ${preview.conversation.kind === 'channel' ? 'channel' : 'group'}`}
+              {member ? 'Open' : preview.requiresApproval ? (request === 'declined' ? 'Ask again' : 'Ask to join') : `Join ${preview.conversation.kind === 'channel' ? 'channel' : 'group'}`}
             </button>
           )}
         </>
@@ -295,6 +358,7 @@ export const InviteLinks: Slot<{ conversation: Conversation }> = ({ conversation
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [revoking, setRevoking] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
   const ids = { expiry: useId(), uses: useId(), approval: useId(), heading: useId(), requests: useId() };
   const conversationId = conversation.id;
 
@@ -303,14 +367,37 @@ export const InviteLinks: Slot<{ conversation: Conversation }> = ({ conversation
       const [list, pending] = await Promise.all([client.http.invites(conversationId), client.http.joinRequests(conversationId)]);
       setInvites(list.invites.filter((invite) => !invite.revoked));
       setRequests(pending.requests);
+      setLoadError(null);
     } catch (failure) {
-      setError(`Could not load invite links: ${describeError(failure)}`);
+      setLoadError(`Could not load invite links: ${describeError(failure)}`);
     }
   }, [client, conversationId]);
 
   useEffect(() => {
     if (allowed) void load();
   }, [allowed, load]);
+
+  // Admins hear of no new request to join (only the requester hears the answer): read the
+  // list again now and then while the page is in view, on coming back to it, and when
+  // someone joins (an invite's uses change).
+  useEffect(() => {
+    if (!allowed) return;
+    const refresh = () => {
+      if (document.visibilityState === 'visible') void load();
+    };
+    const timer = setInterval(refresh, 20_000);
+    window.addEventListener('focus', refresh);
+    document.addEventListener('visibilitychange', refresh);
+    const off = client.on('event', (event) => {
+      if (event.conversationId === conversationId && event.type === 'members.added') void load();
+    });
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener('focus', refresh);
+      document.removeEventListener('visibilitychange', refresh);
+      off();
+    };
+  }, [allowed, client, conversationId, load]);
 
   if (!allowed) return null;
 
@@ -379,8 +466,9 @@ export const InviteLinks: Slot<{ conversation: Conversation }> = ({ conversation
           Create link
         </button>
       </form>
+      <ErrorText error={loadError} />
       {invites === null ? (
-        <p className="list-status">Loading links…</p>
+        !loadError && <p className="list-status">Loading links…</p>
       ) : invites.length === 0 ? (
         <p className="list-status">No active links.</p>
       ) : (
@@ -810,9 +898,15 @@ export function SendBlockedNote({ conversation }: { conversation: Conversation }
 
 // --- settings -----------------------------------------------------------------------------
 
-const AUDIENCE: Array<{ value: AddPrivacy; label: string }> = [
+/** "Contacts" differ: for adding, people you have written to directly; for presence, anyone you share a direct chat or group with. */
+const ADD_AUDIENCE: Array<{ value: AddPrivacy; label: string }> = [
   { value: 'everyone', label: 'Everyone' },
-  { value: 'contacts', label: 'People I have a direct chat with' },
+  { value: 'contacts', label: 'People I have written to in a direct chat' },
+  { value: 'nobody', label: 'Nobody' },
+];
+const PRESENCE_AUDIENCE: Array<{ value: PresencePrivacy; label: string }> = [
+  { value: 'everyone', label: 'Everyone' },
+  { value: 'contacts', label: 'People I share a direct chat or group with' },
   { value: 'nobody', label: 'Nobody' },
 ];
 
@@ -867,22 +961,23 @@ export const PrivacySettings: Slot<Record<string, never>> = () => {
       <label htmlFor={ids.add}>Who can add me to groups and channels</label>
       <select id={ids.add} value={addPrivacy ?? ''} disabled={addPrivacy === null} onChange={(event) => void save('add', event.target.value as AddPrivacy)}>
         {addPrivacy === null && <option value="">Loading…</option>}
-        {AUDIENCE.map((option) => (
+        {ADD_AUDIENCE.map((option) => (
           <option key={option.value} value={option.value}>
             {option.label}
           </option>
         ))}
       </select>
-      <p className="field-hint">Invite links work whatever you choose.</p>
+      <p className="field-hint">Invite links work whatever you choose. People you blocked can never add you.</p>
       <label htmlFor={ids.presence}>Who can see when I am online</label>
       <select id={ids.presence} value={presence ?? ''} disabled={presence === null} onChange={(event) => void save('presence', event.target.value as PresencePrivacy)}>
         {presence === null && <option value="">Loading…</option>}
-        {AUDIENCE.map((option) => (
+        {PRESENCE_AUDIENCE.map((option) => (
           <option key={option.value} value={option.value}>
             {option.label}
           </option>
         ))}
       </select>
+      <p className="field-hint">People you blocked never see it; you always see your own.</p>
       {status && (
         <p className={status.kind === 'error' ? 'form-error' : 'form-ok'} role={status.kind === 'error' ? 'alert' : 'status'}>
           {status.text}
