@@ -10,18 +10,8 @@ export const SOCKETS_PER_WORKER = 9_000;
 
 type Stats = Extract<WorkerReply, { type: 'stats' }>;
 
-export interface LoadTotals {
-  latency: Histogram;
-  delivered: number;
-  acked: number;
-  sent: number;
-  sendErrors: number;
-  ready: number;
-  sessions: number;
-  reconnects: number;
-  lastReadyAt: number;
-  closes: Record<string, number>;
-}
+/** A stats reply summed over every load generator, latencies merged. */
+export type LoadTotals = Omit<Stats, 'type' | 'latency'> & { latency: Histogram };
 
 class Worker {
   private readonly child: ChildProcess;

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startApp, type TestApp } from '../../server/test/support/test-app.ts';
-import { browserSkipReason, eventually, launchChromium, newPerson, screenshot } from './support/browser.ts';
-import { ensureWebBuild } from './support/build.ts';
-import { sqliteOnly } from './support/server.ts';
+import type { TestApp } from '../../server/test/support/test-app.ts';
+import { browserSkipReason, eventually, newPerson, screenshot } from './support/browser.ts';
+import { type BrowserSuite, startBrowserSuite } from './support/suite.ts';
 import { createGroup, send, signIn, signUp, startDirect, uniqueHandle, waitForMessages } from './support/chat.ts';
 
 /**
@@ -23,19 +22,16 @@ async function openDetails(page: Page): Promise<void> {
 }
 
 describe('governance in Chromium', { skip }, () => {
+  let suite: BrowserSuite | undefined;
   let server: TestApp;
   let browser: Browser;
 
   before(async () => {
-    const build = ensureWebBuild();
-    if (build.built) console.log(`# built the web client in ${build.ms} ms`);
-    [server, browser] = await Promise.all([startApp(sqliteOnly), launchChromium()]);
+    suite = await startBrowserSuite();
+    ({ server, browser } = suite);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => suite?.close());
 
   it('an owner creates a public channel; someone joins it by handle, has no composer, and gets posts live', async () => {
     const [owner, reader] = await Promise.all([newPerson(browser, server.url), newPerson(browser, server.url)]);

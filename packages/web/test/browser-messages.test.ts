@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { expectOk, http, startApp, type TestApp } from '../../server/test/support/test-app.ts';
-import { browserSkipReason, eventually, launchChromium, newPerson, screenshot } from './support/browser.ts';
-import { ensureWebBuild } from './support/build.ts';
-import { sqliteOnly } from './support/server.ts';
+import { expectOk, http, type TestApp } from '../../server/test/support/test-app.ts';
+import { browserSkipReason, eventually, newPerson, screenshot } from './support/browser.ts';
+import { type BrowserSuite, startBrowserSuite } from './support/suite.ts';
 import { conversationLink, createGroup, openConversation, send, signUp, startDirect, uniqueHandle, waitForMessages } from './support/chat.ts';
 
 /**
@@ -50,19 +49,16 @@ function conversationIdOf(page: Page): string {
 }
 
 describe('web client message features in Chromium', { skip }, () => {
+  let suite: BrowserSuite | undefined;
   let server: TestApp;
   let browser: Browser;
 
   before(async () => {
-    const build = ensureWebBuild();
-    if (build.built) console.log(`# built the web client in ${build.ms} ms`);
-    [server, browser] = await Promise.all([startApp(sqliteOnly), launchChromium()]);
+    suite = await startBrowserSuite();
+    ({ server, browser } = suite);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => suite?.close());
 
   it('direct chat: presence, read ticks, reactions both ways, typing, and last seen once the other leaves', async () => {
     const alice = await newPerson(browser, server.url);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createUser, expectOk, http, signIn as signInDevice, startApp, type TestApp, type TestUser } from '../../server/test/support/test-app.ts';
-import { browserSkipReason, eventually, launchChromium, newPerson, screenshot } from './support/browser.ts';
-import { ensureWebBuild } from './support/build.ts';
-import { sqliteOnly } from './support/server.ts';
+import { createUser, expectOk, http, signIn as signInDevice, type TestApp, type TestUser } from '../../server/test/support/test-app.ts';
+import { browserSkipReason, eventually, newPerson, screenshot } from './support/browser.ts';
+import { type BrowserSuite, startBrowserSuite } from './support/suite.ts';
 import { conversationLink, createGroup, openConversation, send, shownMessages, signIn, signUp, startDirect, uniqueHandle, unreadBadge, waitForMessages } from './support/chat.ts';
 
 /**
@@ -16,19 +15,16 @@ const skip = browserSkipReason();
 if (skip) console.log(`# ${skip}`);
 
 describe('web client in Chromium', { skip }, () => {
+  let suite: BrowserSuite | undefined;
   let server: TestApp;
   let browser: Browser;
 
   before(async () => {
-    const build = ensureWebBuild();
-    if (build.built) console.log(`# built the web client in ${build.ms} ms`);
-    [server, browser] = await Promise.all([startApp(sqliteOnly), launchChromium()]);
+    suite = await startBrowserSuite();
+    ({ server, browser } = suite);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => suite?.close());
 
   it('two people sign up, start a direct conversation, chat both ways live, and read state follows', async () => {
     const alice = await newPerson(browser, server.url);
