@@ -87,7 +87,7 @@ export async function fanout(argv: string[], kind: 'group' | 'channel'): Promise
   const bestP = bestSustainable(parley);
   const bestC = bestSustainable(ceiling);
   const notes = [
-    `Highest sustainable: Parley ${bestP ? `${bestP.rate} msgs/s (${bestP.deliveriesPerSec} deliveries/s)` : 'none'}, ceiling ${bestC ? `${bestC.rate} msgs/s (${bestC.deliveriesPerSec} deliveries/s)` : 'none'}` +
+    `Highest sustainable: Parley ${bestP ? `${bestP.rate} msgs/s (${bestP.deliveriesPerSec} deliveries/s)` : 'none'}, ceiling ${!options.ceiling ? 'not run' : bestC ? `${bestC.rate} msgs/s (${bestC.deliveriesPerSec} deliveries/s)` : 'none'}` +
       (bestP && bestC ? `: ratio ${round(bestP.deliveriesPerSec / bestC.deliveriesPerSec, 2)}` : ''),
   ];
   const cpuP = bestP?.perCpuSecond;
