@@ -20,6 +20,7 @@ export async function connections(argv: string[]): Promise<void> {
   const perNode = Math.ceil(options.sessions / options.nodes);
   if (perNode > 19_500) throw new Error(`${perNode} sessions per node is past one process's open-file limit: use --nodes ${Math.ceil(options.sessions / 19_500)}`);
   const store = (options.nodes > 1 ? 'postgres' : options.store) as Store;
+  options.store = store;
   log(`connections: ${options.sessions} sessions over ${options.nodes} node(s), store ${store}`);
   const cluster = await startCluster({ nodes: options.nodes, store, redisUrl: env.redisUrl, postgresUrl: env.postgresUrl, basePort: options.port, env: { WS_MAX_CONNECTIONS: String(perNode + 100) }, ...(options.profile ? { profileDir: options.profile } : {}) });
   const pids = () => cluster.nodes.map((node) => node.pid);
