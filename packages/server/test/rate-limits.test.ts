@@ -45,6 +45,16 @@ for (const backend of backends) {
     });
     after(() => t.close());
 
+    it('names the 429 and its Retry-After in the OpenAPI document for every limited route, and only those', async () => {
+      const document = await (await fetch(`${t.url}/v1/openapi.json`)).json();
+      for (const [path, method] of [['/v1/conversations/{id}/messages', 'post'], ['/v1/conversations/{id}/forward', 'post'], ['/v1/auth/login', 'post']]) {
+        const response = document.paths[path][method].responses['429'];
+        assert.ok(response, `${method} ${path} documents 429`);
+        assert.ok(response.headers['retry-after'], `${method} ${path} documents Retry-After`);
+      }
+      assert.equal(document.paths['/v1/conversations/{id}/messages'].get.responses['429'], undefined, 'reading history is not limited');
+    });
+
     it('limits sends per user over HTTP and the socket alike, answering rate_limited with retry-after, storing nothing, and recovering', async () => {
       const alice = await createUser(t.url);
       const bob = await createUser(t.url);
