@@ -540,19 +540,37 @@ export const InviteLinks: Slot<{ conversation: Conversation }> = ({ conversation
 
 // --- moderation ---------------------------------------------------------------------------
 
-const MUTE_OPTIONS: Array<{ label: string; seconds: number | null }> = [
+const MUTE_OPTIONS: DurationOption[] = [
   { label: '1 hour', seconds: 3600 },
   { label: '8 hours', seconds: 8 * 3600 },
   { label: '1 day', seconds: 86_400 },
   { label: '7 days', seconds: 7 * 86_400 },
   { label: 'Forever', seconds: null },
 ];
-const BAN_OPTIONS: Array<{ label: string; seconds: number | null }> = [
+const BAN_OPTIONS: DurationOption[] = [
   { label: '1 day', seconds: 86_400 },
   { label: '7 days', seconds: 7 * 86_400 },
   { label: '30 days', seconds: 30 * 86_400 },
   { label: 'Forever', seconds: null },
 ];
+
+type DurationOption = { label: string; seconds: number | null };
+
+/** A labelled choice of how long (mute, ban); the value is the option's index. */
+function DurationSelect({ id, label, options, value, onChange }: { id: string; label: string; options: DurationOption[]; value: string; onChange(value: string): void }) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(event) => onChange(event.target.value)}>
+        {options.map((option, index) => (
+          <option key={option.label} value={String(index)}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
 
 const isForever = (until: string) => until.startsWith('9999');
 const mutedNow = (until: string | null) => until !== null && Date.parse(until) > Date.now();
@@ -646,14 +664,7 @@ export const MemberModeration: Slot<{ conversation: Conversation; member: Member
                 </div>
               ) : (
                 <div className="gov-row">
-                  <label htmlFor={ids.mute}>Mute for</label>
-                  <select id={ids.mute} value={mute} onChange={(event) => setMute(event.target.value)}>
-                    {MUTE_OPTIONS.map((option, index) => (
-                      <option key={option.label} value={String(index)}>
-                        {option.label}
-                      </option>
-                    ))}
-                  </select>
+                  <DurationSelect id={ids.mute} label="Mute for" options={MUTE_OPTIONS} value={mute} onChange={setMute} />
                   <button
                     type="button"
                     className="button"
@@ -690,14 +701,7 @@ export const MemberModeration: Slot<{ conversation: Conversation; member: Member
             )}
             {mayBan && (
               <div className="gov-row">
-                <label htmlFor={ids.ban}>Ban for</label>
-                <select id={ids.ban} value={ban} onChange={(event) => setBan(event.target.value)}>
-                  {BAN_OPTIONS.map((option, index) => (
-                    <option key={option.label} value={String(index)}>
-                      {option.label}
-                    </option>
-                  ))}
-                </select>
+                <DurationSelect id={ids.ban} label="Ban for" options={BAN_OPTIONS} value={ban} onChange={setBan} />
                 <button
                   type="button"
                   className="button button-danger-outline"

@@ -4,10 +4,10 @@ import { AppError } from '../../platform/errors.ts';
 import { newSecret } from '../../platform/ids.ts';
 import { iso, isoOrNull, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
-import { admit, type ConversationLimits, type ConversationsService, findConversation, findMember, findMembershipFacts, lockConversation, lockFacts, memberLimit, toPolicyFacts, toPreview } from '../conversations/index.ts';
+import { type ConversationLimits, type ConversationsService, findConversation, findMember, findMembershipFacts, lockFacts, toPolicyFacts, toPreview } from '../conversations/index.ts';
 import { appendAudit, appendUserEvent, type UnitOfWork } from '../logs/index.ts';
-import { activeBans, deleteJoinRequest, hasJoinRequest, joinFacts, listJoinRequests, upsertJoinRequest } from '../membership/index.ts';
-import { authorize, joinRole, type PolicyHook } from '../policy/index.ts';
+import { activeBans, admitJoiner, deleteJoinRequest, hasJoinRequest, joinConversation, listJoinRequests } from '../membership/index.ts';
+import { authorize, type PolicyHook } from '../policy/index.ts';
 import { toUser } from '../users/index.ts';
 
 export interface InvitesDeps {
@@ -107,16 +107,7 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
     /** Joins through a link (one use), or asks to when the link needs approval. Bans hold here too. */
     async join(actor: Actor, code: string): Promise<JoinResponse> {
       const { conversation_id: conversationId } = await findUsable(kysely, code, clock());
-      // Decided before the hook is asked, and again under the lock.
-      const unlocked = await joinFacts(kysely, await findConversation(kysely, conversationId), actor.userId, 'invite', clock());
-      authorize(actor.userId, 'conversation.join', unlocked);
-      if (!unlocked.membership) await hook.consult({ action: 'conversation.join', actorId: actor.userId, conversationId });
-      const status = await uow(async (trx, changes): Promise<JoinResponse['status']> => {
-        const now = clock();
-        const conversation = await lockConversation(trx, db.dialect, conversationId);
-        const facts = await joinFacts(trx, conversation, actor.userId, 'invite', now);
-        authorize(actor.userId, 'conversation.join', facts);
-        if (facts.membership) return 'joined';
+      return joinConversation({ db, uow, clock, limits, hook, conversations }, actor, conversationId, 'invite', async (trx, _conversation, now) => {
         // Counted atomically under the same conditions that make it usable: a link with one use left admits one.
         const used = await trx
           .updateTable('invites')
@@ -128,15 +119,8 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
           .returning(['requires_approval'])
           .executeTakeFirst();
         if (!used) throw new AppError('not_found', 'This invite link is not valid.');
-        if (used.requires_approval === 1) {
-          await upsertJoinRequest(trx, { conversation_id: conversationId, user_id: actor.userId, invite_code: code, created_at: now });
-          return 'pending';
-        }
-        if (conversation!.member_count + 1 > memberLimit(conversation!.kind, limits)) throw new AppError('limit_exceeded', 'This conversation is full.');
-        await admit(trx, changes, { conversationId, actorId: actor.userId, userIds: [actor.userId], role: joinRole(conversation!.kind), now });
-        return 'joined';
+        return { request: used.requires_approval === 1, inviteCode: code };
       });
-      return { status, conversation: status === 'joined' ? await conversations.view(actor.userId, conversationId) : null };
     },
 
     async requests(actor: Actor, conversationId: string): Promise<JoinRequest[]> {
@@ -151,10 +135,7 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
         const joinRequest = (await hasJoinRequest(trx, conversationId, userId)) ? { banned: (await activeBans(trx, conversationId, [userId], now)).size > 0 } : null;
         authorize(actor.userId, 'join_request.approve', { ...facts, joinRequest });
         await deleteJoinRequest(trx, conversationId, userId);
-        if (!(await findMember(trx, conversationId, userId))) {
-          if (conversation!.member_count + 1 > memberLimit(conversation!.kind, limits)) throw new AppError('limit_exceeded', 'This conversation is full.');
-          await admit(trx, changes, { conversationId, actorId: actor.userId, userIds: [userId], role: joinRole(conversation!.kind), now });
-        }
+        if (!(await findMember(trx, conversationId, userId))) await admitJoiner(trx, changes, conversation!, { actorId: actor.userId, userId, limits, now });
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'join_request.approved', targetType: 'user', targetId: userId, now });
       });
     },

@@ -46,6 +46,45 @@ export async function joinFacts(db: Executor, conversation: ConversationsTable |
   };
 }
 
+/** Admits one person coming in on their own (by handle, by invite, by an approved request) in the kind's joining role, within the member limit. */
+export async function admitJoiner(trx: Tx, changes: ChangeSet, conversation: ConversationsTable, input: { actorId: string; userId: string; limits: ConversationLimits; now: number }): Promise<void> {
+  if (conversation.member_count + 1 > memberLimit(conversation.kind, input.limits)) throw new AppError('limit_exceeded', 'This conversation is full.');
+  await admit(trx, changes, { conversationId: conversation.id, actorId: input.actorId, userIds: [input.userId], role: joinRole(conversation.kind), now: input.now });
+}
+
+/**
+ * Under the lock, what a way in says once the policy has let the actor through: admit
+ * them, or leave a request to join (with the invite it came by). May throw to refuse.
+ */
+export type JoinGate = (trx: Tx, conversation: ConversationsTable, now: number) => Promise<{ request: boolean; inviteCode: string | null }>;
+
+/**
+ * Joining, by handle or by invite: decided once before the policy hook is asked (what
+ * cannot be found reads as not found, never as the hook's refusal), and again under the
+ * conversation lock, where the way in has its say.
+ */
+export async function joinConversation(deps: MembershipDeps, actor: Actor, conversationId: string, via: 'handle' | 'invite', gate: JoinGate): Promise<JoinResponse> {
+  const { db, uow, clock, limits, hook, conversations } = deps;
+  const unlocked = await joinFacts(db.kysely, await findConversation(db.kysely, conversationId), actor.userId, via, clock());
+  authorize(actor.userId, 'conversation.join', unlocked);
+  if (!unlocked.membership) await hook.consult({ action: 'conversation.join', actorId: actor.userId, conversationId });
+  const status = await uow(async (trx, changes): Promise<JoinResponse['status']> => {
+    const now = clock();
+    const conversation = await lockConversation(trx, db.dialect, conversationId);
+    const facts = await joinFacts(trx, conversation, actor.userId, via, now);
+    authorize(actor.userId, 'conversation.join', facts);
+    if (facts.membership) return 'joined';
+    const { request, inviteCode } = await gate(trx, conversation!, now);
+    if (request) {
+      await repo.upsertJoinRequest(trx, { conversation_id: conversationId, user_id: actor.userId, invite_code: inviteCode, created_at: now });
+      return 'pending';
+    }
+    await admitJoiner(trx, changes, conversation!, { actorId: actor.userId, userId: actor.userId, limits, now });
+    return 'joined';
+  });
+  return { status, conversation: status === 'joined' ? await conversations.view(actor.userId, conversationId) : null };
+}
+
 /**
  * Who is in a conversation and with which role: adding, removing, leaving, bans, mutes,
  * roles, ownership, joining public conversations. Every change is decided by the policy
@@ -261,27 +300,8 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
     },
 
     /** Joins a public group (as member) or channel (as subscriber), or asks to when joining needs approval. */
-    async join(actor: Actor, conversationId: string): Promise<JoinResponse> {
-      // Decided once before the hook is asked (what cannot be found by handle reads as not found, never as the hook's refusal), and again under the lock.
-      const unlocked = await joinFacts(kysely, await findConversation(kysely, conversationId), actor.userId, 'handle', clock());
-      authorize(actor.userId, 'conversation.join', unlocked);
-      if (!unlocked.membership) await hook.consult({ action: 'conversation.join', actorId: actor.userId, conversationId });
-      const status = await uow(async (trx, changes): Promise<JoinResponse['status']> => {
-        const now = clock();
-        const conversation = await lockConversation(trx, db.dialect, conversationId);
-        const facts = await joinFacts(trx, conversation, actor.userId, 'handle', now);
-        authorize(actor.userId, 'conversation.join', facts);
-        if (facts.membership) return 'joined';
-        if (conversation!.join_approval === 1) {
-          await repo.upsertJoinRequest(trx, { conversation_id: conversationId, user_id: actor.userId, invite_code: null, created_at: now });
-          return 'pending';
-        }
-        if (conversation!.member_count + 1 > memberLimit(conversation!.kind, limits)) throw new AppError('limit_exceeded', 'This conversation is full.');
-        await admit(trx, changes, { conversationId, actorId: actor.userId, userIds: [actor.userId], role: joinRole(conversation!.kind), now });
-        return 'joined';
-      });
-      return { status, conversation: status === 'joined' ? await conversations.view(actor.userId, conversationId) : null };
-    },
+    join: (actor: Actor, conversationId: string): Promise<JoinResponse> =>
+      joinConversation({ db, uow, clock, limits, hook, conversations }, actor, conversationId, 'handle', async (_trx, conversation) => ({ request: conversation.join_approval === 1, inviteCode: null })),
 
     /** A deleted account leaves every group and channel; direct conversations stay so the other person keeps the history. */
     async removeUserEverywhere(userId: string): Promise<void> {
