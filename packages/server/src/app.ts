@@ -146,7 +146,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   });
   presence.start();
 
-  const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, version: VERSION, trustProxy: config.trustProxy,
+  const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
     notFoundFallback: createWebClientFallback(),
   });
@@ -211,7 +211,11 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
 
   let closing: Promise<void> | null = null;
   const closeRest = async () => {
+    // Requests in flight finish; a socket that is stalled mid-request, or never sent one,
+    // is not waited for past the grace.
+    const cutOff = setTimeout(() => http.server.closeAllConnections(), config.shutdown.drainGraceMs);
     await http.close();
+    clearTimeout(cutOff);
     await presence.close();
     await limiter.close();
     load.stop();

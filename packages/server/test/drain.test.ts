@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CloseCodes } from '@parley/protocol';
 import { group } from './support/api.ts';
@@ -97,6 +98,42 @@ describe('a drained node\'s acknowledged writes', () => {
       const stored = await storedClientIds(t, room.id);
       assert.equal(new Set(stored).size, stored.length, 'no duplicates');
       assert.deepEqual([...stored].sort(), [...acked].sort(), 'stored exactly what was acknowledged');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('sockets that never send a request', () => {
+  it('are cut off once idle for HTTP_IDLE_TIMEOUT_MS, and a stalled request does not hold up a shutdown past the grace', async () => {
+    // A peer that connected and went silent (it vanished, or it is holding sockets open on
+    // purpose): Node's header timeout never starts for a socket that sent no byte.
+    const t = await startApp(sqliteBackend, { env: { DRAIN_WINDOW_MS: '100', DRAIN_GRACE_MS: '500', HTTP_IDLE_TIMEOUT_MS: '1000' } });
+    try {
+      const { port } = new URL(t.url);
+      const silent = () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(Number(port), '127.0.0.1', () => resolve(socket));
+          socket.on('error', reject);
+        });
+      const idle = await silent();
+      const opened = Date.now();
+      const idleClosed = new Promise<number>((resolve) => {
+        idle.on('close', () => resolve(Date.now() - opened));
+        setTimeout(() => resolve(Infinity), 5_000).unref();
+      });
+      const closedAfter = await idleClosed;
+      assert.ok(closedAfter >= 900 && closedAfter < 5_000, `an idle socket is cut off after the idle timeout (${closedAfter} ms)`);
+
+      // A slow peer that is never idle: half a request, one header line at a time.
+      const slow = await silent();
+      slow.write('GET /healthz HTTP/1.1\r\n');
+      const trickle = setInterval(() => slow.write('x-slow: 1\r\n'), 200);
+      after(() => clearInterval(trickle));
+      const started = Date.now();
+      await Promise.race([t.app.shutdown(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      const took = Date.now() - started;
+      assert.ok(took < 3_000, `shutdown finished in ${took} ms despite a stalled request`);
     } finally {
       await t.close();
     }

@@ -62,6 +62,13 @@ export interface Config {
     maxGroupMembers: number;
     maxChannelMembers: number;
     httpBodyBytes: number;
+    /**
+     * An HTTP socket with no bytes either way for this long is closed. Node's own header
+     * timeout never starts for a socket that has sent nothing, so without this a peer that
+     * connects and goes silent holds a file (and a graceful shutdown) forever. WebSockets
+     * are not affected: they have their own heartbeat.
+     */
+    httpIdleTimeoutMs: number;
     /** Frames larger than this get a `payload_too_large` error frame; the connection survives. */
     maxFrameBytes: number;
     /** Frames larger than this close the connection (1009): nobody legitimate sends them. */
@@ -307,6 +314,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxGroupMembers: int(env, 'MAX_GROUP_MEMBERS', 10_000, 2, 1_000_000),
       maxChannelMembers: int(env, 'MAX_CHANNEL_MEMBERS', 1_000_000, 2, 100_000_000),
       httpBodyBytes: int(env, 'HTTP_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+      httpIdleTimeoutMs: int(env, 'HTTP_IDLE_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
       maxFrameBytes,
       hardMaxFrameBytes: Math.max(maxFrameBytes, 1024 * 1024),
       maxSocketBufferBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 64 * 1024 * 1024),

@@ -18,6 +18,8 @@ declare module 'fastify' {
 export interface HttpServerOptions {
   logger: Logger;
   bodyLimit: number;
+  /** Closes an HTTP socket silent in both directions for this long (ws clears it on upgrade). */
+  idleTimeoutMs: number;
   version: string;
   /** Take the client address (`request.ip`) from X-Forwarded-For: only behind a proxy you trust. */
   trustProxy?: boolean;
@@ -100,6 +102,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     // Access lines go out at debug level from our own onResponse hook.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
+    connectionTimeout: options.idleTimeoutMs,
     requestIdHeader: 'x-request-id',
     genReqId: () => newId(),
     return503OnClosing: true,
