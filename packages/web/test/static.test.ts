@@ -14,7 +14,7 @@ import { createLogger } from '../../server/src/platform/logger.ts';
  * stand-in build, so it needs neither Vite nor a browser.
  */
 async function serverFor(root: string): Promise<FastifyInstance> {
-  const http = await createHttpServer({ logger: createLogger({ level: 'silent', nodeId: 'test' }), bodyLimit: 1 << 20, version: 'test', notFoundFallback: createWebClientFallback({ root }) });
+  const http = await createHttpServer({ logger: createLogger({ level: 'silent', nodeId: 'test' }), bodyLimit: 1 << 20, idleTimeoutMs: 60_000, version: 'test', notFoundFallback: createWebClientFallback({ root }) });
   http.get('/healthz', async () => ({ status: 'ok' }));
   await http.ready();
   return http;
