@@ -89,11 +89,15 @@ export function createAuthService(deps: AuthDeps) {
    * `details.reason` tells the socket which close code to use.
    */
   async function requireActive(actor: Actor): Promise<void> {
-    const row = await findUserWithSession(kysely, actor.userId, actor.sessionId);
+    requireActiveRow(await findUserWithSession(kysely, actor.userId, actor.sessionId), actor.sessionId);
+  }
+
+  /** The checks of `requireActive` on a row already read (`session_id`/`revoked_at` only when a session is named). */
+  function requireActiveRow(row: { status: string; session_id?: string | null; revoked_at?: number | null } | undefined, sessionId: string | null): void {
     if (!row) throw new AppError('unauthorized', 'Invalid token.');
     if (row.status === 'deleted') throw new AppError('unauthorized', 'This account no longer exists.', { reason: 'account_deleted' });
     if (row.status === 'suspended') throw new AppError('account_suspended');
-    if (actor.sessionId !== null && (row.session_id === null || row.revoked_at !== null)) {
+    if (sessionId !== null && (!row.session_id || (row.revoked_at ?? null) !== null)) {
       throw new AppError('unauthorized', 'This session has been signed out.', { reason: 'session_revoked' });
     }
   }
@@ -173,18 +177,19 @@ export function createAuthService(deps: AuthDeps) {
       } catch {
         throw new AppError('unauthorized', 'Invalid token.');
       }
-      let actor: Actor;
       if (issuer === deps.ownIssuer) {
-        actor = await accessTokens.verify(token, now);
-      } else if (deps.external && issuer === deps.external.issuer) {
-        const identity = await deps.external.verify(token, now);
-        await users.projectIdentity(identity);
-        actor = { userId: identity.id, sessionId: null };
-      } else {
-        throw new AppError('unauthorized', 'Invalid token.');
+        const actor = await accessTokens.verify(token, now);
+        await requireActive(actor);
+        return actor;
       }
-      await requireActive(actor);
-      return actor;
+      if (deps.external && issuer === deps.external.issuer) {
+        const identity = await deps.external.verify(token, now);
+        // The projection has just read the user's row: its status is the whole check for a
+        // product token (it names no device session), so no second read.
+        requireActiveRow(await users.projectIdentity(identity), null);
+        return { userId: identity.id, sessionId: null };
+      }
+      throw new AppError('unauthorized', 'Invalid token.');
     },
 
   };
