@@ -7,7 +7,7 @@ import { createHttpServer } from './http/index.ts';
 import { createWebClientFallback } from './http/static.ts';
 import { createAdminService, registerAdminConversationRoutes, registerAdminRoutes } from './modules/admin/index.ts';
 import { createAccessTokens, createAdminKeyCheck, createAuthService, createExternalVerifier, createRequireAdmin, createRequireUser, loadSigningKey, registerAuthRoutes } from './modules/auth/index.ts';
-import { createConversationsService, membershipSnapshot, registerConversationRoutes } from './modules/conversations/index.ts';
+import { createConversationsService, createMembershipLoader, registerConversationRoutes } from './modules/conversations/index.ts';
 import { createUnitOfWork } from './modules/logs/index.ts';
 import { createInvitesService, registerInviteRoutes } from './modules/invites/index.ts';
 import { createMembershipService, registerMembershipRoutes } from './modules/membership/index.ts';
@@ -126,7 +126,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const privacy = createPrivacyService({ db, uow, clock });
   const moderation = createModerationService({ db, uow, clock });
   const messages = createMessagesService({ db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength });
-  const sync = createSyncService({ db, resetThreshold: config.limits.syncResetThreshold });
+  const membershipOf = createMembershipLoader(db.kysely);
+  const sync = createSyncService({ db, membershipOf, resetThreshold: config.limits.syncResetThreshold });
   const admin = createAdminService({ users, membership });
   const rateLimits = createRateLimits({ limiter, rules: config.rateLimits, logger, metrics });
   const receipts = createReceiptsService({ db, ephemeral, clock, maxGroup: config.realtime.receiptsMaxGroup });
@@ -174,7 +175,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     logger,
     authenticate: (token) => auth.authenticate(token),
     requireActive: (actor) => auth.requireActive(actor),
-    loadMembership: (userId) => membershipSnapshot(db.kysely, userId),
+    loadMembership: membershipOf,
     handlers: createFrameHandlers({ messages, conversations, membership, invites, moderation, sync, live: { receipts, typing, presence, rateLimits } }),
     presence,
     load,

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { type AuthResponse, CloseCodes, type LoginBody, type RegisterBody, type User } from '@parley/protocol';
-import type { Database } from '../../platform/db/index.ts';
+import { createBatchLoader, type Database } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId, newSecret } from '../../platform/ids.ts';
 import { decoyHash, verifyPassword } from '../../platform/passwords.ts';
@@ -11,7 +11,7 @@ import { findUserByHandle, toUser, type UsersService } from '../users/index.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import type { Actor } from './actor.ts';
 import type { ExternalVerifier } from './external-tokens.ts';
-import { findSession, findUserWithSession, insertSession, updateSession } from './sessions.repository.ts';
+import { findSession, findSessionsByIds, findUserWithSession, insertSession, updateSession } from './sessions.repository.ts';
 
 export interface AuthDeps {
   db: Database;
@@ -41,6 +41,7 @@ export type AuthService = ReturnType<typeof createAuthService>;
 export function createAuthService(deps: AuthDeps) {
   const { db, uow, users, accessTokens, clock } = deps;
   const kysely = db.kysely;
+  const loadSession = createBatchLoader((ids) => findSessionsByIds(kysely, ids));
 
   /**
    * Starts a device session and returns its first token pair. `byPlatform`: the admin API
@@ -89,7 +90,10 @@ export function createAuthService(deps: AuthDeps) {
    * `details.reason` tells the socket which close code to use.
    */
   async function requireActive(actor: Actor): Promise<void> {
-    requireActiveRow(await findUserWithSession(kysely, actor.userId, actor.sessionId), actor.sessionId);
+    // Batched with the other connects of this tick: a storm of reconnects reads users and sessions a few hundred at a time.
+    const [user, session] = await Promise.all([users.loadRow(actor.userId), actor.sessionId === null ? undefined : loadSession(actor.sessionId)]);
+    const own = session !== undefined && session.user_id === actor.userId;
+    requireActiveRow(user && { status: user.status, session_id: own ? session.id : null, revoked_at: own ? session.revoked_at : null }, actor.sessionId);
   }
 
   /** The checks of `requireActive` on a row already read (`session_id`/`revoked_at` only when a session is named). */

@@ -12,6 +12,13 @@ export async function updateSession(db: Executor, id: string, patch: Partial<Omi
   await db.updateTable('sessions').set(patch).where('id', '=', id).execute();
 }
 
+/** Many sessions by id, in one statement (the batched reads of the connect path). */
+export async function findSessionsByIds(db: Executor, ids: readonly string[]): Promise<Map<string, SessionsTable>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('sessions').selectAll().where('id', 'in', ids).execute();
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
 /**
  * What authenticating a request needs, in one round trip: the user and, for tokens
  * bound to a device session, whether that session is still live.

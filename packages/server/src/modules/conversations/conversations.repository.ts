@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ConversationsTable, Dialect, Executor, MembersTable, Tx } from '../../platform/db/index.ts';
+import { type ConversationsTable, createBatchLoader, type Dialect, type Executor, type MembersTable, type Tx } from '../../platform/db/index.ts';
 
 export async function findConversation(db: Executor, id: string): Promise<ConversationsTable | undefined> {
   return db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
@@ -193,18 +193,36 @@ export async function totalUnread(db: Executor, userId: string): Promise<number>
 /**
  * The user's log head and every conversation they belong to, read in one statement so
  * both describe the same moment: membership changes and user-log appends commit together.
+ * Give it the root executor, never a transaction: reads are batched across callers.
  */
-export async function membershipSnapshot(db: Executor, userId: string): Promise<{ userSeq: number; conversations: Array<{ id: string; lastSeq: number }> }> {
+export function createMembershipLoader(db: Executor): (userId: string) => Promise<MembershipSnapshot> {
+  // Every connect and every resume asks this: the users of one tick are read together.
+  const load = createBatchLoader((userIds) => membershipSnapshots(db, userIds));
+  return async (userId) => (await load(userId)) ?? { userSeq: 0, conversations: [] };
+}
+
+export interface MembershipSnapshot {
+  userSeq: number;
+  conversations: Array<{ id: string; lastSeq: number }>;
+}
+
+/** The snapshot of many users in one statement (the batched reads of the connect path); unknown users are absent. */
+export async function membershipSnapshots(db: Executor, userIds: readonly string[]): Promise<Map<string, MembershipSnapshot>> {
+  const snapshots = new Map<string, MembershipSnapshot>();
+  if (userIds.length === 0) return snapshots;
   const rows = await db
     .selectFrom('users as u')
     .leftJoin('members as m', 'm.user_id', 'u.id')
     .leftJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .select(['u.event_seq', 'c.id', 'c.last_seq'])
-    .where('u.id', '=', userId)
+    .select(['u.id as user_id', 'u.event_seq', 'c.id', 'c.last_seq'])
+    .where('u.id', 'in', userIds)
     .execute();
-  const userSeq = rows[0]?.event_seq ?? 0;
-  const conversations = rows.filter((row) => row.id !== null).map((row) => ({ id: row.id!, lastSeq: row.last_seq! }));
-  return { userSeq, conversations };
+  for (const row of rows) {
+    let snapshot = snapshots.get(row.user_id);
+    if (!snapshot) snapshots.set(row.user_id, (snapshot = { userSeq: row.event_seq, conversations: [] }));
+    if (row.id !== null) snapshot.conversations.push({ id: row.id, lastSeq: row.last_seq! });
+  }
+  return snapshots;
 }
 
 /** Groups and channels the user belongs to; for removing a deleted account everywhere. */

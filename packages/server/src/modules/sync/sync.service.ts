@@ -1,12 +1,14 @@
 import type { ClientFrameOf, EventsResponse, HeadsResponse, SyncAck, SyncConversationResult, SyncUserResult, UserEventsResponse } from '@parley/protocol';
 import type { Database } from '../../platform/db/index.ts';
 import type { Actor } from '../auth/index.ts';
-import { findMembershipFacts, membershipSnapshot, toPolicyFacts } from '../conversations/index.ts';
+import { findMembershipFacts, type MembershipSnapshot, toPolicyFacts } from '../conversations/index.ts';
 import { readEvents, readUserEvents, userLogHead } from '../logs/index.ts';
 import { authorize } from '../policy/index.ts';
 
 export interface SyncDeps {
   db: Database;
+  /** The user's log head and memberships, as one consistent read (batched across connects). */
+  membershipOf(userId: string): Promise<MembershipSnapshot>;
   /** A client further behind than this is told to reset rather than replay. */
   resetThreshold: number;
 }
@@ -22,7 +24,7 @@ export type SyncService = ReturnType<typeof createSyncService>;
  * Reading the logs: the source of truth for delivery, catch-up and resume. Live
  * delivery only saves the client a round trip; everything it carries is here.
  */
-export function createSyncService({ db, resetThreshold }: SyncDeps) {
+export function createSyncService({ db, membershipOf, resetThreshold }: SyncDeps) {
   const kysely = db.kysely;
 
   async function userPart(actor: Actor, after: number): Promise<SyncUserResult> {
@@ -50,7 +52,7 @@ export function createSyncService({ db, resetThreshold }: SyncDeps) {
 
     /** Where every log of the user ends; a reconnecting client compares these with what it holds. */
     async heads(actor: Actor): Promise<HeadsResponse> {
-      const snapshot = await membershipSnapshot(kysely, actor.userId);
+      const snapshot = await membershipOf(actor.userId);
       return { userSeq: snapshot.userSeq, conversations: snapshot.conversations };
     },
 
@@ -61,7 +63,7 @@ export function createSyncService({ db, resetThreshold }: SyncDeps) {
      */
     async sync(actor: Actor, request: Pick<ClientFrameOf<'sync'>, 'userSeq' | 'conversations'>): Promise<SyncAck> {
       const user = request.userSeq === undefined ? null : await userPart(actor, request.userSeq);
-      const snapshot = await membershipSnapshot(kysely, actor.userId);
+      const snapshot = await membershipOf(actor.userId);
       const heads = new Map(snapshot.conversations.map((c) => [c.id, c.lastSeq]));
       const results: SyncConversationResult[] = [];
       let budget = SYNC_EVENTS_TOTAL;

@@ -1,6 +1,6 @@
 import type { AdminBulkResult, AdminBulkUsersBody, AdminCreateUserBody, AdminUpdateUserBody, AdminUser, User } from '@parley/protocol';
 import { CloseCodes } from '@parley/protocol';
-import type { Database, Tx, UsersTable } from '../../platform/db/index.ts';
+import { createBatchLoader, type Database, type Tx, type UsersTable } from '../../platform/db/index.ts';
 import { decodeCursor, encodeCursor, isIdCursor } from '../../platform/cursor.ts';
 import { AppError, toErrorBody } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -8,7 +8,7 @@ import { hashPassword } from '../../platform/passwords.ts';
 import type { Clock } from '../../platform/time.ts';
 import { appendAudit, appendUserEvent, type UnitOfWork } from '../logs/index.ts';
 import { DELETED_DISPLAY_NAME, toAdminUser, toUser } from './users.mapper.ts';
-import { findUserByHandle, findUserById, insertUser, listUsers, updateLiveUser, updateUser } from './users.repository.ts';
+import { findUserByHandle, findUserById, findUsersByIds, insertUser, listUsers, updateLiveUser, updateUser } from './users.repository.ts';
 
 /** How the audit log names a user's fields: as the API does. */
 const FIELD_NAMES = { handle: 'handle', display_name: 'displayName', password_hash: 'password' } as const;
@@ -52,6 +52,8 @@ async function inUserOrder<T extends { id: string }, R>(items: readonly T[], wor
 
 export function createUsersService({ db, uow, clock }: UsersDeps) {
   const kysely = db.kysely;
+  // Every connect reads its user's row (projection, then the status re-check): one query per tick.
+  const loadUser = createBatchLoader(async (ids) => new Map((await findUsersByIds(kysely, ids)).map((row) => [row.id, row])));
 
   async function requireUser(id: string): Promise<UsersTable> {
     const row = await findUserById(kysely, id);
@@ -142,6 +144,9 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
   }
 
   return {
+    /** A user's row as committed now, read together with the other connects of this tick (reads only: never mutate it). */
+    loadRow: loadUser,
+
     createUser,
 
     async getUser(id: string): Promise<User> {
@@ -172,7 +177,7 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
      * left as it was) rather than refusing the token.
      */
     async projectIdentity(identity: Identity): Promise<UsersTable> {
-      const existing = await findUserById(kysely, identity.id);
+      const existing = await loadUser(identity.id);
       if (!existing) return createProjected(identity);
       if (existing.status !== 'active') return existing;
       const patch: Partial<UsersTable> = {};
