@@ -1,3 +1,5 @@
+import { CloseCodes } from '@parley/protocol';
+import { backoffDelay } from '@parley/sdk';
 import { WebSocket } from 'ws';
 import { Histogram } from './lib/histogram.ts';
 import type { WorkerCommand, WorkerReply, SessionSpec } from './lib/worker-protocol.ts';
@@ -92,9 +94,10 @@ function open(session: Session, localAddress: string | undefined): Promise<void>
       session.socket = null;
       settle();
       if (reconnect && !session.closing) {
-        // Jittered backoff, as the SDK does: a restarted node is not stampeded all at once.
-        const delay = Math.min(5_000, 250 * 2 ** session.attempt) * (0.5 + Math.random());
-        session.attempt = Math.min(session.attempt + 1, 6);
+        // The SDK's own schedule (full jitter, 500 ms doubling to 30 s, at least a second after
+        // an overload refusal), so the storm is what a restarted cluster would really see.
+        const floor = code === CloseCodes.overloaded || code === CloseCodes.tryAgainLater ? 1_000 : 0;
+        const delay = floor + backoffDelay(session.attempt++, 500, 30_000);
         reconnects++;
         setTimeout(() => {
           if (!session.closing) void open(session, localAddress);
