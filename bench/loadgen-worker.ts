@@ -1,5 +1,4 @@
-import { CloseCodes } from '@parley/protocol';
-import { backoffDelay } from '@parley/sdk';
+import { reconnectDelay } from '@parley/sdk';
 import { WebSocket } from 'ws';
 import { Histogram } from './lib/histogram.ts';
 import type { WorkerCommand, WorkerReply, SessionSpec } from './lib/worker-protocol.ts';
@@ -96,8 +95,7 @@ function open(session: Session, localAddress: string | undefined): Promise<void>
       if (reconnect && !session.closing) {
         // The SDK's own schedule (full jitter, 500 ms doubling to 30 s, at least a second after
         // an overload refusal), so the storm is what a restarted cluster would really see.
-        const floor = code === CloseCodes.overloaded || code === CloseCodes.tryAgainLater ? 1_000 : 0;
-        const delay = floor + backoffDelay(session.attempt++, 500, 30_000);
+        const delay = reconnectDelay(code, session.attempt++);
         reconnects++;
         setTimeout(() => {
           if (!session.closing) void open(session, localAddress);

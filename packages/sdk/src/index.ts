@@ -5,5 +5,5 @@ export { OrderedLog } from './ordered-log.ts';
 export { RealtimeSocket, type SocketStatus, type WebSocketFactory, type WebSocketLike } from './socket.ts';
 export { LiveState, type MessageStatus } from './live.ts';
 export { ChatStore, type ConversationState, type PendingMessage } from './store.ts';
-export { backoffDelay } from './backoff.ts';
+export { backoffDelay, reconnectDelay } from './backoff.ts';
 export type * from '@parley/protocol';

@@ -1,5 +1,5 @@
 import { type AckDataOf, type ClientFrameOf, type ClientFrameType, closeClass, CloseCodes, type ReadyFrame, type ServerFrame } from '@parley/protocol';
-import { backoffDelay } from './backoff.ts';
+import { DEFAULT_BACKOFF, reconnectDelay } from './backoff.ts';
 import { Emitter } from './emitter.ts';
 import { ParleyError } from './errors.ts';
 import type { TokenSource } from './http.ts';
@@ -65,8 +65,8 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
   constructor(options: SocketOptions) {
     super();
     this.options = {
-      backoffBaseMs: 500,
-      backoffMaxMs: 30_000,
+      backoffBaseMs: DEFAULT_BACKOFF.baseMs,
+      backoffMaxMs: DEFAULT_BACKOFF.maxMs,
       requestTimeoutMs: 15_000,
       random: Math.random,
       createWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
@@ -238,9 +238,7 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
   private scheduleReconnect(code: number): void {
     if (this.status === 'stopped') return;
     this.setStatus('waiting');
-    // An overloaded server asked for patience: never come back sooner than a second.
-    const floor = code === CloseCodes.overloaded || code === CloseCodes.tryAgainLater ? 1_000 : 0;
-    const delay = floor + backoffDelay(this.attempt++, this.options.backoffBaseMs, this.options.backoffMaxMs, this.options.random);
+    const delay = reconnectDelay(code, this.attempt++, this.options.backoffBaseMs, this.options.backoffMaxMs, this.options.random);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.connect();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay } from '../src/backoff.ts';
+import { CloseCodes } from '@parley/protocol';
+import { backoffDelay, reconnectDelay } from '../src/backoff.ts';
 import { OrderedLog } from '../src/ordered-log.ts';
 
 const e = (seq: number) => ({ seq });
@@ -48,5 +49,12 @@ describe('reconnect backoff', () => {
     assert.equal(backoffDelay(3, 500, 30_000, () => 0.5), 2000);
     assert.equal(backoffDelay(30, 500, 30_000, () => 0.5), 15_000);
     assert.equal(backoffDelay(5, 500, 30_000, () => 0), 0);
+  });
+
+  it('waits at least a second after an overload or try-again-later close, and not otherwise', () => {
+    assert.equal(reconnectDelay(CloseCodes.overloaded, 0, 500, 30_000, () => 0), 1_000);
+    assert.equal(reconnectDelay(CloseCodes.tryAgainLater, 2, 500, 30_000, () => 0.5), 2_000);
+    assert.equal(reconnectDelay(1006, 0, 500, 30_000, () => 0), 0);
+    assert.equal(reconnectDelay(1006, 30, undefined, undefined, () => 0.5), 15_000);
   });
 });

@@ -11,7 +11,7 @@ import { findUserByHandle, toUser, type UsersService } from '../users/index.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import type { Actor } from './actor.ts';
 import type { ExternalVerifier } from './external-tokens.ts';
-import { findSession, findSessionsByIds, findUserWithSession, insertSession, updateSession } from './sessions.repository.ts';
+import { findSession, findSessionsByIds, insertSession, updateSession } from './sessions.repository.ts';
 
 export interface AuthDeps {
   db: Database;
@@ -91,17 +91,16 @@ export function createAuthService(deps: AuthDeps) {
    */
   async function requireActive(actor: Actor): Promise<void> {
     // Batched with the other connects of this tick: a storm of reconnects reads users and sessions a few hundred at a time.
-    const [user, session] = await Promise.all([users.loadRow(actor.userId), actor.sessionId === null ? undefined : loadSession(actor.sessionId)]);
-    const own = session !== undefined && session.user_id === actor.userId;
-    requireActiveRow(user && { status: user.status, session_id: own ? session.id : null, revoked_at: own ? session.revoked_at : null }, actor.sessionId);
+    const [user, session] = await Promise.all([users.loadRow(actor.userId), actor.sessionId === null ? null : loadSession(actor.sessionId)]);
+    requireActiveRow(user, actor.sessionId === null ? 'none named' : session?.user_id === actor.userId ? session : undefined);
   }
 
-  /** The checks of `requireActive` on a row already read (`session_id`/`revoked_at` only when a session is named). */
-  function requireActiveRow(row: { status: string; session_id?: string | null; revoked_at?: number | null } | undefined, sessionId: string | null): void {
-    if (!row) throw new AppError('unauthorized', 'Invalid token.');
-    if (row.status === 'deleted') throw new AppError('unauthorized', 'This account no longer exists.', { reason: 'account_deleted' });
-    if (row.status === 'suspended') throw new AppError('account_suspended');
-    if (sessionId !== null && (!row.session_id || (row.revoked_at ?? null) !== null)) {
+  /** The checks of `requireActive` on rows already read: `session` is the named device session (undefined: not found). */
+  function requireActiveRow(user: { status: string } | undefined, session: { revoked_at: number | null } | undefined | 'none named'): void {
+    if (!user) throw new AppError('unauthorized', 'Invalid token.');
+    if (user.status === 'deleted') throw new AppError('unauthorized', 'This account no longer exists.', { reason: 'account_deleted' });
+    if (user.status === 'suspended') throw new AppError('account_suspended');
+    if (session === undefined || (session !== 'none named' && session.revoked_at !== null)) {
       throw new AppError('unauthorized', 'This session has been signed out.', { reason: 'session_revoked' });
     }
   }
@@ -140,7 +139,7 @@ export function createAuthService(deps: AuthDeps) {
         }
         throw new AppError('unauthorized', 'Invalid refresh token.');
       }
-      const user = await findUserWithSession(kysely, session.user_id, null);
+      const user = await users.loadRow(session.user_id);
       if (!user || user.status === 'deleted') throw new AppError('unauthorized', 'Invalid refresh token.');
       if (user.status === 'suspended') throw new AppError('account_suspended');
       const next = newSecret();
@@ -162,7 +161,7 @@ export function createAuthService(deps: AuthDeps) {
 
     /** A token pair for a user, for the product's backend (admin API) and for load tools. */
     async issueForUser(userId: string, deviceName: string | undefined): Promise<AuthResponse> {
-      const user = await findUserWithSession(kysely, userId, null);
+      const user = await users.loadRow(userId);
       if (!user || user.status === 'deleted') throw new AppError('not_found', 'User not found.');
       if (user.status === 'suspended') throw new AppError('account_suspended');
       return openSession(toUser(user), deviceName, true);
@@ -190,7 +189,7 @@ export function createAuthService(deps: AuthDeps) {
         const identity = await deps.external.verify(token, now);
         // The projection has just read the user's row: its status is the whole check for a
         // product token (it names no device session), so no second read.
-        requireActiveRow(await users.projectIdentity(identity), null);
+        requireActiveRow(await users.projectIdentity(identity), 'none named');
         return { userId: identity.id, sessionId: null };
       }
       throw new AppError('unauthorized', 'Invalid token.');

@@ -18,16 +18,3 @@ export async function findSessionsByIds(db: Executor, ids: readonly string[]): P
   const rows = await db.selectFrom('sessions').selectAll().where('id', 'in', ids).execute();
   return new Map(rows.map((row) => [row.id, row]));
 }
-
-/**
- * What authenticating a request needs, in one round trip: the user and, for tokens
- * bound to a device session, whether that session is still live.
- */
-export async function findUserWithSession(db: Executor, userId: string, sessionId: string | null) {
-  return db
-    .selectFrom('users as u')
-    .leftJoin('sessions as s', (join) => join.on('s.id', '=', sessionId ?? '').onRef('s.user_id', '=', 'u.id'))
-    .select(['u.id', 'u.handle', 'u.display_name', 'u.status', 's.id as session_id', 's.revoked_at', 's.expires_at'])
-    .where('u.id', '=', userId)
-    .executeTakeFirst();
-}
