@@ -1,7 +1,7 @@
 import { CloseCodes, type ClientFrame, type ErrorBody, type Presence, type ReadyFrame } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import type { Actor } from '../modules/auth/index.ts';
-import { AppError, toErrorBody } from '../platform/errors.ts';
+import { AppError, asAppError, toErrorBody } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EphemeralHeader } from './envelope.ts';
@@ -49,19 +49,25 @@ export interface ConnectionOptions {
 
 type State = 'authenticating' | 'attaching' | 'ready' | 'closed';
 
-/** Close codes for a token the socket was opened with (or sent in `auth`). */
-function closeCodeFor(error: unknown): number {
-  if (error instanceof AppError) {
-    if (error.code === 'token_expired') return CloseCodes.tokenExpired;
-    if (error.code === 'account_suspended') return CloseCodes.accountSuspended;
-    if (error.code === 'unauthorized') {
+/**
+ * Close codes for a token the socket was opened with (or sent in `auth`). Only a token
+ * that is actually bad gets a reauth or terminal code; a database that cannot be reached
+ * while checking it says "try again later" (resume class), so no client signs its user out
+ * over a failover.
+ */
+function closeCodeFor(error: AppError): number {
+  switch (error.code) {
+    case 'token_expired': return CloseCodes.tokenExpired;
+    case 'account_suspended': return CloseCodes.accountSuspended;
+    case 'unauthorized': {
       const reason = (error.details as { reason?: string } | undefined)?.reason;
       if (reason === 'account_deleted') return CloseCodes.accountDeleted;
       if (reason === 'session_revoked') return CloseCodes.sessionRevoked;
       return CloseCodes.invalidToken;
     }
+    case 'unavailable': return CloseCodes.tryAgainLater;
+    default: return CloseCodes.internalError;
   }
-  return CloseCodes.internalError;
 }
 
 /** A closed socket that does not finish its closing handshake is cut off after this long. */
@@ -234,11 +240,13 @@ export class Connection implements HubSession {
     let actor: Actor;
     try {
       actor = await this.options.authenticate(token);
-    } catch (error) {
+    } catch (thrown) {
       if (this.isClosed()) return;
-      if (requestId !== null) this.sendError(requestId, toErrorBody(error instanceof AppError ? error : new AppError('unauthorized'), newId()));
+      const error = asAppError(thrown);
+      if (!(thrown instanceof AppError)) this.options.logger.warn({ err: thrown }, 'authentication could not be checked');
+      if (requestId !== null) this.sendError(requestId, toErrorBody(error, newId()));
       this.pending = [];
-      this.close(closeCodeFor(error), error instanceof AppError ? error.message : 'authentication failed');
+      this.close(closeCodeFor(error), error.message);
       return;
     }
     if (this.isClosed()) return;
@@ -269,8 +277,9 @@ export class Connection implements HubSession {
     }
     try {
       await this.options.requireActive(actor);
-    } catch (error) {
-      this.close(closeCodeFor(error), error instanceof AppError ? error.message : 'try again');
+    } catch (thrown) {
+      const error = asAppError(thrown);
+      this.close(closeCodeFor(error), error.code === 'internal' ? 'try again' : error.message);
     }
     if (this.isClosed()) {
       this.options.hub.detach(this);

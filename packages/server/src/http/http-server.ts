@@ -52,6 +52,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: FastifyE
   }
   const body = toErrorBody(appError, String(request.id));
   if (body.code === 'internal') request.log.error({ err: error, requestId: request.id }, 'request failed');
+  else if (body.code === 'unavailable' && !(appError instanceof AppError)) request.log.warn({ err: error, requestId: request.id }, 'request failed: database unreachable');
   // Rate limits say when to come back, in the standard header too (whole seconds, rounded up).
   const retryAfterMs = (body.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
   if (body.code === 'rate_limited' && typeof retryAfterMs === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));

@@ -1,4 +1,5 @@
 import { type ErrorBody, type ErrorCode, ErrorCodes } from '@parley/protocol';
+import { isDatabaseUnreachable } from './db/db-errors.ts';
 
 /** The one error type services throw. HTTP and WebSocket adapters format it the same way. */
 export class AppError extends Error {
@@ -21,18 +22,27 @@ export const notFound = (what = 'Not found.'): AppError => new AppError('not_fou
 export const forbidden = (why?: string): AppError => new AppError('forbidden', why);
 
 /**
- * Turns anything thrown into a body that is safe to send. Only AppErrors keep their
- * message; everything else becomes `internal` with the request id, so internals never
- * leak and the log line can still be found.
+ * The AppError a thrown value stands for: itself, `unavailable` (retryable) when the
+ * database could not be reached — a restart or failover is not the client's fault, and
+ * must not read as "your token is bad" — or `internal` for anything else.
  */
-export function toErrorBody(error: unknown, requestId: string): ErrorBody {
-  if (error instanceof AppError) {
-    const body: ErrorBody = { code: error.code, message: error.message };
-    if (error.details !== undefined) body.details = error.details;
-    if (error.code === 'internal') body.requestId = requestId;
-    return body;
-  }
-  return { code: 'internal', message: ErrorCodes.internal.message, requestId };
+export function asAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (isDatabaseUnreachable(error)) return new AppError('unavailable', 'The database is unreachable; retry shortly.');
+  return new AppError('internal');
+}
+
+/**
+ * Turns anything thrown into a body that is safe to send. Only AppErrors keep their
+ * message; everything else becomes `unavailable` or `internal` (see asAppError), the
+ * latter with the request id, so internals never leak and the log line can still be found.
+ */
+export function toErrorBody(thrown: unknown, requestId: string): ErrorBody {
+  const error = asAppError(thrown);
+  const body: ErrorBody = { code: error.code, message: error.message };
+  if (error.details !== undefined) body.details = error.details;
+  if (error.code === 'internal') body.requestId = requestId;
+  return body;
 }
 
 export function isAppError(error: unknown, code?: ErrorCode): error is AppError {

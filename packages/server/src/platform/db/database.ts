@@ -39,7 +39,7 @@ const INT8_OID = 20;
 
 /** Opens the configured store and brings its schema up to date before anything else touches it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { kysely, dialect } = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize) : openSqlite(options);
+  const { kysely, dialect } = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize, options.logger) : openSqlite(options);
   try {
     await migrate(kysely, options.logger);
   } catch (error) {
@@ -65,17 +65,29 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-function openPostgres(connectionString: string, poolSize: number): { kysely: Kysely<DB>; dialect: Dialect } {
+/** A connect that PostgreSQL does not answer (a failover in progress) fails as `unavailable` after this. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+function openPostgres(connectionString: string, poolSize: number, logger: Logger): { kysely: Kysely<DB>; dialect: Dialect } {
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // Seqs and times are int8; they stay below 2^53, so numbers are exact and cheaper than strings.
     types: {
       getTypeParser: ((oid: number, format?: string) =>
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  // A connection cut by a restart, failover or pg_terminate_backend emits 'error' on its
+  // client. The pool listens only while a client is idle; a client checked out for a
+  // transaction has no listener, and an unhandled 'error' event would end the process.
+  // Every client gets its own listener for its whole life: the statement in flight (or the
+  // next one) then fails as `unavailable`, and the pool drops the broken client on release.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn({ err: error }, 'database connection lost'));
+  });
+  // The pool re-emits an idle client's error, already logged by the client's own listener.
   pool.on('error', () => {});
   return { kysely: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
 }
