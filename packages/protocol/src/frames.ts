@@ -1,4 +1,6 @@
 import Type, { type Static } from 'typebox';
+import type { Endpoint } from './endpoint.ts';
+import { Endpoints, type OperationId } from './endpoints/index.ts';
 import { ClientMsgId, Id, MessageText, Seq } from './common.ts';
 import { ConversationEvent, Message, UserEvent } from './entities.ts';
 import {
@@ -85,6 +87,41 @@ export const ClientFrames = {
 } as const;
 
 export type ClientFrameType = keyof typeof ClientFrames;
+
+/**
+ * The HTTP operation each socket request stands for: the server calls the same service
+ * function for both, and the request draws from the operation's rate-limit class (see the
+ * endpoint table). Requests without one exist only on the socket (typing, presence
+ * watches, sync, ping).
+ */
+export const FrameOperations = {
+  send: 'sendMessage',
+  edit: 'editMessage',
+  delete: 'deleteMessage',
+  read: 'markRead',
+  events: 'listEvents',
+  user_events: 'listUserEvents',
+  delivered: 'markDelivered',
+  forward: 'forwardMessage',
+  react: 'addReaction',
+  unreact: 'removeReaction',
+  pin: 'pinMessage',
+  unpin: 'unpinMessage',
+  add_members: 'addMembers',
+  remove_member: 'removeMember',
+  ban: 'ban',
+  mute: 'muteMember',
+  set_role: 'changeMemberRole',
+  update_conversation: 'updateConversation',
+  create_invite: 'createInvite',
+  audit: 'listAudit',
+} as const satisfies Partial<Record<ClientFrameType, OperationId>>;
+
+/** The endpoint-table entry a socket request stands for, if it has one. */
+export function frameEndpoint(type: ClientFrameType): Endpoint | undefined {
+  const operationId = (FrameOperations as Partial<Record<ClientFrameType, OperationId>>)[type];
+  return operationId ? Endpoints[operationId] : undefined;
+}
 export type ClientFrameOf<T extends ClientFrameType> = Static<(typeof ClientFrames)[T]>;
 export type ClientFrame = { [T in ClientFrameType]: ClientFrameOf<T> }[ClientFrameType];
 export const ClientFrame = Type.Union(Object.values(ClientFrames));

@@ -506,3 +506,18 @@ export const MemberParams = Type.Object({ id: Id, userId: Id });
 export type MemberParams = Static<typeof MemberParams>;
 export const MessageParams = Type.Object({ id: Id, messageId: Id });
 export type MessageParams = Static<typeof MessageParams>;
+export const ReportIdParams = Type.Object({ reportId: Id });
+export type ReportIdParams = Static<typeof ReportIdParams>;
+export const ConversationReportParams = Type.Object({ id: Id, reportId: Id });
+export type ConversationReportParams = Static<typeof ConversationReportParams>;
+export const HandleParams = Type.Object({ handle: Handle });
+export type HandleParams = Static<typeof HandleParams>;
+/** An invite's code in the path. */
+export const CodeParams = Type.Object({ code: Id });
+export type CodeParams = Static<typeof CodeParams>;
+export const ConversationCodeParams = Type.Object({ id: Id, code: Id });
+export type ConversationCodeParams = Static<typeof ConversationCodeParams>;
+
+/** The answer of operations that only succeed or fail. */
+export const EmptyResponse = Type.Object({});
+export type EmptyResponse = Static<typeof EmptyResponse>;

@@ -7,3 +7,5 @@ export * from './entities.ts';
 export * from './http.ts';
 export * from './realtime.ts';
 export * from './frames.ts';
+export * from './endpoint.ts';
+export * from './endpoints/index.ts';

@@ -1,11 +1,8 @@
-import type { DeliveredBody, DevicesResponse, MessageReceiptsResponse, PresenceResponse, PresenceSettings, PresencePrivacy, PushTokenBody } from '@parley/protocol';
-import type {
-  AuditResponse, BanBody, BansResponse, BlocksResponse, ChangeRoleBody, CreateInviteBody, CreateReportBody, ForwardBody, InvitePreviewResponse, InviteResponse, InvitesResponse,
-  JoinRequestsResponse, JoinResponse, MuteBody, PinsResponse, PreviewResponse, ReactionsResponse, ReportResponse, ReportsResponse, ResolveReportBody, SettingsResponse,
-  UpdateConversationBody, UpdateSettingsBody,
-  AddMembersBody, AuthResponse, ConversationListResponse, ConversationResponse, CreateConversationBody, ErrorResponse, EventsResponse,
-  HeadsResponse, LoginBody, MeResponse, MembersResponse, MessageResponse, MessagesResponse, ReadResponse, RegisterBody, SendMessageBody,
-  SeqResponse, UserEventsResponse, UserResponse,
+import {
+  type AddMembersBody, type AuditQuery, type BanBody, type BodyOf, type ChangeRoleBody, type ConversationListQuery, type CreateConversationBody, type CreateInviteBody,
+  type CreateReportBody, type DeliveredBody, type Endpoint, endpointPath, Endpoints, type ErrorResponse, type EventsQuery, type ForwardBody, type LoginBody, type MembersQuery,
+  type MessagesQuery, type MuteBody, type ParamsOf, type PresencePrivacy, type PushTokenBody, type QueryOf, type RegisterBody, type ReportsQuery, type ResolveReportBody,
+  type ResponseOf, type SendMessageBody, type UpdateConversationBody, type UpdateMeBody, type UpdateSettingsBody,
 } from '@parley/protocol';
 import { ParleyError } from './errors.ts';
 
@@ -23,14 +20,19 @@ export interface HttpOptions {
   fetch?: typeof fetch;
 }
 
-type Query = Record<string, string | number | undefined>;
-
-/** The path of one conversation. */
-const c = (id: string) => `/v1/conversations/${encodeURIComponent(id)}`;
+/**
+ * The input of one operation of the endpoint table: its path parameters and body when it
+ * has them (required), its query when it has one (optional).
+ */
+export type CallInput<E extends Endpoint> =
+  & (E['params'] extends object ? { params: ParamsOf<E> } : { params?: undefined })
+  & (E['query'] extends object ? { query?: QueryOf<E> } : { query?: undefined })
+  & (E['body'] extends object ? { body: BodyOf<E> } : { body?: undefined });
 
 /**
- * Typed calls for every HTTP route. A `token_expired` answer renews the token once and
- * retries; everything else surfaces as a ParleyError with the server's code.
+ * Typed calls for every HTTP operation, routed by the endpoint table (no path is written
+ * here). A `token_expired` answer renews the token once and retries; everything else
+ * surfaces as a ParleyError with the server's code.
  */
 export class HttpApi {
   private readonly baseUrl: string;
@@ -43,12 +45,17 @@ export class HttpApi {
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  async request<T>(method: string, path: string, options: { body?: unknown; query?: Query; auth?: boolean } = {}): Promise<T> {
-    const auth = options.auth ?? true;
+  /**
+   * Calls one operation of the endpoint table: its method and path, with the user's token
+   * unless the operation is public.
+   */
+  async call<E extends Endpoint>(endpoint: E, input: CallInput<E>): Promise<ResponseOf<E>> {
+    const auth = endpoint.access !== 'public';
+    const path = endpointPath(endpoint, input.params as Record<string, unknown> | undefined);
     let token = auth ? this.tokens.accessToken() : null;
     for (let attempt = 0; ; attempt++) {
-      const response = await this.send(method, path, options, token);
-      if (response.ok) return (await response.json()) as T;
+      const response = await this.send(endpoint.method, path, input, token);
+      if (response.ok) return (await response.json()) as ResponseOf<E>;
       const body = (await response.json().catch(() => undefined)) as ErrorResponse | undefined;
       const error = ParleyError.fromBody(body?.error, response.status);
       if (auth && attempt === 0 && error.code === 'token_expired') {
@@ -59,100 +66,100 @@ export class HttpApi {
     }
   }
 
-  private async send(method: string, path: string, options: { body?: unknown; query?: Query }, token: string | null): Promise<Response> {
+  private async send(method: string, path: string, input: { body?: unknown; query?: object }, token: string | null): Promise<Response> {
     const url = new URL(this.baseUrl + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    for (const [key, value] of Object.entries(input.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (input.body !== undefined) headers['content-type'] = 'application/json';
     try {
-      return await this.fetchImpl(url, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
+      return await this.fetchImpl(url, { method, headers, ...(input.body !== undefined ? { body: JSON.stringify(input.body) } : {}) });
     } catch (error) {
       throw new ParleyError('network', `network error: ${(error as Error).message}`);
     }
   }
 
   // --- auth (no token needed) ---
-  register = (body: RegisterBody) => this.request<AuthResponse>('POST', '/v1/auth/register', { body, auth: false });
-  login = (body: LoginBody) => this.request<AuthResponse>('POST', '/v1/auth/login', { body, auth: false });
-  refresh = (refreshToken: string) => this.request<AuthResponse>('POST', '/v1/auth/refresh', { body: { refreshToken }, auth: false });
-  logout = () => this.request<Record<string, never>>('POST', '/v1/auth/logout');
+  register = (body: RegisterBody) => this.call(Endpoints.register, { body });
+  login = (body: LoginBody) => this.call(Endpoints.login, { body });
+  refresh = (refreshToken: string) => this.call(Endpoints.refresh, { body: { refreshToken } });
+  logout = () => this.call(Endpoints.logout, {});
 
   // --- users ---
-  me = () => this.request<MeResponse>('GET', '/v1/me');
-  updateMe = (body: { displayName?: string }) => this.request<UserResponse>('PATCH', '/v1/me', { body });
-  user = (id: string) => this.request<UserResponse>('GET', `/v1/users/${encodeURIComponent(id)}`);
-  userByHandle = (handle: string) => this.request<UserResponse>('GET', '/v1/users', { query: { handle } });
+  me = () => this.call(Endpoints.getMe, {});
+  updateMe = (body: UpdateMeBody) => this.call(Endpoints.updateMe, { body });
+  user = (id: string) => this.call(Endpoints.getUser, { params: { id } });
+  userByHandle = (handle: string) => this.call(Endpoints.getUserByHandle, { query: { handle } });
 
   // --- conversations ---
-  createConversation = (body: CreateConversationBody) => this.request<ConversationResponse>('POST', '/v1/conversations', { body });
-  conversations = (query: { cursor?: string; limit?: number } = {}) => this.request<ConversationListResponse>('GET', '/v1/conversations', { query });
-  conversation = (id: string) => this.request<ConversationResponse>('GET', `/v1/conversations/${encodeURIComponent(id)}`);
-  updateConversation = (id: string, body: UpdateConversationBody) => this.request<ConversationResponse>('PATCH', `/v1/conversations/${encodeURIComponent(id)}`, { body });
-  conversationByHandle = (handle: string) => this.request<PreviewResponse>('GET', `/v1/conversations/by-handle/${encodeURIComponent(handle)}`);
-  join = (id: string) => this.request<JoinResponse>('POST', `/v1/conversations/${encodeURIComponent(id)}/join`);
-  members = (id: string, query: { cursor?: string; limit?: number } = {}) => this.request<MembersResponse>('GET', `/v1/conversations/${encodeURIComponent(id)}/members`, { query });
-  addMembers = (id: string, body: AddMembersBody) => this.request<SeqResponse>('POST', `/v1/conversations/${encodeURIComponent(id)}/members`, { body });
-  removeMember = (id: string, userId: string) => this.request<SeqResponse>('DELETE', `/v1/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`);
-  leave = (id: string) => this.request<SeqResponse>('POST', `/v1/conversations/${encodeURIComponent(id)}/leave`);
-  markRead = (id: string, seq: number) => this.request<ReadResponse>('POST', `/v1/conversations/${encodeURIComponent(id)}/read`, { body: { seq } });
+  createConversation = (body: CreateConversationBody) => this.call(Endpoints.createConversation, { body });
+  conversations = (query: ConversationListQuery = {}) => this.call(Endpoints.listConversations, { query });
+  conversation = (id: string) => this.call(Endpoints.getConversation, { params: { id } });
+  updateConversation = (id: string, body: UpdateConversationBody) => this.call(Endpoints.updateConversation, { params: { id }, body });
+  conversationByHandle = (handle: string) => this.call(Endpoints.getConversationByHandle, { params: { handle } });
+  join = (id: string) => this.call(Endpoints.joinConversation, { params: { id } });
+  members = (id: string, query: MembersQuery = {}) => this.call(Endpoints.listMembers, { params: { id }, query });
+  addMembers = (id: string, body: AddMembersBody) => this.call(Endpoints.addMembers, { params: { id }, body });
+  removeMember = (id: string, userId: string) => this.call(Endpoints.removeMember, { params: { id, userId } });
+  leave = (id: string) => this.call(Endpoints.leaveConversation, { params: { id } });
+  markRead = (id: string, seq: number) => this.call(Endpoints.markRead, { params: { id }, body: { seq } });
 
   // --- members and moderation ---
-  setRole = (id: string, userId: string, body: ChangeRoleBody) => this.request<SeqResponse>('PATCH', `${c(id)}/members/${encodeURIComponent(userId)}`, { body });
-  mute = (id: string, userId: string, body: MuteBody = {}) => this.request<SeqResponse>('POST', `${c(id)}/members/${encodeURIComponent(userId)}/mute`, { body });
-  unmute = (id: string, userId: string) => this.request<SeqResponse>('DELETE', `${c(id)}/members/${encodeURIComponent(userId)}/mute`);
-  bans = (id: string) => this.request<BansResponse>('GET', `${c(id)}/bans`);
-  ban = (id: string, body: BanBody) => this.request<SeqResponse>('POST', `${c(id)}/bans`, { body });
-  unban = (id: string, userId: string) => this.request<Record<string, never>>('DELETE', `${c(id)}/bans/${encodeURIComponent(userId)}`);
-  transfer = (id: string, userId: string) => this.request<SeqResponse>('POST', `${c(id)}/transfer`, { body: { userId } });
-  reports = (id: string, query: { status?: 'open' | 'resolved'; cursor?: string; limit?: number } = {}) => this.request<ReportsResponse>('GET', `${c(id)}/reports`, { query });
-  resolveReport = (id: string, reportId: string, body: ResolveReportBody) => this.request<ReportResponse>('POST', `${c(id)}/reports/${encodeURIComponent(reportId)}/resolve`, { body });
-  audit = (id: string, query: { cursor?: string; limit?: number } = {}) => this.request<AuditResponse>('GET', `${c(id)}/audit`, { query });
-  report = (body: CreateReportBody) => this.request<ReportResponse>('POST', '/v1/reports', { body });
+  setRole = (id: string, userId: string, body: ChangeRoleBody) => this.call(Endpoints.changeMemberRole, { params: { id, userId }, body });
+  mute = (id: string, userId: string, body: MuteBody = {}) => this.call(Endpoints.muteMember, { params: { id, userId }, body });
+  unmute = (id: string, userId: string) => this.call(Endpoints.unmuteMember, { params: { id, userId } });
+  bans = (id: string) => this.call(Endpoints.listBans, { params: { id } });
+  ban = (id: string, body: BanBody) => this.call(Endpoints.ban, { params: { id }, body });
+  unban = (id: string, userId: string) => this.call(Endpoints.unban, { params: { id, userId } });
+  transfer = (id: string, userId: string) => this.call(Endpoints.transferOwnership, { params: { id }, body: { userId } });
+  reports = (id: string, query: ReportsQuery = {}) => this.call(Endpoints.listReports, { params: { id }, query });
+  resolveReport = (id: string, reportId: string, body: ResolveReportBody) => this.call(Endpoints.resolveReport, { params: { id, reportId }, body });
+  audit = (id: string, query: AuditQuery = {}) => this.call(Endpoints.listAudit, { params: { id }, query });
+  report = (body: CreateReportBody) => this.call(Endpoints.createReport, { body });
 
   // --- invites ---
-  createInvite = (id: string, body: CreateInviteBody = {}) => this.request<InviteResponse>('POST', `${c(id)}/invites`, { body });
-  invites = (id: string) => this.request<InvitesResponse>('GET', `${c(id)}/invites`);
-  revokeInvite = (id: string, code: string) => this.request<Record<string, never>>('DELETE', `${c(id)}/invites/${encodeURIComponent(code)}`);
-  invite = (code: string) => this.request<InvitePreviewResponse>('GET', `/v1/invites/${encodeURIComponent(code)}`);
-  joinByInvite = (code: string) => this.request<JoinResponse>('POST', `/v1/invites/${encodeURIComponent(code)}/join`);
-  joinRequests = (id: string) => this.request<JoinRequestsResponse>('GET', `${c(id)}/join-requests`);
-  approveJoin = (id: string, userId: string) => this.request<Record<string, never>>('POST', `${c(id)}/join-requests/${encodeURIComponent(userId)}/approve`);
-  declineJoin = (id: string, userId: string) => this.request<Record<string, never>>('POST', `${c(id)}/join-requests/${encodeURIComponent(userId)}/decline`);
+  createInvite = (id: string, body: CreateInviteBody = {}) => this.call(Endpoints.createInvite, { params: { id }, body });
+  invites = (id: string) => this.call(Endpoints.listInvites, { params: { id } });
+  revokeInvite = (id: string, code: string) => this.call(Endpoints.revokeInvite, { params: { id, code } });
+  invite = (code: string) => this.call(Endpoints.getInvite, { params: { code } });
+  joinByInvite = (code: string) => this.call(Endpoints.joinByInvite, { params: { code } });
+  joinRequests = (id: string) => this.call(Endpoints.listJoinRequests, { params: { id } });
+  approveJoin = (id: string, userId: string) => this.call(Endpoints.approveJoinRequest, { params: { id, userId } });
+  declineJoin = (id: string, userId: string) => this.call(Endpoints.declineJoinRequest, { params: { id, userId } });
 
   // --- privacy ---
-  blocks = () => this.request<BlocksResponse>('GET', '/v1/me/blocks');
-  block = (userId: string) => this.request<Record<string, never>>('PUT', `/v1/me/blocks/${encodeURIComponent(userId)}`);
-  unblock = (userId: string) => this.request<Record<string, never>>('DELETE', `/v1/me/blocks/${encodeURIComponent(userId)}`);
-  settings = () => this.request<SettingsResponse>('GET', '/v1/me/settings');
-  updateSettings = (body: UpdateSettingsBody) => this.request<SettingsResponse>('PATCH', '/v1/me/settings', { body });
+  blocks = () => this.call(Endpoints.listBlocks, {});
+  block = (userId: string) => this.call(Endpoints.blockUser, { params: { id: userId } });
+  unblock = (userId: string) => this.call(Endpoints.unblockUser, { params: { id: userId } });
+  settings = () => this.call(Endpoints.getSettings, {});
+  updateSettings = (body: UpdateSettingsBody) => this.call(Endpoints.updateSettings, { body });
 
   // --- messages ---
-  sendMessage = (id: string, body: SendMessageBody) => this.request<MessageResponse>('POST', `/v1/conversations/${encodeURIComponent(id)}/messages`, { body });
-  messages = (id: string, query: { before?: number; after?: number; limit?: number } = {}) => this.request<MessagesResponse>('GET', `/v1/conversations/${encodeURIComponent(id)}/messages`, { query });
-  editMessage = (id: string, messageId: string, text: string) => this.request<MessageResponse>('PATCH', `/v1/conversations/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}`, { body: { text } });
-  forward = (id: string, body: ForwardBody) => this.request<MessageResponse>('POST', `${c(id)}/forward`, { body });
-  react = (id: string, messageId: string, emoji: string) => this.request<Record<string, never>>('PUT', `${c(id)}/messages/${encodeURIComponent(messageId)}/reactions/${encodeURIComponent(emoji)}`);
-  unreact = (id: string, messageId: string, emoji: string) => this.request<Record<string, never>>('DELETE', `${c(id)}/messages/${encodeURIComponent(messageId)}/reactions/${encodeURIComponent(emoji)}`);
-  reactions = (id: string, messageId: string) => this.request<ReactionsResponse>('GET', `${c(id)}/messages/${encodeURIComponent(messageId)}/reactions`);
-  pins = (id: string) => this.request<PinsResponse>('GET', `${c(id)}/pins`);
-  pin = (id: string, messageId: string) => this.request<Record<string, never>>('PUT', `${c(id)}/messages/${encodeURIComponent(messageId)}/pin`);
-  unpin = (id: string, messageId: string) => this.request<Record<string, never>>('DELETE', `${c(id)}/messages/${encodeURIComponent(messageId)}/pin`);
-  deleteMessage = (id: string, messageId: string) => this.request<MessageResponse>('DELETE', `/v1/conversations/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}`);
+  sendMessage = (id: string, body: SendMessageBody) => this.call(Endpoints.sendMessage, { params: { id }, body });
+  messages = (id: string, query: MessagesQuery = {}) => this.call(Endpoints.listMessages, { params: { id }, query });
+  editMessage = (id: string, messageId: string, text: string) => this.call(Endpoints.editMessage, { params: { id, messageId }, body: { text } });
+  forward = (id: string, body: ForwardBody) => this.call(Endpoints.forwardMessage, { params: { id }, body });
+  react = (id: string, messageId: string, emoji: string) => this.call(Endpoints.addReaction, { params: { id, messageId, emoji } });
+  unreact = (id: string, messageId: string, emoji: string) => this.call(Endpoints.removeReaction, { params: { id, messageId, emoji } });
+  reactions = (id: string, messageId: string) => this.call(Endpoints.listReactions, { params: { id, messageId } });
+  pins = (id: string) => this.call(Endpoints.listPins, { params: { id } });
+  pin = (id: string, messageId: string) => this.call(Endpoints.pinMessage, { params: { id, messageId } });
+  unpin = (id: string, messageId: string) => this.call(Endpoints.unpinMessage, { params: { id, messageId } });
+  deleteMessage = (id: string, messageId: string) => this.call(Endpoints.deleteMessage, { params: { id, messageId } });
 
   // --- logs ---
-  events = (id: string, query: { after?: number; limit?: number } = {}) => this.request<EventsResponse>('GET', `/v1/conversations/${encodeURIComponent(id)}/events`, { query });
-  userEvents = (query: { after?: number; limit?: number } = {}) => this.request<UserEventsResponse>('GET', '/v1/me/events', { query });
-  heads = () => this.request<HeadsResponse>('GET', '/v1/me/heads');
+  events = (id: string, query: EventsQuery = {}) => this.call(Endpoints.listEvents, { params: { id }, query });
+  userEvents = (query: EventsQuery = {}) => this.call(Endpoints.listUserEvents, { query });
+  heads = () => this.call(Endpoints.getHeads, {});
 
   // --- receipts, presence, devices ---
-  delivered = (body: DeliveredBody) => this.request<Record<string, never>>('POST', '/v1/me/delivered', { body });
-  messageReceipts = (id: string, messageId: string) => this.request<MessageReceiptsResponse>('GET', `/v1/conversations/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}/receipts`);
-  presence = (userId: string) => this.request<PresenceResponse>('GET', `/v1/presence/${encodeURIComponent(userId)}`);
-  presencePrivacy = () => this.request<PresenceSettings>('GET', '/v1/me/presence-privacy');
-  setPresencePrivacy = (privacy: PresencePrivacy) => this.request<PresenceSettings>('PUT', '/v1/me/presence-privacy', { body: { privacy } });
-  devices = () => this.request<DevicesResponse>('GET', '/v1/me/devices');
-  revokeDevice = (sessionId: string) => this.request<Record<string, never>>('DELETE', `/v1/me/devices/${encodeURIComponent(sessionId)}`);
-  setPushToken = (body: PushTokenBody) => this.request<Record<string, never>>('PUT', '/v1/me/devices/current/push-token', { body });
-  clearPushToken = () => this.request<Record<string, never>>('DELETE', '/v1/me/devices/current/push-token');
+  delivered = (body: DeliveredBody) => this.call(Endpoints.markDelivered, { body });
+  messageReceipts = (id: string, messageId: string) => this.call(Endpoints.getMessageReceipts, { params: { id, messageId } });
+  presence = (userId: string) => this.call(Endpoints.getPresence, { params: { id: userId } });
+  presencePrivacy = () => this.call(Endpoints.getPresencePrivacy, {});
+  setPresencePrivacy = (privacy: PresencePrivacy) => this.call(Endpoints.setPresencePrivacy, { body: { privacy } });
+  devices = () => this.call(Endpoints.listDevices, {});
+  revokeDevice = (sessionId: string) => this.call(Endpoints.revokeDevice, { params: { id: sessionId } });
+  setPushToken = (body: PushTokenBody) => this.call(Endpoints.setPushToken, { body });
+  clearPushToken = () => this.call(Endpoints.clearPushToken, {});
 }

@@ -1,28 +1,29 @@
 import { createRequire } from 'node:module';
+import { Endpoints } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
-import Type from 'typebox';
 import type { Config } from './config/index.ts';
 import { createEphemeralPublisher, createGateway, createFrameHandlers, createPublisher, type Gateway } from './gateway/index.ts';
-import { createHttpServer } from './http/index.ts';
+import { createHttpServer, registerRoutes, requireAdmin, requireUser, route } from './http/index.ts';
 import { createWebClientFallback } from './http/static.ts';
-import { createAdminService, registerAdminConversationRoutes, registerAdminRoutes } from './modules/admin/index.ts';
-import { createAccessTokens, createAdminKeyCheck, createAuthService, createExternalVerifier, createRequireAdmin, createRequireUser, loadSigningKey, registerAuthRoutes } from './modules/auth/index.ts';
-import { createConversationsService, createMembershipLoader, registerConversationRoutes } from './modules/conversations/index.ts';
+import { createAdminService, adminConversationRoutes, adminRoutes } from './modules/admin/index.ts';
+import { createAccessTokens, createAdminKeyCheck, createAuthService, createExternalVerifier, loadSigningKey, authRoutes } from './modules/auth/index.ts';
+import { createConversationsService, createMembershipLoader, conversationRoutes } from './modules/conversations/index.ts';
 import { createUnitOfWork } from './modules/logs/index.ts';
-import { createInvitesService, registerInviteRoutes } from './modules/invites/index.ts';
-import { createMembershipService, registerMembershipRoutes } from './modules/membership/index.ts';
-import { createMessagesService, registerMessageRoutes } from './modules/messages/index.ts';
-import { createModerationService, registerModerationRoutes } from './modules/moderation/index.ts';
+import { createInvitesService, inviteRoutes } from './modules/invites/index.ts';
+import { createMembershipService, membershipRoutes } from './modules/membership/index.ts';
+import { createMessagesService, messageRoutes } from './modules/messages/index.ts';
+import { createModerationService, moderationRoutes } from './modules/moderation/index.ts';
 import { createPolicyHook, noPolicyHook } from './modules/policy/index.ts';
-import { createPrivacyService, registerPrivacyRoutes } from './modules/privacy/index.ts';
-import { createSyncService, registerSyncRoutes } from './modules/sync/index.ts';
-import { createUsersService, registerUserRoutes } from './modules/users/index.ts';
-import { createDevicesService, registerDeviceRoutes } from './modules/devices/index.ts';
-import { createPresenceService, registerPresenceRoutes } from './modules/presence/index.ts';
+import { createPrivacyService, privacyRoutes } from './modules/privacy/index.ts';
+import { createSyncService, syncRoutes } from './modules/sync/index.ts';
+import { createUsersService, userRoutes } from './modules/users/index.ts';
+import { createDevicesService, deviceRoutes } from './modules/devices/index.ts';
+import { createPresenceService, presenceRoutes } from './modules/presence/index.ts';
 import { createRateLimits, registerRateLimitHooks } from './modules/rate-limits/index.ts';
-import { createReceiptsService, registerReceiptRoutes } from './modules/receipts/index.ts';
+import { createReceiptsService, receiptRoutes } from './modules/receipts/index.ts';
 import { createTypingService } from './modules/typing/index.ts';
 import type { ChangeSet } from './modules/logs/index.ts';
+import { AppError } from './platform/errors.ts';
 import { createLoadMonitor } from './platform/load-monitor.ts';
 import { createMetrics } from './platform/metrics/index.ts';
 import { createMemoryPresenceStore, createRedisPresenceStore, type MemoryPresenceState } from './platform/presence/index.ts';
@@ -151,23 +152,42 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
     notFoundFallback: createWebClientFallback(),
   });
-  const requireUser = createRequireUser(auth);
   registerRateLimitHooks(http, { rateLimits });
-  registerAuthRoutes(http, { auth, requireUser });
-  registerUserRoutes(http, { users, requireUser });
-  registerConversationRoutes(http, { conversations, requireUser });
-  registerMembershipRoutes(http, { membership, requireUser });
-  registerInviteRoutes(http, { invites, requireUser });
-  registerPrivacyRoutes(http, { privacy, requireUser });
-  registerModerationRoutes(http, { moderation, requireUser });
-  registerMessageRoutes(http, { messages, requireUser });
-  registerSyncRoutes(http, { sync, requireUser });
-  registerReceiptRoutes(http, { receipts, requireUser });
-  registerPresenceRoutes(http, { presence, requireUser });
-  registerDeviceRoutes(http, { devices, requireUser });
-  const requireAdmin = createRequireAdmin(createAdminKeyCheck(config.adminApiKey));
-  registerAdminRoutes(http, { users, auth, admin, requireAdmin });
-  registerAdminConversationRoutes(http, { conversations, membership, messages, moderation, users, requireAdmin });
+  let draining = false;
+  const operationsRoutes = [
+    route(Endpoints.getHealth, () => ({ status: 'ok' })),
+    route(Endpoints.getReadiness, async ({ reply }) => {
+      const ready = !draining && (await db.ready());
+      reply.status(ready ? 200 : 503);
+      return { status: ready ? 'ready' : draining ? 'draining' : 'database unavailable' };
+    }),
+    route(Endpoints.getMetrics, async ({ reply }) => {
+      if (!config.metricsEnabled) throw new AppError('not_found', 'Metrics are disabled on this server (METRICS_ENABLED=false).');
+      const { contentType, body } = await metrics.render();
+      return reply.type(contentType).send(body);
+    }),
+    route(Endpoints.getOpenApiDocument, () => http.swagger()),
+  ];
+  await registerRoutes(http, [
+    ...operationsRoutes,
+    ...authRoutes({ auth }),
+    ...userRoutes({ users }),
+    ...conversationRoutes({ conversations }),
+    ...membershipRoutes({ membership }),
+    ...inviteRoutes({ invites }),
+    ...privacyRoutes({ privacy }),
+    ...moderationRoutes({ moderation }),
+    ...messageRoutes({ messages }),
+    ...syncRoutes({ sync }),
+    ...receiptRoutes({ receipts }),
+    ...presenceRoutes({ presence }),
+    ...deviceRoutes({ devices }),
+    ...adminRoutes({ users, auth, admin }),
+    ...adminConversationRoutes({ conversations, membership, messages, moderation, users }),
+  ], {
+    user: requireUser((token) => auth.authenticate(token)),
+    admin: requireAdmin(createAdminKeyCheck(config.adminApiKey)),
+  });
 
   const gateway = createGateway({
     config,
@@ -195,20 +215,6 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   metrics.observeGateway(() => gateway.stats());
   metrics.observeLoad(load.lagMs, load.overloaded);
   http.server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
-
-  let draining = false;
-  const ops = { tags: ['operations'] };
-  http.get('/healthz', { schema: { ...ops, summary: 'The process is alive', response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({ status: 'ok' }));
-  http.get('/readyz', { schema: { ...ops, summary: 'Ready for traffic: database reachable, migrations applied, not draining' } }, async (_request, reply) => {
-    const ready = !draining && (await db.ready());
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : draining ? 'draining' : 'database unavailable' });
-  });
-  if (config.metricsEnabled) {
-    http.get('/metrics', { schema: { ...ops, summary: 'Prometheus metrics: connections, refusals by reason, event-loop lag, rate limits, messages, fan-out, slow consumers' } }, async (_request, reply) => {
-      const { contentType, body } = await metrics.render();
-      return reply.type(contentType).send(body);
-    });
-  }
 
   let closing: Promise<void> | null = null;
   const closeRest = async () => {

@@ -1,4 +1,4 @@
-import type { AckDataOf, ClientFrameOf, ClientFrameType } from '@parley/protocol';
+import { type AckDataOf, type ClientFrameOf, type ClientFrameType, frameEndpoint } from '@parley/protocol';
 import type { Actor } from '../modules/auth/index.ts';
 import type { ConversationsService } from '../modules/conversations/index.ts';
 import type { InvitesService } from '../modules/invites/index.ts';
@@ -17,8 +17,8 @@ export type FrameHandlers = {
 
 /**
  * Socket requests call the very service functions the HTTP routes call: the same
- * validation, policy and transaction, so the two paths cannot drift apart. Sends draw
- * from the same rate-limit buckets as `POST …/messages`.
+ * validation, policy and transaction, so the two paths cannot drift apart. Requests draw
+ * from the rate-limit class of their HTTP operation (`FrameOperations` in the protocol).
  */
 export interface FrameServices {
   messages: MessagesService;
@@ -31,12 +31,32 @@ export interface FrameServices {
 }
 
 export function createFrameHandlers(services: FrameServices): FrameHandlers {
+  return withRateLimits(createHandlers(services), services.live.rateLimits);
+}
+
+/**
+ * A request draws from the rate-limit class of the HTTP operation it stands for (the
+ * endpoint table's `rateLimit`), before its handler runs: one rule for both paths.
+ */
+function withRateLimits(handlers: FrameHandlers, rateLimits: LiveServices['rateLimits']): FrameHandlers {
+  const limited: Record<string, FrameHandlers[RequestType]> = { ...handlers };
+  for (const type of Object.keys(handlers) as RequestType[]) {
+    if (frameEndpoint(type)?.rateLimit !== 'send') continue;
+    const handle = handlers[type] as (actor: Actor, frame: never, connection: Connection) => Promise<unknown>;
+    limited[type] = (async (actor: Actor, frame: never, connection: Connection) => {
+      await rateLimits.send(actor.userId, connection.ip);
+      return handle(actor, frame, connection);
+    }) as never;
+  }
+  return limited as FrameHandlers;
+}
+
+function createHandlers(services: FrameServices): FrameHandlers {
   const { messages, conversations, membership, invites, moderation, sync, live } = services;
   return {
     ...createLiveFrameHandlers(live),
     ping: async () => ({}),
-    send: async (actor, frame, connection) => {
-      await live.rateLimits.send(actor.userId, connection.ip);
+    send: async (actor, frame) => {
       const message = await messages.send(actor, frame.conversationId, frame);
       return { id: message.id, seq: message.seq, message };
     },
@@ -47,8 +67,7 @@ export function createFrameHandlers(services: FrameServices): FrameHandlers {
     user_events: (actor, frame) => sync.userEvents(actor, frame.after, frame.limit),
     sync: (actor, frame) => sync.sync(actor, frame),
     // Governance: the same service calls as their HTTP routes.
-    forward: async (actor, { conversationId, clientMsgId, from }, connection) => {
-      await live.rateLimits.send(actor.userId, connection.ip);
+    forward: async (actor, { conversationId, clientMsgId, from }) => {
       const message = await messages.forward(actor, conversationId, { clientMsgId, from });
       return { id: message.id, seq: message.seq, message };
     },

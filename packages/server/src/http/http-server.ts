@@ -1,17 +1,22 @@
 import swagger from '@fastify/swagger';
-import { ErrorCodes, ErrorResponse, Limits } from '@parley/protocol';
+import { ErrorCodes, errorCodesOf, Limits } from '@parley/protocol';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { Actor } from '../modules/auth/index.ts';
+import type { Actor } from '../platform/actor.ts';
 import { AppError, toErrorBody } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
 import { findUnstorableText, validationDetails } from '../platform/validation.ts';
+import { endpointOf } from './routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
+  }
+  interface FastifyInstance {
+    /** `METHOD /path` of every route registered, HEAD twins left out: what the server actually serves. */
+    servedRoutes(): string[];
   }
 }
 
@@ -51,6 +56,10 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: FastifyE
     }
   }
   const body = toErrorBody(appError, String(request.id));
+  const endpoint = endpointOf(request);
+  // The endpoint table promises which codes an operation answers (and the OpenAPI document
+  // publishes them): an answer outside that list is a table to fix, not a client to break.
+  if (endpoint && !errorCodesOf(endpoint).includes(body.code)) request.log.warn({ operationId: endpoint.operationId, code: body.code }, 'error code not declared in the endpoint table');
   if (body.code === 'internal') request.log.error({ err: error, requestId: request.id }, 'request failed');
   else if (body.code === 'unavailable' && !(appError instanceof AppError)) request.log.warn({ err: error, requestId: request.id }, 'request failed: database unreachable');
   // Rate limits say when to come back, in the standard header too (whole seconds, rounded up).
@@ -121,6 +130,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     },
   });
   app.decorateRequest('actor', null);
+  const served: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') served.push(`${method} ${route.url}`);
+  });
+  app.decorate('servedRoutes', () => [...served]);
   // Only JSON bodies: without this, Fastify's built-in text/plain parser would hand a string
   // to the schema (a misleading 400) instead of answering 415 unsupported_media_type.
   app.removeContentTypeParser('text/plain');
@@ -175,24 +189,5 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       },
     },
   });
-  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
-}
-
-/** Route schema fragments shared by every route. */
-export const errorResponses = { default: ErrorResponse } as const;
-export const userSecurity = [{ bearer: [] }];
-export const adminSecurity = [{ adminKey: [] }];
-
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match?.[1];
-}
-
-/** The authenticated actor of a route behind `requireUser`. */
-export function actorOf(request: FastifyRequest): Actor {
-  if (!request.actor) throw new AppError('unauthorized');
-  return request.actor;
 }

@@ -1,1 +1,3 @@
-export { actorOf, adminSecurity, bearerToken, createHttpServer, errorResponses, userSecurity } from './http-server.ts';
+export { type AccessHook, bearerToken, requireAdmin, requireUser } from './access-hooks.ts';
+export { createHttpServer } from './http-server.ts';
+export { endpointOf, registerRoutes, type Route, route, type RouteContext } from './routes.ts';

@@ -1,3 +1,3 @@
 export { createAdminService, type AdminService } from './admin.service.ts';
-export { registerAdminRoutes } from './admin.routes.ts';
-export { registerAdminConversationRoutes } from './admin-conversations.routes.ts';
+export { adminRoutes } from './admin.routes.ts';
+export { adminConversationRoutes } from './admin-conversations.routes.ts';

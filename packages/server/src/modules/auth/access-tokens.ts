@@ -1,6 +1,6 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { AppError } from '../../platform/errors.ts';
-import type { Actor } from './actor.ts';
+import type { Actor } from '../../platform/actor.ts';
 
 export interface AccessTokenOptions {
   key: Uint8Array;

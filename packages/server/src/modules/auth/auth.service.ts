@@ -9,7 +9,7 @@ import type { Clock } from '../../platform/time.ts';
 import { appendAudit, type UnitOfWork } from '../logs/index.ts';
 import { findUserByHandle, toUser, type UsersService } from '../users/index.ts';
 import type { AccessTokens } from './access-tokens.ts';
-import type { Actor } from './actor.ts';
+import type { Actor } from '../../platform/actor.ts';
 import type { ExternalVerifier } from './external-tokens.ts';
 import { findSession, findSessionsByIds, insertSession, updateSession } from './sessions.repository.ts';
 

@@ -4,4 +4,4 @@ export {
 export * from './conversations.repository.ts';
 export { activeMute, memberRights, toMember, toPolicyFacts, toPreview } from './conversations.mapper.ts';
 export { admit, part } from './membership.ops.ts';
-export { registerConversationRoutes } from './conversations.routes.ts';
+export { conversationRoutes } from './conversations.routes.ts';

@@ -1,2 +1,2 @@
 export { createDevicesService, type DevicesService } from './devices.service.ts';
-export { registerDeviceRoutes } from './devices.routes.ts';
+export { deviceRoutes } from './devices.routes.ts';

@@ -1,2 +1,2 @@
 export { createInvitesService, type InvitesService } from './invites.service.ts';
-export { registerInviteRoutes } from './invites.routes.ts';
+export { inviteRoutes } from './invites.routes.ts';

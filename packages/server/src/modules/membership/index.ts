@@ -1,3 +1,3 @@
 export { admitJoiner, createMembershipService, FOREVER, joinConversation, joinFacts, type JoinGate, type MembershipService } from './membership.service.ts';
 export { activeBans, deleteJoinRequest, hasJoinRequest, listJoinRequests, upsertJoinRequest } from './membership.repository.ts';
-export { registerMembershipRoutes } from './membership.routes.ts';
+export { membershipRoutes } from './membership.routes.ts';

@@ -1,2 +1,2 @@
 export { createMessagesService, type MessagesService, type SendInput } from './messages.service.ts';
-export { registerMessageRoutes } from './messages.routes.ts';
+export { messageRoutes } from './messages.routes.ts';

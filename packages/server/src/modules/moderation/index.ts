@@ -1,2 +1,2 @@
 export { createModerationService, type ModerationService } from './moderation.service.ts';
-export { registerModerationRoutes } from './moderation.routes.ts';
+export { moderationRoutes } from './moderation.routes.ts';

@@ -1,2 +1,2 @@
 export { createPresenceService, type PresenceService } from './presence.service.ts';
-export { registerPresenceRoutes } from './presence.routes.ts';
+export { presenceRoutes } from './presence.routes.ts';

@@ -1,2 +1,2 @@
 export { addCandidates, blockedEitherWay, createPrivacyService, type PrivacyService } from './privacy.service.ts';
-export { registerPrivacyRoutes } from './privacy.routes.ts';
+export { privacyRoutes } from './privacy.routes.ts';

@@ -1,6 +1,6 @@
-import { ErrorResponse } from '@parley/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BucketRuleConfig, RateLimitsConfig } from '../../config/index.ts';
+import { endpointOf } from '../../http/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics/index.ts';
@@ -68,40 +68,19 @@ export function createRateLimits({ limiter, rules, metrics }: RateLimitsDeps) {
   };
 }
 
-const LOGIN_ROUTE = 'POST /v1/auth/login';
-
-/** A refusal by a token bucket, as the OpenAPI document describes it. */
-const RATE_LIMITED_RESPONSE = {
-  ...ErrorResponse,
-  description: 'rate_limited: a token bucket is empty; error.details.retryAfterMs (and the Retry-After header, in whole seconds) say when to try again',
-  headers: { 'retry-after': { type: 'integer', description: 'Seconds to wait before retrying' } },
-};
-
-/** Routes that send messages: every one of them draws from the send buckets. */
-const SEND_ROUTES = new Set(['POST /v1/conversations/:id/messages', 'POST /v1/conversations/:id/forward']);
-
 /**
- * HTTP side of the limits, as a hook on every route: sends (a route may also opt in with
- * `config: { rateLimit: 'send' }`) after authentication, logins before the password is
- * checked. Runs after validation, so malformed requests cost no tokens.
+ * HTTP side of the limits, from each operation's `rateLimit` class in the endpoint table:
+ * `send` after authentication, `login` before the password is checked. Runs after
+ * validation, so malformed requests cost no tokens.
  */
 export function registerRateLimitHooks(app: FastifyInstance, deps: { rateLimits: RateLimits }): void {
   const { rateLimits } = deps;
-  // The OpenAPI document names the 429 (and its Retry-After header) on every limited route.
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const limited = methods.some((method) => LOGIN_ROUTE === `${method} ${route.url}` || SEND_ROUTES.has(`${method} ${route.url}`))
-      || (route.config as { rateLimit?: string } | undefined)?.rateLimit === 'send';
-    if (!limited || !route.schema) return;
-    route.schema = { ...route.schema, response: { ...(route.schema.response as object | undefined), 429: RATE_LIMITED_RESPONSE } };
-  });
   app.addHook('preHandler', async (request: FastifyRequest) => {
-    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
-    const opted = (request.routeOptions.config as { rateLimit?: string } | undefined)?.rateLimit;
-    if (route === LOGIN_ROUTE) {
+    const rateLimit = endpointOf(request)?.rateLimit;
+    if (rateLimit === 'login') {
       const handle = (request.body as { handle?: unknown } | undefined)?.handle;
       await rateLimits.login(request.ip, typeof handle === 'string' ? handle : '');
-    } else if ((opted === 'send' || SEND_ROUTES.has(route)) && request.actor) {
+    } else if (rateLimit === 'send' && request.actor) {
       await rateLimits.send(request.actor.userId, request.ip);
     }
   });

@@ -1,2 +1,2 @@
 export { createReceiptsService, type ReceiptsService } from './receipts.service.ts';
-export { registerReceiptRoutes } from './receipts.routes.ts';
+export { receiptRoutes } from './receipts.routes.ts';

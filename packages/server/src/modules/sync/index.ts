@@ -1,2 +1,2 @@
 export { createSyncService, type SyncService } from './sync.service.ts';
-export { registerSyncRoutes } from './sync.routes.ts';
+export { syncRoutes } from './sync.routes.ts';

@@ -1,4 +1,4 @@
 export { createUsersService, type Identity, type UsersService } from './users.service.ts';
 export { findUserByHandle, findUserById, findUsersByIds } from './users.repository.ts';
 export { toUser, DELETED_DISPLAY_NAME } from './users.mapper.ts';
-export { registerUserRoutes } from './users.routes.ts';
+export { userRoutes } from './users.routes.ts';

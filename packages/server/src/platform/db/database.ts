@@ -65,14 +65,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-/** A connect that PostgreSQL does not answer (a failover in progress) fails as `unavailable` after this. */
-const CONNECT_TIMEOUT_MS = 5_000;
-
 function openPostgres(connectionString: string, poolSize: number, logger: Logger): { kysely: Kysely<DB>; dialect: Dialect } {
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // Seqs and times are int8; they stay below 2^53, so numbers are exact and cheaper than strings.
     types: {
       getTypeParser: ((oid: number, format?: string) =>

@@ -1,0 +1,47 @@
+import Type from 'typebox';
+import type { EndpointSpec } from '../endpoint.ts';
+
+const Status = (description: string) => Type.Object({ status: Type.String({ description }) }, { description: `status: ${description}` });
+
+/** Probes and telemetry for operators and orchestrators. */
+export const operationsEndpoints = {
+  getHealth: {
+    method: 'GET',
+    path: '/healthz',
+    access: 'public',
+    tag: 'operations',
+    summary: 'The process is alive',
+    response: Status('Always "ok".'),
+    errors: [],
+  },
+  getReadiness: {
+    method: 'GET',
+    path: '/readyz',
+    access: 'public',
+    tag: 'operations',
+    summary: 'Ready for traffic: database reachable, migrations applied, not draining (503 otherwise)',
+    response: Status('"ready".'),
+    otherResponses: { 503: Status('"draining" or "database unavailable".') },
+    errors: [],
+  },
+  getMetrics: {
+    method: 'GET',
+    path: '/metrics',
+    access: 'public',
+    tag: 'operations',
+    summary: 'Prometheus metrics: connections, refusals by reason, event-loop lag, rate limits, messages, fan-out, slow consumers',
+    response: Type.String({ description: 'Prometheus text exposition format.' }),
+    produces: 'text/plain; version=0.0.4; charset=utf-8',
+    /** not_found: METRICS_ENABLED=false. */
+    errors: ['not_found'],
+  },
+  getOpenApiDocument: {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    access: 'public',
+    tag: 'operations',
+    summary: 'This document: the HTTP API as OpenAPI 3.1',
+    response: Type.Unknown(),
+    errors: [],
+  },
+} as const satisfies Record<string, EndpointSpec>;
