@@ -1,10 +1,12 @@
-import { Limits } from '@parley/protocol';
-
+import { ConfigError } from './config-error.ts';
+import { crossFieldProblems } from './config-rules.ts';
+import { type Env, envVariables, readEnv } from './env-reader.ts';
+import type { EnvValues, HookAction } from './env.schema.ts';
 
 /**
- * Configuration is read from the environment once, at start-up, validated, frozen and
- * passed down. Nothing else reads `process.env`. An invalid value fails the start with
- * a message that names the variable.
+ * Configuration is read from the environment once, at start-up, through the schema in
+ * `env.schema.ts`, validated, frozen and passed down. Nothing else reads `process.env`.
+ * Invalid values fail the start with one error that names every bad variable.
  */
 export interface ExternalAuthConfig {
   issuer: string;
@@ -18,10 +20,6 @@ export interface ExternalAuthConfig {
   nameClaim: string;
   handleClaim: string | null;
 }
-
-/** Actions an operator can route through their own compliance endpoint (POLICY_HOOK_ACTIONS). */
-export const HOOK_ACTIONS = ['conversation.create', 'members.add', 'conversation.join', 'message.send', 'channel.post'] as const;
-export type HookAction = (typeof HOOK_ACTIONS)[number];
 
 export interface PolicyHookConfig {
   url: string;
@@ -114,127 +112,6 @@ export interface Config {
   };
 }
 
-export class ConfigError extends Error {
-  readonly variable: string;
-
-  constructor(variable: string, problem: string) {
-    super(`Invalid configuration: ${variable} ${problem}`);
-    this.variable = variable;
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function redisKeyPrefix(env: Env): string {
-  const prefix = read(env, 'REDIS_KEY_PREFIX') ?? 'parley:';
-  // Keys are built by concatenation inside Lua scripts and channel names: keep them plain.
-  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be 1-64 characters of letters, digits and _ . : -');
-  return prefix;
-}
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = read(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-}
-
-function url(env: Env, name: string, protocols: string[]): string | null {
-  const raw = read(env, name);
-  if (raw === undefined) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, 'must be a URL');
-  }
-  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use one of ${protocols.join(', ')}`);
-  return raw;
-}
-
-function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  const match = allowed.find((value) => value.toLowerCase() === raw.toLowerCase());
-  if (!match) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
-  return match;
-}
-
-function secret(env: Env, name: string, minLength: number): string | null {
-  const raw = read(env, name);
-  if (raw === undefined) return null;
-  if (raw.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters`);
-  return raw;
-}
-
-function ownIssuer(env: Env): string {
-  return read(env, 'JWT_ISSUER') ?? 'parley';
-}
-
-function externalAuth(env: Env): ExternalAuthConfig | null {
-  const issuer = read(env, 'AUTH_JWT_ISSUER');
-  const hsSecret = secret(env, 'AUTH_JWT_SECRET', 32);
-  const jwksUrl = url(env, 'AUTH_JWKS_URL', ['https:', 'http:']);
-  if (!issuer && !hsSecret && !jwksUrl) return null;
-  if (!issuer) throw new ConfigError('AUTH_JWT_ISSUER', 'is required when external tokens are configured');
-  // Tokens are routed to a verifier by issuer: with Parley's own, external tokens would never be accepted.
-  if (issuer === ownIssuer(env)) throw new ConfigError('AUTH_JWT_ISSUER', 'must differ from JWT_ISSUER (Parley\'s own token issuer)');
-  const audience = read(env, 'AUTH_JWT_AUDIENCE');
-  if (!audience) throw new ConfigError('AUTH_JWT_AUDIENCE', 'is required when external tokens are configured');
-  if (!hsSecret === !jwksUrl) throw new ConfigError('AUTH_JWT_SECRET', 'or AUTH_JWKS_URL (exactly one) is required for external tokens');
-  const allowedAsymmetric = ['RS256', 'ES256', 'EdDSA'];
-  const algorithms = hsSecret
-    ? ['HS256']
-    : (read(env, 'AUTH_JWT_ALGORITHMS')?.split(',').map((a) => a.trim()) ?? allowedAsymmetric);
-  for (const algorithm of algorithms) {
-    if (!hsSecret && !allowedAsymmetric.includes(algorithm)) {
-      throw new ConfigError('AUTH_JWT_ALGORITHMS', `may only contain ${allowedAsymmetric.join(', ')}`);
-    }
-  }
-  return {
-    issuer,
-    audience,
-    secret: hsSecret,
-    jwksUrl,
-    algorithms,
-    clockSkewSec: int(env, 'AUTH_JWT_CLOCK_SKEW_SEC', 30, 0, 300),
-    nameClaim: read(env, 'AUTH_JWT_NAME_CLAIM') ?? 'name',
-    handleClaim: read(env, 'AUTH_JWT_HANDLE_CLAIM') ?? null,
-  };
-}
-
-function policyHook(env: Env): PolicyHookConfig | null {
-  const hookUrl = url(env, 'POLICY_HOOK_URL', ['https:', 'http:']);
-  if (!hookUrl) return null;
-  const actions = (read(env, 'POLICY_HOOK_ACTIONS') ?? HOOK_ACTIONS.join(',')).split(',').map((action) => action.trim()).filter(Boolean);
-  for (const action of actions) {
-    if (!(HOOK_ACTIONS as readonly string[]).includes(action)) throw new ConfigError('POLICY_HOOK_ACTIONS', `may only contain ${HOOK_ACTIONS.join(', ')}, got "${action}"`);
-  }
-  return {
-    url: hookUrl,
-    actions: actions as HookAction[],
-    timeoutMs: int(env, 'POLICY_HOOK_TIMEOUT_MS', 1000, 10, 30_000),
-    failMode: oneOf(env, 'POLICY_HOOK_FAIL', 'closed', ['closed', 'open'] as const),
-    secret: secret(env, 'POLICY_HOOK_SECRET', 16),
-  };
-}
-
 export interface BucketRuleConfig {
   capacity: number;
   refillPerSec: number;
@@ -264,96 +141,108 @@ export interface RealtimeConfig {
   presenceFanoutMax: number;
 }
 
-/** A token bucket as `capacity:refillPerSecond` (e.g. `20:0.5`), or `off`. */
-function bucket(env: Env, name: string, fallback: string): BucketRuleConfig | null {
-  const raw = read(env, name) ?? fallback;
-  if (raw.toLowerCase() === 'off' || raw === '0') return null;
-  const match = /^(\d+):(\d+(?:\.\d+)?)$/.exec(raw);
-  if (!match) throw new ConfigError(name, `must be "capacity:refillPerSecond" (e.g. 20:0.5) or off, got "${raw}"`);
-  const capacity = Number(match[1]);
-  const refillPerSec = Number(match[2]);
-  if (capacity < 1 || capacity > 1_000_000) throw new ConfigError(name, `capacity must be between 1 and 1000000, got ${capacity}`);
-  if (refillPerSec <= 0 || refillPerSec > 1_000_000) throw new ConfigError(name, `refill must be above 0 and at most 1000000 per second, got ${refillPerSec}`);
-  return { capacity, refillPerSec };
-}
-
-function rateLimits(env: Env): RateLimitsConfig {
-  return {
-    sendsPerUser: bucket(env, 'RATE_LIMIT_SENDS_PER_USER', '600:60'),
-    sendsPerIp: bucket(env, 'RATE_LIMIT_SENDS_PER_IP', '6000:600'),
-    connectsPerUser: bucket(env, 'RATE_LIMIT_CONNECTS_PER_USER', '100:5'),
-    connectsPerIp: bucket(env, 'RATE_LIMIT_CONNECTS_PER_IP', '300:30'),
-    loginsPerIp: bucket(env, 'RATE_LIMIT_LOGINS_PER_IP', '30:0.5'),
-    loginsPerHandle: bucket(env, 'RATE_LIMIT_LOGINS_PER_HANDLE', '10:0.1'),
-  };
-}
-
 export function loadConfig(env: Env = process.env): Readonly<Config> {
-  const maxFrameBytes = int(env, 'WS_MAX_FRAME_BYTES', 64 * 1024, 1024, 1024 * 1024);
+  const reading = readEnv(env);
+  const problems = [...reading.problems, ...crossFieldProblems(reading)];
+  if (problems.length > 0) throw new ConfigError(problems.sort((a, b) => schemaOrder(a.variable) - schemaOrder(b.variable)));
+  const v = reading.values;
   const config: Config = {
-    port: int(env, 'PORT', 8080, 0, 65535),
-    host: read(env, 'HOST') ?? '0.0.0.0',
-    dataDir: read(env, 'DATA_DIR') ?? './data',
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
-    redisKeyPrefix: redisKeyPrefix(env),
-    adminApiKey: secret(env, 'ADMIN_API_KEY', 16),
-    nodeId: read(env, 'NODE_ID') ?? `node-${process.pid}`,
-    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-    allowRegistration: bool(env, 'ALLOW_REGISTRATION', true),
+    port: v.PORT,
+    host: v.HOST,
+    dataDir: v.DATA_DIR,
+    databaseUrl: v.DATABASE_URL ?? null,
+    redisUrl: v.REDIS_URL ?? null,
+    redisKeyPrefix: v.REDIS_KEY_PREFIX,
+    adminApiKey: v.ADMIN_API_KEY ?? null,
+    nodeId: v.NODE_ID ?? `node-${process.pid}`,
+    logLevel: v.LOG_LEVEL,
+    allowRegistration: v.ALLOW_REGISTRATION,
     auth: {
-      jwtSecret: secret(env, 'JWT_SECRET', 32),
-      issuer: ownIssuer(env),
-      audience: read(env, 'JWT_AUDIENCE') ?? 'parley',
-      accessTokenTtlSec: int(env, 'ACCESS_TOKEN_TTL_SEC', 15 * 60, 30, 24 * 3600),
-      refreshTokenTtlSec: int(env, 'REFRESH_TOKEN_TTL_SEC', 30 * 24 * 3600, 300, 365 * 24 * 3600),
-      external: externalAuth(env),
+      jwtSecret: v.JWT_SECRET ?? null,
+      issuer: v.JWT_ISSUER,
+      audience: v.JWT_AUDIENCE,
+      accessTokenTtlSec: v.ACCESS_TOKEN_TTL_SEC,
+      refreshTokenTtlSec: v.REFRESH_TOKEN_TTL_SEC,
+      external: externalAuth(v),
     },
     limits: {
-      maxMessageLength: int(env, 'MAX_MESSAGE_LENGTH', 4000, 1, Limits.messageTextMaxLength),
-      maxGroupMembers: int(env, 'MAX_GROUP_MEMBERS', 10_000, 2, 1_000_000),
-      maxChannelMembers: int(env, 'MAX_CHANNEL_MEMBERS', 1_000_000, 2, 100_000_000),
-      httpBodyBytes: int(env, 'HTTP_BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
-      httpIdleTimeoutMs: int(env, 'HTTP_IDLE_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
-      maxFrameBytes,
-      hardMaxFrameBytes: Math.max(maxFrameBytes, 1024 * 1024),
-      maxSocketBufferBytes: int(env, 'WS_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 64 * 1024 * 1024),
-      maxInflightPerConnection: int(env, 'WS_MAX_INFLIGHT', 64, 1, 10_000),
-      syncResetThreshold: int(env, 'SYNC_RESET_THRESHOLD', 1000, 10, 1_000_000),
+      maxMessageLength: v.MAX_MESSAGE_LENGTH,
+      maxGroupMembers: v.MAX_GROUP_MEMBERS,
+      maxChannelMembers: v.MAX_CHANNEL_MEMBERS,
+      httpBodyBytes: v.HTTP_BODY_LIMIT_BYTES,
+      httpIdleTimeoutMs: v.HTTP_IDLE_TIMEOUT_MS,
+      maxFrameBytes: v.WS_MAX_FRAME_BYTES,
+      hardMaxFrameBytes: Math.max(v.WS_MAX_FRAME_BYTES, 1024 * 1024),
+      maxSocketBufferBytes: v.WS_MAX_BUFFERED_BYTES,
+      maxInflightPerConnection: v.WS_MAX_INFLIGHT,
+      syncResetThreshold: v.SYNC_RESET_THRESHOLD,
     },
     ws: {
-      heartbeatMs: int(env, 'WS_HEARTBEAT_MS', 25_000, 1000, 300_000),
-      authTimeoutMs: int(env, 'WS_AUTH_TIMEOUT_MS', 10_000, 100, 120_000),
-      reorderHoldMs: int(env, 'HUB_REORDER_HOLD_MS', 100, 0, 5000),
+      heartbeatMs: v.WS_HEARTBEAT_MS,
+      authTimeoutMs: v.WS_AUTH_TIMEOUT_MS,
+      reorderHoldMs: v.HUB_REORDER_HOLD_MS,
     },
-    policyHook: policyHook(env),
+    policyHook: v.POLICY_HOOK_URL
+      ? {
+          url: v.POLICY_HOOK_URL,
+          actions: v.POLICY_HOOK_ACTIONS,
+          timeoutMs: v.POLICY_HOOK_TIMEOUT_MS,
+          failMode: v.POLICY_HOOK_FAIL,
+          secret: v.POLICY_HOOK_SECRET ?? null,
+        }
+      : null,
     realtime: {
-      typingTtlMs: int(env, 'TYPING_TTL_MS', 6_000, 1_000, 60_000),
-      typingThrottleMs: int(env, 'TYPING_THROTTLE_MS', 2_000, 0, 60_000),
-      receiptsMaxGroup: int(env, 'RECEIPTS_MAX_GROUP', 1_000, 2, 100_000),
-      presenceTtlMs: int(env, 'PRESENCE_TTL_MS', 30_000, 1_000, 600_000),
-      presenceMaxSubscriptions: int(env, 'PRESENCE_MAX_SUBSCRIPTIONS', 500, 1, 100_000),
-      presenceFanoutMax: int(env, 'PRESENCE_FANOUT_MAX', 1_000, 0, 100_000),
+      typingTtlMs: v.TYPING_TTL_MS,
+      typingThrottleMs: v.TYPING_THROTTLE_MS,
+      receiptsMaxGroup: v.RECEIPTS_MAX_GROUP,
+      presenceTtlMs: v.PRESENCE_TTL_MS,
+      presenceMaxSubscriptions: v.PRESENCE_MAX_SUBSCRIPTIONS,
+      presenceFanoutMax: v.PRESENCE_FANOUT_MAX,
     },
-    rateLimits: rateLimits(env),
+    rateLimits: {
+      sendsPerUser: v.RATE_LIMIT_SENDS_PER_USER,
+      sendsPerIp: v.RATE_LIMIT_SENDS_PER_IP,
+      connectsPerUser: v.RATE_LIMIT_CONNECTS_PER_USER,
+      connectsPerIp: v.RATE_LIMIT_CONNECTS_PER_IP,
+      loginsPerIp: v.RATE_LIMIT_LOGINS_PER_IP,
+      loginsPerHandle: v.RATE_LIMIT_LOGINS_PER_HANDLE,
+    },
     overload: {
-      maxConnections: int(env, 'WS_MAX_CONNECTIONS', 20_000, 1, 10_000_000),
-      eventLoopLagMs: int(env, 'OVERLOAD_EVENT_LOOP_LAG_MS', 1_000, 0, 60_000),
+      maxConnections: v.WS_MAX_CONNECTIONS,
+      eventLoopLagMs: v.OVERLOAD_EVENT_LOOP_LAG_MS,
     },
     shutdown: {
-      delayMs: int(env, 'SHUTDOWN_DELAY_MS', 0, 0, 120_000),
-      drainWindowMs: int(env, 'DRAIN_WINDOW_MS', 5_000, 0, 600_000),
-      drainGraceMs: int(env, 'DRAIN_GRACE_MS', 10_000, 0, 600_000),
+      delayMs: v.SHUTDOWN_DELAY_MS,
+      drainWindowMs: v.DRAIN_WINDOW_MS,
+      drainGraceMs: v.DRAIN_GRACE_MS,
     },
-    trustProxy: bool(env, 'TRUST_PROXY', false),
-    metricsEnabled: bool(env, 'METRICS_ENABLED', true),
+    trustProxy: v.TRUST_PROXY,
+    metricsEnabled: v.METRICS_ENABLED,
     db: {
-      poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 200),
-      sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', 'FULL', ['FULL', 'NORMAL'] as const),
+      poolSize: v.DB_POOL_SIZE,
+      sqliteSynchronous: v.SQLITE_SYNCHRONOUS,
     },
   };
   return deepFreeze(config);
 }
+
+/** Null unless an external issuer is configured; the cross-field rules have made it complete. */
+function externalAuth(v: EnvValues): ExternalAuthConfig | null {
+  if (!v.AUTH_JWT_ISSUER || !v.AUTH_JWT_AUDIENCE) return null;
+  return {
+    issuer: v.AUTH_JWT_ISSUER,
+    audience: v.AUTH_JWT_AUDIENCE,
+    secret: v.AUTH_JWT_SECRET ?? null,
+    jwksUrl: v.AUTH_JWKS_URL ?? null,
+    // A shared secret can only mean HS256.
+    algorithms: v.AUTH_JWT_SECRET ? ['HS256'] : v.AUTH_JWT_ALGORITHMS,
+    clockSkewSec: v.AUTH_JWT_CLOCK_SKEW_SEC,
+    nameClaim: v.AUTH_JWT_NAME_CLAIM,
+    handleClaim: v.AUTH_JWT_HANDLE_CLAIM ?? null,
+  };
+}
+
+const schemaOrder = (variable: string): number => envVariables.findIndex(([name]) => name === variable);
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {
   for (const child of Object.values(value)) {

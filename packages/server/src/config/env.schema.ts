@@ -1,0 +1,111 @@
+import { Limits } from '@parley/protocol';
+import Type, { type Static } from 'typebox';
+import { choice, flag, integer, list, optionalText, secret, text, tokenBucket, url } from './env-formats.ts';
+
+/**
+ * Every environment variable Parley reads, once: its type and range, default, one-line
+ * meaning and docs section. `loadConfig` reads the environment only through this object,
+ * and the tables in README.md and docs/operations.md are generated from it
+ * (`npm run docs:config`; `config.test.ts` fails when they differ). Order matters: it is
+ * the order of the docs and of the problems reported at start-up.
+ */
+
+/** Actions an operator can route through their own compliance endpoint (POLICY_HOOK_ACTIONS). */
+export const HOOK_ACTIONS = ['conversation.create', 'members.add', 'conversation.join', 'message.send', 'channel.post'] as const;
+export type HookAction = (typeof HOOK_ACTIONS)[number];
+
+/** Accepted from a JWKS: asymmetric only, so a public key can never be used as an HMAC secret. */
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+
+const SERVER = 'Server';
+const STORAGE = 'Storage';
+const NODES = 'Redis';
+const ACCOUNTS = 'Accounts and tokens';
+const EXTERNAL = 'External identity provider';
+const POLICY = 'Policy hook';
+const LIMITS = 'Limits';
+const SOCKETS = 'WebSocket';
+const REALTIME = 'Receipts, typing and presence';
+const RATE = 'Rate limits';
+const OVERLOAD = 'Overload and shutdown';
+
+const KIB = 1024;
+const MIB = 1024 * 1024;
+
+export const EnvSchema = Type.Object({
+  PORT: integer({ group: SERVER, meaning: 'TCP port to listen on (0: any free port)', default: 8080, minimum: 0, maximum: 65535, essential: true }),
+  HOST: text({ group: SERVER, meaning: 'Address to listen on', default: '0.0.0.0', essential: true }),
+  NODE_ID: optionalText({ group: SERVER, meaning: 'Name of this node in every log line', unset: '`node-<pid>`' }),
+  LOG_LEVEL: choice(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { group: SERVER, meaning: 'pino log level; `debug` adds one access line per request', default: 'info', essential: true }),
+  METRICS_ENABLED: flag({ group: SERVER, meaning: 'Prometheus metrics at `GET /metrics` (keep it off the public ingress)', default: true }),
+  TRUST_PROXY: flag({ group: SERVER, meaning: 'Take the client address from `X-Forwarded-For` (only behind your own proxy)', default: false, essential: true }),
+  HTTP_BODY_LIMIT_BYTES: integer({ group: SERVER, meaning: 'Largest HTTP request body; larger ones get 413', default: 256 * KIB, minimum: KIB, maximum: 16 * MIB }),
+  HTTP_IDLE_TIMEOUT_MS: integer({ group: SERVER, meaning: 'An HTTP socket with no bytes either way for this long is closed (WebSockets have their heartbeat instead)', default: 60_000, minimum: 1_000, maximum: 3_600_000 }),
+
+  DATA_DIR: text({ group: STORAGE, meaning: 'Embedded SQLite database and the generated token key', default: './data', essential: true }),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], { group: STORAGE, meaning: 'PostgreSQL instead of the embedded SQLite', unset: 'SQLite in `DATA_DIR`', essential: true }),
+  DB_POOL_SIZE: integer({ group: STORAGE, meaning: 'PostgreSQL connections per node', default: 10, minimum: 1, maximum: 200 }),
+  SQLITE_SYNCHRONOUS: choice(['FULL', 'NORMAL'], { group: STORAGE, meaning: '`NORMAL` trades power-loss durability of the last writes for speed', default: 'FULL' }),
+
+  REDIS_URL: url(['redis:', 'rediss:'], { group: NODES, meaning: 'Redis that joins several nodes (broker, presence, shared rate limits)', unset: 'in-process broker, one node', essential: true }),
+  REDIS_KEY_PREFIX: text({ group: NODES, meaning: 'Start of every Redis key and channel, so several deployments can share one Redis', default: 'parley:', pattern: '^[A-Za-z0-9_.:-]{1,64}$', expected: '1 to 64 letters, digits and _ . : -' }),
+
+  ALLOW_REGISTRATION: flag({ group: ACCOUNTS, meaning: 'Built-in sign-up with handle and password', default: true, essential: true }),
+  ADMIN_API_KEY: secret({ group: ACCOUNTS, meaning: 'Bearer key for `/v1/admin/*`', unset: 'admin API answers 401', minLength: 16, essential: true }),
+  JWT_SECRET: secret({ group: ACCOUNTS, meaning: 'Key of Parley\'s own access tokens; set the same value on every node', unset: 'generated into `DATA_DIR`', minLength: 32, essential: true }),
+  JWT_ISSUER: text({ group: ACCOUNTS, meaning: '`iss` of Parley\'s own tokens', default: 'parley' }),
+  JWT_AUDIENCE: text({ group: ACCOUNTS, meaning: '`aud` of Parley\'s own tokens', default: 'parley' }),
+  ACCESS_TOKEN_TTL_SEC: integer({ group: ACCOUNTS, meaning: 'Lifetime of an access token', default: 15 * 60, minimum: 30, maximum: 24 * 3600 }),
+  REFRESH_TOKEN_TTL_SEC: integer({ group: ACCOUNTS, meaning: 'Lifetime of a refresh token (a session)', default: 30 * 24 * 3600, minimum: 300, maximum: 365 * 24 * 3600 }),
+
+  AUTH_JWT_ISSUER: optionalText({ group: EXTERNAL, meaning: '`iss` of your identity provider\'s tokens (must differ from `JWT_ISSUER`); setting it accepts them', unset: 'external tokens refused', essential: true }),
+  AUTH_JWT_AUDIENCE: optionalText({ group: EXTERNAL, meaning: '`aud` those tokens must carry; required with `AUTH_JWT_ISSUER`' }),
+  AUTH_JWT_SECRET: secret({ group: EXTERNAL, meaning: 'HS256 shared secret of those tokens; exactly one of it and `AUTH_JWKS_URL`', minLength: 32 }),
+  AUTH_JWKS_URL: url(['https:', 'http:'], { group: EXTERNAL, meaning: 'Where the provider publishes its public keys; exactly one of it and `AUTH_JWT_SECRET`' }),
+  AUTH_JWT_ALGORITHMS: list(['HS256', ...ASYMMETRIC_ALGORITHMS], { group: EXTERNAL, meaning: 'Algorithms accepted from the JWKS (HS256 only with `AUTH_JWT_SECRET`, which implies it)', default: [...ASYMMETRIC_ALGORITHMS] }),
+  AUTH_JWT_CLOCK_SKEW_SEC: integer({ group: EXTERNAL, meaning: 'Tolerance for `exp`/`nbf` against the provider\'s clock', default: 30, minimum: 0, maximum: 300 }),
+  AUTH_JWT_NAME_CLAIM: text({ group: EXTERNAL, meaning: 'Claim that holds the user\'s display name', default: 'name' }),
+  AUTH_JWT_HANDLE_CLAIM: optionalText({ group: EXTERNAL, meaning: 'Claim that holds the user\'s handle', unset: 'no handle' }),
+
+  POLICY_HOOK_URL: url(['https:', 'http:'], { group: POLICY, meaning: 'Your compliance endpoint, asked before the chosen actions (see the policy hook in `docs/permissions.md`)', unset: 'off (every action passes)', essential: true }),
+  POLICY_HOOK_ACTIONS: list([...HOOK_ACTIONS], { group: POLICY, meaning: 'Actions the hook is asked about', default: [...HOOK_ACTIONS] }),
+  POLICY_HOOK_TIMEOUT_MS: integer({ group: POLICY, meaning: 'How long one answer may take before `POLICY_HOOK_FAIL` applies', default: 1000, minimum: 10, maximum: 30_000 }),
+  POLICY_HOOK_FAIL: choice(['closed', 'open'], { group: POLICY, meaning: 'When the endpoint fails or is slow: `closed` refuses the action, `open` allows it', default: 'closed' }),
+  POLICY_HOOK_SECRET: secret({ group: POLICY, meaning: 'Signs each body: `x-parley-signature: sha256=<hex hmac>`', unset: 'unsigned', minLength: 16 }),
+
+  MAX_MESSAGE_LENGTH: integer({ group: LIMITS, meaning: 'Characters in one message', default: 4000, minimum: 1, maximum: Limits.messageTextMaxLength }),
+  MAX_GROUP_MEMBERS: integer({ group: LIMITS, meaning: 'Members of one group', default: 10_000, minimum: 2, maximum: 1_000_000 }),
+  MAX_CHANNEL_MEMBERS: integer({ group: LIMITS, meaning: 'Members of one channel', default: 1_000_000, minimum: 2, maximum: 100_000_000 }),
+  SYNC_RESET_THRESHOLD: integer({ group: LIMITS, meaning: 'A client further behind than this many events in one conversation is told to reload it', default: 1000, minimum: 10, maximum: 1_000_000 }),
+
+  WS_MAX_FRAME_BYTES: integer({ group: SOCKETS, meaning: 'Larger frames get a `payload_too_large` error (above 1 MiB, or this if larger, the socket is closed)', default: 64 * KIB, minimum: KIB, maximum: MIB }),
+  WS_MAX_BUFFERED_BYTES: integer({ group: SOCKETS, meaning: 'Bytes queued for one socket before it is closed as a slow consumer (4001, resumable)', default: MIB, minimum: 16 * KIB, maximum: 64 * MIB }),
+  WS_MAX_INFLIGHT: integer({ group: SOCKETS, meaning: 'Requests one socket may have in flight', default: 64, minimum: 1, maximum: 10_000 }),
+  WS_HEARTBEAT_MS: integer({ group: SOCKETS, meaning: 'Ping interval; a socket that has not answered the previous ping is closed', default: 25_000, minimum: 1000, maximum: 300_000 }),
+  WS_AUTH_TIMEOUT_MS: integer({ group: SOCKETS, meaning: 'How long a new socket may take to authenticate', default: 10_000, minimum: 100, maximum: 120_000 }),
+  HUB_REORDER_HOLD_MS: integer({ group: SOCKETS, meaning: 'How long an out-of-order event is held waiting for the one before it', default: 100, minimum: 0, maximum: 5000 }),
+
+  RECEIPTS_MAX_GROUP: integer({ group: REALTIME, meaning: 'Groups up to this size get live receipt frames and "read by" lists; larger ones counts only', default: 1000, minimum: 2, maximum: 100_000 }),
+  TYPING_TTL_MS: integer({ group: REALTIME, meaning: 'How long a typing indicator lives without renewal', default: 6000, minimum: 1000, maximum: 60_000 }),
+  TYPING_THROTTLE_MS: integer({ group: REALTIME, meaning: 'At most one typing frame per user and conversation is forwarded per interval', default: 2000, minimum: 0, maximum: 60_000 }),
+  PRESENCE_TTL_MS: integer({ group: REALTIME, meaning: 'A node\'s presence entries expire this long after its last heartbeat (a killed node\'s users go offline)', default: 30_000, minimum: 1000, maximum: 600_000 }),
+  PRESENCE_MAX_SUBSCRIPTIONS: integer({ group: REALTIME, meaning: 'Users one socket may watch for presence', default: 500, minimum: 1, maximum: 100_000 }),
+  PRESENCE_FANOUT_MAX: integer({ group: REALTIME, meaning: 'Direct-conversation peers told of one presence change (most recently active first)', default: 1000, minimum: 0, maximum: 100_000 }),
+
+  RATE_LIMIT_SENDS_PER_USER: tokenBucket({ group: RATE, meaning: 'Message sends per user', default: '600:60' }),
+  RATE_LIMIT_SENDS_PER_IP: tokenBucket({ group: RATE, meaning: 'Message sends per client address', default: '6000:600' }),
+  RATE_LIMIT_CONNECTS_PER_USER: tokenBucket({ group: RATE, meaning: 'WebSocket connection attempts per user', default: '100:5' }),
+  RATE_LIMIT_CONNECTS_PER_IP: tokenBucket({ group: RATE, meaning: 'WebSocket connection attempts per client address', default: '300:30' }),
+  RATE_LIMIT_LOGINS_PER_IP: tokenBucket({ group: RATE, meaning: 'Logins (right password or not) per client address', default: '30:0.5' }),
+  RATE_LIMIT_LOGINS_PER_HANDLE: tokenBucket({ group: RATE, meaning: 'Logins (right password or not) per handle', default: '10:0.1' }),
+
+  WS_MAX_CONNECTIONS: integer({ group: OVERLOAD, meaning: 'New sockets beyond this many on the node are refused (4002, resumable)', default: 20_000, minimum: 1, maximum: 10_000_000 }),
+  OVERLOAD_EVENT_LOOP_LAG_MS: integer({ group: OVERLOAD, meaning: 'New sockets are refused while the event loop lags more than this (0: never)', default: 1000, minimum: 0, maximum: 60_000 }),
+  SHUTDOWN_DELAY_MS: integer({ group: OVERLOAD, meaning: 'On SIGTERM, readiness fails this long before the drain starts', default: 0, minimum: 0, maximum: 120_000 }),
+  DRAIN_WINDOW_MS: integer({ group: OVERLOAD, meaning: 'Sockets are asked to reconnect elsewhere spread over this window', default: 5000, minimum: 0, maximum: 600_000 }),
+  DRAIN_GRACE_MS: integer({ group: OVERLOAD, meaning: 'How long in-flight requests may take to finish before sockets are closed anyway', default: 10_000, minimum: 0, maximum: 600_000 }),
+});
+
+/** The environment as values: every variable with a default is present, the others when set. */
+export type EnvValues = Static<typeof EnvSchema>;
+export type EnvName = keyof EnvValues & string;

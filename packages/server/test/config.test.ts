@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CONFIG_DOCS, ConfigError, loadConfig, readConfigSection } from '../src/config/index.ts';
+import { EnvSchema } from '../src/config/env.schema.ts';
+
+const root = new URL('../../../', import.meta.url);
+const schemaNames = Object.keys(EnvSchema.properties);
+const external = { AUTH_JWT_ISSUER: 'https://id.example', AUTH_JWT_AUDIENCE: 'app' };
+const sharedSecret = 'external-shared-secret-0123456789-abc';
+
+function problemsOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error;
+  }
+  assert.fail(`${JSON.stringify(env)} was accepted`);
+}
+
+describe('configuration schema', () => {
+  it('generates the tables in README.md and docs/operations.md exactly as they are committed', async () => {
+    for (const doc of CONFIG_DOCS) {
+      const committed = readConfigSection(await readFile(new URL(doc.file, root), 'utf8'));
+      assert.ok(committed !== null, `${doc.file} has no config-table markers`);
+      assert.equal(committed, doc.render(), `${doc.file} differs from the schema: run npm run docs:config`);
+    }
+  });
+
+  it('documents every variable in docs/operations.md and points the README at it', async () => {
+    const operations = readConfigSection(await readFile(new URL('docs/operations.md', root), 'utf8')) ?? '';
+    for (const name of schemaNames) assert.match(operations, new RegExp(`^\\| \`${name}\` \\|`, 'm'), name);
+    const readme = readConfigSection(await readFile(new URL('README.md', root), 'utf8')) ?? '';
+    assert.match(readme, /docs\/operations\.md#configuration/);
+  });
+
+  it('gives every variable a one-line meaning and a section', () => {
+    for (const [name, schema] of Object.entries(EnvSchema.properties)) {
+      const { description, group } = schema as { description?: string; group?: string };
+      assert.ok(description && !description.includes('\n'), `${name} has no one-line meaning`);
+      assert.ok(group, `${name} has no section`);
+    }
+  });
+
+  it('reports every bad variable in one error, in the order of the schema, without quoting URLs or secrets', () => {
+    const error = problemsOf({
+      RATE_LIMIT_SENDS_PER_USER: '10',
+      PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://root:hunter2@db/x',
+      ADMIN_API_KEY: 'hunter2',
+      TRUST_PROXY: 'maybe',
+      AUTH_JWT_ISSUER: 'https://id.example',
+    });
+    assert.deepEqual(error.variables, ['PORT', 'LOG_LEVEL', 'TRUST_PROXY', 'DATABASE_URL', 'ADMIN_API_KEY', 'AUTH_JWT_AUDIENCE', 'AUTH_JWT_SECRET', 'RATE_LIMIT_SENDS_PER_USER']);
+    assert.equal(error.variable, 'PORT');
+    for (const variable of error.variables) assert.match(error.message, new RegExp(`^  - ${variable} `, 'm'));
+    assert.match(error.message, /PORT must be a whole number from 0 to 65535, got "abc"/);
+    assert.doesNotMatch(error.message, /hunter2/);
+  });
+
+  it('reports a bad value once, not again as missing for a rule that involves it', () => {
+    const error = problemsOf({ ...external, AUTH_JWT_SECRET: 'short' });
+    assert.deepEqual(error.problems, [{ variable: 'AUTH_JWT_SECRET', problem: 'must be at least 32 characters' }]);
+    assert.equal(error.message, 'Invalid configuration: AUTH_JWT_SECRET must be at least 32 characters');
+  });
+
+  it('checks a variable even while its feature is off, so a typo is found before the feature is turned on', () => {
+    assert.deepEqual(problemsOf({ POLICY_HOOK_TIMEOUT_MS: '5', AUTH_JWT_CLOCK_SKEW_SEC: 'soon' }).variables, ['AUTH_JWT_CLOCK_SKEW_SEC', 'POLICY_HOOK_TIMEOUT_MS']);
+  });
+
+  it('accepts HS256 (and only HS256) as the algorithms of a shared secret', () => {
+    assert.deepEqual(loadConfig({ ...external, AUTH_JWT_SECRET: sharedSecret, AUTH_JWT_ALGORITHMS: 'HS256' }).auth.external?.algorithms, ['HS256']);
+    assert.deepEqual(loadConfig({ ...external, AUTH_JWT_SECRET: sharedSecret }).auth.external?.algorithms, ['HS256']);
+    assert.deepEqual(problemsOf({ ...external, AUTH_JWT_SECRET: sharedSecret, AUTH_JWT_ALGORITHMS: 'RS256' }).variables, ['AUTH_JWT_ALGORITHMS']);
+  });
+
+  it('treats a blank value as unset and reads choices in any case', () => {
+    const config = loadConfig({ PORT: '  ', LOG_LEVEL: 'DEBUG', SQLITE_SYNCHRONOUS: 'normal', POLICY_HOOK_URL: 'https://hook.example/check', POLICY_HOOK_FAIL: 'Open' });
+    assert.equal(config.port, 8080);
+    assert.equal(config.logLevel, 'debug');
+    assert.equal(config.db.sqliteSynchronous, 'NORMAL');
+    assert.equal(config.policyHook?.failMode, 'open');
+    assert.deepEqual(config.policyHook?.actions, ['conversation.create', 'members.add', 'conversation.join', 'message.send', 'channel.post']);
+  });
+
+  it('reads exactly the variables the schema describes, whatever is configured', () => {
+    const environments: Array<Record<string, string>> = [
+      {},
+      { ...external, AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_JWT_ALGORITHMS: 'RS256', POLICY_HOOK_URL: 'https://hook.example/check', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://cache' },
+      { ...external, AUTH_JWT_SECRET: sharedSecret, PORT: 'abc' },
+    ];
+    for (const values of environments) {
+      const read = new Set<string>();
+      const env = new Proxy(values, {
+        get(target, key) {
+          if (typeof key === 'string') read.add(key);
+          return Reflect.get(target, key);
+        },
+        has(target, key) {
+          if (typeof key === 'string') read.add(key);
+          return Reflect.has(target, key);
+        },
+        ownKeys() {
+          assert.fail('loadConfig must not enumerate the environment: it reads the names in its schema');
+        },
+      });
+      try {
+        loadConfig(env);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+      }
+      assert.deepEqual([...read].filter((name) => !schemaNames.includes(name)), [], 'read without a schema entry');
+      assert.deepEqual(schemaNames.filter((name) => !read.has(name)), [], 'in the schema but never read');
+    }
+  });
+
+  it('leaves process.env to the config module: no other server source reads it', async () => {
+    const src = fileURLToPath(new URL('../src/', import.meta.url));
+    const files = (await readdir(src, { recursive: true })).filter((file) => file.endsWith('.ts') && !file.startsWith('config/'));
+    assert.ok(files.length > 50, `only ${files.length} sources found under ${src}`);
+    const readers: string[] = [];
+    for (const file of files) {
+      if (/process\.env\b/.test(await readFile(`${src}${file}`, 'utf8'))) readers.push(file);
+    }
+    assert.deepEqual(readers, []);
+  });
+});
