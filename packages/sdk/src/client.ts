@@ -1,13 +1,18 @@
-import type { Device, MessageReceipts, Presence, PresencePrivacy, PushPlatform, ReceiptFrame, ReceiptPointers } from '@parley/protocol';
-import { type LiveHost, LiveState, type MessageStatus } from './live.ts';
-import type { AuthResponse, Conversation, ConversationEvent, LoginBody, Message, RegisterBody, SyncConversationResult, User, UserEvent } from '@parley/protocol';
-import { Limits } from '@parley/protocol';
+import type {
+  AckDataOf, AuthResponse, Conversation, ConversationEvent, Device, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform, ReceiptFrame,
+  ReceiptPointers, RegisterBody, User, UserEvent,
+} from '@parley/protocol';
+import { type Command, type CommandFrameType, routeCommand } from './command-route.ts';
 import { Emitter } from './emitter.ts';
-import { ParleyError } from './errors.ts';
+import { asParleyError, ParleyError } from './errors.ts';
+import { HistoryLoader } from './history-loader.ts';
 import { HttpApi, type TokenSource } from './http.ts';
-import { OrderedLog } from './ordered-log.ts';
+import { type LiveHost, LiveState, type MessageStatus } from './live.ts';
+import { retryRetryable } from './retry.ts';
 import { RealtimeSocket, type SocketStatus, type WebSocketFactory } from './socket.ts';
 import { ChatStore } from './store.ts';
+import { SyncEngine } from './sync-engine.ts';
+import { syncTransportOver } from './sync-transport.ts';
 
 /** Tokens of a built-in login; persist them (e.g. localStorage) to stay signed in across reloads. */
 export interface Session {
@@ -68,14 +73,6 @@ export interface ClientEvents extends Record<string, unknown[]> {
   receipt: [ReceiptFrame];
 }
 
-interface Tracked {
-  log: OrderedLog<ConversationEvent>;
-  catchingUp: Promise<void> | null;
-}
-
-const EVENTS_PAGE = Limits.eventsPageMax;
-const SYNC_CHUNK = Limits.syncConversationsMax;
-
 function newClientMsgId(): string {
   return globalThis.crypto.randomUUID();
 }
@@ -84,7 +81,9 @@ function newClientMsgId(): string {
  * The Parley client: HTTP API, realtime socket and a store an app can render from.
  * Events are applied per log in seq order, exactly once; a gap triggers a catch-up
  * from the log, a reconnect triggers `sync`, and a conversation too far behind is
- * reloaded. Sends are retried with the same client message id until acknowledged.
+ * reloaded (all of that is the `SyncEngine`'s job; this class wires it to the network
+ * and offers the commands). Sends are retried with the same client message id until
+ * acknowledged.
  */
 export class ParleyClient extends Emitter<ClientEvents> {
   readonly http: HttpApi;
@@ -93,14 +92,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private session: Session | null;
   private readonly options: ClientOptions;
   private readonly socket: RealtimeSocket;
-  private readonly tracked = new Map<string, Tracked>();
-  private userLog = new OrderedLog<UserEvent>(0);
-  private userCatchingUp: Promise<void> | null = null;
+  /** Ordered logs, gap catch-up, resync and resets (see sync-engine.ts). */
+  private readonly sync: SyncEngine;
+  private readonly history: HistoryLoader;
   private renewing: Promise<string | null> | null = null;
-  private syncing: Promise<void> | null = null;
-  private syncAgain = false;
   private started = false;
-  private readonly summaryRefreshes = new Map<string, { dirty: boolean; done: Promise<void> }>();
   private readonly readyWaiters: Array<() => void> = [];
   /** Receipts, typing and presence (see live.ts). */
   private readonly live: LiveState;
@@ -122,7 +118,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.backoffMaxMs !== undefined ? { backoffMaxMs: options.backoffMaxMs } : {}),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
-    this.socket.on('status', (status) => this.onSocketStatus(status));
+    this.history = new HistoryLoader(this.http, this.store);
+    this.sync = new SyncEngine({ transport: syncTransportOver(this.socket, this.http), store: this.store, history: this.history });
     this.live = new LiveState({
       isOpen: () => this.socket.isOpen,
       request: ((type: 'typing', payload: { conversationId: string; typing: boolean }) => this.socket.request(type, payload)) as LiveHost['request'],
@@ -137,14 +134,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.deliveryAckDelayMs !== undefined ? { deliveryAckDelayMs: options.deliveryAckDelayMs } : {}),
       ...(options.typingIntervalMs !== undefined ? { typingIntervalMs: options.typingIntervalMs } : {}),
     });
+    this.wireSync();
+    this.socket.on('status', (status) => this.onSocketStatus(status));
     this.socket.on('ready', () => {
-      void this.resync();
-      this.live.onReady().catch((error) => this.reportError(error));
+      void this.sync.resync();
+      this.live.onReady().catch((error) => this.emit('error', asParleyError(error)));
     });
     this.socket.on('push', (frame) => {
-      if (frame.t === 'event') this.offerEvent(frame.event);
-      else if (frame.t === 'user_event') this.offerUserEvent(frame.event);
-      else if (frame.t === 'resync') void this.resync();
+      if (frame.t === 'event' || frame.t === 'user_event' || frame.t === 'resync') this.sync.receive(frame);
       else if (frame.t === 'typing') this.live.onTyping(frame);
       else if (frame.t === 'presence') this.live.onPresence(frame.presence);
       else if (frame.t === 'receipt') this.live.onReceipt(frame);
@@ -153,6 +150,21 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.setStatus('stopped');
       this.emit('stopped', reason);
     });
+  }
+
+  /** The engine's news, passed on to the app; applied events and fresh summaries also feed receipts and typing. */
+  private wireSync(): void {
+    this.sync.on('event', (event) => {
+      this.emit('event', event);
+      this.live.onEvent(event);
+    });
+    this.sync.on('summary', (summary) => this.live.onSummary(summary));
+    this.sync.on('userEvent', (event) => this.emit('userEvent', event));
+    this.sync.on('reset', (reset) => this.emit('reset', reset));
+    this.sync.on('conversationAdded', (summary) => this.emit('conversationAdded', summary));
+    this.sync.on('conversationRemoved', (removed) => this.emit('conversationRemoved', removed));
+    this.sync.on('error', (error) => this.emit('error', error));
+    this.sync.on('progress', (progress) => this.setStatus(progress === 'caughtUp' ? 'live' : 'syncing'));
   }
 
   private externalToken: string | null = null;
@@ -232,7 +244,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     try {
       if (this.options.getToken && !this.externalToken) await this.renew();
       this.store.me = (await this.http.me()).user;
-      await this.reloadAll();
+      await this.sync.loadAll();
     } catch (error) {
       this.started = false;
       throw error;
@@ -273,269 +285,16 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   // --- conversations -------------------------------------------------------------------
 
-  /** Every conversation, from scratch: the user-log position first, so nothing after it is missed. */
-  private async reloadAll(): Promise<void> {
-    const heads = await this.http.heads();
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await this.http.conversations({ limit: 200, ...(cursor ? { cursor } : {}) });
-      for (const summary of page.conversations) {
-        seen.add(summary.id);
-        this.track(summary);
-      }
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    for (const id of [...this.tracked.keys()]) if (!seen.has(id)) this.untrack(id);
-    this.userLog = new OrderedLog(heads.userSeq);
-  }
-
-  /**
-   * Starts following a conversation from a summary (its lastSeq is where the log picks
-   * up), or takes a fresher summary of one already followed. The log itself never jumps
-   * here: events between what was applied and the summary still reach loaded messages
-   * and members, so they are fetched (the store does not count them twice).
-   */
-  private track(summary: Conversation): void {
-    const existing = this.tracked.get(summary.id);
-    if (existing) {
-      this.store.putSummary(summary);
-    this.live.onSummary(summary);
-      if (summary.lastSeq > existing.log.seq) void this.catchUp(summary.id);
-      return;
-    }
-    this.tracked.set(summary.id, { log: new OrderedLog(summary.lastSeq), catchingUp: null });
-    this.store.putSummary(summary);
-    this.live.onSummary(summary);
-    this.emit('conversationAdded', summary);
-  }
-
-  private untrack(conversationId: string): void {
-    if (!this.tracked.delete(conversationId)) return;
-    this.store.remove(conversationId);
-    this.emit('conversationRemoved', { conversationId });
-  }
-
-  /**
-   * Replaces the summary with a fresh one. A summary older than what was applied since
-   * the request went out would roll state back, so it is fetched again; a request made
-   * while one is running (a read pointer moved meanwhile) makes it run once more.
-   */
-  private refreshSummary(conversationId: string): Promise<void> {
-    const running = this.summaryRefreshes.get(conversationId);
-    if (running) {
-      running.dirty = true;
-      return running.done;
-    }
-    const entry = { dirty: true, done: Promise.resolve() };
-    entry.done = (async () => {
-      try {
-        while (entry.dirty) {
-          entry.dirty = false;
-          await this.fetchSummary(conversationId);
-        }
-      } finally {
-        this.summaryRefreshes.delete(conversationId);
-      }
-    })();
-    this.summaryRefreshes.set(conversationId, entry);
-    return entry.done;
-  }
-
-  private async fetchSummary(conversationId: string): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      let summary: Conversation;
-      try {
-        summary = (await this.http.conversation(conversationId)).conversation;
-      } catch (error) {
-        if (error instanceof ParleyError && error.code === 'not_found') this.untrack(conversationId);
-        else this.reportError(error);
-        return;
-      }
-      const tracked = this.tracked.get(conversationId);
-      if (!tracked || summary.lastSeq >= tracked.log.seq) return this.track(summary);
-    }
-  }
-
-  /** Too far behind to replay: drop what is loaded, continue from a fresh summary, reload what the app had open. */
-  private async resetConversation(conversationId: string): Promise<void> {
-    const state = this.store.get(conversationId);
-    const hadMessages = state !== undefined && state.messages !== null;
-    const hadMembers = state !== undefined && state.members !== null;
-    let summary: Conversation;
-    try {
-      summary = (await this.http.conversation(conversationId)).conversation;
-    } catch (error) {
-      if (error instanceof ParleyError && error.code === 'not_found') return this.untrack(conversationId);
-      throw error;
-    }
-    const tracked = this.tracked.get(conversationId);
-    if (!tracked) return this.track(summary);
-    this.store.clearDetails(conversationId);
-    this.store.putSummary(summary);
-    this.live.onSummary(summary);
-    this.emit('reset', { conversationId });
-    for (const event of tracked.log.resetTo(summary.lastSeq)) this.apply(event);
-    if (hadMessages) await this.loadMessages(conversationId).catch((error) => this.reportError(error));
-    if (hadMembers) await this.loadMembers(conversationId).catch((error) => this.reportError(error));
-  }
-
-  // --- event application ---------------------------------------------------------------
-
-  private offerEvent(event: ConversationEvent): void {
-    const tracked = this.tracked.get(event.conversationId);
-    if (!tracked) {
-      // A conversation we do not follow yet (we were just added): fetch it; this event is in its summary or after.
-      void this.refreshSummary(event.conversationId);
-      return;
-    }
-    for (const ready of tracked.log.offer(event)) this.apply(ready);
-    if (tracked.log.hasGap) void this.catchUp(event.conversationId);
-  }
-
-  private apply(event: ConversationEvent): void {
-    if (this.store.applyEvent(event)) void this.refreshSummary(event.conversationId);
-    this.emit('event', event);
-    this.live.onEvent(event);
-    const state = this.store.get(event.conversationId);
-    // New members arrive as bare ids; fetch their profiles when the app shows members.
-    if (event.type === 'members.added' && state?.members) void this.loadMembers(event.conversationId).catch((error) => this.reportError(error));
-  }
-
-  /** Fetches the conversation's log from where we are until the gap is closed. */
-  private catchUp(conversationId: string): Promise<void> {
-    const tracked = this.tracked.get(conversationId);
-    if (!tracked) return Promise.resolve();
-    tracked.catchingUp ??= (async () => {
-      try {
-        for (;;) {
-          const current = this.tracked.get(conversationId);
-          if (current !== tracked) return;
-          const page = this.socket.isOpen
-            ? await this.socket.request('events', { conversationId, after: tracked.log.seq, limit: EVENTS_PAGE })
-            : await this.http.events(conversationId, { after: tracked.log.seq, limit: EVENTS_PAGE });
-          for (const event of page.events) for (const ready of tracked.log.offer(event)) this.apply(ready);
-          if (!page.hasMore && !tracked.log.hasGap) return;
-          if (page.events.length === 0) return;
-        }
-      } catch (error) {
-        if (error instanceof ParleyError && error.code === 'not_found') this.untrack(conversationId);
-        else this.reportError(error);
-      } finally {
-        tracked.catchingUp = null;
-      }
-    })();
-    return tracked.catchingUp;
-  }
-
-  private offerUserEvent(event: UserEvent): void {
-    for (const ready of this.userLog.offer(event)) this.applyUser(ready);
-    if (this.userLog.hasGap) void this.catchUpUser();
-  }
-
-  private applyUser(event: UserEvent): void {
-    if (event.type === 'conversation.added') {
-      const tracked = this.tracked.get(event.data.conversationId);
-      // Re-added after leaving, or new: the summary tells where its log continues.
-      if (!tracked || tracked.log.seq < event.data.seq) void this.refreshSummary(event.data.conversationId);
-    } else if (event.type === 'conversation.removed') {
-      const tracked = this.tracked.get(event.data.conversationId);
-      if (tracked) this.untrack(event.data.conversationId);
-    } else {
-      const refresh = this.store.applyUserEvent(event);
-      if (refresh) void this.refreshSummary(refresh);
-    }
-    this.emit('userEvent', event);
-  }
-
-  private catchUpUser(): Promise<void> {
-    this.userCatchingUp ??= (async () => {
-      try {
-        for (;;) {
-          const page = this.socket.isOpen
-            ? await this.socket.request('user_events', { after: this.userLog.seq, limit: EVENTS_PAGE })
-            : await this.http.userEvents({ after: this.userLog.seq, limit: EVENTS_PAGE });
-          for (const event of page.events) for (const ready of this.userLog.offer(event)) this.applyUser(ready);
-          if ((!page.hasMore && !this.userLog.hasGap) || page.events.length === 0) return;
-        }
-      } catch (error) {
-        this.reportError(error);
-      } finally {
-        this.userCatchingUp = null;
-      }
-    })();
-    return this.userCatchingUp;
-  }
-
-  /** After every (re)connect: one `sync` per chunk of conversations, then page on where needed. */
-  private resync(): Promise<void> {
-    if (this.syncing) {
-      this.syncAgain = true;
-      return this.syncing;
-    }
-    this.syncing = (async () => {
-      do {
-        this.syncAgain = false;
-        try {
-          await this.syncOnce();
-          if (this.socket.isOpen && !this.syncAgain) this.setStatus('live');
-        } catch (error) {
-          // Disconnected mid-sync: the next `ready` starts over.
-          if (!(error instanceof ParleyError && error.code === 'disconnected')) this.reportError(error);
-        }
-      } while (this.syncAgain && this.socket.isOpen);
-    })().finally(() => {
-      this.syncing = null;
-    });
-    return this.syncing;
-  }
-
-  private async syncOnce(): Promise<void> {
-    this.setStatus('syncing');
-    const ids = [...this.tracked.keys()];
-    for (let offset = 0; offset === 0 || offset < ids.length; offset += SYNC_CHUNK) {
-      const chunk = ids.slice(offset, offset + SYNC_CHUNK).filter((id) => this.tracked.has(id));
-      const answer = await this.socket.request('sync', {
-        ...(offset === 0 ? { userSeq: this.userLog.seq } : {}),
-        conversations: chunk.map((id) => ({ id, after: this.tracked.get(id)!.log.seq })),
-      });
-      if (answer.user) {
-        if (answer.user.reset) {
-          await this.reloadAll();
-        } else {
-          for (const event of answer.user.events) for (const ready of this.userLog.offer(event)) this.applyUser(ready);
-          if (answer.user.hasMore || this.userLog.hasGap) await this.catchUpUser();
-        }
-      }
-      await Promise.all(answer.conversations.map((result) => this.applySyncResult(result)));
-    }
-  }
-
-  private async applySyncResult(result: SyncConversationResult): Promise<void> {
-    if (result.gone) return this.untrack(result.id);
-    if (result.reset) return this.resetConversation(result.id);
-    const tracked = this.tracked.get(result.id);
-    if (!tracked) return;
-    for (const event of result.events) for (const ready of tracked.log.offer(event)) this.apply(ready);
-    if (result.hasMore || tracked.log.hasGap || tracked.log.seq < result.lastSeq) await this.catchUp(result.id);
-  }
-
-  private reportError(error: unknown): void {
-    this.emit('error', error instanceof ParleyError ? error : new ParleyError('internal', String((error as Error)?.message ?? error)));
-  }
-
-  // --- actions -------------------------------------------------------------------------
-
   /** Starts (or finds) the direct conversation with a user and follows it. */
   async createDirect(userId: string): Promise<Conversation> {
     const { conversation } = await this.http.createConversation({ kind: 'direct', userId });
-    this.track(conversation);
+    this.sync.follow(conversation);
     return conversation;
   }
 
   async createGroup(title: string, memberIds: string[]): Promise<Conversation> {
     const { conversation } = await this.http.createConversation({ kind: 'group', title, memberIds });
-    this.track(conversation);
+    this.sync.follow(conversation);
     return conversation;
   }
 
@@ -544,7 +303,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       kind: 'channel', title, ...(options.handle ? { handle: options.handle, visibility: 'public' as const } : {}),
       ...(options.description ? { description: options.description } : {}), ...(options.memberIds ? { memberIds: options.memberIds } : {}),
     });
-    this.track(conversation);
+    this.sync.follow(conversation);
     return conversation;
   }
 
@@ -560,36 +319,25 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   private followJoin(result: { status: 'joined' | 'pending'; conversation: Conversation | null }): Conversation | null {
-    if (result.conversation) this.track(result.conversation);
+    if (result.conversation) this.sync.follow(result.conversation);
     return result.conversation;
   }
 
   /** Loads the latest page of history into the store. */
-  async loadMessages(conversationId: string, limit = 50): Promise<Message[]> {
-    const page = await this.http.messages(conversationId, { limit });
-    this.store.putMessages(conversationId, page.messages, page.hasMore, page.myReactions);
-    return page.messages;
+  loadMessages(conversationId: string, limit = 50): Promise<Message[]> {
+    return this.history.latest(conversationId, limit);
   }
 
   /** Loads the page before the oldest loaded message. */
-  async loadOlder(conversationId: string, limit = 50): Promise<Message[]> {
-    const first = this.store.get(conversationId)?.messages?.[0];
-    if (!first) return this.loadMessages(conversationId, limit);
-    const page = await this.http.messages(conversationId, { before: first.seq, limit });
-    this.store.putMessages(conversationId, page.messages, page.hasMore, page.myReactions);
-    return page.messages;
+  loadOlder(conversationId: string, limit = 50): Promise<Message[]> {
+    return this.history.older(conversationId, limit);
   }
 
-  async loadMembers(conversationId: string): Promise<void> {
-    const members = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.http.members(conversationId, { limit: 500, ...(cursor ? { cursor } : {}) });
-      members.push(...page.members);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    this.store.putMembers(conversationId, members, true);
+  loadMembers(conversationId: string): Promise<void> {
+    return this.history.members(conversationId);
   }
+
+  // --- messages ------------------------------------------------------------------------
 
   /**
    * Sends a message: shown as pending at once, sent over the socket when connected
@@ -601,11 +349,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.store.addPending(conversationId, { clientMsgId, text, replyTo: options.replyTo ?? null, createdAt: new Date().toISOString(), error: null });
     const input = { clientMsgId, text, ...(options.replyTo ? { replyTo: options.replyTo } : {}) };
     try {
-      const message = await this.retrying(async () =>
-        this.socket.isOpen
-          ? (await this.socket.request('send', { conversationId, ...input })).message
-          : (await this.http.sendMessage(conversationId, input)).message,
-      );
+      const { message } = await this.command({
+        frame: { type: 'send', payload: { conversationId, ...input } },
+        http: () => this.http.sendMessage(conversationId, input),
+      });
       this.store.settlePending(conversationId, clientMsgId, { message });
       return message;
     } catch (error) {
@@ -615,42 +362,39 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   async editMessage(conversationId: string, messageId: string, text: string): Promise<Message> {
-    return this.retrying(async () =>
-      this.socket.isOpen
-        ? (await this.socket.request('edit', { conversationId, messageId, text })).message
-        : (await this.http.editMessage(conversationId, messageId, text)).message,
-    );
+    const { message } = await this.command({
+      frame: { type: 'edit', payload: { conversationId, messageId, text } },
+      http: () => this.http.editMessage(conversationId, messageId, text),
+    });
+    return message;
   }
 
   async deleteMessage(conversationId: string, messageId: string): Promise<Message> {
-    return this.retrying(async () =>
-      this.socket.isOpen
-        ? (await this.socket.request('delete', { conversationId, messageId })).message
-        : (await this.http.deleteMessage(conversationId, messageId)).message,
-    );
+    const { message } = await this.command({
+      frame: { type: 'delete', payload: { conversationId, messageId } },
+      http: () => this.http.deleteMessage(conversationId, messageId),
+    });
+    return message;
   }
 
   /** Marks read up to `seq` (default: everything); all your devices follow. */
   async markRead(conversationId: string, seq?: number): Promise<void> {
     const upTo = seq ?? this.store.get(conversationId)?.summary.lastSeq ?? 0;
-    const result = await this.retrying(() => (this.socket.isOpen ? this.socket.request('read', { conversationId, seq: upTo }) : this.http.markRead(conversationId, upTo)));
+    const result = await this.command({
+      frame: { type: 'read', payload: { conversationId, seq: upTo } },
+      http: () => this.http.markRead(conversationId, upTo),
+    });
     const state = this.store.get(conversationId);
     // Only the server can count what is left unread: take a fresh summary.
-    if (state && result.readSeq >= state.summary.readSeq) await this.refreshSummary(conversationId);
+    if (state && result.readSeq >= state.summary.readSeq) await this.sync.refreshSummary(conversationId);
   }
 
-  /** Retries retryable failures (disconnects, timeouts, overload) with backoff while the client runs. */
-  private async retrying<T>(attempt: () => Promise<T>): Promise<T> {
-    for (let tries = 0; ; tries++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (!(error instanceof ParleyError) || !error.retryable || (!this.started && tries > 0)) throw error;
-        // A rate limit says when to come back; never sooner than that.
-        const hinted = Number((error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs ?? 0) || 0;
-        await new Promise((resolve) => setTimeout(resolve, Math.max(hinted, Math.min(5_000, 200 * 2 ** Math.min(tries, 5)) * (0.5 + Math.random() / 2))));
-      }
-    }
+  /**
+   * A command over the socket or HTTP (`routeCommand` decides, per attempt), retried
+   * while it fails retryably: through disconnects while the client runs, once otherwise.
+   */
+  private command<T extends CommandFrameType, R>(command: Command<T, R>): Promise<AckDataOf<T> | R> {
+    return retryRetryable(() => routeCommand(this.socket, command), (tries) => this.started || tries === 0);
   }
 
   // --- receipts, typing, presence, devices -------------------------------------------

@@ -25,3 +25,8 @@ export class ParleyError extends Error {
     return new ParleyError('internal', body?.message ?? `unexpected response (${status})`, status);
   }
 }
+
+/** Anything thrown, as a ParleyError: what the SDK does not recognise becomes `internal`. */
+export function asParleyError(error: unknown): ParleyError {
+  return error instanceof ParleyError ? error : new ParleyError('internal', String((error as Error)?.message ?? error));
+}
