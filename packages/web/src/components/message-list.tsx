@@ -163,13 +163,7 @@ export function MessageList({ conversationId, dividerAfterSeq, onReply, onEdit, 
     [client, conversationId],
   );
   const discard = useCallback(
-    (pending: PendingMessage) => {
-      // The SDK has no call to drop a failed send: remove it from the store's list and tell the store's listeners.
-      const current = client.store.get(conversationId);
-      if (!current) return;
-      current.pending = current.pending.filter((entry) => entry.clientMsgId !== pending.clientMsgId);
-      client.store.emit('change', conversationId);
-    },
+    (pending: PendingMessage) => client.store.discardPending(conversationId, pending.clientMsgId),
     [client, conversationId],
   );
   const showMessage = useCallback((message: Message) => {

@@ -34,8 +34,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose(): vo
     try {
       const { user } = await client.http.updateMe({ displayName });
       // Other devices hear of it through the user log; this one shows it at once.
-      client.store.me = user;
-      client.store.emit('change', null);
+      client.store.putMe(user);
       rememberUser(client);
       setStatus({ kind: 'saved', text: 'Saved.' });
     } catch (error) {
