@@ -42,6 +42,15 @@ export class ChatStore extends Emitter<StoreEvents> {
   me: User | null = null;
   private readonly conversations = new Map<string, ConversationState & { base: number; counted: Set<string> }>();
 
+  /**
+   * Your own profile as the server now has it (e.g. after `http.updateMe`): shown at once,
+   * before the user log's `profile.updated` brings the same thing to every device.
+   */
+  putMe(user: User): void {
+    this.me = user;
+    this.emit('change', null);
+  }
+
   list(): ConversationState[] {
     return [...this.conversations.values()].sort((a, b) =>
       a.summary.lastActivityAt === b.summary.lastActivityAt ? (a.summary.id < b.summary.id ? 1 : -1) : a.summary.lastActivityAt < b.summary.lastActivityAt ? 1 : -1,
@@ -127,6 +136,17 @@ export class ChatStore extends Emitter<StoreEvents> {
     } else {
       for (const p of state.pending) if (p.clientMsgId === clientMsgId) p.error = result.error;
     }
+    this.emit('change', conversationId);
+  }
+
+  /**
+   * Forgets a send the app gave up on (one that failed for good and the user discarded).
+   * Only the store's entry goes: a send still being retried is not stopped by this.
+   */
+  discardPending(conversationId: string, clientMsgId: string): void {
+    const state = this.conversations.get(conversationId);
+    if (!state) return;
+    state.pending = state.pending.filter((p) => p.clientMsgId !== clientMsgId);
     this.emit('change', conversationId);
   }
 

@@ -1,22 +1,24 @@
-import { type ParleyClient, ParleyError } from '@parley/sdk';
+import { ParleyError } from '@parley/sdk';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { AuthScreen } from './components/auth-screen.tsx';
-import { ChatApp } from './components/chat-app.tsx';
+import { ChatApp } from './chat-app.tsx';
 import { ToastProvider } from './components/toasts.tsx';
+import { AuthScreen } from './features/account/auth-screen.tsx';
+import { DraftsProvider } from './features/messages/drafts.tsx';
+import { PresenceFollowsProvider } from './features/presence/presence-follows.tsx';
 import { AppContext, type AppContextValue } from './hooks/context.ts';
-import { createClient, rememberUser, sessionIdOf } from './lib/client.ts';
+import { createClient, type PageClient, rememberUser } from './lib/client.ts';
 import { describeError } from './lib/errors.ts';
 import { loadSession, onStoredSessionChange } from './lib/session-storage.ts';
 import { UserDirectory } from './lib/users.ts';
 
 type State =
   | { kind: 'signed-out'; notice: string | null }
-  | { kind: 'starting'; client: ParleyClient; error: string | null }
-  | { kind: 'ready'; client: ParleyClient; users: UserDirectory };
+  | { kind: 'starting'; page: PageClient; error: string | null }
+  | { kind: 'ready'; page: PageClient; users: UserDirectory };
 
 function initialState(): State {
   const stored = loadSession();
-  return stored ? { kind: 'starting', client: createClient(stored), error: null } : { kind: 'signed-out', notice: null };
+  return stored ? { kind: 'starting', page: createClient(stored), error: null } : { kind: 'signed-out', notice: null };
 }
 
 /** Signed out, starting (a stored session, or one just made), or signed in with a live client. */
@@ -27,14 +29,15 @@ export function App() {
 
   const signedOut = useCallback((notice: string | null) => {
     const now = current.current;
-    if (now.kind !== 'signed-out') now.client.stop();
+    if (now.kind !== 'signed-out') now.page.client.stop();
     setState({ kind: 'signed-out', notice });
   }, []);
 
   // Start a client: load the conversation list, then connect. Unreachable server: retry.
-  const client = state.kind === 'starting' ? state.client : null;
+  const starting = state.kind === 'starting' ? state.page : null;
   useEffect(() => {
-    if (!client) return;
+    if (!starting) return;
+    const { client } = starting;
     let cancelled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const attempt = (delay: number) => {
@@ -42,7 +45,7 @@ export function App() {
         () => {
           if (cancelled) return;
           rememberUser(client);
-          setState({ kind: 'ready', client, users: new UserDirectory(client) });
+          setState({ kind: 'ready', page: starting, users: new UserDirectory(client) });
         },
         (error: unknown) => {
           if (cancelled) return;
@@ -50,7 +53,7 @@ export function App() {
             signedOut(client.signedIn ? describeError(error) : 'Your session has ended. Please sign in again.');
             return;
           }
-          setState({ kind: 'starting', client, error: describeError(error) });
+          setState({ kind: 'starting', page: starting, error: describeError(error) });
           timer = setTimeout(() => attempt(Math.min(delay * 2, 15_000)), delay);
         },
       );
@@ -68,10 +71,10 @@ export function App() {
       clearTimeout(timer);
       window.removeEventListener('online', online);
     };
-  }, [client, signedOut]);
+  }, [starting, signedOut]);
 
   // The server ended this session for good (signed out elsewhere, revoked, suspended).
-  const running = state.kind === 'ready' ? state.client : null;
+  const running = state.kind === 'ready' ? state.page.client : null;
   useEffect(() => {
     if (!running) return;
     return running.on('stopped', () => signedOut('You were signed out. Please sign in again.'));
@@ -86,19 +89,21 @@ export function App() {
           if (now.kind !== 'signed-out') signedOut('You signed out in another tab.');
           return;
         }
-        const mine = now.kind === 'signed-out' ? null : now.client;
-        if (mine && sessionIdOf(mine) === stored.sessionId) return;
-        if (mine) mine.stop();
-        setState({ kind: 'starting', client: createClient(stored), error: null });
+        const mine = now.kind === 'signed-out' ? null : now.page;
+        if (mine && mine.sessionId() === stored.sessionId) return;
+        if (mine) mine.client.stop();
+        setState({ kind: 'starting', page: createClient(stored), error: null });
       }),
     [signedOut],
   );
 
   const context = useMemo<AppContextValue | null>(() => {
     if (state.kind !== 'ready') return null;
-    const { client: ready, users } = state;
+    const { page, users } = state;
+    const ready = page.client;
     return {
       client: ready,
+      sessionId: page.sessionId,
       users,
       signOut: async () => {
         try {
@@ -113,7 +118,7 @@ export function App() {
 
   return (
     <ToastProvider>
-      {state.kind === 'signed-out' && <AuthScreen notice={state.notice} onSignedIn={(signedIn) => setState({ kind: 'starting', client: signedIn, error: null })} />}
+      {state.kind === 'signed-out' && <AuthScreen notice={state.notice} onSignedIn={(signedIn) => setState({ kind: 'starting', page: signedIn, error: null })} />}
       {state.kind === 'starting' && (
         <div className="splash" role="status" aria-live="polite">
           <div className="brand-mark" aria-hidden="true">
@@ -129,7 +134,11 @@ export function App() {
       )}
       {context && (
         <AppContext.Provider value={context}>
-          <ChatApp />
+          <PresenceFollowsProvider>
+            <DraftsProvider>
+              <ChatApp />
+            </DraftsProvider>
+          </PresenceFollowsProvider>
         </AppContext.Provider>
       )}
     </ToastProvider>

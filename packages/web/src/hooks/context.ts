@@ -4,6 +4,8 @@ import type { UserDirectory } from '../lib/users.ts';
 
 export interface AppContextValue {
   client: ParleyClient;
+  /** The device session the client runs on (null once signed out). */
+  sessionId(): string | null;
   users: UserDirectory;
   signOut(): Promise<void>;
 }

@@ -1,13 +1,8 @@
-import { useSyncExternalStore } from 'react';
+import { useMemo, useSyncExternalStore } from 'react';
 import { parseRoute, type Route, subscribeRoute } from '../lib/router.ts';
 
-let cached: { path: string; route: Route } | null = null;
-
-function snapshot(): Route {
-  if (!cached || cached.path !== location.pathname) cached = { path: location.pathname, route: parseRoute(location.pathname) };
-  return cached.route;
-}
-
+/** The route of the current URL. The snapshot is the path (a string, compared by value), parsed once per change. */
 export function useRoute(): Route {
-  return useSyncExternalStore(subscribeRoute, snapshot);
+  const path = useSyncExternalStore(subscribeRoute, () => location.pathname);
+  return useMemo(() => parseRoute(path), [path]);
 }

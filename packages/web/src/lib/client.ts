@@ -2,11 +2,18 @@ import { ParleyClient, type User } from '@parley/sdk';
 import { loadSession, saveSession, type StoredSession } from './session-storage.ts';
 import { tabSafeFetch } from './tab-safe-fetch.ts';
 
+/** A client for this page, and the device session it runs on (the SDK keeps its session to itself). */
+export interface PageClient {
+  client: ParleyClient;
+  /** The device session the client runs on (null when signed out). */
+  sessionId(): string | null;
+}
+
 /**
  * A client for this page's origin. Its session is kept in localStorage (through
  * `onSession`), so a reload signs back in; refreshes are shared with other tabs.
  */
-export function createClient(stored: StoredSession | null): ParleyClient {
+export function createClient(stored: StoredSession | null): PageClient {
   let sessionId = stored?.sessionId ?? null;
   let user: User | undefined = stored?.user;
   const client: ParleyClient = new ParleyClient({
@@ -28,15 +35,7 @@ export function createClient(stored: StoredSession | null): ParleyClient {
   client.store.on('change', () => {
     user = client.store.me ?? user;
   });
-  sessionIds.set(client, () => sessionId);
-  return client;
-}
-
-const sessionIds = new WeakMap<ParleyClient, () => string | null>();
-
-/** The device session the client runs on (null when signed out). */
-export function sessionIdOf(client: ParleyClient): string | null {
-  return sessionIds.get(client)?.() ?? null;
+  return { client, sessionId: () => sessionId };
 }
 
 /** Stores the signed-in user next to the tokens once the client knows it. */

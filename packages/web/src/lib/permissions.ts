@@ -62,6 +62,11 @@ export function sendBlockedReason(viewer: Viewer & Pick<Conversation, 'mutedUnti
   return 'read_only';
 }
 
+/** Pinning is a right (`pin_messages`, held by direct members too), so it does not go through `has`, which refuses direct conversations. */
+export function canPin(viewer: Viewer): boolean {
+  return Array.isArray(viewer.rights) ? viewer.rights.includes('pin_messages') : viewer.kind !== 'direct' && isOwner(viewer);
+}
+
 export function canManageInvites(viewer: Viewer): boolean {
   return has(viewer, 'manage_invites', isOwner(viewer));
 }

@@ -29,20 +29,25 @@ export function joinPath(code: string): string {
   return `/join/${encodeURIComponent(code)}`;
 }
 
-const listeners = new Set<() => void>();
+/**
+ * `pushState` and `replaceState` fire no event: `navigate` announces its own changes with
+ * this one, so the URL stays the only place the route lives.
+ */
+const NAVIGATED = 'parley:navigated';
 
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
   if (path === location.pathname) return;
   if (options.replace) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
-  for (const listener of listeners) listener();
+  window.dispatchEvent(new Event(NAVIGATED));
 }
 
+/** Calls back when the URL's path may have changed (`navigate`, back and forward). */
 export function subscribeRoute(listener: () => void): () => void {
-  listeners.add(listener);
+  window.addEventListener(NAVIGATED, listener);
   window.addEventListener('popstate', listener);
   return () => {
-    listeners.delete(listener);
+    window.removeEventListener(NAVIGATED, listener);
     window.removeEventListener('popstate', listener);
   };
 }

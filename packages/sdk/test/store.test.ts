@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Conversation, User } from '@parley/protocol';
+import { ChatStore } from '../src/store.ts';
+
+const at = '2025-01-01T00:00:00.000Z';
+
+function summary(id: string): Conversation {
+  return {
+    id,
+    kind: 'group',
+    visibility: 'private',
+    handle: null,
+    title: 'Group',
+    description: null,
+    settings: { memberRights: [], slowModeSec: 0, protectedContent: false, joinApproval: false },
+    createdAt: at,
+    lastSeq: 1,
+    lastActivityAt: at,
+    memberCount: 2,
+    role: 'owner',
+    rights: [],
+    mutedUntil: null,
+    readSeq: 1,
+    unreadCount: 0,
+    peer: null,
+    lastMessage: null,
+    pinnedMessageIds: [],
+    peerReceipts: null,
+  };
+}
+
+/** Every `change` the store emits, in order. */
+function changesOf(store: ChatStore): Array<string | null> {
+  const changes: Array<string | null> = [];
+  store.on('change', (id) => changes.push(id));
+  return changes;
+}
+
+describe('the chat store', () => {
+  it('takes your saved profile at once and tells the list', () => {
+    const store = new ChatStore();
+    const changes = changesOf(store);
+    const me: User = { id: 'u1', handle: 'alice', displayName: 'Alice Liddell' };
+    store.putMe(me);
+    assert.deepEqual(store.me, me);
+    assert.deepEqual(changes, [null]);
+  });
+
+  it('forgets a discarded send and keeps the others', () => {
+    const store = new ChatStore();
+    store.putSummary(summary('c1'));
+    const pending = (clientMsgId: string, error: string | null) => ({ clientMsgId, text: clientMsgId, replyTo: null, createdAt: at, error });
+    store.addPending('c1', pending('a', 'refused'));
+    store.addPending('c1', pending('b', null));
+    const changes = changesOf(store);
+    store.discardPending('c1', 'a');
+    assert.deepEqual(store.get('c1')!.pending.map((p) => p.clientMsgId), ['b']);
+    assert.deepEqual(changes, ['c1']);
+  });
+
+  it('ignores a discard in a conversation it does not hold', () => {
+    const store = new ChatStore();
+    const changes = changesOf(store);
+    store.discardPending('missing', 'a');
+    assert.deepEqual(changes, []);
+  });
+});

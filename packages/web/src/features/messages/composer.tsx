@@ -1,0 +1,148 @@
+import type { Message } from '@parley/protocol';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import { CloseIcon } from '../../components/dialog.tsx';
+import { SendIcon } from '../../components/icons.tsx';
+import { useNotify } from '../../components/toasts.tsx';
+import { useApp } from '../../hooks/context.ts';
+import { describeError } from '../../lib/errors.ts';
+import { previewText } from '../../lib/format.ts';
+import { useDrafts } from './drafts.tsx';
+
+/**
+ * The server's default MAX_MESSAGE_LENGTH. The SDK does not expose the limit the
+ * server announces in its `ready` frame, so a longer text is refused by the server
+ * (and shown as not sent) on servers configured higher or lower.
+ */
+const SOFT_LIMIT = 4000;
+const MAX_LINES_PX = 200;
+
+export interface ComposerProps {
+  conversationId: string;
+  replyTo: Message | null;
+  editing: Message | null;
+  onCancel(): void;
+  onEditLast(): void;
+  placeholder: string;
+}
+
+/** Enter sends, Shift+Enter starts a new line; Escape cancels a reply or an edit; ↑ in an empty box edits your last message. */
+export function Composer({ conversationId, replyTo, editing, onCancel, onEditLast, placeholder }: ComposerProps) {
+  const { client, users } = useApp();
+  const notify = useNotify();
+  const drafts = useDrafts();
+  const [text, setText] = useState(() => drafts.get(conversationId) ?? '');
+  const input = useRef<HTMLTextAreaElement>(null);
+  const hintId = useId();
+  const draftBeforeEdit = useRef<string | null>(null);
+
+  // Editing: the message's text goes into the box; cancelling brings the draft back.
+  // Runs only when the mode changes (text is read, not watched).
+  useEffect(() => {
+    if (editing) {
+      draftBeforeEdit.current ??= text;
+      setText(editing.text ?? '');
+    } else if (draftBeforeEdit.current !== null) {
+      setText(draftBeforeEdit.current);
+      draftBeforeEdit.current = null;
+    }
+    if (editing || replyTo) input.current?.focus();
+  }, [editing, replyTo]);
+
+  useEffect(() => {
+    // On devices with a keyboard, typing can start as soon as a conversation opens.
+    if (window.matchMedia('(pointer: fine)').matches) input.current?.focus({ preventScroll: true });
+  }, [conversationId]);
+
+  useLayoutEffect(() => {
+    const box = input.current;
+    if (!box) return;
+    box.style.height = 'auto';
+    box.style.height = `${Math.min(box.scrollHeight, MAX_LINES_PX)}px`;
+  }, [text]);
+
+  const change = (value: string) => {
+    setText(value);
+    if (!editing) drafts.set(conversationId, value);
+    if (editing) return;
+    // The SDK throttles renewals; an emptied box stops the indicator at once.
+    if (value) client.notifyTyping(conversationId);
+    else client.stopTyping(conversationId);
+  };
+
+  const submit = () => {
+    const body = text.trim();
+    if (!body) return;
+    if (body.length > SOFT_LIMIT) {
+      notify(`Messages can be at most ${SOFT_LIMIT} characters.`);
+      return;
+    }
+    if (editing) {
+      if (body !== editing.text) client.editMessage(conversationId, editing.id, body).catch((error: unknown) => notify(`Could not edit: ${describeError(error)}`));
+      onCancel();
+      return;
+    }
+    // Shown at once as pending; the SDK retries until the server has it (or shows it as not sent).
+    client.sendMessage(conversationId, body, replyTo ? { replyTo: replyTo.id } : {}).catch(() => {});
+    client.stopTyping(conversationId);
+    drafts.delete(conversationId);
+    setText('');
+    onCancel();
+  };
+
+  const onKeyDown = (event: React.KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    } else if (event.key === 'Escape' && (editing || replyTo)) {
+      event.preventDefault();
+      onCancel();
+    } else if (event.key === 'ArrowUp' && text === '' && !editing) {
+      event.preventDefault();
+      onEditLast();
+    }
+  };
+
+  const context = editing ? { label: 'Editing message', text: editing.text ?? '' } : replyTo ? { label: `Replying to ${replyTo.senderId === client.me?.id ? 'yourself' : users.name(replyTo.senderId)}`, text: replyTo.text ?? 'Message deleted' } : null;
+  const remaining = SOFT_LIMIT - text.trim().length;
+  return (
+    <form
+      className="composer"
+      aria-label="Send a message"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      {context && (
+        <div className="composer-context">
+          <div className="composer-context-text">
+            <strong>{context.label}</strong>
+            <span>{previewText(context.text, 100)}</span>
+          </div>
+          <button type="button" className="icon-button" aria-label={editing ? 'Cancel editing' : 'Cancel reply'} onClick={onCancel}>
+            <CloseIcon />
+          </button>
+        </div>
+      )}
+      <div className="composer-row">
+        <textarea
+          ref={input}
+          className="composer-input"
+          rows={1}
+          value={text}
+          placeholder={placeholder}
+          aria-label={editing ? 'Edit message' : 'Message'}
+          aria-describedby={hintId}
+          onChange={(event) => change(event.target.value)}
+          onKeyDown={onKeyDown}
+        />
+        <button type="submit" className="send-button" aria-label={editing ? 'Save edit' : 'Send'} disabled={text.trim() === ''}>
+          <SendIcon />
+        </button>
+      </div>
+      <p id={hintId} className="composer-hint">
+        {remaining < 200 ? `${remaining} characters left · ` : ''}Enter to send, Shift+Enter for a new line{editing || replyTo ? ', Esc to cancel' : ''}
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,66 @@
+import type { Conversation, Message } from '@parley/protocol';
+import { memo } from 'react';
+import { RichText } from '../../components/rich-text.tsx';
+import { previewText, timeLabel } from '../../lib/format.ts';
+import { ForwardedFrom } from './forwarded-from.tsx';
+import { MessageMenu } from './message-menu.tsx';
+import { MessageReactions } from './message-reactions.tsx';
+import { ReadTicks } from './read-ticks.tsx';
+
+export interface MessageItemProps {
+  conversation: Conversation;
+  message: Message;
+  mine: boolean;
+  startsRun: boolean;
+  /** Shown above the first message of a run in groups. */
+  senderName: string | null;
+  replied: Message | null;
+  repliedName: string | null;
+  canEdit: boolean;
+  canDelete: boolean;
+  onReply(message: Message): void;
+  onEdit(message: Message): void;
+  onDelete(message: Message): void;
+  onShowReplied(message: Message): void;
+}
+
+/** One message. Memoized: the store replaces a message object whenever it changes. */
+export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
+  const { message, mine, startsRun, senderName, replied, repliedName } = props;
+  const deleted = message.deletedAt !== null || message.text === null;
+  return (
+    <li
+      className={`message${mine ? ' mine' : ''}${startsRun ? ' run-start' : ''}${deleted ? ' deleted' : ''}`}
+      data-message-id={message.id}
+      data-seq={message.seq}
+      tabIndex={-1}
+    >
+      {senderName && <div className="message-sender">{senderName}</div>}
+      <div className="message-row">
+        <div className="bubble">
+          {message.forwardedFrom && !deleted && <ForwardedFrom message={message} />}
+          {message.replyTo && !deleted && (
+            <button
+              type="button"
+              className="reply-quote"
+              disabled={!replied}
+              aria-label={replied ? `Reply to ${repliedName}: ${replied.text === null ? 'deleted message' : previewText(replied.text, 80)}. Show it.` : 'Reply to an earlier message'}
+              onClick={() => replied && props.onShowReplied(replied)}
+            >
+              <span className="reply-quote-name">{replied ? repliedName : 'Earlier message'}</span>
+              <span className="reply-quote-text">{replied ? (replied.text === null ? 'Message deleted' : previewText(replied.text, 80)) : 'Not loaded'}</span>
+            </button>
+          )}
+          {deleted ? <p className="message-text message-deleted">Message deleted</p> : <p className="message-text"><RichText text={message.text!} /></p>}
+          <span className="message-meta">
+            {message.editedAt && !deleted && <span className="edited">edited</span>}
+            <time dateTime={message.createdAt}>{timeLabel(message.createdAt)}</time>
+            {mine && <ReadTicks conversation={props.conversation} message={message} />}
+          </span>
+        </div>
+        {!deleted && <MessageMenu {...props} />}
+      </div>
+      {!deleted && <MessageReactions conversation={props.conversation} message={message} />}
+    </li>
+  );
+});

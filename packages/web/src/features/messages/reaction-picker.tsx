@@ -1,0 +1,69 @@
+import { useEffect, useLayoutEffect, useRef } from 'react';
+import './messages.css';
+
+/** The few reactions offered by the picker; chips show whatever the server counts. */
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'] as const;
+
+/** A row of common emoji; arrows move, Enter picks, Escape closes. Picking your own again removes it. */
+export function ReactionPicker({ mine, onPick, onClose }: { mine: Set<string>; onPick(emoji: string): void; onClose(refocus: boolean): void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const closeRef = useRef(onClose);
+  closeRef.current = onClose;
+  // Above the message when the history has room there, else below it: never over the message itself.
+  useLayoutEffect(() => {
+    const picker = ref.current;
+    const holder = picker?.offsetParent as HTMLElement | null;
+    const row = picker?.closest('.message')?.querySelector<HTMLElement>('.message-row');
+    const scroller = picker?.closest<HTMLElement>('.message-scroller');
+    if (!picker || !holder || !row || !scroller) return;
+    const rowTop = row.getBoundingClientRect().top;
+    if (rowTop - scroller.getBoundingClientRect().top >= picker.offsetHeight + 8) {
+      picker.style.bottom = `${holder.getBoundingClientRect().bottom - rowTop + 4}px`;
+    } else {
+      picker.style.bottom = 'auto';
+      picker.style.top = 'calc(100% + 4px)';
+    }
+  }, []);
+  useEffect(() => {
+    ref.current?.querySelector<HTMLElement>('button')?.focus({ preventScroll: true });
+    const outside = (event: PointerEvent) => {
+      const target = event.target as Element | null;
+      if (ref.current?.contains(target) || target?.closest?.('.reaction-add')) return;
+      closeRef.current(false);
+    };
+    document.addEventListener('pointerdown', outside);
+    return () => document.removeEventListener('pointerdown', outside);
+  }, []);
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    const buttons = [...(ref.current?.querySelectorAll<HTMLElement>('button') ?? [])];
+    const index = buttons.indexOf(document.activeElement as HTMLElement);
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      event.stopPropagation();
+      onClose(true);
+    } else if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
+      event.preventDefault();
+      buttons[(index + (event.key === 'ArrowRight' ? 1 : -1) + buttons.length) % buttons.length]?.focus();
+    } else if (event.key === 'Tab') {
+      onClose(false);
+    }
+  };
+  return (
+    <div ref={ref} className="reaction-picker" role="toolbar" aria-label="Choose a reaction" onKeyDown={onKeyDown}>
+      {QUICK_REACTIONS.map((emoji) => (
+        <button
+          key={emoji}
+          type="button"
+          aria-label={`React with ${emoji}`}
+          aria-pressed={mine.has(emoji)}
+          onClick={() => {
+            onPick(emoji);
+            onClose(true);
+          }}
+        >
+          {emoji}
+        </button>
+      ))}
+    </div>
+  );
+}
