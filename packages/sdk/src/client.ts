@@ -1,6 +1,6 @@
 import type {
   AckDataOf, AuthResponse, Conversation, ConversationEvent, Device, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform, ReceiptFrame,
-  ReceiptPointers, RegisterBody, User, UserEvent,
+  ReceiptPointers, RegisterBody, UpdateMeBody, User, UserEvent,
 } from '@parley/protocol';
 import { type Command, type CommandFrameType, routeCommand } from './command-route.ts';
 import { Emitter } from './emitter.ts';
@@ -331,6 +331,21 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Loads the page before the oldest loaded message. */
   loadOlder(conversationId: string, limit = 50): Promise<Message[]> {
     return this.history.older(conversationId, limit);
+  }
+
+  /** Changes your profile; this device shows it at once, your other devices hear of it through your log. */
+  async updateProfile(body: UpdateMeBody): Promise<User> {
+    const { user } = await this.http.updateMe(body);
+    this.store.putMe(user);
+    return user;
+  }
+
+  /**
+   * Reads a conversation's summary (your role, rights, mute) from the server again, for
+   * changes that come without an event, like a mute running out.
+   */
+  refreshConversation(conversationId: string): Promise<void> {
+    return this.sync.refreshSummary(conversationId);
   }
 
   loadMembers(conversationId: string): Promise<void> {

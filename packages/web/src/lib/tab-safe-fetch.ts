@@ -1,3 +1,4 @@
+import { Endpoints } from '@parley/protocol';
 import type { AuthResponse } from '@parley/sdk';
 import { loadSession, saveSession } from './session-storage.ts';
 
@@ -8,7 +9,7 @@ import { loadSession, saveSession } from './session-storage.ts';
  * revokes the session (it looks stolen). Tabs of one browser share the session through
  * localStorage, but a running ParleyClient cannot adopt tokens another tab refreshed
  * (the SDK has no public way to set a session), so each tab would rotate the token
- * under the others. This wraps only `POST /v1/auth/refresh`:
+ * under the others. This wraps only the refresh operation (`POST /v1/auth/refresh`):
  *
  * - refreshes run one at a time across tabs (Web Locks, where available);
  * - when the stored session is ours but already carries a newer refresh token, another
@@ -21,7 +22,7 @@ export function tabSafeFetch(currentSessionId: () => string | null): typeof fetc
   const base: typeof fetch = globalThis.fetch.bind(globalThis);
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input), location.href);
-    if (url.pathname !== '/v1/auth/refresh' || (init?.method ?? 'GET').toUpperCase() !== 'POST' || typeof init?.body !== 'string') return base(input, init);
+    if (url.pathname !== Endpoints.refresh.path || (init?.method ?? 'GET').toUpperCase() !== Endpoints.refresh.method || typeof init?.body !== 'string') return base(input, init);
     const presented = (JSON.parse(init.body) as { refreshToken?: string }).refreshToken;
     const run = async (): Promise<Response> => {
       const stored = loadSession();

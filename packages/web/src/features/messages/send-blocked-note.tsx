@@ -16,7 +16,7 @@ export function SendBlockedNote({ conversation }: { conversation: Conversation }
     const delay = Date.parse(mutedUntil) - Date.now() + 1_000;
     if (!(delay > 0) || delay > 2_000_000_000) return;
     const timer = setTimeout(() => {
-      client.http.conversation(id).then(({ conversation: fresh }) => client.store.putSummary(fresh), () => {});
+      client.refreshConversation(id).catch(() => {});
     }, delay);
     return () => clearTimeout(timer);
   }, [client, id, mutedUntil]);

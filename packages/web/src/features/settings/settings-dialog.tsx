@@ -33,9 +33,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose(): vo
     setBusy(true);
     setStatus(null);
     try {
-      const { user } = await client.http.updateMe({ displayName });
-      // Other devices hear of it through the user log; this one shows it at once.
-      client.store.putMe(user);
+      await client.updateProfile({ displayName });
       rememberUser(client);
       setStatus({ kind: 'saved', text: 'Saved.' });
     } catch (error) {
