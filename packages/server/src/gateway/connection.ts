@@ -9,6 +9,7 @@ import type { FrameHandlers } from './frame-handlers.ts';
 import { parseFrame } from './frame-parser.ts';
 import type { Hub, HubSession } from './hub.ts';
 import type { PresenceWatches } from './presence-watch.ts';
+import type { FrameSession, PresenceWatch, WatchingSession } from './session.ts';
 
 /** What a connection tells the rest of the node about its life (presence, device last-used, metrics). */
 export interface ConnectionHooks {
@@ -19,14 +20,6 @@ export interface ConnectionHooks {
   /** A pushed frame was written (metrics). */
   pushed(): void;
   slowConsumer(): void;
-}
-
-/** Per-socket presence subscriptions (created on first use by `presenceFor`). */
-export interface PresenceWatch {
-  onWatched(userId: string, header: EphemeralHeader, frame: Buffer): void;
-  /** Reads every verdict again (the viewer's conversations changed). */
-  recheckAll(): void;
-  clear(): void;
 }
 
 export interface ConnectionOptions {
@@ -78,7 +71,7 @@ const CLOSE_GRACE_MS = 2_000;
  * error frames, and writes fanned-out frames with back-pressure. A peer that stops
  * reading is closed with a resumable code rather than allowed to grow server memory.
  */
-export class Connection implements HubSession {
+export class Connection implements HubSession, FrameSession, WatchingSession {
   userId = '';
   sessionId: string | null = null;
   private actor: Actor | null = null;

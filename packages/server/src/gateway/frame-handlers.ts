@@ -6,13 +6,13 @@ import type { MembershipService } from '../modules/membership/index.ts';
 import type { MessagesService } from '../modules/messages/index.ts';
 import type { ModerationService } from '../modules/moderation/index.ts';
 import type { SyncService } from '../modules/sync/index.ts';
-import type { Connection } from './connection.ts';
+import type { FrameSession } from './session.ts';
 import { createLiveFrameHandlers, type LiveServices } from './live-frame-handlers.ts';
 
 type RequestType = Exclude<ClientFrameType, 'auth'>;
 
 export type FrameHandlers = {
-  [T in RequestType]: (actor: Actor, frame: ClientFrameOf<T>, connection: Connection) => Promise<AckDataOf<T>>;
+  [T in RequestType]: (actor: Actor, frame: ClientFrameOf<T>, connection: FrameSession) => Promise<AckDataOf<T>>;
 };
 
 /**
@@ -42,8 +42,8 @@ function withRateLimits(handlers: FrameHandlers, rateLimits: LiveServices['rateL
   const limited: Record<string, FrameHandlers[RequestType]> = { ...handlers };
   for (const type of Object.keys(handlers) as RequestType[]) {
     if (frameEndpoint(type)?.rateLimit !== 'send') continue;
-    const handle = handlers[type] as (actor: Actor, frame: never, connection: Connection) => Promise<unknown>;
-    limited[type] = (async (actor: Actor, frame: never, connection: Connection) => {
+    const handle = handlers[type] as (actor: Actor, frame: never, connection: FrameSession) => Promise<unknown>;
+    limited[type] = (async (actor: Actor, frame: never, connection: FrameSession) => {
       await rateLimits.send(actor.userId, connection.ip);
       return handle(actor, frame, connection);
     }) as never;

@@ -4,7 +4,7 @@ import type { PresenceService } from '../modules/presence/index.ts';
 import type { RateLimits } from '../modules/rate-limits/index.ts';
 import type { ReceiptsService } from '../modules/receipts/index.ts';
 import type { TypingService } from '../modules/typing/index.ts';
-import type { Connection } from './connection.ts';
+import type { FrameSession } from './session.ts';
 
 type LiveType = 'typing' | 'delivered' | 'receipts' | 'presence' | 'presence_subscribe' | 'presence_unsubscribe';
 
@@ -17,7 +17,7 @@ export interface LiveServices {
 
 /** Frames of receipts, typing and presence: nothing here writes to a log. */
 export function createLiveFrameHandlers({ receipts, typing, presence }: LiveServices): {
-  [T in LiveType]: (actor: Actor, frame: ClientFrameOf<T>, connection: Connection) => Promise<AckDataOf<T>>;
+  [T in LiveType]: (actor: Actor, frame: ClientFrameOf<T>, connection: FrameSession) => Promise<AckDataOf<T>>;
 } {
   return {
     typing: async (actor, frame) => {

@@ -1,6 +1,6 @@
 import type { Presence } from '@parley/protocol';
 import { AppError } from '../platform/errors.ts';
-import type { Connection, PresenceWatch } from './connection.ts';
+import type { PresenceWatch, WatchingSession } from './session.ts';
 import type { EphemeralHeader } from './envelope.ts';
 import type { Hub } from './hub.ts';
 
@@ -19,10 +19,10 @@ export interface PresenceViewer {
 class SessionWatch implements PresenceWatch {
   /** Watched user -> may this viewer see them. */
   readonly allowed = new Map<string, boolean>();
-  private readonly connection: Connection;
+  private readonly connection: WatchingSession;
   private readonly viewer: PresenceViewer;
 
-  constructor(connection: Connection, viewer: PresenceViewer) {
+  constructor(connection: WatchingSession, viewer: PresenceViewer) {
     this.connection = connection;
     this.viewer = viewer;
   }
@@ -67,7 +67,7 @@ export function createPresenceWatches(deps: { hub: Hub; viewer: PresenceViewer; 
      * Watches first, then reads: a change after the read arrives as a frame, one before
      * it is in the answer, so nothing falls between the two.
      */
-    async subscribe(connection: Connection, userIds: readonly string[]): Promise<Presence[]> {
+    async subscribe(connection: WatchingSession, userIds: readonly string[]): Promise<Presence[]> {
       const watch = (connection.presence ??= new SessionWatch(connection, viewer)) as SessionWatch;
       const fresh = userIds.filter((id) => !watch.allowed.has(id));
       if (watch.allowed.size + fresh.length > maxPerSession) {
@@ -80,7 +80,7 @@ export function createPresenceWatches(deps: { hub: Hub; viewer: PresenceViewer; 
       return views;
     },
 
-    unsubscribe(connection: Connection, userIds: readonly string[]): void {
+    unsubscribe(connection: WatchingSession, userIds: readonly string[]): void {
       const watch = connection.presence as SessionWatch | null;
       if (!watch) return;
       for (const id of userIds) watch.allowed.delete(id);
