@@ -1,7 +1,7 @@
 export {
-  checkMemberRights, type ConversationLimits, createConversationsService, type ConversationsService, lockFacts, memberLimit, requireExistingUsers,
+  checkMemberRights, type ConversationLimits, createConversationsService, type ConversationsService, memberLimit, requireExistingUsers,
 } from './conversations.service.ts';
 export * from './conversations.repository.ts';
-export { activeMute, memberRights, toMember, toPolicyFacts, toPreview } from './conversations.mapper.ts';
+export { activeMute, toMember, toPreview } from './conversations.mapper.ts';
 export { admit, part } from './membership.ops.ts';
 export { registerConversationRoutes } from './conversations.routes.ts';

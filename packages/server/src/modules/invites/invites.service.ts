@@ -4,10 +4,10 @@ import { AppError } from '../../platform/errors.ts';
 import { newSecret } from '../../platform/ids.ts';
 import { iso, isoOrNull, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
-import { type ConversationLimits, type ConversationsService, findConversation, findMember, findMembershipFacts, lockFacts, toPolicyFacts, toPreview } from '../conversations/index.ts';
+import { type ConversationLimits, type ConversationsService, findConversation, findMember, toPreview } from '../conversations/index.ts';
 import { appendAudit, appendUserEvent, type UnitOfWork } from '../logs/index.ts';
 import { activeBans, admitJoiner, deleteJoinRequest, hasJoinRequest, joinConversation, listJoinRequests } from '../membership/index.ts';
-import { authorize, type PolicyHook } from '../policy/index.ts';
+import { access, type PolicyHook } from '../policy/index.ts';
 import { toUser } from '../users/index.ts';
 
 export interface InvitesDeps {
@@ -54,14 +54,14 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
   const kysely = db.kysely;
 
   async function requireManager(actor: Actor, conversationId: string): Promise<void> {
-    authorize(actor.userId, 'invites.manage', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+    await access(kysely, actor.userId, conversationId, 'invites.manage', { now: clock() });
   }
 
   return {
     async create(actor: Actor, conversationId: string, body: CreateInviteBody): Promise<Invite> {
       return uow(async (trx) => {
         const now = clock();
-        authorize(actor.userId, 'invites.manage', (await lockFacts(trx, db.dialect, conversationId, actor.userId, now)).facts);
+        await access(trx, actor.userId, conversationId, 'invites.manage', { lock: db.dialect, now });
         const row: InvitesTable = {
           code: newSecret(12),
           conversation_id: conversationId,
@@ -89,7 +89,7 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
     async revoke(actor: Actor, conversationId: string, code: string): Promise<void> {
       await uow(async (trx) => {
         const now = clock();
-        authorize(actor.userId, 'invites.manage', (await lockFacts(trx, db.dialect, conversationId, actor.userId, now)).facts);
+        await access(trx, actor.userId, conversationId, 'invites.manage', { lock: db.dialect, now });
         const result = await trx.updateTable('invites').set({ revoked_at: now }).where('code', '=', code).where('conversation_id', '=', conversationId).where('revoked_at', 'is', null).executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) throw new AppError('not_found', 'Invite not found.');
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'invite.revoked', targetType: 'invite', targetId: code, now });
@@ -131,11 +131,13 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
     async approve(actor: Actor, conversationId: string, userId: string): Promise<void> {
       await uow(async (trx, changes) => {
         const now = clock();
-        const { conversation, facts } = await lockFacts(trx, db.dialect, conversationId, actor.userId, now);
-        const joinRequest = (await hasJoinRequest(trx, conversationId, userId)) ? { banned: (await activeBans(trx, conversationId, [userId], now)).size > 0 } : null;
-        authorize(actor.userId, 'join_request.approve', { ...facts, joinRequest });
+        const { conversation } = await access(trx, actor.userId, conversationId, 'join_request.approve', {
+          lock: db.dialect,
+          now,
+          more: async () => ({ joinRequest: (await hasJoinRequest(trx, conversationId, userId)) ? { banned: (await activeBans(trx, conversationId, [userId], now)).size > 0 } : null }),
+        });
         await deleteJoinRequest(trx, conversationId, userId);
-        if (!(await findMember(trx, conversationId, userId))) await admitJoiner(trx, changes, conversation!, { actorId: actor.userId, userId, limits, now });
+        if (!(await findMember(trx, conversationId, userId))) await admitJoiner(trx, changes, conversation, { actorId: actor.userId, userId, limits, now });
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'join_request.approved', targetType: 'user', targetId: userId, now });
       });
     },
@@ -143,7 +145,7 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
     async decline(actor: Actor, conversationId: string, userId: string): Promise<void> {
       await uow(async (trx, changes) => {
         const now = clock();
-        authorize(actor.userId, 'invites.manage', (await lockFacts(trx, db.dialect, conversationId, actor.userId, now)).facts);
+        await access(trx, actor.userId, conversationId, 'invites.manage', { lock: db.dialect, now });
         if (!(await deleteJoinRequest(trx, conversationId, userId))) throw new AppError('not_found', 'No request to join from this user.');
         await appendUserEvent(trx, changes, { userId, type: 'join_request.declined', data: { conversationId }, now });
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'join_request.declined', targetType: 'user', targetId: userId, now });

@@ -5,9 +5,9 @@ import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { iso, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
-import { findConversation, findMembershipFacts, toPolicyFacts } from '../conversations/index.ts';
+import { findConversation } from '../conversations/index.ts';
 import { appendAudit, type UnitOfWork } from '../logs/index.ts';
-import { authorize } from '../policy/index.ts';
+import { access } from '../policy/index.ts';
 import { findUserById } from '../users/index.ts';
 
 export type ModerationService = ReturnType<typeof createModerationService>;
@@ -63,7 +63,7 @@ export function createModerationService({ db, uow, clock }: { db: Database; uow:
   const kysely = db.kysely;
 
   async function requireModerator(actor: Actor, conversationId: string): Promise<void> {
-    authorize(actor.userId, 'reports.moderate', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+    await access(kysely, actor.userId, conversationId, 'reports.moderate', { now: clock() });
   }
 
   async function listReports(filter: { conversationId?: string; status?: 'open' | 'resolved' }, cursor: string | undefined, limit: number): Promise<Page<Report>> {
@@ -108,12 +108,9 @@ export function createModerationService({ db, uow, clock }: { db: Database; uow:
       const now = clock();
       const conversationId = body.targetType === 'conversation' ? body.targetId : (body.conversationId ?? null);
       if (body.targetType === 'message' && !conversationId) throw new AppError('validation_failed', 'Reporting a message needs its conversationId.', [{ path: '/conversationId', message: 'required for messages' }]);
-      if (conversationId) {
-        const facts = toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), now);
-        const conversation = facts.membership ? null : await findConversation(kysely, conversationId);
-        const publicAndConversation = body.targetType === 'conversation' && conversation?.visibility === 'public';
-        if (!facts.membership && !publicAndConversation) throw new AppError('not_found', 'Conversation not found.');
-      }
+      // A public conversation is there for anyone to see, and so to report; anything in a conversation, only for its members.
+      const publicConversation = body.targetType === 'conversation' && (await findConversation(kysely, body.targetId))?.visibility === 'public';
+      if (conversationId && !publicConversation) await access(kysely, actor.userId, conversationId, 'conversation.view', { now });
       if (body.targetType === 'message') {
         const message = await kysely.selectFrom('messages').select('id').where('id', '=', body.targetId).where('conversation_id', '=', conversationId!).executeTakeFirst();
         if (!message) throw new AppError('not_found', 'Message not found.');
@@ -141,7 +138,7 @@ export function createModerationService({ db, uow, clock }: { db: Database; uow:
     },
 
     async conversationAudit(actor: Actor, conversationId: string, cursor: string | undefined, limit: number): Promise<Page<AuditEntry>> {
-      authorize(actor.userId, 'audit.view', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+      await access(kysely, actor.userId, conversationId, 'audit.view', { now: clock() });
       return audit({ conversationId }, cursor, limit);
     },
 
