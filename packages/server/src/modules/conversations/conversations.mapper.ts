@@ -17,7 +17,7 @@ export function toSettings(row: SettingsRow): ConversationSettings {
 }
 
 /** The moment's mute, if it is still running. */
-export function activeMute(mutedUntil: number | null, now: number): string | null {
+function activeMute(mutedUntil: number | null, now: number): string | null {
   return mutedUntil !== null && mutedUntil > now ? iso(mutedUntil) : null;
 }
 

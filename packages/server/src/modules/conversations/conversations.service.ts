@@ -47,7 +47,7 @@ export async function requireExistingUsers(db: Executor, userIds: readonly strin
   if (missing.length > 0) throw new AppError('not_found', 'Some users were not found.', { userIds: missing });
 }
 
-export function checkMemberRights(rights: readonly Right[] | undefined): void {
+function checkMemberRights(rights: readonly Right[] | undefined): void {
   const outside = (rights ?? []).filter((right) => !MEMBER_GRANTABLE.includes(right));
   if (outside.length > 0) throw new AppError('validation_failed', `Ordinary members cannot be given: ${outside.join(', ')}.`, [{ path: '/settings/memberRights', message: `allowed: ${MEMBER_GRANTABLE.join(', ')}` }]);
 }
