@@ -9,6 +9,7 @@ import { appendAudit, appendUserEvent, type UnitOfWork } from '../logs/index.ts'
 import { activeBans, admitJoiner, deleteJoinRequest, hasJoinRequest, joinConversation, listJoinRequests } from '../membership/index.ts';
 import { access, type PolicyHook } from '../policy/index.ts';
 import { toUser } from '../users/index.ts';
+import * as repo from './invites.repository.ts';
 
 export interface InvitesDeps {
   db: Database;
@@ -38,7 +39,7 @@ function toInvite(row: InvitesTable): Invite {
 
 /** An invite that works right now. Revoked, expired and used-up ones look exactly like ones that never existed. */
 async function findUsable(db: Executor, code: string, now: number): Promise<InvitesTable> {
-  const row = await db.selectFrom('invites').selectAll().where('code', '=', code).executeTakeFirst();
+  const row = await repo.findInvite(db, code);
   if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now) || (row.max_uses !== null && row.uses >= row.max_uses)) {
     throw new AppError('not_found', 'This invite link is not valid.');
   }
@@ -74,7 +75,7 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
           requires_approval: body.requiresApproval ? 1 : 0,
           revoked_at: null,
         };
-        await trx.insertInto('invites').values(row).execute();
+        await repo.insertInvite(trx, row);
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'invite.created', targetType: 'invite', targetId: row.code, data: { expiresAt: isoOrNull(row.expires_at), maxUses: row.max_uses, requiresApproval: body.requiresApproval ?? false }, now });
         return toInvite(row);
       });
@@ -82,16 +83,14 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
 
     async list(actor: Actor, conversationId: string): Promise<Invite[]> {
       await requireManager(actor, conversationId);
-      const rows = await kysely.selectFrom('invites').selectAll().where('conversation_id', '=', conversationId).orderBy('created_at', 'desc').limit(500).execute();
-      return rows.map(toInvite);
+      return (await repo.listInvites(kysely, conversationId, 500)).map(toInvite);
     },
 
     async revoke(actor: Actor, conversationId: string, code: string): Promise<void> {
       await uow(async (trx) => {
         const now = clock();
         await access(trx, actor.userId, conversationId, 'invites.manage', { lock: db.dialect, now });
-        const result = await trx.updateTable('invites').set({ revoked_at: now }).where('code', '=', code).where('conversation_id', '=', conversationId).where('revoked_at', 'is', null).executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 0) throw new AppError('not_found', 'Invite not found.');
+        if (!(await repo.revokeInvite(trx, conversationId, code, now))) throw new AppError('not_found', 'Invite not found.');
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'invite.revoked', targetType: 'invite', targetId: code, now });
       });
     },
@@ -108,16 +107,7 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
     async join(actor: Actor, code: string): Promise<JoinResponse> {
       const { conversation_id: conversationId } = await findUsable(kysely, code, clock());
       return joinConversation({ db, uow, clock, limits, hook, conversations }, actor, conversationId, 'invite', async (trx, _conversation, now) => {
-        // Counted atomically under the same conditions that make it usable: a link with one use left admits one.
-        const used = await trx
-          .updateTable('invites')
-          .set((eb) => ({ uses: eb('uses', '+', 1) }))
-          .where('code', '=', code)
-          .where('revoked_at', 'is', null)
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-          .where((eb) => eb.or([eb('max_uses', 'is', null), eb('uses', '<', eb.ref('max_uses'))]))
-          .returning(['requires_approval'])
-          .executeTakeFirst();
+        const used = await repo.useInvite(trx, code, now);
         if (!used) throw new AppError('not_found', 'This invite link is not valid.');
         return { request: used.requires_approval === 1, inviteCode: code };
       });
