@@ -1,10 +1,9 @@
 import type { ReceiptPointers } from '@parley/protocol';
-import type { AdminConversation, Conversation, ConversationPreview, ConversationSettings, Member, Message, Right, User } from '@parley/protocol';
+import type { AdminConversation, Conversation, ConversationPreview, ConversationSettings, Member, Message, User } from '@parley/protocol';
 import type { ConversationsTable, MembersTable, UsersTable } from '../../platform/db/index.ts';
 import { iso } from '../../platform/time.ts';
-import { effectiveRights, MEMBER_DEFAULTS, parseRights, type PolicyFacts, sortRights } from '../policy/index.ts';
+import { MEMBER_DEFAULTS, memberRights, parseRights, sortRights } from '../policy/index.ts';
 import { toUser } from '../users/index.ts';
-import type { MembershipFactsRow } from './conversations.repository.ts';
 
 type SettingsRow = Pick<ConversationsTable, 'kind' | 'member_rights' | 'slow_mode_sec' | 'protected_content' | 'join_approval'>;
 
@@ -17,20 +16,8 @@ export function toSettings(row: SettingsRow): ConversationSettings {
   };
 }
 
-/** One member's rights now, from the stored row and the conversation's rules. */
-export function memberRights(conversation: Pick<ConversationsTable, 'kind' | 'member_rights'>, member: Pick<MembersTable, 'role' | 'rights' | 'muted_until'>, now: number): Set<Right> {
-  return effectiveRights({
-    kind: conversation.kind,
-    role: member.role,
-    custom: parseRights(member.rights),
-    memberRights: parseRights(conversation.member_rights),
-    mutedUntil: member.muted_until,
-    now,
-  });
-}
-
 /** The moment's mute, if it is still running. */
-export function activeMute(mutedUntil: number | null, now: number): string | null {
+function activeMute(mutedUntil: number | null, now: number): string | null {
   return mutedUntil !== null && mutedUntil > now ? iso(mutedUntil) : null;
 }
 
@@ -107,18 +94,3 @@ export function toMember(
     user: toUser(row),
   };
 }
-
-/**
- * The policy's view of `findMembershipFacts`: a missing row means "not a member", which
- * the policy answers as not found.
- */
-export function toPolicyFacts(row: MembershipFactsRow | undefined, now: number): PolicyFacts {
-  if (!row) return { conversation: null, membership: null };
-  return {
-    conversation: { kind: row.kind, visibility: row.visibility, protectedContent: row.protected_content === 1 },
-    membership: { role: row.role, rights: memberRights(row, row, now) },
-    peerStatus: row.peer_status,
-    blocked: Boolean(row.blocked),
-  };
-}
-

@@ -1,18 +1,8 @@
 import { sql } from 'kysely';
-import { type ConversationsTable, createBatchLoader, type Dialect, type Executor, type MembersTable, type Tx } from '../../platform/db/index.ts';
+import { type ConversationsTable, createBatchLoader, type Executor, type MembersTable, type Tx } from '../../platform/db/index.ts';
 
 export async function findConversation(db: Executor, id: string): Promise<ConversationsTable | undefined> {
   return db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-/**
- * Locks the conversation row until the transaction ends: membership changes and sends
- * to one conversation are serialized, so a decision made under the lock stays true
- * until commit. SQLite has one writer at a time, which is already that lock.
- */
-export async function lockConversation(trx: Tx, dialect: Dialect, id: string): Promise<ConversationsTable | undefined> {
-  const query = trx.selectFrom('conversations').selectAll().where('id', '=', id);
-  return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
 }
 
 export async function findDirectByKey(db: Executor, key: string): Promise<ConversationsTable | undefined> {
@@ -34,35 +24,6 @@ export async function adjustMemberCount(trx: Tx, id: string, delta: number): Pro
 export async function findMember(db: Executor, conversationId: string, userId: string): Promise<MembersTable | undefined> {
   return db.selectFrom('members').selectAll().where('conversation_id', '=', conversationId).where('user_id', '=', userId).executeTakeFirst();
 }
-
-/**
- * Everything most policy decisions need, in one query: the actor's membership (role,
- * custom rights, mute, pointers), the conversation's kind and rules, and for direct
- * conversations the other member's status and whether either blocked the other.
- */
-export async function findMembershipFacts(db: Executor, conversationId: string, userId: string) {
-  return db
-    .selectFrom('members as m')
-    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .leftJoin('members as p', (join) => join.onRef('p.conversation_id', '=', 'm.conversation_id').on('c.kind', '=', 'direct').onRef('p.user_id', '!=', 'm.user_id'))
-    .leftJoin('users as pu', 'pu.id', 'p.user_id')
-    .select((eb) => [
-      'm.role', 'm.rights', 'm.muted_until', 'm.last_sent_at', 'm.read_seq', 'm.joined_seq',
-      'c.kind', 'c.visibility', 'c.last_seq', 'c.member_rights', 'c.slow_mode_sec', 'c.protected_content', 'c.title', 'c.handle',
-      'p.user_id as peer_id', 'pu.status as peer_status',
-      eb.exists(
-        eb.selectFrom('blocks as b').select('b.blocker_id').where((w) => w.or([
-          w.and([w('b.blocker_id', '=', w.ref('m.user_id')), w('b.blocked_id', '=', w.ref('p.user_id'))]),
-          w.and([w('b.blocker_id', '=', w.ref('p.user_id')), w('b.blocked_id', '=', w.ref('m.user_id'))]),
-        ])),
-      ).as('blocked'),
-    ])
-    .where('m.conversation_id', '=', conversationId)
-    .where('m.user_id', '=', userId)
-    .executeTakeFirst();
-}
-
-export type MembershipFactsRow = NonNullable<Awaited<ReturnType<typeof findMembershipFacts>>>;
 
 export async function findMembers(db: Executor, conversationId: string, userIds: readonly string[]): Promise<MembersTable[]> {
   if (userIds.length === 0) return [];

@@ -1,18 +1,18 @@
 import type {
   AdminConversation, Conversation, ConversationListResponse, ConversationPreview, CreateConversationBody, ReadResponse, Right, UpdateConversationBody,
 } from '@parley/protocol';
-import type { ConversationsTable, Database, Dialect, Executor, Tx } from '../../platform/db/index.ts';
+import type { ConversationsTable, Database, Executor } from '../../platform/db/index.ts';
 import { isUniqueViolation } from '../../platform/db/index.ts';
 import { decodeCursor, encodeCursor, isIdCursor } from '../../platform/cursor.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
-import { appendAudit, appendEvent, appendUserEvent, toMessages, type UnitOfWork } from '../logs/index.ts';
-import { authorize, joinRole, MEMBER_DEFAULTS, MEMBER_GRANTABLE, parseRights, type PolicyHook, sortRights } from '../policy/index.ts';
+import { appendAudit, appendEvent, appendUserEvent, lockConversation, toMessages, type UnitOfWork } from '../logs/index.ts';
+import { access, authorize, joinRole, MEMBER_DEFAULTS, MEMBER_GRANTABLE, parseRights, type PolicyHook, sortRights } from '../policy/index.ts';
 import { addCandidates, blockedEitherWay } from '../privacy/index.ts';
 import { findUsersByIds, toUser } from '../users/index.ts';
-import { toAdminConversation, toConversation, type ConversationRow, toPolicyFacts, toPreview, toSettings } from './conversations.mapper.ts';
+import { toAdminConversation, toConversation, type ConversationRow, toPreview, toSettings } from './conversations.mapper.ts';
 import * as repo from './conversations.repository.ts';
 import { admit } from './membership.ops.ts';
 
@@ -39,16 +39,6 @@ export function memberLimit(kind: ConversationsTable['kind'], limits: Conversati
   return kind === 'channel' ? limits.maxChannelMembers : kind === 'group' ? limits.maxGroupMembers : 2;
 }
 
-/**
- * Locks the conversation and loads the actor's facts under the lock: the decision made on
- * them stays true until commit. `conversation` is undefined when it does not exist.
- */
-export async function lockFacts(trx: Tx, dialect: Dialect, conversationId: string, actorId: string, now: number) {
-  const conversation = await repo.lockConversation(trx, dialect, conversationId);
-  const row = conversation ? await repo.findMembershipFacts(trx, conversationId, actorId) : undefined;
-  return { conversation, row, facts: toPolicyFacts(row, now) };
-}
-
 /** Users that may be added: they must exist and not be deleted. Unknown ids are reported, nothing else is revealed. */
 export async function requireExistingUsers(db: Executor, userIds: readonly string[]): Promise<void> {
   const rows = await findUsersByIds(db, userIds);
@@ -57,7 +47,7 @@ export async function requireExistingUsers(db: Executor, userIds: readonly strin
   if (missing.length > 0) throw new AppError('not_found', 'Some users were not found.', { userIds: missing });
 }
 
-export function checkMemberRights(rights: readonly Right[] | undefined): void {
+function checkMemberRights(rights: readonly Right[] | undefined): void {
   const outside = (rights ?? []).filter((right) => !MEMBER_GRANTABLE.includes(right));
   if (outside.length > 0) throw new AppError('validation_failed', `Ordinary members cannot be given: ${outside.join(', ')}.`, [{ path: '/settings/memberRights', message: `allowed: ${MEMBER_GRANTABLE.join(', ')}` }]);
 }
@@ -208,11 +198,12 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
       const nextMemberRights = patch.settings?.memberRights ? sortRights(patch.settings.memberRights) : null;
       try {
         await uow(async (trx, changes) => {
-          const { conversation, facts } = await lockFacts(trx, db.dialect, conversationId, actor.userId, now);
           const touchesSettings = patch.visibility !== undefined || patch.handle !== undefined || patch.settings !== undefined;
-          const memberRights = conversation && nextMemberRights ? { current: parseRights(conversation.member_rights) ?? MEMBER_DEFAULTS[conversation.kind], next: nextMemberRights } : undefined;
-          authorize(actor.userId, touchesSettings ? 'conversation.settings' : 'conversation.update', { ...facts, memberRights });
-          const current = conversation!;
+          const { conversation: current } = await access(trx, actor.userId, conversationId, touchesSettings ? 'conversation.settings' : 'conversation.update', {
+            lock: db.dialect,
+            now,
+            more: (membership) => (nextMemberRights ? { memberRights: { current: parseRights(membership.member_rights) ?? MEMBER_DEFAULTS[membership.kind], next: nextMemberRights } } : {}),
+          });
           const visibility = patch.visibility ?? current.visibility;
           // Going private drops the handle; going public needs one.
           const handle = visibility === 'private' ? (patch.handle ?? null) : patch.handle === undefined ? current.handle : patch.handle?.toLowerCase() ?? null;
@@ -259,10 +250,9 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
     /** Moves the viewer's read pointer forward (never past the end); every device hears of it through the user's log. */
     async markRead(actor: Actor, conversationId: string, seq: number): Promise<ReadResponse> {
       await uow(async (trx, changes) => {
-        const row = await repo.findMembershipFacts(trx, conversationId, actor.userId);
-        authorize(actor.userId, 'conversation.view', toPolicyFacts(row, clock()));
-        const target = Math.min(seq, row!.last_seq);
-        if (target <= row!.read_seq) return;
+        const { membership } = await access(trx, actor.userId, conversationId, 'conversation.view', { now: clock() });
+        const target = Math.min(seq, membership.last_seq);
+        if (target <= membership.read_seq) return;
         await repo.advanceReadSeq(trx, conversationId, actor.userId, target);
         await appendUserEvent(trx, changes, { userId: actor.userId, type: 'read', data: { conversationId, seq: target }, now: clock() });
       });
@@ -291,7 +281,7 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
     /** Deletes a conversation with its log and history; every member's devices hear of it through their own log. */
     async adminDelete(conversationId: string, reason?: string): Promise<void> {
       await uow(async (trx, changes) => {
-        const conversation = await repo.lockConversation(trx, db.dialect, conversationId);
+        const conversation = await lockConversation(trx, db.dialect, conversationId);
         if (!conversation) throw new AppError('not_found', 'Conversation not found.');
         const now = clock();
         // Past the last seq, so every node's membership hints see it as newest.

@@ -1,7 +1,9 @@
-export {
-  checkMemberRights, type ConversationLimits, createConversationsService, type ConversationsService, lockFacts, memberLimit, requireExistingUsers,
-} from './conversations.service.ts';
-export * from './conversations.repository.ts';
-export { activeMute, memberRights, toMember, toPolicyFacts, toPreview } from './conversations.mapper.ts';
-export { admit, part } from './membership.ops.ts';
+// What other modules may use of conversations, and nothing more: the rest can change without them.
+export { type ConversationLimits, createConversationsService, type ConversationsService, memberLimit, requireExistingUsers } from './conversations.service.ts';
 export { conversationRoutes } from './conversations.routes.ts';
+// Every way in and out (adding, joining, invites, leaving, bans, deleted accounts) changes membership through these two.
+export { admit, part } from './membership.ops.ts';
+export { findConversation, findMember, findMembers, groupIdsOfUser, listMembers, updateMember } from './conversations.repository.ts';
+// One consistent read of a user's memberships, batched across connects: sync and the gateway share it.
+export { createMembershipLoader, type MembershipSnapshot } from './conversations.repository.ts';
+export { toMember, toPreview } from './conversations.mapper.ts';

@@ -5,6 +5,7 @@ import type { Clock } from '../../platform/time.ts';
 import { iso } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import type { UsersService } from '../users/index.ts';
+import * as repo from './devices.repository.ts';
 
 export interface DevicesDeps {
   db: Database;
@@ -32,16 +33,7 @@ export function createDevicesService({ db, users, clock }: DevicesDeps) {
 
   return {
     async list(actor: Actor): Promise<Device[]> {
-      const now = clock();
-      const rows = await kysely
-        .selectFrom('sessions')
-        .select(['id', 'device_name', 'created_at', 'last_used_at', 'push_platform'])
-        .where('user_id', '=', actor.userId)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .orderBy('last_used_at', 'desc')
-        .orderBy('id')
-        .execute();
+      const rows = await repo.listActiveSessions(kysely, actor.userId, clock());
       return rows.map((row) => ({
         id: row.id,
         name: row.device_name,
@@ -54,10 +46,10 @@ export function createDevicesService({ db, users, clock }: DevicesDeps) {
 
     /** Signs a device out: one of your own sessions (the current one too: that is a logout). */
     async revoke(actor: Actor, sessionId: string): Promise<void> {
-      const row = await kysely.selectFrom('sessions').select(['id', 'revoked_at']).where('id', '=', sessionId).where('user_id', '=', actor.userId).executeTakeFirst();
+      const row = await repo.findOwnSession(kysely, actor.userId, sessionId);
       // Someone else's session is not found either: ids reveal nothing.
       if (!row || row.revoked_at !== null) throw new AppError('not_found', 'Device not found.');
-      await kysely.updateTable('sessions').set({ push_token: null, push_platform: null, push_updated_at: clock() }).where('id', '=', sessionId).execute();
+      await repo.clearPushToken(kysely, sessionId, clock());
       await users.endSession(actor.userId, sessionId, CloseCodes.sessionRevoked, 'signed out from another device');
     },
 
@@ -65,30 +57,20 @@ export function createDevicesService({ db, users, clock }: DevicesDeps) {
     async setPushToken(actor: Actor, body: PushTokenBody): Promise<void> {
       const sessionId = requireSession(actor);
       const now = clock();
-      await kysely.transaction().execute(async (trx) => {
-        await trx.updateTable('sessions').set({ push_token: null, push_platform: null, push_updated_at: now }).where('push_token', '=', body.token).where('id', '!=', sessionId).execute();
-        await trx.updateTable('sessions').set({ push_token: body.token, push_platform: body.platform, push_updated_at: now }).where('id', '=', sessionId).execute();
-      });
+      await kysely.transaction().execute((trx) => repo.assignPushToken(trx, sessionId, body.token, body.platform, now));
     },
 
     async clearPushToken(actor: Actor): Promise<void> {
       const sessionId = requireSession(actor);
-      await kysely.updateTable('sessions').set({ push_token: null, push_platform: null, push_updated_at: clock() }).where('id', '=', sessionId).execute();
+      await repo.clearPushToken(kysely, sessionId, clock());
     },
 
     /** A socket of this session connected: remember when the device was last used. */
     touch(actor: Actor): void {
       if (!actor.sessionId) return;
-      const now = clock();
-      kysely
-        .updateTable('sessions')
-        .set({ last_used_at: now })
-        .where('id', '=', actor.sessionId)
-        .where('last_used_at', '<', now - TOUCH_INTERVAL_MS)
-        .execute()
-        .catch(() => {
-          // A missed "last used" is cosmetic.
-        });
+      repo.touchSession(kysely, actor.sessionId, clock(), TOUCH_INTERVAL_MS).catch(() => {
+        // A missed "last used" is cosmetic.
+      });
     },
   };
 }

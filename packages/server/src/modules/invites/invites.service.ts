@@ -4,11 +4,12 @@ import { AppError } from '../../platform/errors.ts';
 import { newSecret } from '../../platform/ids.ts';
 import { iso, isoOrNull, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
-import { type ConversationLimits, type ConversationsService, findConversation, findMember, findMembershipFacts, lockFacts, toPolicyFacts, toPreview } from '../conversations/index.ts';
+import { type ConversationLimits, type ConversationsService, findConversation, findMember, toPreview } from '../conversations/index.ts';
 import { appendAudit, appendUserEvent, type UnitOfWork } from '../logs/index.ts';
 import { activeBans, admitJoiner, deleteJoinRequest, hasJoinRequest, joinConversation, listJoinRequests } from '../membership/index.ts';
-import { authorize, type PolicyHook } from '../policy/index.ts';
+import { access, type PolicyHook } from '../policy/index.ts';
 import { toUser } from '../users/index.ts';
+import * as repo from './invites.repository.ts';
 
 export interface InvitesDeps {
   db: Database;
@@ -38,7 +39,7 @@ function toInvite(row: InvitesTable): Invite {
 
 /** An invite that works right now. Revoked, expired and used-up ones look exactly like ones that never existed. */
 async function findUsable(db: Executor, code: string, now: number): Promise<InvitesTable> {
-  const row = await db.selectFrom('invites').selectAll().where('code', '=', code).executeTakeFirst();
+  const row = await repo.findInvite(db, code);
   if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now) || (row.max_uses !== null && row.uses >= row.max_uses)) {
     throw new AppError('not_found', 'This invite link is not valid.');
   }
@@ -54,14 +55,14 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
   const kysely = db.kysely;
 
   async function requireManager(actor: Actor, conversationId: string): Promise<void> {
-    authorize(actor.userId, 'invites.manage', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+    await access(kysely, actor.userId, conversationId, 'invites.manage', { now: clock() });
   }
 
   return {
     async create(actor: Actor, conversationId: string, body: CreateInviteBody): Promise<Invite> {
       return uow(async (trx) => {
         const now = clock();
-        authorize(actor.userId, 'invites.manage', (await lockFacts(trx, db.dialect, conversationId, actor.userId, now)).facts);
+        await access(trx, actor.userId, conversationId, 'invites.manage', { lock: db.dialect, now });
         const row: InvitesTable = {
           code: newSecret(12),
           conversation_id: conversationId,
@@ -74,7 +75,7 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
           requires_approval: body.requiresApproval ? 1 : 0,
           revoked_at: null,
         };
-        await trx.insertInto('invites').values(row).execute();
+        await repo.insertInvite(trx, row);
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'invite.created', targetType: 'invite', targetId: row.code, data: { expiresAt: isoOrNull(row.expires_at), maxUses: row.max_uses, requiresApproval: body.requiresApproval ?? false }, now });
         return toInvite(row);
       });
@@ -82,16 +83,14 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
 
     async list(actor: Actor, conversationId: string): Promise<Invite[]> {
       await requireManager(actor, conversationId);
-      const rows = await kysely.selectFrom('invites').selectAll().where('conversation_id', '=', conversationId).orderBy('created_at', 'desc').limit(500).execute();
-      return rows.map(toInvite);
+      return (await repo.listInvites(kysely, conversationId, 500)).map(toInvite);
     },
 
     async revoke(actor: Actor, conversationId: string, code: string): Promise<void> {
       await uow(async (trx) => {
         const now = clock();
-        authorize(actor.userId, 'invites.manage', (await lockFacts(trx, db.dialect, conversationId, actor.userId, now)).facts);
-        const result = await trx.updateTable('invites').set({ revoked_at: now }).where('code', '=', code).where('conversation_id', '=', conversationId).where('revoked_at', 'is', null).executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 0) throw new AppError('not_found', 'Invite not found.');
+        await access(trx, actor.userId, conversationId, 'invites.manage', { lock: db.dialect, now });
+        if (!(await repo.revokeInvite(trx, conversationId, code, now))) throw new AppError('not_found', 'Invite not found.');
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'invite.revoked', targetType: 'invite', targetId: code, now });
       });
     },
@@ -108,16 +107,7 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
     async join(actor: Actor, code: string): Promise<JoinResponse> {
       const { conversation_id: conversationId } = await findUsable(kysely, code, clock());
       return joinConversation({ db, uow, clock, limits, hook, conversations }, actor, conversationId, 'invite', async (trx, _conversation, now) => {
-        // Counted atomically under the same conditions that make it usable: a link with one use left admits one.
-        const used = await trx
-          .updateTable('invites')
-          .set((eb) => ({ uses: eb('uses', '+', 1) }))
-          .where('code', '=', code)
-          .where('revoked_at', 'is', null)
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-          .where((eb) => eb.or([eb('max_uses', 'is', null), eb('uses', '<', eb.ref('max_uses'))]))
-          .returning(['requires_approval'])
-          .executeTakeFirst();
+        const used = await repo.useInvite(trx, code, now);
         if (!used) throw new AppError('not_found', 'This invite link is not valid.');
         return { request: used.requires_approval === 1, inviteCode: code };
       });
@@ -131,11 +121,13 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
     async approve(actor: Actor, conversationId: string, userId: string): Promise<void> {
       await uow(async (trx, changes) => {
         const now = clock();
-        const { conversation, facts } = await lockFacts(trx, db.dialect, conversationId, actor.userId, now);
-        const joinRequest = (await hasJoinRequest(trx, conversationId, userId)) ? { banned: (await activeBans(trx, conversationId, [userId], now)).size > 0 } : null;
-        authorize(actor.userId, 'join_request.approve', { ...facts, joinRequest });
+        const { conversation } = await access(trx, actor.userId, conversationId, 'join_request.approve', {
+          lock: db.dialect,
+          now,
+          more: async () => ({ joinRequest: (await hasJoinRequest(trx, conversationId, userId)) ? { banned: (await activeBans(trx, conversationId, [userId], now)).size > 0 } : null }),
+        });
         await deleteJoinRequest(trx, conversationId, userId);
-        if (!(await findMember(trx, conversationId, userId))) await admitJoiner(trx, changes, conversation!, { actorId: actor.userId, userId, limits, now });
+        if (!(await findMember(trx, conversationId, userId))) await admitJoiner(trx, changes, conversation, { actorId: actor.userId, userId, limits, now });
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'join_request.approved', targetType: 'user', targetId: userId, now });
       });
     },
@@ -143,7 +135,7 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
     async decline(actor: Actor, conversationId: string, userId: string): Promise<void> {
       await uow(async (trx, changes) => {
         const now = clock();
-        authorize(actor.userId, 'invites.manage', (await lockFacts(trx, db.dialect, conversationId, actor.userId, now)).facts);
+        await access(trx, actor.userId, conversationId, 'invites.manage', { lock: db.dialect, now });
         if (!(await deleteJoinRequest(trx, conversationId, userId))) throw new AppError('not_found', 'No request to join from this user.');
         await appendUserEvent(trx, changes, { userId, type: 'join_request.declined', data: { conversationId }, now });
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'join_request.declined', targetType: 'user', targetId: userId, now });

@@ -1,5 +1,5 @@
 import type { ConversationEvent, ConversationEventOf, ConversationEventType } from '@parley/protocol';
-import type { Executor, Tx } from '../../platform/db/index.ts';
+import type { ConversationsTable, Dialect, Executor, Tx } from '../../platform/db/index.ts';
 import { iso } from '../../platform/time.ts';
 import type { ChangeSet } from './changes.ts';
 import { reactionCounts, toMessage } from './message-row.ts';
@@ -22,6 +22,17 @@ export async function takeNextSeq(trx: Tx, conversationId: string, now: number, 
     .returning('last_seq')
     .executeTakeFirst();
   return row ? row.last_seq : null;
+}
+
+/**
+ * Locks the conversation row until the transaction ends: membership changes and sends
+ * to one conversation are serialized, so a decision made under the lock stays true
+ * until commit. It is the row lock `takeNextSeq` takes, without moving the seq. SQLite
+ * has one writer at a time, which is already that lock.
+ */
+export async function lockConversation(trx: Tx, dialect: Dialect, id: string): Promise<ConversationsTable | undefined> {
+  const query = trx.selectFrom('conversations').selectAll().where('id', '=', id);
+  return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
 }
 
 export interface RecordEventInput<T extends ConversationEventType> {

@@ -5,11 +5,11 @@ import { AppError } from '../../platform/errors.ts';
 import { iso, isoOrNull, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import {
-  admit, type ConversationLimits, type ConversationsService, findConversation, findMember, findMembers, findMembershipFacts, groupIdsOfUser, listMembers, lockConversation,
-  lockFacts, memberLimit, memberRights, part, requireExistingUsers, toMember, toPolicyFacts, updateMember,
+  admit, type ConversationLimits, type ConversationsService, findConversation, findMember, findMembers, groupIdsOfUser, listMembers, memberLimit, part,
+  requireExistingUsers, toMember, updateMember,
 } from '../conversations/index.ts';
-import { appendAudit, appendEvent, type ChangeSet, type UnitOfWork } from '../logs/index.ts';
-import { authorize, authorizePlatformAdd, joinRole, parseRights, type PolicyFacts, type PolicyHook, ROLES_OF_KIND, sortRights } from '../policy/index.ts';
+import { appendAudit, appendEvent, type ChangeSet, lockConversation, type UnitOfWork } from '../logs/index.ts';
+import { access, authorize, authorizePlatformAdd, joinRole, memberRights, parseRights, type PolicyFacts, type PolicyHook, ROLES_OF_KIND, sortRights } from '../policy/index.ts';
 import { addCandidates } from '../privacy/index.ts';
 import { toUser } from '../users/index.ts';
 import * as repo from './membership.repository.ts';
@@ -94,9 +94,9 @@ export async function joinConversation(deps: MembershipDeps, actor: Actor, conve
 export function createMembershipService({ db, uow, clock, limits, hook, conversations }: MembershipDeps) {
   const kysely = db.kysely;
 
-  async function targetOf(trx: Tx, conversationId: string, userId: string) {
-    const member = await findMember(trx, conversationId, userId);
-    return { member, target: { userId, role: (member?.role ?? null) as Role | null } };
+  /** The member acted on, as the policy sees them (role null: not a member); for the door's `more`. */
+  async function targetOf(trx: Tx, conversationId: string, userId: string): Promise<Pick<PolicyFacts, 'target'>> {
+    return { target: { userId, role: (await findMember(trx, conversationId, userId))?.role ?? null } };
   }
 
   /** The role change as members see it: the role and what it now allows. */
@@ -121,7 +121,7 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
     const wanted = [...new Set(userIds)];
     if (actorId) {
       // Whether the actor may see the conversation and add at all comes first: the hook's refusal must not tell a non-member it exists.
-      authorize(actorId, 'members.add', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actorId), clock()));
+      await access(kysely, actorId, conversationId, 'members.add', { now: clock() });
       await hook.consult({ action: 'members.add', actorId, conversationId, userIds: wanted });
     }
     return uow(async (trx, changes) => {
@@ -129,10 +129,7 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
       let conversation;
       let facts: PolicyFacts | null = null;
       if (actorId) {
-        const locked = await lockFacts(trx, db.dialect, conversationId, actorId, now);
-        authorize(actorId, 'members.add', locked.facts);
-        conversation = locked.conversation!;
-        facts = locked.facts;
+        ({ conversation, facts } = await access(trx, actorId, conversationId, 'members.add', { lock: db.dialect, now }));
       } else {
         conversation = await lockConversation(trx, db.dialect, conversationId);
         if (!conversation || conversation.kind === 'direct') throw new AppError('not_found', 'Conversation not found.');
@@ -165,10 +162,8 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
     return uow(async (trx, changes) => {
       const now = clock();
       if (actorId) {
-        const { facts } = await lockFacts(trx, db.dialect, conversationId, actorId, now);
-        const { target } = await targetOf(trx, conversationId, userId);
-        authorize(actorId, 'members.remove', { ...facts, target: facts.membership ? target : null });
-        if (target.role === null) throw new AppError('not_found', 'Member not found.');
+        const { facts } = await access(trx, actorId, conversationId, 'members.remove', { lock: db.dialect, now, more: () => targetOf(trx, conversationId, userId) });
+        if (facts.target!.role === null) throw new AppError('not_found', 'Member not found.');
       } else {
         const conversation = await lockConversation(trx, db.dialect, conversationId);
         if (!conversation || !(await findMember(trx, conversationId, userId))) throw new AppError('not_found', 'Member not found.');
@@ -182,16 +177,15 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
   async function setRole(actorId: string | null, conversationId: string, userId: string, change: { role?: Role; rights?: readonly Right[] | null }): Promise<SeqResponse> {
     return uow(async (trx, changes) => {
       const now = clock();
-      let conversation;
-      let facts: PolicyFacts | null = null;
-      if (actorId) ({ conversation, facts } = await lockFacts(trx, db.dialect, conversationId, actorId, now));
-      else conversation = await lockConversation(trx, db.dialect, conversationId);
-      const { member, target } = await targetOf(trx, conversationId, userId);
+      // Locked here, for the platform as for a member: the member's row below is read under the lock either way.
+      const conversation = await lockConversation(trx, db.dialect, conversationId);
+      const member = await findMember(trx, conversationId, userId);
       const role = change.role ?? member?.role ?? 'member';
-      if (facts) {
+      if (actorId) {
         // The custom rights they will hold: the new ones, or their current ones when the role stays.
         const kept = member && role === member.role ? parseRights(member.rights) : null;
-        authorize(actorId!, 'members.set_role', { ...facts, target: facts.membership ? target : null, grant: { role, rights: change.rights === undefined ? kept : change.rights } });
+        const grant = { role, rights: change.rights === undefined ? kept : change.rights };
+        await access(trx, actorId, conversationId, 'members.set_role', { now, more: () => ({ target: { userId, role: member?.role ?? null }, grant }) });
       } else {
         if (!conversation || conversation.kind === 'direct') throw new AppError('not_found', 'Conversation not found.');
         if (!member) throw new AppError('not_found', 'Member not found.');
@@ -227,7 +221,7 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
 
   return {
     async listMembers(actor: Actor, conversationId: string, cursor: string | undefined, limit: number): Promise<MembersResponse> {
-      authorize(actor.userId, 'conversation.view', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+      await access(kysely, actor.userId, conversationId, 'conversation.view', { now: clock() });
       return members(conversationId, cursor, limit);
     },
 
@@ -239,8 +233,7 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
       if (userId !== actor.userId) return remove(actor.userId, conversationId, userId, reason);
       return uow(async (trx, changes) => {
         const now = clock();
-        const { facts } = await lockFacts(trx, db.dialect, conversationId, actor.userId, now);
-        authorize(actor.userId, 'conversation.leave', facts);
+        await access(trx, actor.userId, conversationId, 'conversation.leave', { lock: db.dialect, now });
         return { seq: await part(trx, changes, { conversationId, actorId: actor.userId, userId, reason: 'left', now }) };
       });
     },
@@ -249,13 +242,11 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
     async ban(actor: Actor, conversationId: string, body: BanBody): Promise<SeqResponse> {
       return uow(async (trx, changes) => {
         const now = clock();
-        const { facts } = await lockFacts(trx, db.dialect, conversationId, actor.userId, now);
-        const { target } = await targetOf(trx, conversationId, body.userId);
-        authorize(actor.userId, 'members.ban', { ...facts, target: facts.membership ? target : null });
+        const { facts } = await access(trx, actor.userId, conversationId, 'members.ban', { lock: db.dialect, now, more: () => targetOf(trx, conversationId, body.userId) });
         await requireExistingUsers(trx, [body.userId]);
         await repo.upsertBan(trx, { conversation_id: conversationId, user_id: body.userId, until: until(body.durationSec, now), reason: body.reason ?? null, banned_by: actor.userId, created_at: now });
         await repo.deleteJoinRequest(trx, conversationId, body.userId);
-        const seq = target.role !== null ? await part(trx, changes, { conversationId, actorId: actor.userId, userId: body.userId, reason: 'banned', now }) : 0;
+        const seq = facts.target!.role !== null ? await part(trx, changes, { conversationId, actorId: actor.userId, userId: body.userId, reason: 'banned', now }) : 0;
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'member.banned', targetType: 'user', targetId: body.userId, reason: body.reason ?? null, data: { until: isoOrNull(until(body.durationSec, now)) }, now });
         return { seq };
       });
@@ -264,8 +255,8 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
     async unban(actor: Actor, conversationId: string, userId: string): Promise<void> {
       await uow(async (trx) => {
         const now = clock();
-        const { facts } = await lockFacts(trx, db.dialect, conversationId, actor.userId, now);
-        authorize(actor.userId, 'members.ban', { ...facts, target: { userId, role: null } });
+        // Whoever is banned is not a member: the target is judged as an outsider.
+        await access(trx, actor.userId, conversationId, 'members.ban', { lock: db.dialect, now, more: () => ({ target: { userId, role: null } }) });
         if (!(await repo.deleteBan(trx, conversationId, userId))) throw new AppError('not_found', 'This user is not banned here.');
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'member.unbanned', targetType: 'user', targetId: userId, now });
       });
@@ -273,8 +264,8 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
 
     async bans(actor: Actor, conversationId: string): Promise<Ban[]> {
       const now = clock();
-      const facts = toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), now);
-      authorize(actor.userId, 'members.ban', { ...facts, target: { userId: '', role: null } });
+      // Seeing the ban list is for those who may ban: asked about nobody in particular.
+      await access(kysely, actor.userId, conversationId, 'members.ban', { now, more: () => ({ target: { userId: '', role: null } }) });
       return (await repo.listBans(kysely, conversationId, now)).map((row) => ({
         userId: row.user_id, user: toUser(row), until: isoOrNull(row.until), reason: row.reason, bannedBy: row.banned_by, createdAt: iso(row.created_at),
       }));
@@ -292,9 +283,7 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
     async transfer(actor: Actor, conversationId: string, userId: string): Promise<SeqResponse> {
       return uow(async (trx, changes) => {
         const now = clock();
-        const { facts } = await lockFacts(trx, db.dialect, conversationId, actor.userId, now);
-        const { target } = await targetOf(trx, conversationId, userId);
-        authorize(actor.userId, 'conversation.transfer', { ...facts, target });
+        await access(trx, actor.userId, conversationId, 'conversation.transfer', { lock: db.dialect, now, more: () => targetOf(trx, conversationId, userId) });
         return { seq: await transferOwnership(trx, changes, conversationId, actor.userId, userId, now) };
       });
     },
@@ -324,10 +313,8 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
   async function setMute(actor: Actor, conversationId: string, userId: string, mutedUntil: number | null, reason: string | undefined): Promise<SeqResponse> {
     return uow(async (trx, changes) => {
       const now = clock();
-      const { facts } = await lockFacts(trx, db.dialect, conversationId, actor.userId, now);
-      const { target } = await targetOf(trx, conversationId, userId);
-      authorize(actor.userId, 'members.mute', { ...facts, target: facts.membership ? target : null });
-      if (target.role === null) throw new AppError('not_found', 'Member not found.');
+      const { facts } = await access(trx, actor.userId, conversationId, 'members.mute', { lock: db.dialect, now, more: () => targetOf(trx, conversationId, userId) });
+      if (facts.target!.role === null) throw new AppError('not_found', 'Member not found.');
       await updateMember(trx, conversationId, userId, { muted_until: mutedUntil });
       const event = await appendEvent(trx, changes, { conversationId, type: 'member.muted', actorId: actor.userId, data: { userId, until: isoOrNull(mutedUntil) }, now });
       await appendAudit(trx, { conversationId, actorId: actor.userId, action: mutedUntil === null ? 'member.unmuted' : 'member.muted', targetType: 'user', targetId: userId, reason: reason ?? null, data: { until: isoOrNull(mutedUntil) }, now });

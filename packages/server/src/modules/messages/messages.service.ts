@@ -1,12 +1,12 @@
 import type { ForwardedFrom, Message, MessagesResponse, ReactionsResponse } from '@parley/protocol';
-import type { Database, MessagesTable, Tx } from '../../platform/db/index.ts';
+import type { Database, Dialect, Executor, MessagesTable, Tx } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { iso, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
-import { findConversation, findMember, findMembershipFacts, lockConversation, toPolicyFacts, updateMember } from '../conversations/index.ts';
-import { appendAudit, appendEvent, type ChangeSet, recordEvent, takeNextSeq, toMessage, toMessages, type UnitOfWork } from '../logs/index.ts';
-import { authorize, checkSlowMode, type PolicyHook } from '../policy/index.ts';
+import { findConversation, findMember, updateMember } from '../conversations/index.ts';
+import { appendAudit, appendEvent, type ChangeSet, lockConversation, recordEvent, takeNextSeq, toMessage, toMessages, type UnitOfWork } from '../logs/index.ts';
+import { access, checkSlowMode, type MemberAction, type PolicyFacts, type PolicyHook } from '../policy/index.ts';
 import * as repo from './messages.repository.ts';
 
 export interface MessagesDeps {
@@ -39,6 +39,15 @@ const REMOVAL_BATCH = 200;
  */
 const LINK = /\b(?:https?:\/\/|www\.)\S|\b[a-z0-9-]{1,63}\.(?:com|net|org|io|dev|app|co|me|info|biz|xyz|gg|tv|ly|link|site|online|ru|de|uk|fr|es|it|nl|br|in|cn|jp)\b/i;
 export const hasLinks = (text: string) => LINK.test(text);
+
+/** What the policy sees of a message: who sent it and whether it is deleted (null: not in this conversation). */
+const seen = (message: MessagesTable | undefined): Partial<PolicyFacts> => ({ message: message ? { senderId: message.sender_id, deleted: message.deleted_at !== null } : null });
+
+/** Pinning: a deleted message is not there to pin. */
+const pinnable = (message: MessagesTable | undefined): Partial<PolicyFacts> => ({ message: message && message.deleted_at === null ? { senderId: message.sender_id, deleted: false } : null });
+
+/** Unpinning: a message deleted since lost its pin with it, so unpinning it changes nothing rather than failing. */
+const unpinnable = (message: MessagesTable | undefined): Partial<PolicyFacts> => ({ message: message ? { senderId: message.sender_id, deleted: false } : null });
 
 /**
  * Thrown inside a transaction to roll it back (returning the seq it took) when the
@@ -79,7 +88,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
   async function knownSend(actor: Actor, conversationId: string, clientMsgId: string): Promise<Message | null> {
     const known = await repo.findByClientId(kysely, conversationId, actor.userId, clientMsgId);
     if (!known) return null;
-    authorize(actor.userId, 'conversation.view', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+    await access(kysely, actor.userId, conversationId, 'conversation.view', { now: clock() });
     return (await toMessages(kysely, [known]))[0]!;
   }
 
@@ -92,10 +101,9 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
    */
   async function consultHook(actor: Actor, conversationId: string, text: string, editOf?: string): Promise<void> {
     if (!hook.wants('message.send') && !hook.wants('channel.post')) return;
-    const member = await findMembershipFacts(kysely, conversationId, actor.userId);
-    if (!member) return;
+    const { membership } = await access(kysely, actor.userId, conversationId, 'conversation.view', { now: clock() });
     await hook.consult({
-      action: member.kind === 'channel' ? 'channel.post' : 'message.send', actorId: actor.userId, conversationId, kind: member.kind, text,
+      action: membership.kind === 'channel' ? 'channel.post' : 'message.send', actorId: actor.userId, conversationId, kind: membership.kind, text,
       ...(editOf !== undefined ? { edit: true, messageId: editOf } : {}),
     });
   }
@@ -113,13 +121,12 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
       uow(async (trx, changes) => {
         const now = clock();
         const id = newId(now);
-        // Taking the seq first locks the conversation: the checks below stay true until commit.
+        // Taking the seq first locks the conversation (null: there is none): the checks below stay true until commit.
         const seq = await takeNextSeq(trx, conversationId, now, id);
-        const row = seq === null ? undefined : await findMembershipFacts(trx, conversationId, actor.userId);
-        authorize(actor.userId, 'message.send', { ...toPolicyFacts(row, now), hasLinks: hasLinks(input.text) });
+        const { membership } = await access(trx, actor.userId, conversationId, 'message.send', { now, more: () => ({ hasLinks: hasLinks(input.text) }) });
         const raced = await repo.findByClientId(trx, conversationId, actor.userId, input.clientMsgId);
         if (raced) throw new NoChange(raced);
-        if (checkSlowMode({ seconds: row!.slow_mode_sec, role: row!.role, lastSentAt: row!.last_sent_at, now })) {
+        if (checkSlowMode({ seconds: membership.slow_mode_sec, role: membership.role, lastSentAt: membership.last_sent_at, now })) {
           await updateMember(trx, conversationId, actor.userId, { last_sent_at: now });
         }
         if (input.replyTo !== undefined && !(await repo.findInConversation(trx, conversationId, input.replyTo))) {
@@ -146,12 +153,20 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
     );
   }
 
-  /** Locks, loads the actor's facts and the message (null when it is not in this conversation). */
-  async function messageFacts(trx: Tx, conversationId: string, messageId: string, actorId: string, now: number) {
-    const conversation = await lockConversation(trx, db.dialect, conversationId);
-    const row = conversation ? await findMembershipFacts(trx, conversationId, actorId) : undefined;
-    const message = row ? await repo.findInConversation(trx, conversationId, messageId) : undefined;
-    return { facts: toPolicyFacts(row, now), message };
+  /**
+   * The access door for an action on one message: the message (undefined when it is not in
+   * this conversation) is read only once the actor is known to be a member, under the
+   * conversation lock (taken here with `lock`, or held already through a taken seq), and
+   * `facts` says what of it, and of anything else, the policy decides on.
+   */
+  async function messageAccess(
+    executor: Executor, actorId: string, conversationId: string, messageId: string, action: MemberAction,
+    options: { now: number; lock?: Dialect; facts: (message: MessagesTable | undefined) => Partial<PolicyFacts> | Promise<Partial<PolicyFacts>> },
+  ): Promise<{ message: MessagesTable | undefined }> {
+    let message: MessagesTable | undefined;
+    const more = async () => options.facts((message = await repo.findInConversation(executor, conversationId, messageId)));
+    await access(executor, actorId, conversationId, action, { now: options.now, lock: options.lock, more });
+    return { message };
   }
 
   async function reactionEvent(trx: Tx, changes: ChangeSet, type: 'reaction.added' | 'reaction.removed', conversationId: string, messageId: string, userId: string, emoji: string, now: number): Promise<void> {
@@ -173,10 +188,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
     async forward(actor: Actor, conversationId: string, input: { clientMsgId: string; from: { conversationId: string; messageId: string } }): Promise<Message> {
       const known = await knownSend(actor, conversationId, input.clientMsgId);
       if (known) return known;
-      const now = clock();
-      const sourceFacts = toPolicyFacts(await findMembershipFacts(kysely, input.from.conversationId, actor.userId), now);
-      const found = sourceFacts.membership ? await repo.findInConversation(kysely, input.from.conversationId, input.from.messageId) : undefined;
-      authorize(actor.userId, 'message.forward', { ...sourceFacts, message: found ? { senderId: found.sender_id, deleted: found.deleted_at !== null } : null });
+      const { message: found } = await messageAccess(kysely, actor.userId, input.from.conversationId, input.from.messageId, 'message.forward', { now: clock(), facts: seen });
       const original = found!;
       const source = (await findConversation(kysely, input.from.conversationId))!;
       const forwardedFrom: ForwardedFrom = original.forwarded_from
@@ -197,9 +209,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
       return uow(async (trx, changes) => {
         const now = clock();
         const seq = await takeNextSeq(trx, conversationId, now);
-        const row = seq === null ? undefined : await findMembershipFacts(trx, conversationId, actor.userId);
-        const current = row ? await repo.findInConversation(trx, conversationId, messageId) : undefined;
-        authorize(actor.userId, 'message.edit', { ...toPolicyFacts(row, now), hasLinks: hasLinks(text), message: current ? { senderId: current.sender_id, deleted: current.deleted_at !== null } : null });
+        await messageAccess(trx, actor.userId, conversationId, messageId, 'message.edit', { now, facts: (current) => ({ ...seen(current), hasLinks: hasLinks(text) }) });
         const message = (await toMessages(trx, [await repo.updateMessage(trx, messageId, { text, edited_at: now })]))[0]!;
         await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.edited', actorId: actor.userId, data: { message }, now, messageId });
         return message;
@@ -216,10 +226,14 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
         uow(async (trx, changes) => {
           const now = clock();
           const seq = await takeNextSeq(trx, conversationId, now);
-          const row = seq === null ? undefined : await findMembershipFacts(trx, conversationId, actor.userId);
-          const current = row ? await repo.findInConversation(trx, conversationId, messageId) : undefined;
-          const senderRole = current && current.sender_id !== actor.userId ? ((await findMember(trx, conversationId, current.sender_id))?.role ?? null) : null;
-          authorize(actor.userId, 'message.delete', { ...toPolicyFacts(row, now), message: current ? { senderId: current.sender_id, deleted: current.deleted_at !== null, senderRole } : null });
+          const { message: current } = await messageAccess(trx, actor.userId, conversationId, messageId, 'message.delete', {
+            now,
+            facts: async (current) => {
+              // Deleting someone else's message is judged by their role there now (null: no longer a member).
+              const senderRole = current && current.sender_id !== actor.userId ? ((await findMember(trx, conversationId, current.sender_id))?.role ?? null) : null;
+              return { message: current ? { senderId: current.sender_id, deleted: current.deleted_at !== null, senderRole } : null };
+            },
+          });
           if (current!.deleted_at !== null) throw new NoChange(current!);
           await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
           await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
@@ -237,8 +251,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
     async react(actor: Actor, conversationId: string, messageId: string, emoji: string): Promise<void> {
       await uow(async (trx, changes) => {
         const now = clock();
-        const { facts, message } = await messageFacts(trx, conversationId, messageId, actor.userId, now);
-        authorize(actor.userId, 'message.react', facts);
+        const { message } = await messageAccess(trx, actor.userId, conversationId, messageId, 'message.react', { lock: db.dialect, now, facts: seen });
         if (!message || message.deleted_at !== null) throw new AppError('not_found', 'Message not found.');
         // Adding one you already have is a no-op, even at the limit.
         const mine = (await repo.myReactions(trx, actor.userId, [messageId]))[messageId] ?? [];
@@ -251,8 +264,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
     async unreact(actor: Actor, conversationId: string, messageId: string, emoji: string): Promise<void> {
       await uow(async (trx, changes) => {
         const now = clock();
-        const { facts, message } = await messageFacts(trx, conversationId, messageId, actor.userId, now);
-        authorize(actor.userId, 'message.react', facts);
+        const { message } = await messageAccess(trx, actor.userId, conversationId, messageId, 'message.react', { lock: db.dialect, now, facts: seen });
         if (!message) throw new AppError('not_found', 'Message not found.');
         if (await repo.deleteReaction(trx, messageId, actor.userId, emoji)) await reactionEvent(trx, changes, 'reaction.removed', conversationId, messageId, actor.userId, emoji, now);
       });
@@ -260,7 +272,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
 
     /** Who reacted with what (up to 100 people per emoji). */
     async reactions(actor: Actor, conversationId: string, messageId: string): Promise<ReactionsResponse> {
-      authorize(actor.userId, 'conversation.view', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+      await access(kysely, actor.userId, conversationId, 'conversation.view', { now: clock() });
       if (!(await repo.findInConversation(kysely, conversationId, messageId))) throw new AppError('not_found', 'Message not found.');
       const byEmoji = new Map<string, string[]>();
       for (const row of await repo.reactionsOf(kysely, messageId)) byEmoji.set(row.emoji, [...(byEmoji.get(row.emoji) ?? []), row.user_id]);
@@ -272,8 +284,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
     async pin(actor: Actor, conversationId: string, messageId: string): Promise<void> {
       await uow(async (trx, changes) => {
         const now = clock();
-        const { facts, message } = await messageFacts(trx, conversationId, messageId, actor.userId, now);
-        authorize(actor.userId, 'message.pin', { ...facts, message: message && message.deleted_at === null ? { senderId: message.sender_id, deleted: false } : null });
+        const { message } = await messageAccess(trx, actor.userId, conversationId, messageId, 'message.pin', { lock: db.dialect, now, facts: pinnable });
         if ((await repo.countPins(trx, conversationId)) >= MAX_PINS) throw new AppError('limit_exceeded', `At most ${MAX_PINS} pinned messages.`);
         if (await repo.insertPin(trx, conversationId, messageId, actor.userId, now)) {
           await appendEvent(trx, changes, { conversationId, type: 'message.pinned', actorId: actor.userId, data: { messageId }, now });
@@ -285,8 +296,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
     async unpin(actor: Actor, conversationId: string, messageId: string): Promise<void> {
       await uow(async (trx, changes) => {
         const now = clock();
-        const { facts, message } = await messageFacts(trx, conversationId, messageId, actor.userId, now);
-        authorize(actor.userId, 'message.pin', { ...facts, message: message ? { senderId: message.sender_id, deleted: false } : null });
+        const { message } = await messageAccess(trx, actor.userId, conversationId, messageId, 'message.pin', { lock: db.dialect, now, facts: unpinnable });
         if (await repo.deletePin(trx, conversationId, messageId)) {
           await appendEvent(trx, changes, { conversationId, type: 'message.unpinned', actorId: actor.userId, data: { messageId }, now });
           await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'message.unpinned', targetType: 'message', targetId: messageId, data: { senderId: message!.sender_id }, now });
@@ -295,20 +305,19 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
     },
 
     async pins(actor: Actor, conversationId: string): Promise<Message[]> {
-      authorize(actor.userId, 'conversation.view', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+      await access(kysely, actor.userId, conversationId, 'conversation.view', { now: clock() });
       return toMessages(kysely, await repo.pinnedMessages(kysely, conversationId));
     },
 
     async history(actor: Actor, conversationId: string, page: { before?: number | undefined; after?: number | undefined; limit?: number | undefined }): Promise<MessagesResponse> {
-      const row = await findMembershipFacts(kysely, conversationId, actor.userId);
-      authorize(actor.userId, 'conversation.view', toPolicyFacts(row, clock()));
+      const { membership } = await access(kysely, actor.userId, conversationId, 'conversation.view', { now: clock() });
       const { rows, hasMore } = await repo.pageMessages(kysely, conversationId, {
         ...(page.before !== undefined ? { before: page.before } : {}),
         ...(page.after !== undefined ? { after: page.after } : {}),
         limit: page.limit ?? 50,
       });
       const [messages, mine] = await Promise.all([toMessages(kysely, rows), repo.myReactions(kysely, actor.userId, rows.map((message) => message.id))]);
-      return { messages, hasMore, lastSeq: row!.last_seq, myReactions: mine };
+      return { messages, hasMore, lastSeq: membership.last_seq, myReactions: mine };
     },
 
     /** Platform moderation: deletes a user's messages (in one conversation or everywhere), in short transactions. */

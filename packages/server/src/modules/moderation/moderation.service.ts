@@ -5,10 +5,11 @@ import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { iso, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
-import { findConversation, findMembershipFacts, toPolicyFacts } from '../conversations/index.ts';
+import { findConversation } from '../conversations/index.ts';
 import { appendAudit, type UnitOfWork } from '../logs/index.ts';
-import { authorize } from '../policy/index.ts';
+import { access } from '../policy/index.ts';
 import { findUserById } from '../users/index.ts';
+import * as repo from './moderation.repository.ts';
 
 export type ModerationService = ReturnType<typeof createModerationService>;
 
@@ -63,42 +64,29 @@ export function createModerationService({ db, uow, clock }: { db: Database; uow:
   const kysely = db.kysely;
 
   async function requireModerator(actor: Actor, conversationId: string): Promise<void> {
-    authorize(actor.userId, 'reports.moderate', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+    await access(kysely, actor.userId, conversationId, 'reports.moderate', { now: clock() });
   }
 
   async function listReports(filter: { conversationId?: string; status?: 'open' | 'resolved' }, cursor: string | undefined, limit: number): Promise<Page<Report>> {
-    let query = kysely.selectFrom('reports').selectAll().orderBy('id', 'desc').limit(limit + 1);
-    if (filter.conversationId) query = query.where('conversation_id', '=', filter.conversationId);
-    if (filter.status) query = query.where('status', '=', filter.status);
-    if (cursor) query = query.where('id', '<', decodeCursor(cursor, isIdCursor));
-    const { rows, nextCursor } = page(await query.execute(), limit);
+    const { rows, nextCursor } = page(await repo.listReports(kysely, filter, cursor ? decodeCursor(cursor, isIdCursor) : null, limit + 1), limit);
     return { items: rows.map(toReport), nextCursor };
   }
 
   async function resolve(actorId: string | null, reportId: string, conversationId: string | null, body: ResolveReportBody): Promise<Report> {
     return uow(async (trx) => {
       const now = clock();
-      const report = await trx.selectFrom('reports').selectAll().where('id', '=', reportId).executeTakeFirst();
+      const report = await repo.findReport(trx, reportId);
       // A conversation's moderators see only their conversation's reports.
       if (!report || (conversationId !== null && report.conversation_id !== conversationId)) throw new AppError('not_found', 'Report not found.');
       if (report.status === 'resolved') throw new AppError('conflict', 'This report is already resolved.');
-      const resolved = await trx
-        .updateTable('reports')
-        .set({ status: 'resolved', action: body.action, note: body.note ?? null, resolved_by: actorId, resolved_at: now })
-        .where('id', '=', reportId)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const resolved = await repo.resolveReport(trx, reportId, { action: body.action, note: body.note ?? null, resolved_by: actorId, resolved_at: now });
       await appendAudit(trx, { conversationId: report.conversation_id, actorId, action: 'report.resolved', targetType: 'report', targetId: reportId, reason: body.note ?? null, data: { action: body.action, target: { type: report.target_type, id: report.target_id } }, now });
       return toReport(resolved);
     });
   }
 
   async function audit(filter: { conversationId?: string; actorId?: string }, cursor: string | undefined, limit: number): Promise<Page<AuditEntry>> {
-    let query = kysely.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit + 1);
-    if (filter.conversationId) query = query.where('conversation_id', '=', filter.conversationId);
-    if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
-    if (cursor) query = query.where('id', '<', decodeCursor(cursor, isIdCursor));
-    const { rows, nextCursor } = page(await query.execute(), limit);
+    const { rows, nextCursor } = page(await repo.listAudit(kysely, filter, cursor ? decodeCursor(cursor, isIdCursor) : null, limit + 1), limit);
     return { items: rows.map(toAuditEntry), nextCursor };
   }
 
@@ -108,16 +96,10 @@ export function createModerationService({ db, uow, clock }: { db: Database; uow:
       const now = clock();
       const conversationId = body.targetType === 'conversation' ? body.targetId : (body.conversationId ?? null);
       if (body.targetType === 'message' && !conversationId) throw new AppError('validation_failed', 'Reporting a message needs its conversationId.', [{ path: '/conversationId', message: 'required for messages' }]);
-      if (conversationId) {
-        const facts = toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), now);
-        const conversation = facts.membership ? null : await findConversation(kysely, conversationId);
-        const publicAndConversation = body.targetType === 'conversation' && conversation?.visibility === 'public';
-        if (!facts.membership && !publicAndConversation) throw new AppError('not_found', 'Conversation not found.');
-      }
-      if (body.targetType === 'message') {
-        const message = await kysely.selectFrom('messages').select('id').where('id', '=', body.targetId).where('conversation_id', '=', conversationId!).executeTakeFirst();
-        if (!message) throw new AppError('not_found', 'Message not found.');
-      }
+      // A public conversation is there for anyone to see, and so to report; anything in a conversation, only for its members.
+      const publicConversation = body.targetType === 'conversation' && (await findConversation(kysely, body.targetId))?.visibility === 'public';
+      if (conversationId && !publicConversation) await access(kysely, actor.userId, conversationId, 'conversation.view', { now });
+      if (body.targetType === 'message' && !(await repo.hasMessage(kysely, conversationId!, body.targetId))) throw new AppError('not_found', 'Message not found.');
       if (body.targetType === 'user') {
         const user = await findUserById(kysely, body.targetId);
         if (!user || user.status === 'deleted') throw new AppError('not_found', 'User not found.');
@@ -126,7 +108,7 @@ export function createModerationService({ db, uow, clock }: { db: Database; uow:
         id: newId(now), reporter_id: actor.userId, conversation_id: conversationId, target_type: body.targetType, target_id: body.targetId, reason: body.reason,
         comment: body.comment ?? null, status: 'open', action: null, note: null, resolved_by: null, resolved_at: null, created_at: now,
       };
-      await kysely.insertInto('reports').values(row).execute();
+      await repo.insertReport(kysely, row);
       return toReport(row);
     },
 
@@ -141,7 +123,7 @@ export function createModerationService({ db, uow, clock }: { db: Database; uow:
     },
 
     async conversationAudit(actor: Actor, conversationId: string, cursor: string | undefined, limit: number): Promise<Page<AuditEntry>> {
-      authorize(actor.userId, 'audit.view', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+      await access(kysely, actor.userId, conversationId, 'audit.view', { now: clock() });
       return audit({ conversationId }, cursor, limit);
     },
 

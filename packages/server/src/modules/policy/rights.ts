@@ -1,4 +1,5 @@
 import { type ConversationKind, type Right, RightList, type Role } from '@parley/protocol';
+import type { ConversationsTable, MembersTable } from '../../platform/db/index.ts';
 
 /**
  * The rights table: what each role may do by default. docs/permissions.md is this table
@@ -61,6 +62,18 @@ export function effectiveRights(input: RightsInput): Set<Right> {
   const set = new Set(rights);
   if (input.mutedUntil !== null && input.mutedUntil > input.now) for (const right of SENDING_RIGHTS) set.delete(right);
   return set;
+}
+
+/** One member's rights now, from the stored rows: `effectiveRights` of their role, custom set and mute under the conversation's rules. */
+export function memberRights(conversation: Pick<ConversationsTable, 'kind' | 'member_rights'>, member: Pick<MembersTable, 'role' | 'rights' | 'muted_until'>, now: number): Set<Right> {
+  return effectiveRights({
+    kind: conversation.kind,
+    role: member.role,
+    custom: parseRights(member.rights),
+    memberRights: parseRights(conversation.member_rights),
+    mutedUntil: member.muted_until,
+    now,
+  });
 }
 
 /** Parses a stored JSON rights list, keeping only rights that exist (a renamed right never grants anything). */

@@ -4,8 +4,7 @@ import type { EphemeralPublisher } from '../../platform/ephemeral.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
-import { findMembershipFacts, toPolicyFacts } from '../conversations/index.ts';
-import { authorize } from '../policy/index.ts';
+import { access } from '../policy/index.ts';
 import * as repo from './receipts.repository.ts';
 
 export interface ReceiptsDeps {
@@ -36,7 +35,7 @@ export function createReceiptsService({ db, ephemeral, clock, maxGroup }: Receip
 
   /** The same check as reading the conversation: members only, and a non-member learns nothing. */
   async function requireMember(actor: Actor, conversationId: string): Promise<void> {
-    authorize(actor.userId, 'conversation.view', toPolicyFacts(await findMembershipFacts(kysely, conversationId, actor.userId), clock()));
+    await access(kysely, actor.userId, conversationId, 'conversation.view', { now: clock() });
   }
 
   async function announce(userId: string, conversationId: string): Promise<void> {

@@ -1,9 +1,9 @@
 import type { ClientFrameOf, EventsResponse, HeadsResponse, SyncAck, SyncConversationResult, SyncUserResult, UserEventsResponse } from '@parley/protocol';
 import type { Database } from '../../platform/db/index.ts';
 import type { Actor } from '../auth/index.ts';
-import { findMembershipFacts, type MembershipSnapshot, toPolicyFacts } from '../conversations/index.ts';
+import type { MembershipSnapshot } from '../conversations/index.ts';
 import { readEvents, readUserEvents, userLogHead } from '../logs/index.ts';
-import { authorize } from '../policy/index.ts';
+import { access } from '../policy/index.ts';
 
 export interface SyncDeps {
   db: Database;
@@ -36,10 +36,9 @@ export function createSyncService({ db, membershipOf, resetThreshold }: SyncDeps
 
   return {
     async events(actor: Actor, conversationId: string, after: number, limit = DEFAULT_PAGE): Promise<EventsResponse> {
-      const facts = await findMembershipFacts(kysely, conversationId, actor.userId);
-      authorize(actor.userId, 'conversation.view', toPolicyFacts(facts, Date.now()));
+      const { membership } = await access(kysely, actor.userId, conversationId, 'conversation.view', { now: Date.now() });
       const events = await readEvents(kysely, conversationId, after, limit);
-      const lastSeq = Math.max(facts!.last_seq, events.at(-1)?.seq ?? 0);
+      const lastSeq = Math.max(membership.last_seq, events.at(-1)?.seq ?? 0);
       return { events, lastSeq, hasMore: (events.at(-1)?.seq ?? after) < lastSeq };
     },
 

@@ -3,8 +3,7 @@ import type { Database } from '../../platform/db/index.ts';
 import type { EphemeralPublisher } from '../../platform/ephemeral.ts';
 import type { Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
-import { findMembershipFacts, toPolicyFacts } from '../conversations/index.ts';
-import { authorize } from '../policy/index.ts';
+import { access } from '../policy/index.ts';
 
 export interface TypingDeps {
   db: Database;
@@ -54,9 +53,8 @@ export function createTypingService({ db, ephemeral, clock, ttlMs, throttleMs }:
       if (typing && last !== undefined && now - last < throttleMs) return;
       // A stop matters only if a start went out recently.
       if (!typing && (last === undefined || now - last >= ttlMs)) return;
-      const facts = await findMembershipFacts(db.kysely, conversationId, actor.userId);
-      authorize(actor.userId, 'conversation.view', toPolicyFacts(facts, now));
-      if (facts!.kind === 'channel') return;
+      const { membership } = await access(db.kysely, actor.userId, conversationId, 'conversation.view', { now });
+      if (membership.kind === 'channel') return;
       if (typing) remember(key, now);
       else lastForwarded.delete(key);
       const frame: TypingFrame = { t: 'typing', conversationId, userId: actor.userId, typing, expiresInMs: typing ? ttlMs : 0 };
