@@ -27,7 +27,7 @@ export function InviteLinkList({ conversationId, invites, labelledBy, act }: { c
   return (
     <ul className="gov-list" aria-labelledby={labelledBy}>
       {invites.map((invite) => (
-        <li key={invite.code} className="gov-invite" data-code={invite.code}>
+        <li key={invite.code} className="gov-row gov-invite" data-code={invite.code}>
           <code className="gov-link">{inviteUrl(invite.code)}</code>
           <span className="muted gov-meta">
             {invite.uses} {invite.uses === 1 ? 'use' : 'uses'}

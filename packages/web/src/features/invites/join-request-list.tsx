@@ -19,7 +19,7 @@ export function JoinRequestList({ conversationId, requests, act }: { conversatio
       ) : (
         <ul className="gov-list" aria-labelledby={headingId}>
           {requests.map((request) => (
-            <li key={request.userId} className="gov-request">
+            <li key={request.userId} className="gov-row gov-request">
               <span>
                 <strong>{request.user.displayName}</strong>
                 {request.user.handle && <span className="muted"> @{request.user.handle}</span>}

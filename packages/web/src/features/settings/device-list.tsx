@@ -45,7 +45,7 @@ export function DeviceList() {
           {sorted.map((device) => {
             const name = device.name ?? 'Unnamed device';
             return (
-              <li key={device.id} className="gov-device" data-current={isCurrent(device) || undefined}>
+              <li key={device.id} className="gov-row gov-device" data-current={isCurrent(device) || undefined}>
                 <span className="gov-device-text">
                   <strong>{name}</strong>
                   {isCurrent(device) && <span className="gov-badge">This device</span>}
