@@ -18,7 +18,10 @@ function reachable(url: string, defaultPort: number): Promise<boolean> {
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(1500, () => done(false));
+    // A refused connection answers at once; only a silent one waits. On a loaded machine
+    // (load average far above the core count) a local connect has been seen to take over
+    // 1.5 s, so the wait is generous: mistaking a busy service for a missing one fails CI.
+    socket.setTimeout(10_000, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
