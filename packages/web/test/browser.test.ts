@@ -267,6 +267,30 @@ describe('web client in Chromium', { skip }, () => {
     await reader.context.close();
   });
 
+  it('a conversation with more unread messages than two pages opens at the first unread, not on "Loading messages…"', async () => {
+    const [dee, eli] = await Promise.all([createUser(server.url, uniqueHandle('dee')), createUser(server.url, uniqueHandle('eli'))]);
+    const post = async (user: TestUser, path: string, body: unknown) => expectOk(await http(server.url, 'POST', path, { token: user.token, body }), path);
+    const { conversation } = await post(dee, '/v1/conversations', { kind: 'group', title: 'Busy group', memberIds: [eli.user.id] });
+    await post(eli, `/v1/conversations/${conversation.id}/messages`, { clientMsgId: 'read-before', text: 'Already read' });
+    const readSeq = (await http(server.url, 'GET', `/v1/conversations/${conversation.id}`, { token: eli.token })).body.conversation.lastSeq;
+    await post(eli, `/v1/conversations/${conversation.id}/read`, { seq: readSeq });
+    // 110 unread: the first page holds 50, so the divider needs two more pages loaded before it can be placed.
+    const texts = Array.from({ length: 110 }, (_, index) => `Unread ${index + 1}`);
+    for (const [index, text] of texts.entries()) await post(dee, `/v1/conversations/${conversation.id}/messages`, { clientMsgId: `unread-${index}`, text });
+
+    const session = await signInDevice(server.url, eli.user.id);
+    const reader = await newPerson(browser, server.url);
+    await reader.context.addInitScript((stored) => localStorage.setItem('parley.session', stored), JSON.stringify({ userId: session.user.id, accessToken: session.token, refreshToken: session.refreshToken, sessionId: session.sessionId }));
+    await reader.page.goto('/');
+    await eventually(async () => assert.equal(await unreadBadge(reader.page, 'Busy group'), '99+'), 'the unread count (capped on the badge)');
+    await openConversation(reader.page, 'Busy group');
+    await reader.page.locator('[data-row="unread"]').waitFor();
+    await eventually(async () => assert.deepEqual((await shownMessages(reader.page)).slice(-111), ['Already read', ...texts]), 'every unread message below the one already read');
+    assert.equal(await reader.page.getByText('Loading messages…').count(), 0);
+    assert.deepEqual(reader.errors, []);
+    await reader.context.close();
+  });
+
   it('a message with HTML and script shows as text, runs nothing, and only http(s) links are links', async () => {
     const mallory = await newPerson(browser, server.url);
     const victim = await newPerson(browser, server.url);

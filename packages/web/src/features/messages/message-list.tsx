@@ -91,9 +91,13 @@ export function MessageList({ conversationId, dividerAfterSeq, onReply, onEdit, 
       });
   }, [client, conversationId]);
 
+  // Runs again when a page has finished loading, not only when one arrived: the page lands in
+  // the store before the load counts as done, so a check made on arrival finds it still
+  // running and the next page was never asked for (a conversation with more unread than two
+  // pages stayed on "Loading messages…").
   useEffect(() => {
-    if (backfilling) loadOlder();
-  }, [backfilling, loadOlder, messages?.length]);
+    if (backfilling && !loadingOlder) loadOlder();
+  }, [backfilling, loadingOlder, loadOlder, messages?.length]);
 
   useLayoutEffect(() => {
     const el = container.current;
