@@ -267,6 +267,10 @@ describe('governance in Chromium', { skip }, () => {
     await safety.getByRole('group', { name: 'Confirm' }).getByRole('button', { name: 'Block' }).click();
     await safety.getByRole('button', { name: 'Unblock Ben Blocked' }).waitFor();
     await safety.getByText('You blocked Ben Blocked.').waitFor();
+    // Ada's own composer gives way to a note that says why she cannot write, and how to undo it.
+    const blockedNote = alice.page.locator('.composer-blocked');
+    await blockedNote.getByText('You blocked Ben Blocked. Unblock them to send messages.').waitFor();
+    assert.equal(await composer(alice.page).count(), 0, 'no composer while the block stands');
 
     // Ben's next message is refused.
     await composer(bob.page).fill('Are you there?');
@@ -292,6 +296,16 @@ describe('governance in Chromium', { skip }, () => {
     await waitForMessages(alice.page, ['Hi Ada', 'Are you there?'], 'Ben’s retried message after the unblock');
     await send(bob.page, 'Back again');
     await waitForMessages(alice.page, ['Hi Ada', 'Are you there?', 'Back again'], 'Ben’s message after the unblock');
+    await composer(alice.page).waitFor();
+    assert.equal(await blockedNote.count(), 0);
+
+    // Blocking again, then unblocking from the note itself, gives Ada her composer back.
+    await safety.getByRole('button', { name: 'Block Ben Blocked' }).click();
+    await safety.getByRole('group', { name: 'Confirm' }).getByRole('button', { name: 'Block' }).click();
+    await blockedNote.getByRole('button', { name: 'Unblock' }).click();
+    await composer(alice.page).waitFor();
+    await send(alice.page, 'Sorry, my mistake');
+    await waitForMessages(bob.page, ['Hi Ada', 'Are you there?', 'Back again', 'Sorry, my mistake'], 'Ada’s message after unblocking from the note');
 
     assert.deepEqual([...alice.errors, ...bob.errors], [], 'no uncaught errors in the pages');
     await Promise.all([alice.context.close(), bob.context.close()]);

@@ -7,6 +7,8 @@ import { useStoreVersion, useUsersVersion } from '../../hooks/use-store.ts';
 import { describeError } from '../../lib/errors.ts';
 import { conversationTitle } from '../../lib/format.ts';
 import { canSend } from '../../lib/permissions.ts';
+import { BlockedPeerNote } from '../moderation/blocked-peer-note.tsx';
+import { useBlocks } from '../moderation/use-blocks.ts';
 import { Composer } from '../messages/composer.tsx';
 import { MessageActionProvider } from '../messages/message-action.tsx';
 import { MessageList } from '../messages/message-list.tsx';
@@ -25,6 +27,7 @@ export function ConversationView({ conversationId, departure }: { conversationId
   useUsersVersion(users);
   const notify = useNotify();
   const state = client.store.get(conversationId);
+  const blocks = useBlocks(state?.summary.kind === 'direct');
   const [detailsOpen, setDetailsOpen] = useState(false);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [editing, setEditing] = useState<Message | null>(null);
@@ -96,7 +99,9 @@ export function ConversationView({ conversationId, departure }: { conversationId
             <MessageList conversationId={conversationId} dividerAfterSeq={dividerAfterSeq} onReply={onReply} onEdit={onEdit} onDelete={onDelete} />
           )}
           <TypingIndicator conversationId={conversationId} />
-          {sendable ? (
+          {peer && blocks.blocked?.has(peer.id) ? (
+            <BlockedPeerNote peer={peer} onUnblocked={blocks.refresh} />
+          ) : sendable ? (
             <Composer
               conversationId={conversationId}
               replyTo={replyTo}

@@ -2,8 +2,11 @@ import type { User } from '@parley/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { useApp } from '../../hooks/context.ts';
 
-/** The people the viewer blocked (null until known), read again whenever the block list changes. */
-export function useBlocks(): { blocked: ReadonlySet<string> | null; refresh(): void } {
+/**
+ * The people the viewer blocked (null until known), read again whenever the block list
+ * changes. `enabled: false` reads nothing (only direct conversations need it).
+ */
+export function useBlocks(enabled = true): { blocked: ReadonlySet<string> | null; refresh(): void } {
   const { client } = useApp();
   const [blocked, setBlocked] = useState<ReadonlySet<string> | null>(null);
   const refresh = useCallback(() => {
@@ -13,10 +16,11 @@ export function useBlocks(): { blocked: ReadonlySet<string> | null; refresh(): v
     );
   }, [client]);
   useEffect(() => {
+    if (!enabled) return;
     refresh();
     return client.on('userEvent', (event) => {
       if (event.type === 'block.added' || event.type === 'block.removed') refresh();
     });
-  }, [client, refresh]);
+  }, [client, refresh, enabled]);
   return { blocked, refresh };
 }
