@@ -51,6 +51,10 @@ describe('web client in Chromium', { skip }, () => {
     await waitForMessages(alice.page, ['Hi Bob! Trying Parley in the browser.', 'Hello Alice, got it live.'], 'Bob’s reply on Alice’s side');
     await eventually(async () => assert.equal(await unreadBadge(alice.page, 'Bob Baker'), null), 'Alice has the conversation open, so it is read at once');
     const box = alice.page.getByRole('textbox', { name: 'Message', exact: true });
+    // Over the length limit the composer says by how much, and will not send.
+    await box.fill('x'.repeat(4_000 + 1_234));
+    await alice.page.getByText('1,234 over the limit').waitFor();
+    assert.equal(await alice.page.getByRole('button', { name: 'Send' }).isDisabled(), true);
     await box.fill('First line');
     await box.press('Shift+Enter');
     await box.pressSequentially('second line');

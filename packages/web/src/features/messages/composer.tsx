@@ -136,12 +136,12 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
           onChange={(event) => change(event.target.value)}
           onKeyDown={onKeyDown}
         />
-        <button type="submit" className="send-button" aria-label={editing ? 'Save edit' : 'Send'} disabled={text.trim() === ''}>
+        <button type="submit" className="send-button" aria-label={editing ? 'Save edit' : 'Send'} disabled={text.trim() === '' || remaining < 0}>
           <SendIcon />
         </button>
       </div>
       <p id={hintId} className="composer-hint">
-        {remaining < 200 ? `${remaining} characters left · ` : ''}Enter to send, Shift+Enter for a new line{editing || replyTo ? ', Esc to cancel' : ''}
+        {remaining < 0 ? `${(-remaining).toLocaleString('en')} over the limit · ` : remaining < 200 ? `${remaining} characters left · ` : ''}Enter to send, Shift+Enter for a new line{editing || replyTo ? ', Esc to cancel' : ''}
       </p>
     </form>
   );
