@@ -73,10 +73,7 @@ export function ChatApp() {
       <NewChatDialog
         open={dialog === 'new-chat'}
         onClose={() => setDialog(null)}
-        onOpened={(id) => {
-          setDialog(null);
-          navigate(conversationPath(id));
-        }}
+        onOpened={(id) => navigate(conversationPath(id))}
       />
       <SettingsDialog open={dialog === 'settings'} onClose={() => setDialog(null)} />
     </div>

@@ -34,6 +34,9 @@ describe('web client in Chromium', { skip }, () => {
     await bob.page.getByText('No conversations yet').waitFor();
 
     await startDirect(alice.page, bobHandle, 'Bob Baker');
+    // Typing can start at once: the composer has focus, not the "New chat" button that opened the dialog.
+    const aliceComposer = alice.page.getByRole('textbox', { name: 'Message', exact: true });
+    await eventually(async () => assert.equal(await aliceComposer.evaluate((element) => element === document.activeElement), true), 'the composer to have focus');
     await send(alice.page, 'Hi Bob! Trying Parley in the browser.');
 
     // Bob has nothing open: the conversation arrives live, with one unread message.

@@ -7,13 +7,15 @@ export interface DialogProps {
   children: ReactNode;
   /** Wider layout for panels with lists. */
   wide?: boolean;
+  /** After it has closed and the browser has given focus back to what opened it: the place to move focus elsewhere. */
+  onClosed?(): void;
 }
 
 /**
  * A modal on the native <dialog>: focus moves in and is kept inside, Escape closes,
  * and focus returns to what opened it.
  */
-export function Dialog({ title, open, onClose, children, wide }: DialogProps) {
+export function Dialog({ title, open, onClose, children, wide, onClosed }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
@@ -27,6 +29,7 @@ export function Dialog({ title, open, onClose, children, wide }: DialogProps) {
       ref={ref}
       className={wide ? 'dialog dialog-wide' : 'dialog'}
       aria-labelledby={titleId}
+      onClose={() => onClosed?.()}
       onCancel={(event) => {
         event.preventDefault();
         onClose();
