@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
 import { createUser, expectOk, http, signIn as signInDevice, type TestApp, type TestUser } from '../../server/test/support/test-app.ts';
 import { browserSkipReason, eventually, newPerson, screenshot } from './support/browser.ts';
 import { type BrowserSuite, startBrowserSuite } from './support/suite.ts';
@@ -296,6 +297,30 @@ describe('web client in Chromium', { skip }, () => {
     assert.equal(await reader.page.getByText('Loading messages…').count(), 0);
     assert.deepEqual(reader.errors, []);
     await reader.context.close();
+  });
+
+  it('the sign-in screen and a conversation have no serious or critical accessibility violations (axe-core, WCAG 2.1 AA)', async () => {
+    const serious = async (page: Page) => {
+      const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      return results.violations
+        .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+        .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).slice(0, 3).join(', ')})`);
+    };
+    const ada = await newPerson(browser, server.url);
+    const ben = await newPerson(browser, server.url);
+    await ada.page.goto('/');
+    await ada.page.getByLabel('Handle').waitFor();
+    assert.deepEqual(await serious(ada.page), [], 'the sign-in screen');
+    const [adaHandle, benHandle] = [uniqueHandle('axa'), uniqueHandle('axb')];
+    await Promise.all([signUp(ada.page, adaHandle, 'Ada Axe'), signUp(ben.page, benHandle, 'Ben Axe')]);
+    await startDirect(ada.page, benHandle, 'Ben Axe');
+    await send(ada.page, 'Checking contrast and labels');
+    await openConversation(ben.page, 'Ada Axe');
+    await waitForMessages(ben.page, ['Checking contrast and labels']);
+    await send(ben.page, 'A reply, with a read tick on the other side');
+    await waitForMessages(ada.page, ['Checking contrast and labels', 'A reply, with a read tick on the other side']);
+    assert.deepEqual(await serious(ada.page), [], 'a direct conversation');
+    await Promise.all([ada.context.close(), ben.context.close()]);
   });
 
   it('a message with HTML and script shows as text, runs nothing, and only http(s) links are links', async () => {
