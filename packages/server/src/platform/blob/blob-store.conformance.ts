@@ -103,6 +103,13 @@ export function blobStoreConformance(name: string, makeFixture: () => Promise<Bl
       }
     });
 
+    it('refuses a source that failed before the store read from it, without crashing', async () => {
+      const body = new Readable({ read() {} });
+      body.destroy(new Error('client gone'));
+      await assert.rejects(store.write('broken/at-once', body, { contentType: 'audio/ogg', maxBytes: 100 }), (error: unknown) => isAppError(error, 'bad_request'));
+      await assertGone('broken/at-once');
+    });
+
     it('replaces an object with a second write, and keeps the first when the second fails', async () => {
       await store.write('replace/x', Readable.from([Buffer.from('first')]), { contentType: 'text/plain', maxBytes: 100 });
       await store.write('replace/x', Readable.from([Buffer.from('second')]), { contentType: 'text/markdown', maxBytes: 100 });

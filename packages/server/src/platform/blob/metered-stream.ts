@@ -58,6 +58,9 @@ export function watchSource(body: Readable): (error: unknown) => AppError {
   body.once('end', () => {
     ended = true;
   });
+  // A source that fails before the pipeline listens (a client gone while the store gets
+  // ready) must not crash the process; the pipeline still sees it as errored.
+  body.on('error', () => undefined);
   return (error) => {
     if (error instanceof AppError) return error;
     const stored = body.errored;
