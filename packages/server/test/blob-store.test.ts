@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, opendir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, loadConfig } from '../src/config/index.ts';
 import { type BlobStore, createBlobStore, createBlobUrlSigner, DEFAULT_BLOB_URL_PATH } from '../src/platform/blob/index.ts';
@@ -38,13 +40,20 @@ async function filesBelow(root: string): Promise<string[]> {
 }
 
 const secret = randomBytes(32);
+const execFileAsync = promisify(execFile);
 
 blobStoreConformance('local disk', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-blobs-'));
   const clock = movableClock();
-  const config = loadConfig({ DATA_DIR: dataDir });
-  assert.deepEqual(config.blobs, { kind: 'local', dir: join(dataDir, 'blobs') });
-  const store = await createBlobStore(config.blobs, { secret, clock: clock.now });
+  let store: BlobStore;
+  try {
+    const config = loadConfig({ DATA_DIR: dataDir });
+    assert.deepEqual(config.blobs, { kind: 'local', dir: join(dataDir, 'blobs') });
+    store = await createBlobStore(config.blobs, { secret, clock: clock.now });
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   // The route that will serve these links checks them with a signer of the same secret.
   const signer = createBlobUrlSigner({ secret, clock: clock.now });
   const root = join(dataDir, 'blobs');
@@ -186,6 +195,29 @@ describe('the local blob store on disk', () => {
       assert.deepEqual(await filesBelow(dataDir), ['a/b', 'x/y/z']);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the blob store factory', () => {
+  it('never loads the AWS SDK for a node on local disk', async () => {
+    // A fresh process: this one has loaded the SDK for the S3 suite.
+    const dir = await mkdtemp(join(tmpdir(), 'parley-blobs-lazy-'));
+    const script = [
+      "import { createRequire } from 'node:module';",
+      "import { Readable } from 'node:stream';",
+      `const { createBlobStore } = await import(${JSON.stringify(new URL('../src/platform/blob/index.ts', import.meta.url).href)});`,
+      `const store = await createBlobStore({ kind: 'local', dir: ${JSON.stringify(dir)} }, { secret: new Uint8Array(32) });`,
+      "await store.write('a/b', Readable.from([Buffer.from('x')]), { contentType: 'text/plain', maxBytes: 10 });",
+      "await store.delete('a/b');",
+      "const loaded = Object.keys(createRequire(import.meta.url).cache).filter((path) => path.includes('@aws-sdk'));",
+      'console.log(JSON.stringify(loaded));',
+    ].join('\n');
+    try {
+      const { stdout } = await execFileAsync(process.execPath, ['--conditions=development', '--input-type=module', '-e', script]);
+      assert.deepEqual(JSON.parse(stdout), []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
