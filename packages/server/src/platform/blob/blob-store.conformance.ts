@@ -182,6 +182,13 @@ export function blobStoreConformance(name: string, makeFixture: () => Promise<Bl
       assert.deepEqual(await fixture.leftovers(), []);
     });
 
+    it('takes only streams: a buffer or a string as the body is refused with bad_request', async () => {
+      for (const body of [Buffer.from('whole file'), 'whole file', null]) {
+        await assert.rejects(store.write('options/not-a-stream', body as unknown as Readable, { contentType: 'text/plain', maxBytes: 100 }), (error: unknown) => isAppError(error, 'bad_request'), String(body));
+      }
+      await assertGone('options/not-a-stream');
+    });
+
     it('refuses bad write options with bad_request before reading the body', async () => {
       for (const options of [{ contentType: 'text/plain', maxBytes: -1 }, { contentType: 'text/plain', maxBytes: 1.5 }, { contentType: 'text/plain\r\nx-evil: 1', maxBytes: 10 }, { contentType: '', maxBytes: 10 }]) {
         await assert.rejects(store.write('options/o', Readable.from([Buffer.from('x')]), options), (error: unknown) => isAppError(error, 'bad_request'), JSON.stringify(options));

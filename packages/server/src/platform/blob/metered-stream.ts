@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '../errors.ts';
 
 /**
@@ -54,6 +54,9 @@ export function assertWriteOptions(options: { contentType: string; maxBytes: num
  * they are. Call it before the body is piped, so an early error is seen.
  */
 export function watchSource(body: Readable): (error: unknown) => AppError {
+  // Stores take streams only, so a body is never held whole in memory; a JavaScript caller
+  // handing over a Buffer or a string gets a typed refusal, not a TypeError.
+  if (!(body instanceof Readable)) throw new AppError('bad_request', 'A blob is written from a readable stream.');
   let ended = false;
   body.once('end', () => {
     ended = true;
