@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, opendir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, opendir, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -218,6 +219,44 @@ describe('the blob store factory', () => {
       assert.deepEqual(JSON.parse(stdout), []);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a blob store whose storage fails', () => {
+  const unavailable = (error: unknown) => isAppError(error, 'unavailable');
+
+  it('answers unavailable (retryable), not the client\'s fault, when the S3 service cannot be reached', async () => {
+    // A port that was just free: nothing answers there.
+    const probe = createNetServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const store = await createBlobStore(
+      { kind: 's3', bucket: 'parley-test', region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: 'PARLEYTEST', secretAccessKey: 'parley-test-secret' } },
+      { secret },
+    );
+    try {
+      const body = Readable.from([Buffer.alloc(1000)]);
+      await assert.rejects(store.write('down/w', body, { contentType: 'text/plain', maxBytes: 10_000 }), unavailable);
+      assert.ok(body.destroyed, 'the source is released');
+      await assert.rejects(store.stat('down/w'), unavailable);
+      await assert.rejects(store.read('down/w', { start: 0 }), unavailable);
+      await assert.rejects(store.sweep({ prefix: 'down/', olderThanMs: 0 }), unavailable);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('answers unavailable when the local folder cannot be created', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'parley-blobs-'));
+    try {
+      // A file where the store's folder should be.
+      await writeFile(join(dataDir, 'blobs'), 'not a folder');
+      const store = await createBlobStore({ kind: 'local', dir: join(dataDir, 'blobs') }, { secret });
+      await assert.rejects(store.write('down/w', Readable.from([Buffer.from('x')]), { contentType: 'text/plain', maxBytes: 10 }), unavailable);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

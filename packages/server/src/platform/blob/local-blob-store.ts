@@ -10,7 +10,7 @@ import { assertBlobKey, assertBlobPrefix, TEMP_PREFIX } from './blob-keys.ts';
 import type { BlobInfo, BlobRead, BlobStore, BlobWriteOptions, ByteRange } from './blob-store.ts';
 import type { BlobUrlSigner } from './blob-url-signer.ts';
 import { resolveRange } from './byte-range.ts';
-import { assertWriteOptions, MeteredStream, watchSource } from './metered-stream.ts';
+import { assertReadable, assertWriteOptions, meterSource } from './metered-stream.ts';
 
 /**
  * On disk, one file per object at `<root>/<key>`: the object's bytes, then a trailer with
@@ -86,31 +86,38 @@ export function createLocalBlobStore({ root, signer, clock = systemClock }: Loca
     kind: 'local',
 
     async write(key: string, body: Readable, options: BlobWriteOptions): Promise<BlobInfo> {
-      const failure = watchSource(body);
+      assertReadable(body);
       try {
         assertBlobKey(key);
         assertWriteOptions(options);
-        await prepare();
       } catch (error) {
         body.destroy();
-        throw error instanceof AppError ? error : diskFailure(error);
+        throw error;
+      }
+      const source = meterSource(body, options.maxBytes);
+      const { meter } = source;
+      try {
+        await prepare();
+      } catch (error) {
+        source.discard();
+        throw diskFailure(error);
       }
       const staged = join(tempDir, randomUUID());
-      const meter = new MeteredStream(options.maxBytes);
       try {
         await pipeline(
-          body,
           meter,
-          async function* appendTrailer(source: AsyncIterable<Buffer>) {
-            yield* source;
+          async function* appendTrailer(bytes: AsyncIterable<Buffer>) {
+            yield* bytes;
             yield encodeTrailer({ contentType: options.contentType, sha256: meter.sha256 });
           },
           // flush: the bytes are on disk before the rename can make them visible.
           createWriteStream(staged, { flags: 'wx', mode: 0o600, flush: true }),
         );
       } catch (error) {
+        const failure = source.failure(error);
+        source.discard();
         await rm(staged, { force: true });
-        throw failure(error);
+        throw failure;
       }
       const target = pathOf(key);
       try {

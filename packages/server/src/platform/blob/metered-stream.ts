@@ -48,30 +48,63 @@ export function assertWriteOptions(options: { contentType: string; maxBytes: num
   }
 }
 
-/**
- * Tells apart, once a write failed, a broken source (a client that went away: `bad_request`)
- * from a failing store (`unavailable`, retryable). AppErrors (the limit, a bad key) pass as
- * they are. Call it before the body is piped, so an early error is seen.
- */
-export function watchSource(body: Readable): (error: unknown) => AppError {
-  // Stores take streams only, so a body is never held whole in memory; a JavaScript caller
-  // handing over a Buffer or a string gets a typed refusal, not a TypeError.
+/** Stores take streams only, so a body is never held whole in memory; a Buffer or a string gets a typed refusal, not a TypeError. */
+export function assertReadable(body: unknown): asserts body is Readable {
   if (!(body instanceof Readable)) throw new AppError('bad_request', 'A blob is written from a readable stream.');
-  let ended = false;
+}
+
+/** One write's source, piped into a meter that the store reads from. */
+export interface MeteredSource {
+  meter: MeteredStream;
+  /** The AppError a failed write answers; ask before `discard`. */
+  failure(error: unknown): AppError;
+  /** Stops reading the source and destroys it, once the write has failed. */
+  discard(): void;
+}
+
+/**
+ * Pipes `body` into a MeteredStream with errors flowing one way only: a source that breaks
+ * off (a client gone mid-upload: an error, or a close before its end) fails the meter and so
+ * the store's side of the write, but a store that fails never marks the source. That lets
+ * `failure` tell the client's fault (`bad_request`) from the store's (`unavailable`,
+ * retryable); the size limit and other AppErrors pass as they are. Listening from the first
+ * moment also means a source failing before the store reads it cannot crash the process.
+ */
+export function meterSource(body: Readable, maxBytes: number): MeteredSource {
+  const meter = new MeteredStream(maxBytes);
+  let sourceError: unknown = null;
+  let settled = false;
+  const broke = (error: unknown) => {
+    if (settled || sourceError !== null) return;
+    sourceError = error;
+    meter.destroy(error instanceof AppError ? error : new Error('the source stream broke off', { cause: error }));
+  };
   body.once('end', () => {
-    ended = true;
+    settled = true;
   });
-  // A source that fails before the pipeline listens (a client gone while the store gets
-  // ready) must not crash the process; the pipeline still sees it as errored.
-  body.on('error', () => undefined);
-  return (error) => {
-    if (error instanceof AppError) return error;
-    const stored = body.errored;
-    if (stored instanceof AppError) return stored;
-    const failure = !ended && (body.errored || body.destroyed)
-      ? new AppError('bad_request', 'The upload stream broke off before it ended.')
-      : new AppError('unavailable', 'The file store failed; retry later.');
-    failure.cause = error;
-    return failure;
+  body.on('error', broke);
+  body.once('close', () => broke(new Error('the source stream closed before its end')));
+  body.pipe(meter);
+  return {
+    meter,
+    failure(error) {
+      if (sourceError !== null) {
+        if (sourceError instanceof AppError) return sourceError;
+        const refusal = new AppError('bad_request', 'The upload stream broke off before it ended.');
+        refusal.cause = sourceError;
+        return refusal;
+      }
+      if (meter.errored instanceof AppError) return meter.errored;
+      if (error instanceof AppError) return error;
+      const failure = new AppError('unavailable', 'The file store failed; retry later.');
+      failure.cause = error;
+      return failure;
+    },
+    discard() {
+      settled = true;
+      body.unpipe(meter);
+      body.destroy();
+      meter.destroy();
+    },
   };
 }

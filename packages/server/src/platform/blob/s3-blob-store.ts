@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -9,7 +9,7 @@ import { assertBlobKey, assertBlobPrefix, TEMP_PREFIX } from './blob-keys.ts';
 import type { BlobInfo, BlobRead, BlobStore, BlobWriteOptions, ByteRange } from './blob-store.ts';
 import { MAX_SIGNED_URL_TTL_SEC } from './blob-url-signer.ts';
 import { resolveRange, unsatisfiable } from './byte-range.ts';
-import { assertWriteOptions, MeteredStream, watchSource } from './metered-stream.ts';
+import { assertReadable, assertWriteOptions, meterSource } from './metered-stream.ts';
 
 /** S3's smallest part (all but the last); lib-storage refuses less. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -77,7 +77,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     kind: 's3',
 
     async write(key: string, body: Readable, writeOptions: BlobWriteOptions): Promise<BlobInfo> {
-      const failure = watchSource(body);
+      assertReadable(body);
       try {
         assertBlobKey(key);
         assertWriteOptions(writeOptions);
@@ -87,9 +87,8 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
         throw error;
       }
       const staged = `${TEMP_PREFIX}${randomUUID()}`;
-      const meter = new MeteredStream(writeOptions.maxBytes);
-      // The callback form wires errors both ways: a broken source fails the meter, which fails the upload.
-      pipeline(body, meter, () => undefined);
+      const source = meterSource(body, writeOptions.maxBytes);
+      const { meter } = source;
       const upload = new Upload({
         client,
         params: { Bucket: bucket, Key: staged, Body: meter, ContentType: writeOptions.contentType },
@@ -100,9 +99,11 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       try {
         await upload.done();
       } catch (error) {
+        // The upload may report its abort's own failure; the source says what broke first.
+        const failure = source.failure(error);
+        source.discard();
         await deleteQuietly(staged);
-        // The upload may report its abort's own failure; what broke first is what the caller needs.
-        throw failure(meter.errored ?? error);
+        throw failure;
       }
       try {
         const copied = await client.send(new CopyObjectCommand({
