@@ -23,8 +23,11 @@ export interface BlobStore {
   /**
    * Streams `body` into `key`, replacing what was there, and resolves once it is committed.
    * The stream is refused with `payload_too_large` as soon as it passes `maxBytes`. The
-   * SHA-256 and size are computed while streaming. A source that errors (a client that
-   * went away) rejects with `bad_request`, or with the source's own AppError.
+   * SHA-256 and size are computed while streaming. A source that errors or closes before
+   * its end (a client that went away) rejects with `bad_request`, or with the source's own
+   * AppError; a failing storage with `unavailable`. The store consumes `body`, and destroys
+   * it when the write fails (destroying an HTTP request closes its socket: a route that
+   * still wants to answer 413 hands in a PassThrough and drains the request itself).
    */
   write(key: string, body: Readable, options: BlobWriteOptions): Promise<BlobInfo>;
 
