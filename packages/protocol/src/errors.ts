@@ -17,6 +17,7 @@ export const ErrorCodes = {
   handle_taken: { status: 409, retryable: false, message: 'This handle is already taken.' },
   payload_too_large: { status: 413, retryable: false, message: 'The payload is too large.' },
   unsupported_media_type: { status: 415, retryable: false, message: 'Unsupported content type.' },
+  range_not_satisfiable: { status: 416, retryable: false, message: 'The requested byte range is outside the content.' },
   limit_exceeded: { status: 422, retryable: false, message: 'A configured limit would be exceeded.' },
   rate_limited: { status: 429, retryable: true, message: 'Too many requests; retry later.' },
   internal: { status: 500, retryable: true, message: 'Internal error.' },

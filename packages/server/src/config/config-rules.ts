@@ -30,5 +30,27 @@ export function crossFieldProblems({ values, set, problems }: EnvReading): Confi
       }
     }
   }
+  if (!bad.has('BLOB_STORE')) found.push(...fileStoreProblems({ values, set }));
+  return found;
+}
+
+const S3_VARIABLES = ['S3_BUCKET', 'S3_REGION', 'S3_ENDPOINT', 'S3_FORCE_PATH_STYLE', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
+
+/**
+ * The file store's variables must agree with `BLOB_STORE`: S3 settings beside a local
+ * store (or the reverse) mean the operator expects files somewhere they will not be.
+ */
+function fileStoreProblems({ values, set }: Pick<EnvReading, 'values' | 'set'>): ConfigProblem[] {
+  const found: ConfigProblem[] = [];
+  if (values.BLOB_STORE === 's3') {
+    if (!set.has('S3_BUCKET')) found.push({ variable: 'S3_BUCKET', problem: 'is required when BLOB_STORE is s3' });
+    if (set.has('BLOB_DIR')) found.push({ variable: 'BLOB_DIR', problem: 'is set but BLOB_STORE is s3 (it is the local store\'s folder)' });
+    if (set.has('S3_ACCESS_KEY_ID') !== set.has('S3_SECRET_ACCESS_KEY')) {
+      const missing = set.has('S3_ACCESS_KEY_ID') ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
+      found.push({ variable: missing, problem: 'is required with the other half of the S3 key (or leave both unset for the AWS SDK\'s own chain)' });
+    }
+  } else {
+    for (const variable of S3_VARIABLES) if (set.has(variable)) found.push({ variable, problem: 'is set but BLOB_STORE is not s3' });
+  }
   return found;
 }

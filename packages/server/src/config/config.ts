@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import type { BlobStoreConfig } from '../platform/blob/create-blob-store.ts';
 import { ConfigError } from './config-error.ts';
 import { crossFieldProblems } from './config-rules.ts';
 import { type Env, envVariables, readEnv } from './env-reader.ts';
@@ -110,6 +112,8 @@ export interface Config {
     poolSize: number;
     sqliteSynchronous: 'FULL' | 'NORMAL';
   };
+  /** Where uploaded files are kept: a local folder or an S3 bucket. */
+  blobs: BlobStoreConfig;
 }
 
 export interface BucketRuleConfig {
@@ -222,6 +226,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       poolSize: v.DB_POOL_SIZE,
       sqliteSynchronous: v.SQLITE_SYNCHRONOUS,
     },
+    blobs: blobStore(v),
   };
   return deepFreeze(config);
 }
@@ -239,6 +244,19 @@ function externalAuth(v: EnvValues): ExternalAuthConfig | null {
     clockSkewSec: v.AUTH_JWT_CLOCK_SKEW_SEC,
     nameClaim: v.AUTH_JWT_NAME_CLAIM,
     handleClaim: v.AUTH_JWT_HANDLE_CLAIM ?? null,
+  };
+}
+
+/** The cross-field rules have made sure an S3 store has its bucket and both halves of a key, or neither. */
+function blobStore(v: EnvValues): BlobStoreConfig {
+  if (v.BLOB_STORE === 'local' || !v.S3_BUCKET) return { kind: 'local', dir: v.BLOB_DIR ?? join(v.DATA_DIR, 'blobs') };
+  return {
+    kind: 's3',
+    bucket: v.S3_BUCKET,
+    region: v.S3_REGION,
+    endpoint: v.S3_ENDPOINT ?? null,
+    forcePathStyle: v.S3_FORCE_PATH_STYLE,
+    credentials: v.S3_ACCESS_KEY_ID && v.S3_SECRET_ACCESS_KEY ? { accessKeyId: v.S3_ACCESS_KEY_ID, secretAccessKey: v.S3_SECRET_ACCESS_KEY } : null,
   };
 }
 

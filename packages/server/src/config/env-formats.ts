@@ -173,7 +173,8 @@ export function text(doc: VariableDoc & { default: string; pattern?: string; exp
   return Type.String(options('text', doc));
 }
 
-export function optionalText(doc: VariableDoc) {
+/** Text that may be unset; `expected` says in words what `pattern` allows. */
+export function optionalText(doc: VariableDoc & { pattern?: string; expected?: string }) {
   return Type.Optional(Type.String(options('text', doc)));
 }
 

@@ -28,6 +28,7 @@ const SOCKETS = 'WebSocket';
 const REALTIME = 'Receipts, typing and presence';
 const RATE = 'Rate limits';
 const OVERLOAD = 'Overload and shutdown';
+const FILES = 'File storage';
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -42,10 +43,19 @@ export const EnvSchema = Type.Object({
   HTTP_BODY_LIMIT_BYTES: integer({ group: SERVER, meaning: 'Largest HTTP request body; larger ones get 413', default: 256 * KIB, minimum: KIB, maximum: 16 * MIB }),
   HTTP_IDLE_TIMEOUT_MS: integer({ group: SERVER, meaning: 'An HTTP socket with no bytes either way for this long is closed (WebSockets have their heartbeat instead)', default: 60_000, minimum: 1_000, maximum: 3_600_000 }),
 
-  DATA_DIR: text({ group: STORAGE, meaning: 'Embedded SQLite database and the generated token key', default: './data', essential: true }),
+  DATA_DIR: text({ group: STORAGE, meaning: 'Embedded SQLite database, the generated token key and (by default) uploaded files', default: './data', essential: true }),
   DATABASE_URL: url(['postgres:', 'postgresql:'], { group: STORAGE, meaning: 'PostgreSQL instead of the embedded SQLite', unset: 'SQLite in `DATA_DIR`', essential: true }),
   DB_POOL_SIZE: integer({ group: STORAGE, meaning: 'PostgreSQL connections per node', default: 10, minimum: 1, maximum: 200 }),
   SQLITE_SYNCHRONOUS: choice(['FULL', 'NORMAL'], { group: STORAGE, meaning: '`NORMAL` trades power-loss durability of the last writes for speed', default: 'FULL' }),
+
+  BLOB_STORE: choice(['local', 's3'], { group: FILES, meaning: 'Where uploaded files are kept: `local` (a folder, `BLOB_DIR`) or `s3` (AWS S3, MinIO, Cloudflare R2 or any S3-speaking service); see `docs/media.md`', default: 'local', essential: true }),
+  BLOB_DIR: optionalText({ group: FILES, meaning: 'Folder of the local file store (`BLOB_STORE=local`)', unset: '`blobs` in `DATA_DIR`' }),
+  S3_BUCKET: optionalText({ group: FILES, meaning: 'Bucket of the S3 file store; required with `BLOB_STORE=s3`', pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$', expected: '3 to 63 lowercase letters, digits, . and -, starting and ending with a letter or digit' }),
+  S3_REGION: text({ group: FILES, meaning: 'Region of the bucket (`auto` for Cloudflare R2; MinIO takes any)', default: 'us-east-1', pattern: '^[a-z0-9-]{1,32}$', expected: 'a region name such as us-east-1 or auto' }),
+  S3_ENDPOINT: url(['https:', 'http:'], { group: FILES, meaning: 'S3 API address of a service other than AWS (MinIO, R2, …)', unset: 'AWS, for `S3_REGION`' }),
+  S3_FORCE_PATH_STYLE: flag({ group: FILES, meaning: 'Bucket in the URL path instead of the host name (MinIO and most self-hosted services need it)', default: false }),
+  S3_ACCESS_KEY_ID: optionalText({ group: FILES, meaning: 'Access key of the S3 file store; with `S3_SECRET_ACCESS_KEY`', unset: 'the AWS SDK\'s own chain (`AWS_*` variables, pod or instance role)' }),
+  S3_SECRET_ACCESS_KEY: secret({ group: FILES, meaning: 'Secret of that access key; with `S3_ACCESS_KEY_ID`', minLength: 8 }),
 
   REDIS_URL: url(['redis:', 'rediss:'], { group: NODES, meaning: 'Redis that joins several nodes (broker, presence, shared rate limits)', unset: 'in-process broker, one node', essential: true }),
   REDIS_KEY_PREFIX: text({ group: NODES, meaning: 'Start of every Redis key and channel, so several deployments can share one Redis', default: 'parley:', pattern: '^[A-Za-z0-9_.:-]{1,64}$', expected: '1 to 64 letters, digits and _ . : -' }),
