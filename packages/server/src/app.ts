@@ -159,7 +159,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     route(Endpoints.getReadiness, async ({ reply }) => {
       const ready = !draining && (await db.ready());
       reply.status(ready ? 200 : 503);
-      return { status: ready ? 'ready' : draining ? 'draining' : 'database unavailable' };
+      // Redis being away does not fail readiness: the node still serves its own sockets live and sync heals the rest,
+      // while failing every node of a cluster at once would take the whole service out of the load balancer.
+      return { status: ready ? 'ready' : draining ? 'draining' : 'database unavailable', broker: broker.state() };
     }),
     route(Endpoints.getMetrics, async ({ reply }) => {
       if (!config.metricsEnabled) throw new AppError('not_found', 'Metrics are disabled on this server (METRICS_ENABLED=false).');
@@ -214,6 +216,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   });
   metrics.observeGateway(() => gateway.stats());
   metrics.observeLoad(load.lagMs, load.overloaded);
+  metrics.observeBroker(() => broker.state());
   http.server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
 
   let closing: Promise<void> | null = null;

@@ -6,6 +6,7 @@ import { brokerConformance, Inbox } from '../src/platform/broker/broker.conforma
 import { type Broker, createRedisBroker, MemoryBus } from '../src/platform/broker/index.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { hasRedis, redisUrl } from './support/services.ts';
+import { startTcpProxy } from './support/tcp-proxy.ts';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', nodeId: 'broker-test' });
 
@@ -110,6 +111,55 @@ if (hasRedis) {
         assert.equal(gaps, 0);
       } finally {
         await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    it('while Redis is away hands its own messages to its own subscribers at once and says it is unavailable; once Redis is back it reports a gap, hears other nodes again and delivers nothing twice', async () => {
+      const prefix = runPrefix();
+      const proxy = await startTcpProxy(redisUrl, 6379);
+      let away: Broker | undefined;
+      let other: Broker | undefined;
+      try {
+        away = await createRedisBroker(proxy.url, logger, prefix);
+        other = await createRedisBroker(redisUrl, logger, prefix);
+        const inbox = new Inbox(away);
+        const otherInbox = new Inbox(other);
+        let gaps = 0;
+        away.onGap(() => gaps++);
+        await away.subscribe(['c', 'marker']);
+        await other.subscribe(['c', 'marker']);
+        assert.equal(away.state(), 'connected');
+
+        proxy.cut();
+        await until(() => away!.state() === 'unavailable', 'the broker to notice the outage');
+        await assert.rejects(away.publish('c', 'during'), 'other nodes did not get it');
+        await inbox.count('c', 1);
+        assert.deepEqual(inbox.on('c'), ['during'], 'its own subscriber heard it at once');
+        await away.subscribe(['late']);
+        await assert.rejects(away.publish('late', 'subscribed while away'));
+        await inbox.count('late', 1);
+        await away.unsubscribe(['marker']);
+        await away.subscribe(['marker']);
+        assert.equal(gaps, 0);
+
+        proxy.restore();
+        await until(() => gaps === 1, 'the gap report');
+        assert.equal(away.state(), 'connected');
+        await other.publish('c', 'after');
+        await other.publish('late', 'from the other node');
+        await other.publish('marker', 'm');
+        await inbox.count('marker', 1);
+        await away.publish('c', 'back');
+        await away.publish('marker', 'm2');
+        await inbox.count('marker', 2);
+        await otherInbox.count('marker', 2);
+        assert.deepEqual(inbox.on('c'), ['during', 'after', 'back'], 'each once: nothing delivered locally came again through Redis');
+        assert.deepEqual(inbox.on('late'), ['subscribed while away', 'from the other node']);
+        assert.deepEqual(otherInbox.on('c'), ['after', 'back'], 'the other node missed what was published while Redis was away (it resyncs from the logs)');
+        assert.equal(gaps, 1);
+      } finally {
+        await Promise.all([away?.close(), other?.close()]);
+        await proxy.close();
       }
     });
 

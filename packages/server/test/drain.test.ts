@@ -53,7 +53,7 @@ describe('graceful shutdown (drain)', () => {
     try {
       const ready = await fetch(`${t.url}/readyz`);
       assert.equal(ready.status, 503);
-      assert.deepEqual(await ready.json(), { status: 'draining' });
+      assert.deepEqual(await ready.json(), { status: 'draining', broker: 'in-process' });
       const late = await TestSocket.open(t.wsUrl, users[0]!.token, { waitReady: false }).catch(() => null);
       assert.ok(late === null || (await late.closed()) !== null, 'no new socket while draining');
       await shutdown;

@@ -417,12 +417,21 @@ for (const backend of backends) {
         const text = 'w'.repeat(16_000);
         const sent: Message[] = [];
         const deadline = Date.now() + 90_000;
-        while (t.app.gateway.stats().sessions === 2) {
+        // The server gives a closed socket 2 s to read its close frame: read again the moment it
+        // gives up, not after the batch of sends in flight, which can take longer than that on a
+        // loaded machine (the client then saw 1006).
+        let closedByServer = false;
+        const readingAgain = waitFor(() => t.app.gateway.stats().sessions < 2, 'the server to close the stalled socket', 90_000).then(() => {
+          closedByServer = true;
+          slow.resumeReading();
+        });
+        readingAgain.catch(() => {});
+        while (!closedByServer) {
           assert.ok(Date.now() < deadline && sent.length < 5000, `the stalled socket was never closed after ${sent.length} messages`);
           sent.push(...(await Promise.all(Array.from({ length: 8 }, () => send(t, bob, conversation.id, text)))));
         }
         // The server gave up on it; reading again shows why.
-        slow.resumeReading();
+        await readingAgain;
         await waitFor(() => slow.closeCode !== null, 'the close frame');
         assert.equal(slow.closeCode, 4001);
         // The reading socket got every event, in order, exactly once.
@@ -459,12 +468,17 @@ for (const backend of backends) {
       const slow = await StalledClient.open(t.wsUrl, alice.token);
       try {
         assert.equal(t.app.gateway.stats().sessions, 1);
+        // Each answer is one 16 KB message: enough to fill the buffers soon, little for the
+        // server to read and serialize per request. (Pages of 100 kept this process — server
+        // and client — busy for seconds on a loaded machine, past the 2 s the server gives a
+        // closed socket to read its close frame, and the client then saw 1006.)
+        const last = await lastSeq(t, alice, conversation.id);
         slow.stopReading();
         let asked = 0;
         const deadline = Date.now() + 60_000;
         while (t.app.gateway.stats().sessions > sessionsBefore) {
           assert.ok(Date.now() < deadline && asked < 20_000, `never closed after ${asked} requests`);
-          for (let i = 0; i < 4; i++) slow.send({ t: 'events', id: `q${++asked}`, conversationId: conversation.id, after: 0, limit: 100 });
+          for (let i = 0; i < 4; i++) slow.send({ t: 'events', id: `q${++asked}`, conversationId: conversation.id, after: last - 1, limit: 1 });
           await new Promise((resolve) => setTimeout(resolve, 5));
         }
         slow.resumeReading();

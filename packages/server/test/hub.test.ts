@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { conversationChannel, encodeEnvelope, type UserHeader, userChannel } from '../src/gateway/envelope.ts';
 import { Hub, type HubSession } from '../src/gateway/hub.ts';
-import { type Broker, MemoryBus } from '../src/platform/broker/index.ts';
+import { type Broker, type BrokerState, MemoryBus } from '../src/platform/broker/index.ts';
 import { createLogger } from '../src/platform/logger.ts';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', nodeId: 'hub-test' });
@@ -72,6 +72,10 @@ class SpyBroker implements Broker {
 
   onGap(handler: () => void): void {
     this.gapHandlers.push(handler);
+  }
+
+  state(): BrokerState {
+    return this.inner.state();
   }
 
   close(): Promise<void> {

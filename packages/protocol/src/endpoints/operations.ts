@@ -3,6 +3,18 @@ import type { EndpointSpec } from '../endpoint.ts';
 
 const Status = (description: string) => Type.Object({ status: Type.String({ description }) }, { description: `status: ${description}` });
 
+/** Readiness with the broker's reach: a node whose Redis is away stays ready (it serves its own sockets live, sync heals the rest) and says so here. */
+const Readiness = (description: string) =>
+  Type.Object(
+    {
+      status: Type.String({ description }),
+      broker: Type.Union([Type.Literal('in-process'), Type.Literal('connected'), Type.Literal('unavailable')], {
+        description: '"in-process" (one node), "connected" (Redis reaches every node), "unavailable" (Redis is away: live delivery on this node only).',
+      }),
+    },
+    { description: `status: ${description}` },
+  );
+
 /** Probes and telemetry for operators and orchestrators. */
 export const operationsEndpoints = {
   getHealth: {
@@ -19,9 +31,9 @@ export const operationsEndpoints = {
     path: '/readyz',
     access: 'public',
     tag: 'operations',
-    summary: 'Ready for traffic: database reachable, migrations applied, not draining (503 otherwise)',
-    response: Status('"ready".'),
-    otherResponses: { 503: Status('"draining" or "database unavailable".') },
+    summary: 'Ready for traffic: database reachable, migrations applied, not draining (503 otherwise); Redis being away does not fail it (see broker)',
+    response: Readiness('"ready".'),
+    otherResponses: { 503: Readiness('"draining" or "database unavailable".') },
     errors: [],
   },
   getMetrics: {

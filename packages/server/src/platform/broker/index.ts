@@ -1,3 +1,3 @@
-export type { Broker } from './broker.ts';
+export type { Broker, BrokerState } from './broker.ts';
 export { createMemoryBroker, MemoryBus } from './memory-broker.ts';
 export { createRedisBroker } from './redis-broker.ts';

@@ -1,4 +1,4 @@
-import type { Broker } from './broker.ts';
+import type { Broker, BrokerState } from './broker.ts';
 
 /**
  * In-process broker: the default for one node. Several brokers made from one bus behave
@@ -66,6 +66,10 @@ class MemoryBroker implements Broker {
 
   onGap(): void {
     // An in-process bus never loses messages.
+  }
+
+  state(): BrokerState {
+    return 'in-process';
   }
 
   receive(channel: string, message: string): void {

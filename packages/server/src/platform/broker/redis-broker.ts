@@ -5,8 +5,30 @@ import type { Broker } from './broker.ts';
 /** How long close() waits for QUIT before cutting the connection (Redis may be down). */
 const QUIT_GRACE_MS = 1_000;
 
+/**
+ * How long a resubscription after an outage waits for the publishes this node looped back
+ * meanwhile to settle at Redis: normally one round trip; longer only when the publisher
+ * connection is reconnecting itself with some of them in flight. Past it the
+ * resubscription goes ahead (at worst such a frame reaches a session twice, and clients
+ * drop repeats by seq) rather than leaving the node deaf.
+ */
+const SETTLE_LOOPED_BACK_MS = 5_000;
+
 /** Redis client names may not contain spaces or control characters. */
 const clientName = (role: string, prefix: string) => `parley-broker-${role}:${prefix}`.replace(/[^\x21-\x7e]/g, '_');
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Settles when every promise did, or after `ms`, whichever comes first; leaves no timer behind. */
+async function settledWithin(promises: readonly Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled(promises), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
 
 /**
  * Redis pub/sub: one connection publishes, one subscribes. Redis drops what was
@@ -15,6 +37,16 @@ const clientName = (role: string, prefix: string) => `parley-broker-${role}:${pr
  * read the logs at a moment when live delivery already works again, so nothing falls
  * between the two. (ioredis' own auto-resubscribe is off because it gives no signal
  * when the re-subscription is confirmed.)
+ *
+ * While Redis is away this node still hears itself: a publish made while the subscriber
+ * connection is down, or one that could not be sent (the publisher is down), is handed
+ * to the local handler directly, so two sockets on one node keep talking through an
+ * outage (other nodes catch up from the logs after the gap). Nothing is delivered twice:
+ * a publish handed over locally while the subscriber was down has settled at Redis before
+ * the subscriber listens again (Redis had nobody here to deliver it to), and while the
+ * resubscription is being confirmed publishes go through Redis only (what this node
+ * misses in that moment it reads from the logs when the gap report that follows makes
+ * every session resync).
  *
  * Connections are named `parley-broker-pub:<prefix>` and `parley-broker-sub:<prefix>`
  * (see CLIENT LIST).
@@ -29,38 +61,84 @@ export async function createRedisBroker(url: string, logger: Logger, prefix = 'p
   const gapHandlers: Array<() => void> = [];
   /** What this node wants to hear: the source of truth for re-subscribing after a reconnect. */
   const wanted = new Set<string>();
+  /**
+   * The subscriber side: `listening` while Redis delivers every wanted channel here, `away`
+   * from a dropped connection until a new one is ready, `resubscribing` until that one
+   * confirmed every wanted channel.
+   */
+  let link: 'listening' | 'away' | 'resubscribing' = 'listening';
+  /** Bumped on every drop and reconnect: a resubscription that outlived its connection stops. */
+  let epoch = 0;
+  /** Resolved when the subscriber connection drops: calls waiting on it stop waiting (the resubscription covers them). */
+  let dropped = deferred();
+  /** Publishes sent to Redis while the subscriber was away and also handed over locally. */
+  const loopedBack = new Set<Promise<unknown>>();
   let connectedOnce = false;
   let closed = false;
 
   for (const [name, client] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
     client.on('error', (error: Error) => logger.warn({ err: error.message, connection: name }, 'redis broker error'));
   }
-  subscriber.on('ready', () => {
-    if (!connectedOnce) {
-      connectedOnce = true;
-      return;
-    }
-    const channels = [...wanted];
-    const resubscribed = channels.length > 0 ? subscriber.subscribe(...channels) : Promise.resolve();
-    resubscribed.then(
-      () => {
-        if (closed) return;
-        logger.warn({ channels: channels.length }, 'redis broker reconnected and resubscribed; sessions will resync');
-        for (const gap of gapHandlers) gap();
-      },
-      // The connection dropped again: the next 'ready' resubscribes and reports the gap.
-      (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : error }, 'redis broker could not resubscribe yet'),
-    );
-  });
-  subscriber.on('message', (channel: string, message: string) => {
-    if (closed || !channel.startsWith(prefix)) return;
+
+  /** Only channels still wanted: a subscription resent by ioredis after an unsubscribe, or one not yet undone, delivers nothing. */
+  const dispatch = (channel: string, message: string) => {
+    if (closed || !wanted.has(channel)) return;
     try {
       handler(channel.slice(prefix.length), message);
     } catch (error) {
       // Thrown inside ioredis' socket handler it would take the process down.
       logger.error({ err: error, channel }, 'broker message handler failed');
     }
+  };
+  /** This node's own subscribers get the message without Redis; asynchronously, like from the network. */
+  const loopBack = (channel: string, message: string) => {
+    if (wanted.has(channel)) queueMicrotask(() => dispatch(channel, message));
+  };
+
+  subscriber.on('close', () => {
+    if (closed || !connectedOnce) return;
+    epoch++;
+    if (link !== 'away') logger.warn('redis broker lost its subscriber connection; until it is back, this node delivers its own messages locally');
+    link = 'away';
+    dropped.resolve();
   });
+  subscriber.on('ready', () => {
+    if (!connectedOnce) {
+      connectedOnce = true;
+      return;
+    }
+    void resubscribe(++epoch);
+  });
+  subscriber.on('message', dispatch);
+
+  async function resubscribe(mine: number): Promise<void> {
+    const current = () => epoch === mine && !closed;
+    const settleBy = Date.now() + SETTLE_LOOPED_BACK_MS;
+    while (loopedBack.size > 0 && Date.now() < settleBy) {
+      await settledWithin([...loopedBack], settleBy - Date.now());
+      if (!current()) return;
+    }
+    link = 'resubscribing';
+    const sent = new Set<string>();
+    try {
+      // Channels wanted while this runs are subscribed too before the gap is reported.
+      for (let missing = [...wanted]; missing.length > 0; missing = [...wanted].filter((channel) => !sent.has(channel))) {
+        for (const channel of missing) sent.add(channel);
+        await subscriber.subscribe(...missing);
+        if (!current()) return;
+      }
+    } catch (error) {
+      // The connection dropped again: the next 'ready' resubscribes and reports the gap.
+      logger.warn({ err: error instanceof Error ? error.message : error }, 'redis broker could not resubscribe yet');
+      return;
+    }
+    const unwanted = [...sent].filter((channel) => !wanted.has(channel));
+    if (unwanted.length > 0) subscriber.unsubscribe(...unwanted).catch(() => {});
+    link = 'listening';
+    dropped = deferred();
+    logger.warn({ channels: sent.size }, 'redis broker reconnected and resubscribed; sessions will resync');
+    for (const gap of gapHandlers) gap();
+  }
 
   try {
     await Promise.all([publisher.connect(), subscriber.connect()]);
@@ -84,21 +162,49 @@ export async function createRedisBroker(url: string, logger: Logger, prefix = 'p
     if ((client.status as string) !== 'end') client.disconnect();
   }
 
+  /** Sends a subscriber command unless the connection drops first (then the resubscription takes over). */
+  const whileConnected = (command: Promise<unknown>) => {
+    command.catch(() => {});
+    return Promise.race([command, dropped.promise]).then(() => {});
+  };
+
   return {
     async publish(channel, message) {
       if (closed) throw new Error('broker closed');
-      await publisher.publish(prefix + channel, message);
+      const key = prefix + channel;
+      if (link === 'away') {
+        loopBack(key, message);
+        const sent = publisher.publish(key, message);
+        loopedBack.add(sent);
+        const settled = () => loopedBack.delete(sent);
+        sent.then(settled, settled);
+        await sent;
+        return;
+      }
+      try {
+        await publisher.publish(key, message);
+      } catch (error) {
+        // Refused without being sent (no offline queue): nobody heard it, so this node's subscribers get it here.
+        loopBack(key, message);
+        throw error;
+      }
     },
     async subscribe(channels) {
       if (closed) throw new Error('broker closed');
       if (channels.length === 0) return;
-      for (const channel of channels) wanted.add(prefix + channel);
-      await subscriber.subscribe(...channels.map((c) => prefix + c));
+      const keys = channels.map((channel) => prefix + channel);
+      for (const key of keys) wanted.add(key);
+      // Away: the resubscription takes them along, and the gap it reports makes sessions read what they missed.
+      if (link !== 'listening') return;
+      await whileConnected(subscriber.subscribe(...keys));
     },
     async unsubscribe(channels) {
       if (closed || channels.length === 0) return;
-      for (const channel of channels) wanted.delete(prefix + channel);
-      await subscriber.unsubscribe(...channels.map((c) => prefix + c));
+      const keys = channels.map((channel) => prefix + channel);
+      for (const key of keys) wanted.delete(key);
+      // Away: the next connection subscribes only what is wanted.
+      if (link !== 'listening') return;
+      await whileConnected(subscriber.unsubscribe(...keys));
     },
     onMessage(h) {
       handler = h;
@@ -106,9 +212,13 @@ export async function createRedisBroker(url: string, logger: Logger, prefix = 'p
     onGap(h) {
       gapHandlers.push(h);
     },
+    state() {
+      return link === 'listening' && publisher.status === 'ready' ? 'connected' : 'unavailable';
+    },
     async close() {
       closed = true;
       wanted.clear();
+      dropped.resolve();
       await Promise.all([quit(publisher), quit(subscriber)]);
     },
   };

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { BrokerState } from '../broker/index.ts';
 
 /** Why a new connection was turned away (the `reason` label of `parley_ws_refused_total`). */
 export type RefusalReason = 'capacity' | 'event_loop_lag' | 'draining' | 'rate_limited';
@@ -20,6 +21,7 @@ export function createMetrics() {
   let gauges: () => GatewayGauges = () => ({ connections: 0, sessions: 0, users: 0, topics: 0 });
   let lag = () => 0;
   let overloaded = () => false;
+  let brokerState = (): BrokerState => 'in-process';
   const registers = [registry];
 
   const gauge = (name: string, help: string, read: () => number) =>
@@ -30,6 +32,7 @@ export function createMetrics() {
   gauge('parley_hub_topics', 'Conversations with local subscribers (broker subscriptions)', () => gauges().topics);
   gauge('parley_event_loop_lag_seconds', 'Event-loop delay (p99 of the last sample) the overload guard acts on', () => lag() / 1000);
   gauge('parley_overloaded', '1 while new connections are refused for event-loop lag', () => (overloaded() ? 1 : 0));
+  gauge('parley_broker_connected', '1 while published events reach every node; 0 while Redis is away and only this node\'s own sessions get them live', () => (brokerState() === 'unavailable' ? 0 : 1));
 
   return {
     registry,
@@ -47,6 +50,9 @@ export function createMetrics() {
     observeLoad(readLag: () => number, readOverloaded: () => boolean): void {
       lag = readLag;
       overloaded = readOverloaded;
+    },
+    observeBroker(read: () => BrokerState): void {
+      brokerState = read;
     },
     async render(): Promise<{ contentType: string; body: string }> {
       return { contentType: registry.contentType, body: await registry.metrics() };
