@@ -197,6 +197,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     logger,
     authenticate: (token) => auth.authenticate(token),
     requireActive: (actor) => auth.requireActive(actor),
+    clock,
     loadMembership: membershipOf,
     handlers: createFrameHandlers({ messages, conversations, membership, invites, moderation, sync, live: { receipts, typing, presence, rateLimits } }),
     presence,
