@@ -265,5 +265,13 @@ export const ReceiptFrame = Type.Object({
 });
 export type ReceiptFrame = Static<typeof ReceiptFrame>;
 
-export const ServerFrame = Type.Union([ReadyFrame, AckFrame, ErrorFrame, EventFrame, UserEventFrame, ResyncFrame, TypingFrame, PresenceFrame, ReceiptFrame]);
+/**
+ * The access token this socket authenticated with has expired: send a fresh one in an
+ * `auth` frame within `graceMs`, on this socket, to keep it (subscriptions and place in
+ * the logs included); otherwise it closes with 4101. Requests sent meanwhile wait for it.
+ */
+export const ReauthFrame = Type.Object({ t: Type.Literal('reauth'), graceMs: Type.Integer({ minimum: 0 }) });
+export type ReauthFrame = Static<typeof ReauthFrame>;
+
+export const ServerFrame = Type.Union([ReadyFrame, AckFrame, ErrorFrame, EventFrame, UserEventFrame, ResyncFrame, TypingFrame, PresenceFrame, ReceiptFrame, ReauthFrame]);
 export type ServerFrame = Static<typeof ServerFrame>;

@@ -115,7 +115,18 @@ export type ConversationListResponse = Static<typeof ConversationListResponse>;
 export const AddMembersBody = Type.Object({ userIds: Type.Array(Id, { minItems: 1, maxItems: Limits.membersPerRequest, uniqueItems: true }) }, strict);
 export type AddMembersBody = Static<typeof AddMembersBody>;
 
-export const MembersResponse = Type.Object({ members: Type.Array(Member), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const MembersResponse = Type.Object({
+  members: Type.Array(Member),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  /**
+   * `all`: every member is listed. `staff`: only the owner, admins and moderators are
+   * (a channel seen by a subscriber, or by staff without a right that manages members):
+   * subscribers of a channel do not see each other.
+   */
+  scope: Type.Union([Type.Literal('all'), Type.Literal('staff')]),
+  /** Members in all, listed or not. */
+  total: Type.Integer({ minimum: 0 }),
+});
 export type MembersResponse = Static<typeof MembersResponse>;
 
 export const MembersQuery = Type.Object({

@@ -43,11 +43,14 @@ export class HistoryLoader {
   async members(conversationId: string): Promise<void> {
     const members: Member[] = [];
     let cursor: string | undefined;
+    let scope: MembersResponse['scope'] = 'all';
     do {
       const page = await this.source.members(conversationId, { limit: MEMBERS_PAGE, ...(cursor ? { cursor } : {}) });
       members.push(...page.members);
+      // An older server does not say: it lists everyone.
+      scope = page.scope ?? 'all';
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    this.store.putMembers(conversationId, members, true);
+    this.store.putMembers(conversationId, members, true, scope);
   }
 }

@@ -60,6 +60,8 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private heartbeatMs = 25_000;
+  /** The access token the current socket authenticated with. */
+  private socketToken: string | null = null;
   private readonly options: Required<Omit<SocketOptions, 'createWebSocket'>> & { createWebSocket: WebSocketFactory };
 
   constructor(options: SocketOptions) {
@@ -129,6 +131,7 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
     const token = this.options.tokens.accessToken() ?? (await this.options.tokens.renew().catch(() => null));
     if (!token) return this.terminate(CloseCodes.authRequired, 'no access token');
     if (this.status !== 'connecting') return;
+    this.socketToken = token;
     let ws: WebSocketLike;
     try {
       ws = this.options.createWebSocket(this.options.url);
@@ -168,6 +171,9 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
         this.startHeartbeat();
         this.emit('ready', frame);
         return;
+      case 'reauth':
+        void this.reauthenticate();
+        return;
       case 'ack':
       case 'error': {
         const pending = frame.id === null ? undefined : this.pending.get(frame.id);
@@ -180,6 +186,25 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
       }
       default:
         this.emit('push', frame);
+    }
+  }
+
+  /**
+   * The server says the token this socket holds expired: present a fresh one on the same
+   * socket (the one the client already renewed, or a new renewal), which keeps its
+   * subscriptions and its place in the logs. Should that fail, the server closes with
+   * 4101 once its grace is over and the reauth path reconnects.
+   */
+  private async reauthenticate(): Promise<void> {
+    const ws = this.ws;
+    const current = this.options.tokens.accessToken();
+    const token = current && current !== this.socketToken ? current : await this.options.tokens.renew().catch(() => null);
+    if (!token || !ws || this.ws !== ws || ws.readyState !== OPEN) return;
+    try {
+      await this.rawRequest(ws, 'auth', { token }, this.options.requestTimeoutMs);
+      if (this.ws === ws) this.socketToken = token;
+    } catch {
+      // Refused or unanswered: the server's close (4101) takes over.
     }
   }
 

@@ -1,6 +1,11 @@
 import type { Conversation, ConversationEvent, Member, Message, User, UserEvent } from '@parley/protocol';
 import { Emitter } from './emitter.ts';
 
+export type MembersScope = 'all' | 'staff';
+
+/** The roles a `staff` member list holds. */
+export const STAFF_ROLES: ReadonlySet<string> = new Set(['owner', 'admin', 'moderator']);
+
 /** What the store knows of one conversation. */
 export interface ConversationState {
   summary: Conversation;
@@ -10,6 +15,12 @@ export interface ConversationState {
   hasOlder: boolean;
   /** Members by user id; null until the app loads them. */
   members: Map<string, Member> | null;
+  /**
+   * Which members `members` holds: `all`, or `staff` (owner, admins, moderators) when the
+   * server lists only those to you (a channel you subscribe to); `summary.memberCount`
+   * counts everyone either way.
+   */
+  membersScope: MembersScope;
   /** Sends not yet acknowledged, in the order they were made. */
   pending: PendingMessage[];
   /** Your own reactions, by message id (for loaded messages). */
@@ -79,7 +90,7 @@ export class ChatStore extends Emitter<StoreEvents> {
       existing.base = summary.lastSeq;
       existing.counted.clear();
     } else {
-      this.conversations.set(summary.id, { summary, messages: null, hasOlder: true, members: null, pending: [], myReactions: new Map(), base: summary.lastSeq, counted: new Set() });
+      this.conversations.set(summary.id, { summary, messages: null, hasOlder: true, members: null, membersScope: 'all', pending: [], myReactions: new Map(), base: summary.lastSeq, counted: new Set() });
     }
     this.emit('change', null);
   }
@@ -112,10 +123,11 @@ export class ChatStore extends Emitter<StoreEvents> {
     this.emit('change', conversationId);
   }
 
-  putMembers(conversationId: string, members: Member[], replace: boolean): void {
+  putMembers(conversationId: string, members: Member[], replace: boolean, scope: MembersScope = 'all'): void {
     const state = this.conversations.get(conversationId);
     if (!state) return;
     if (replace || !state.members) state.members = new Map();
+    if (replace) state.membersScope = scope;
     for (const member of members) state.members.set(member.userId, member);
     this.emit('change', conversationId);
   }
@@ -180,7 +192,8 @@ export class ChatStore extends Emitter<StoreEvents> {
       case 'members.added':
         // The server names only users who were not members yet, so the count is exact.
         if (fresh) summary.memberCount += event.data.userIds.length;
-        if (state.members) {
+        // A staff-only list does not learn of members who joined below the staff.
+        if (state.members && (state.membersScope === 'all' || STAFF_ROLES.has(event.data.role ?? 'member'))) {
           for (const userId of event.data.userIds) {
             if (!state.members.has(userId)) {
               state.members.set(userId, { userId, role: event.data.role ?? 'member', rights: [], mutedUntil: null, joinedAt: event.createdAt, user: { id: userId, handle: null, displayName: userId } });
@@ -197,6 +210,7 @@ export class ChatStore extends Emitter<StoreEvents> {
         if (member) {
           member.role = event.data.role;
           member.rights = event.data.rights;
+          if (state.membersScope === 'staff' && !STAFF_ROLES.has(member.role)) state.members!.delete(member.userId);
         }
         if (event.data.userId === meId) {
           summary.role = event.data.role;

@@ -8,7 +8,7 @@ import { Emitter } from './emitter.ts';
 import { asParleyError, ParleyError } from './errors.ts';
 import type { HistoryLoader } from './history-loader.ts';
 import { OrderedLog } from './ordered-log.ts';
-import type { ChatStore } from './store.ts';
+import { type ChatStore, type ConversationState, STAFF_ROLES } from './store.ts';
 
 export type SyncRequest = CommandFramePayload<'sync'>;
 
@@ -252,8 +252,19 @@ export class SyncEngine extends Emitter<SyncEngineEvents> {
     if (this.store.applyEvent(event)) void this.refreshSummary(event.conversationId);
     this.emit('event', event);
     const state = this.store.get(event.conversationId);
-    // New members arrive as bare ids; fetch their profiles when the app shows members.
-    if (event.type === 'members.added' && state?.members) void this.history.members(event.conversationId).catch((error) => this.reportError(error));
+    if (state?.members && this.changesMemberList(event, state)) void this.history.members(event.conversationId).catch((error) => this.reportError(error));
+  }
+
+  /**
+   * Whether the loaded member list must be fetched again: new members arrive as bare ids
+   * (their profiles are fetched), unless the list is staff-only and they joined below the
+   * staff; in a staff-only list someone promoted is not there yet; and a role change of
+   * your own can change which members the server lists to you.
+   */
+  private changesMemberList(event: ConversationEvent, state: ConversationState): boolean {
+    if (event.type === 'members.added') return state.membersScope === 'all' || STAFF_ROLES.has(event.data.role ?? 'member');
+    if (event.type === 'member.role_changed') return state.membersScope === 'staff' ? !state.members!.has(event.data.userId) || event.data.userId === this.store.me?.id : event.data.userId === this.store.me?.id;
+    return false;
   }
 
   /** Fetches the conversation's log from where we are until the gap is closed; one run per conversation at a time. */

@@ -53,6 +53,15 @@ function harness(tokens: { current: string | null; renewTo: string | null }) {
 
 const tick = (ms = 10) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls until `check` holds (a busy machine may take its time); fails after 10 s. */
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await tick(5);
+  }
+}
+
 describe('the realtime socket', () => {
   it('authenticates with its first frame, never in the URL', async () => {
     const { socket, sockets } = harness({ current: 'token-1', renewTo: null });
@@ -89,6 +98,22 @@ describe('the realtime socket', () => {
     assert.equal(renewals(), 1);
     sockets[1]!.fire('open');
     assert.equal(sockets[1]!.sent[0].token, 'new');
+    socket.stop();
+  });
+
+  it('answers a reauth frame with a renewed token on the same socket, without reconnecting', async () => {
+    const { socket, sockets, renewals } = harness({ current: 'token-1', renewTo: 'token-2' });
+    socket.start();
+    await until(() => sockets.length === 1);
+    sockets[0]!.fire('open');
+    sockets[0]!.ready();
+    sockets[0]!.fire('message', { data: JSON.stringify({ t: 'reauth', graceMs: 30_000 }) });
+    await until(() => sockets[0]!.sent.some((frame) => frame.t === 'auth' && frame.token === 'token-2'));
+    const auth = sockets[0]!.sent.find((frame) => frame.token === 'token-2');
+    sockets[0]!.fire('message', { data: JSON.stringify({ t: 'ack', id: auth.id, data: {} }) });
+    assert.equal(renewals(), 1);
+    assert.equal(socket.status, 'open');
+    assert.equal(sockets.length, 1, 'no second connection');
     socket.stop();
   });
 

@@ -65,4 +65,17 @@ describe('the chat store', () => {
     store.discardPending('missing', 'a');
     assert.deepEqual(changes, []);
   });
+  it('keeps a staff-only member list to the staff: subscribers who join are counted, not listed, and a member demoted below the staff leaves it', () => {
+    const store = new ChatStore();
+    store.putSummary({ ...summary('c1'), kind: 'channel', role: 'subscriber', memberCount: 3 });
+    const member = (userId: string, role: 'owner' | 'moderator') => ({ userId, role, rights: [], mutedUntil: null, joinedAt: at, user: { id: userId, handle: null, displayName: userId } });
+    store.putMembers('c1', [member('owner', 'owner'), member('mod', 'moderator')], true, 'staff');
+    const event = { conversationId: 'c1', actorId: null, createdAt: at };
+    store.applyEvent({ ...event, seq: 2, type: 'members.added', data: { userIds: ['fan'], role: 'subscriber' } } as never);
+    assert.deepEqual([...store.get('c1')!.members!.keys()], ['owner', 'mod']);
+    assert.equal(store.get('c1')!.summary.memberCount, 4);
+    store.applyEvent({ ...event, seq: 3, type: 'member.role_changed', data: { userId: 'mod', role: 'subscriber', rights: [] } } as never);
+    assert.deepEqual([...store.get('c1')!.members!.keys()], ['owner']);
+    assert.equal(store.get('c1')!.membersScope, 'staff');
+  });
 });

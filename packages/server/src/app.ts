@@ -108,14 +108,16 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     }
   });
   const users = createUsersService({ db, uow, clock });
+  const signingKey = loadSigningKey(config.auth.jwtSecret, config.dataDir);
   const auth = createAuthService({
     db,
     uow,
     users,
-    accessTokens: createAccessTokens({ key: loadSigningKey(config.auth.jwtSecret, config.dataDir), issuer: config.auth.issuer, audience: config.auth.audience, ttlSec: config.auth.accessTokenTtlSec }),
+    accessTokens: createAccessTokens({ key: signingKey, issuer: config.auth.issuer, audience: config.auth.audience, ttlSec: config.auth.accessTokenTtlSec }),
     external: config.auth.external ? createExternalVerifier(config.auth.external) : null,
     ownIssuer: config.auth.issuer,
     refreshTtlSec: config.auth.refreshTokenTtlSec,
+    refreshKey: signingKey,
     allowRegistration: config.allowRegistration,
     clock,
   });
@@ -197,6 +199,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     logger,
     authenticate: (token) => auth.authenticate(token),
     requireActive: (actor) => auth.requireActive(actor),
+    clock,
     loadMembership: membershipOf,
     handlers: createFrameHandlers({ messages, conversations, membership, invites, moderation, sync, live: { receipts, typing, presence, rateLimits } }),
     presence,

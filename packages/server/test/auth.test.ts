@@ -270,6 +270,27 @@ for (const backend of backends) {
       assert.ok(second.refreshToken);
     });
 
+    it('answers a second redemption inside the grace with the same successor, so a replay cannot lock the legitimate client out', async () => {
+      const first = expectOk(await register(t.url, newHandle()));
+      const legitimate = expectOk(await refresh(first.refreshToken));
+      advance(30_000);
+      const replayed = expectOk(await refresh(first.refreshToken));
+      assert.equal(replayed.refreshToken, legitimate.refreshToken, 'the replay gets nothing the legitimate client does not hold');
+      // The legitimate client's token still works, and rotating it leaves the replayer's copy behind.
+      const next = expectOk(await refresh(legitimate.refreshToken));
+      advance(61_000);
+      assertErrorBody(await refresh(replayed.refreshToken), 401, 'unauthorized');
+      // That late reuse revoked the whole session.
+      assertErrorBody(await refresh(next.refreshToken), 401, 'unauthorized');
+    });
+
+    it('lets two tabs sharing one session refresh with the same token at once: both get the same pair of the session', async () => {
+      const first = expectOk(await register(t.url, newHandle()));
+      const [a, b] = await Promise.all([refresh(first.refreshToken), refresh(first.refreshToken)]);
+      assert.equal(expectOk(a).refreshToken, expectOk(b).refreshToken);
+      expectOk(await refresh(expectOk(b).refreshToken));
+    });
+
     it('treats the previous refresh token presented after the grace as stolen: the session is revoked', async () => {
       const first = expectOk(await register(t.url, newHandle()));
       const socket = await TestSocket.open(t.wsUrl, first.accessToken);

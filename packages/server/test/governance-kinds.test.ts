@@ -285,6 +285,38 @@ for (const backend of backends) {
       await ok(t, reader, 'PUT', `/v1/conversations/${news.id}/messages/${first.id}/reactions/${encodeURIComponent('👍')}`);
     });
 
+    it('show a subscriber only the owner, admins and moderators with a count, and everyone to those who manage members', async () => {
+      const [owner, editor, mod, curator, reader, fan] = await Promise.all(Array.from({ length: 6 }, () => createUser(t.url)));
+      const name = handle('roster');
+      const news = await channel(t, owner, 'Roster', [editor, mod, curator, reader], { handle: name });
+      await ok(t, fan, 'POST', `/v1/conversations/${news.id}/join`);
+      await ok(t, owner, 'PATCH', `/v1/conversations/${news.id}/members/${editor.user.id}`, { role: 'admin' });
+      await ok(t, owner, 'PATCH', `/v1/conversations/${news.id}/members/${mod.user.id}`, { role: 'moderator' });
+      // An admin who edits the channel but does not manage its members.
+      await ok(t, owner, 'PATCH', `/v1/conversations/${news.id}/members/${curator.user.id}`, { role: 'admin', rights: ['edit_info'] });
+      const listed = async (viewer: typeof owner, query = '') => ok(t, viewer, 'GET', `/v1/conversations/${news.id}/members${query}`);
+      const staff = [owner, editor, mod, curator].map((u) => u.user.id).sort();
+      const everyone = [...staff, reader.user.id, fan.user.id].sort();
+      for (const viewer of [reader, fan, curator]) {
+        const page = await listed(viewer);
+        assert.deepEqual(page.members.map((m: any) => m.userId).sort(), staff, 'subscribers are not listed');
+        assert.deepEqual([page.scope, page.total], ['staff', 6]);
+      }
+      // Paging walks the same view.
+      const first = await listed(fan, '?limit=2');
+      const rest = await listed(fan, `?limit=10&cursor=${encodeURIComponent(first.nextCursor)}`);
+      assert.deepEqual([...first.members, ...rest.members].map((m: any) => m.userId).sort(), staff);
+      for (const viewer of [owner, editor, mod]) {
+        const page = await listed(viewer);
+        assert.deepEqual(page.members.map((m: any) => m.userId).sort(), everyone);
+        assert.deepEqual([page.scope, page.total], ['all', 6]);
+      }
+      // Groups are unchanged: members know each other.
+      const room = await group(t, owner, 'Everyone sees everyone', [reader, fan]);
+      const page = await ok(t, fan, 'GET', `/v1/conversations/${room.id}/members`);
+      assert.deepEqual([page.members.length, page.scope, page.total], [3, 'all', 3]);
+    });
+
     it('when public are joined by handle as a subscriber', async () => {
       const owner = await createUser(t.url);
       const fan = await createUser(t.url);

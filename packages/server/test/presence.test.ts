@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { direct, group, ok, waitFor } from './support/api.ts';
 import { backends } from './support/backends.ts';
+import { send } from './support/governance.ts';
 import { createUser, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
 
@@ -19,7 +20,8 @@ for (const backend of backends) {
     before(async () => {
       t = await startApp(backend, { env: { PRESENCE_MAX_SUBSCRIPTIONS: '3' } });
       [owner, peer, groupmate, stranger, blocked] = await Promise.all(Array.from({ length: 5 }, () => createUser(t.url)));
-      await direct(t, owner, peer);
+      // The owner wrote to the peer: that, not the conversation alone, makes the peer a contact.
+      await send(t, owner, (await direct(t, owner, peer)).id, 'hello');
       await group(t, owner, 'Shared group', [groupmate]);
       await direct(t, owner, blocked);
       await ok(t, owner, 'PUT', `/v1/me/blocks/${blocked.user.id}`);
@@ -147,6 +149,34 @@ for (const backend of backends) {
       } finally {
         hostSocket.close();
         guestSocket.close();
+      }
+    });
+
+    it('under "contacts", opening a direct conversation with someone shows their presence only once they have written in it', async () => {
+      const [watched, opener] = await Promise.all([createUser(t.url), createUser(t.url)]);
+      await ok(t, watched, 'PUT', '/v1/me/presence-privacy', { privacy: 'contacts' });
+      const chat = await direct(t, opener, watched);
+      await send(t, opener, chat.id, 'hi, remember me?');
+      const openerSocket = await TestSocket.open(t.wsUrl, opener.token);
+      const framesAboutWatched = () => openerSocket.frames.filter((f) => f.t === 'presence' && f.presence.userId === watched.user.id).map((f) => f.presence.status);
+      let watchedSocket: TestSocket | undefined;
+      try {
+        assert.equal((await openerSocket.request('presence_subscribe', { userIds: [watched.user.id] })).presence[0].status, 'hidden');
+        watchedSocket = await TestSocket.open(t.wsUrl, watched.token);
+        await waitFor(async () => (await ok(t, watched, 'GET', `/v1/presence/${watched.user.id}`)).presence.status === 'online', 'the watched user to be online');
+        assert.equal((await ok(t, opener, 'GET', `/v1/presence/${watched.user.id}`)).presence.status, 'hidden', 'a conversation the watched user never wrote in is not consent');
+        watchedSocket.close();
+        await waitFor(async () => (await ok(t, watched, 'GET', `/v1/presence/${watched.user.id}`)).presence.status === 'offline', 'the watched user to go offline');
+        // Once the watched user answers, the opener is a contact.
+        await send(t, watched, chat.id, 'oh, hello');
+        assert.equal((await ok(t, opener, 'GET', `/v1/presence/${watched.user.id}`)).presence.status, 'offline');
+        watchedSocket = await TestSocket.open(t.wsUrl, watched.token);
+        await openerSocket.next((f) => f.t === 'presence' && f.presence.userId === watched.user.id && f.presence.status === 'online');
+        // Frames about one user are announced in order: had the earlier online / offline leaked, they would precede this one.
+        assert.deepEqual(framesAboutWatched(), ['online'], 'nothing before the answer, as a direct peer or as a subscriber');
+      } finally {
+        openerSocket.close();
+        watchedSocket?.close();
       }
     });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { TestApp } from '../../server/test/support/test-app.ts';
+import { createUser, expectOk, http, type TestApp } from '../../server/test/support/test-app.ts';
 import { browserSkipReason, eventually, newPerson, screenshot } from './support/browser.ts';
 import { type BrowserSuite, startBrowserSuite } from './support/suite.ts';
 import { createGroup, send, signIn, signUp, startDirect, uniqueHandle, waitForMessages } from './support/chat.ts';
@@ -70,6 +70,21 @@ describe('governance in Chromium', { skip }, () => {
     await send(owner.page, 'Version 1.0 is out!');
     await waitForMessages(reader.page, ['Version 1.0 is out!'], 'the post on the subscriber’s side');
     await screenshot(reader.page, 'governance-channel-subscriber');
+
+    // Subscribers do not see each other: the reader's panel lists the owner only, with the count of everyone.
+    const other = await createUser(server.url);
+    const { conversation } = expectOk(await http(server.url, 'GET', `/v1/conversations/by-handle/${handles.channel}`, { token: other.token }));
+    expectOk(await http(server.url, 'POST', `/v1/conversations/${conversation.id}/join`, { token: other.token }));
+    await openDetails(reader.page);
+    const readerPanel = reader.page.getByRole('complementary', { name: 'Conversation details' });
+    await readerPanel.getByText('Only the owner, admins and moderators are listed.').waitFor();
+    await readerPanel.getByText('(3)').waitFor();
+    await eventually(async () => assert.deepEqual(await readerPanel.locator('.member .member-name').allInnerTexts(), ['Cora Creator']), 'only the owner on the reader’s side');
+    // The owner sees every subscriber.
+    await openDetails(owner.page);
+    const ownerPanel = owner.page.getByRole('complementary', { name: 'Conversation details' });
+    await eventually(async () => assert.equal(await ownerPanel.locator('.member').count(), 3), 'every member on the owner’s side');
+    assert.equal(await ownerPanel.getByText('Only the owner, admins and moderators are listed.').count(), 0);
 
     // A lookup of a handle nobody has says so.
     await reader.page.getByRole('button', { name: 'New chat' }).click();

@@ -201,7 +201,7 @@ export class FakeServer implements SyncTransport, HistorySource {
   async members(conversationId: string): Promise<MembersResponse> {
     this.calls.push(`members ${conversationId}`);
     const member = (userId: string): Member => ({ userId, role: 'member', rights: [], mutedUntil: null, joinedAt: T0, user: { id: userId, handle: userId, displayName: userId } });
-    return { members: [member(ME), member('other')], nextCursor: null };
+    return { members: [member(ME), member('other')], nextCursor: null, scope: 'all', total: 2 };
   }
 
   private readLog(conversation: ServerConversation, after: number, limit: number): ConversationEvent[] {

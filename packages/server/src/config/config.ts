@@ -83,6 +83,8 @@ export interface Config {
   ws: {
     heartbeatMs: number;
     authTimeoutMs: number;
+    /** How long a socket whose token expired has to present a fresh one. */
+    reauthGraceMs: number;
     /** How long the hub holds an out-of-order event waiting for the one before it. */
     reorderHoldMs: number;
   };
@@ -184,6 +186,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     ws: {
       heartbeatMs: v.WS_HEARTBEAT_MS,
       authTimeoutMs: v.WS_AUTH_TIMEOUT_MS,
+      reauthGraceMs: v.WS_REAUTH_GRACE_MS,
       reorderHoldMs: v.HUB_REORDER_HOLD_MS,
     },
     policyHook: v.POLICY_HOOK_URL

@@ -93,6 +93,7 @@ export const EnvSchema = Type.Object({
   WS_MAX_INFLIGHT: integer({ group: SOCKETS, meaning: 'Requests one socket may have in flight', default: 64, minimum: 1, maximum: 10_000 }),
   WS_HEARTBEAT_MS: integer({ group: SOCKETS, meaning: 'Ping interval; a socket that has not answered the previous ping is closed', default: 25_000, minimum: 1000, maximum: 300_000 }),
   WS_AUTH_TIMEOUT_MS: integer({ group: SOCKETS, meaning: 'How long a new socket may take to authenticate', default: 10_000, minimum: 100, maximum: 120_000 }),
+  WS_REAUTH_GRACE_MS: integer({ group: SOCKETS, meaning: 'Once a socket\'s access token expires (it gets a `reauth` frame), how long it has to send a fresh one in an `auth` frame before it is closed with 4101', default: 30_000, minimum: 1000, maximum: 300_000 }),
   HUB_REORDER_HOLD_MS: integer({ group: SOCKETS, meaning: 'How long an out-of-order event is held waiting for the one before it', default: 100, minimum: 0, maximum: 5000 }),
 
   RECEIPTS_MAX_GROUP: integer({ group: REALTIME, meaning: 'Groups up to this size get live receipt frames and "read by" lists; larger ones counts only', default: 1000, minimum: 2, maximum: 100_000 }),

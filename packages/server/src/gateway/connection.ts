@@ -1,4 +1,4 @@
-import { CloseCodes, type ClientFrame, type ErrorBody, type Presence, type ReadyFrame } from '@parley/protocol';
+import { closeClass, CloseCodes, type ClientFrame, type ErrorBody, type Presence, type ReadyFrame, type ReauthFrame } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import type { Actor } from '../modules/auth/index.ts';
 import { AppError, asAppError, toErrorBody } from '../platform/errors.ts';
@@ -10,6 +10,7 @@ import { parseFrame } from './frame-parser.ts';
 import type { Hub, HubSession } from './hub.ts';
 import type { PresenceWatches } from './presence-watch.ts';
 import type { FrameSession, PresenceWatch, WatchingSession } from './session.ts';
+import { tokenExpiresAt } from './token-expiry.ts';
 
 /** What a connection tells the rest of the node about its life (presence, device last-used, metrics). */
 export interface ConnectionHooks {
@@ -34,6 +35,10 @@ export interface ConnectionOptions {
   maxInflight: number;
   heartbeatMs: number;
   authTimeoutMs: number;
+  /** After its token expires, how long a ready socket has to present a fresh one. */
+  reauthGraceMs: number;
+  /** The app's clock (token expiry is measured on it). */
+  clock: () => number;
   maxMessageLength: number;
   onClose: (connection: Connection) => void;
   hooks?: ConnectionHooks;
@@ -79,6 +84,10 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
   private alive = true;
   private inflight = 0;
   private authTimer: NodeJS.Timeout | null = null;
+  /** When the token this socket holds expires (epoch ms); null: it does not. */
+  private tokenExpiresAt: number | null = null;
+  /** Set once the token expired and the client was told: a fresh token must come by then. */
+  private reauthDeadline: number | null = null;
   /**
    * Requests that arrived while the token was being checked (a client that connected with
    * `?token=`, or pipelined requests after its `auth` frame, need not wait for `ready`):
@@ -125,6 +134,22 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
   /** A method, not an inline comparison: the state changes while awaits are pending. */
   private isClosed(): boolean {
     return this.state === 'closed';
+  }
+
+  /**
+   * Called every second by the gateway: a ready socket whose token has expired is told so
+   * (`reauth`) and given `reauthGraceMs` to present a fresh one in an `auth` frame; after
+   * that it closes with 4101 (refresh, reconnect and resume). Live frames keep flowing
+   * meanwhile, so a client that renews in time never loses its place in the logs.
+   */
+  checkToken(now: number): void {
+    if (this.state !== 'ready' || this.tokenExpiresAt === null || now < this.tokenExpiresAt) return;
+    if (this.reauthDeadline === null) {
+      this.reauthDeadline = now + this.options.reauthGraceMs;
+      this.sendJson({ t: 'reauth', graceMs: this.options.reauthGraceMs } satisfies ReauthFrame);
+    } else if (now >= this.reauthDeadline) {
+      this.close(CloseCodes.tokenExpired, 'token expired: refresh it and reconnect');
+    }
   }
 
   /** Called on every heartbeat tick: a peer that did not answer the previous ping is gone. */
@@ -244,6 +269,7 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
     }
     if (this.isClosed()) return;
     this.actor = actor;
+    this.tokenExpiresAt = tokenExpiresAt(token);
     this.userId = actor.userId;
     this.sessionId = actor.sessionId;
     if (this.options.hooks) {
@@ -300,6 +326,39 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
     for (const frame of pending) this.dispatch(frame);
   }
 
+  /**
+   * An `auth` frame on a ready socket: a fresh token for the same user and device session
+   * replaces the one it holds (before or after that one expired), nothing else changes:
+   * no second `ready`, subscriptions stay. A token that is not good is refused with an
+   * error frame and changes nothing, unless it says the session or account is gone (then
+   * the socket closes with that code, as on connect).
+   */
+  private async renewToken(token: string, requestId: string): Promise<void> {
+    let actor: Actor;
+    try {
+      actor = await this.options.authenticate(token);
+    } catch (thrown) {
+      if (this.isClosed()) return;
+      const error = asAppError(thrown);
+      this.sendError(requestId, toErrorBody(error, newId()));
+      const code = closeCodeFor(error);
+      if (closeClass(code) === 'terminal' && code !== CloseCodes.invalidToken) this.close(code, error.message);
+      return;
+    }
+    if (this.isClosed()) return;
+    if (actor.userId !== this.userId || actor.sessionId !== this.sessionId) {
+      this.sendError(requestId, { code: 'forbidden', message: 'A socket keeps its user and device session: this token is for another.' });
+      return;
+    }
+    this.actor = actor;
+    this.tokenExpiresAt = tokenExpiresAt(token);
+    this.reauthDeadline = null;
+    this.sendJson({ t: 'ack', id: requestId, data: {} });
+    const pending = this.pending;
+    this.pending = [];
+    for (const frame of pending) this.dispatch(frame);
+  }
+
   private onData(data: Buffer, isBinary: boolean): void {
     this.alive = true;
     if (this.state === 'closed') return;
@@ -313,6 +372,10 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
 
   private dispatch(frame: ClientFrame): void {
     if (frame.t === 'auth') {
+      if (this.state === 'ready') {
+        void this.renewToken(frame.token, frame.id);
+        return;
+      }
       if (this.state !== 'authenticating') {
         this.sendError(frame.id, { code: 'bad_request', message: 'Already authenticated.' });
         return;
@@ -320,7 +383,8 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
       void this.authenticate(frame.token, frame.id);
       return;
     }
-    if (this.state === 'attaching') {
+    // While attaching, or while an expired token waits for its renewal, requests wait (bounded).
+    if (this.state === 'attaching' || (this.state === 'ready' && this.reauthDeadline !== null)) {
       if (this.pending.length >= this.options.maxInflight) {
         this.sendError(frame.id, { code: 'rate_limited', message: `At most ${this.options.maxInflight} requests may wait for authentication.`, details: { retryAfterMs: 100 } });
         return;

@@ -36,11 +36,16 @@ export interface GatewayDeps {
   presence?: PresenceViewer;
   load?: LoadMonitor;
   metrics?: Metrics;
+  /** The app's clock (token expiry); the system's by default. */
+  clock?: () => number;
 }
 
 export const WS_PATH = '/v1/ws';
 
 const RESYNC = Buffer.from(JSON.stringify({ t: 'resync' } satisfies ResyncFrame));
+
+/** How often sockets are checked for an expired token. */
+const TOKEN_CHECK_INTERVAL_MS = 1_000;
 
 /** The drain closes sockets in batches at least this far apart. */
 const DRAIN_BATCH_INTERVAL_MS = 100;
@@ -75,6 +80,13 @@ export function createGateway(deps: GatewayDeps) {
     for (const connection of connections) connection.heartbeat();
   }, config.ws.heartbeatMs);
   heartbeat.unref();
+  // Expired tokens are noticed within a second (measured on the app's clock, which tests move).
+  const clock = deps.clock ?? Date.now;
+  const tokenCheck = setInterval(() => {
+    const now = clock();
+    for (const connection of connections) connection.checkToken(now);
+  }, TOKEN_CHECK_INTERVAL_MS);
+  tokenCheck.unref();
 
   const hooks: ConnectionHooks | undefined = lifecycle && {
     admit: (actor, connection) => lifecycle.admitUser(actor, connection.ip),
@@ -95,6 +107,8 @@ export function createGateway(deps: GatewayDeps) {
     maxInflight: config.limits.maxInflightPerConnection,
     heartbeatMs: config.ws.heartbeatMs,
     authTimeoutMs: config.ws.authTimeoutMs,
+    reauthGraceMs: config.ws.reauthGraceMs,
+    clock,
     maxMessageLength: config.limits.maxMessageLength,
     onClose: (connection: Connection) => connections.delete(connection),
     ...(hooks ? { hooks } : {}),
@@ -180,6 +194,7 @@ export function createGateway(deps: GatewayDeps) {
       drained ??= (async () => {
         accepting = false;
         clearInterval(heartbeat);
+        clearInterval(tokenCheck);
         const started = Date.now();
         const all = [...connections];
         // Evenly over the window: batches at least DRAIN_BATCH_INTERVAL_MS apart, and no more batches than sockets.

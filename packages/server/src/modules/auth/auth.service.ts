@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { type AuthResponse, CloseCodes, type LoginBody, type RegisterBody, type User } from '@parley/protocol';
 import { createBatchLoader, type Database } from '../../platform/db/index.ts';
@@ -11,7 +11,7 @@ import { findUserByHandle, toUser, type UsersService } from '../users/index.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import type { Actor } from '../../platform/actor.ts';
 import type { ExternalVerifier } from './external-tokens.ts';
-import { findSession, findSessionsByIds, insertSession, updateSession } from './sessions.repository.ts';
+import { findSession, findSessionsByIds, insertSession, rotateSession } from './sessions.repository.ts';
 
 export interface AuthDeps {
   db: Database;
@@ -21,6 +21,8 @@ export interface AuthDeps {
   external: ExternalVerifier | null;
   ownIssuer: string;
   refreshTtlSec: number;
+  /** Server secret that refresh successors are derived with (the access-token signing key): see `successorOf`. */
+  refreshKey: Uint8Array;
   allowRegistration: boolean;
   clock: Clock;
 }
@@ -42,6 +44,13 @@ export function createAuthService(deps: AuthDeps) {
   const { db, uow, users, accessTokens, clock } = deps;
   const kysely = db.kysely;
   const loadSession = createBatchLoader((ids) => findSessionsByIds(kysely, ids));
+
+  /**
+   * The refresh secret that replaces `secret`: a keyed derivation, so the same token
+   * redeemed twice gets the same successor, and nobody without the server key can compute
+   * one from a token they saw (the database holds only hashes).
+   */
+  const successorOf = (sessionId: string, secret: string) => createHmac('sha256', deps.refreshKey).update(`parley refresh successor\0${sessionId}\0${secret}`).digest('base64url');
 
   /**
    * Starts a device session and returns its first token pair. `byPlatform`: the admin API
@@ -123,36 +132,48 @@ export function createAuthService(deps: AuthDeps) {
       return openSession(toUser(row), body.deviceName);
     },
 
-    /** Rotates the refresh token. Presenting an old one outside the grace period revokes the session: it was stolen or leaked. */
+    /**
+     * Rotates the refresh token (OAuth 2.0 Security BCP rotation with reuse detection).
+     * The successor of a secret is derived from it (`successorOf`), so redeeming the
+     * previous token again within the grace (a retry whose answer was lost, or two tabs of
+     * one browser racing) answers with the same successor, not a new one: a replay cannot
+     * fork the session and lock its legitimate holder out. Presenting the previous token
+     * after the grace revokes the session: it was stolen or leaked.
+     */
     async refresh(refreshToken: string): Promise<AuthResponse> {
       const [sessionId, secret] = refreshToken.split('.', 2);
       if (!sessionId || !secret) throw new AppError('unauthorized', 'Invalid refresh token.');
-      const session = await findSession(kysely, sessionId);
-      const now = clock();
-      if (!session || session.revoked_at !== null || session.expires_at <= now) throw new AppError('unauthorized', 'Invalid refresh token.');
       const presented = sha256(secret);
-      const current = sameHash(presented, session.refresh_hash);
-      const recentPrevious = session.prev_refresh_hash !== null && sameHash(presented, session.prev_refresh_hash) && now - session.rotated_at < REFRESH_REUSE_GRACE_MS;
-      if (!current && !recentPrevious) {
-        if (session.prev_refresh_hash !== null && sameHash(presented, session.prev_refresh_hash)) {
+      const next = successorOf(sessionId, secret);
+      // A rotation that lands between our read and our write moved the session on: read it again.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const session = await findSession(kysely, sessionId);
+        const now = clock();
+        if (!session || session.revoked_at !== null || session.expires_at <= now) throw new AppError('unauthorized', 'Invalid refresh token.');
+        const current = sameHash(presented, session.refresh_hash);
+        const previous = session.prev_refresh_hash !== null && sameHash(presented, session.prev_refresh_hash);
+        // The previous token's successor is still the current one: nothing rotated it since.
+        const retry = previous && !current && sameHash(sha256(next), session.refresh_hash);
+        if (previous && !current && now - session.rotated_at >= REFRESH_REUSE_GRACE_MS) {
           await users.endSession(session.user_id, session.id, CloseCodes.sessionRevoked, 'refresh token reused: session revoked');
+          throw new AppError('unauthorized', 'Invalid refresh token.');
         }
-        throw new AppError('unauthorized', 'Invalid refresh token.');
+        if (!current && !retry) throw new AppError('unauthorized', 'Invalid refresh token.');
+        const user = await users.loadRow(session.user_id);
+        if (!user || user.status === 'deleted') throw new AppError('unauthorized', 'Invalid refresh token.');
+        if (user.status === 'suspended') throw new AppError('account_suspended');
+        // A retry keeps the grace measured from the rotation that replaced its token;
+        // otherwise a thief could keep an old token alive by reusing it every minute.
+        const rotated = await rotateSession(kysely, session.id, session.refresh_hash, {
+          refresh_hash: sha256(next),
+          prev_refresh_hash: current ? session.refresh_hash : session.prev_refresh_hash,
+          rotated_at: current ? now : session.rotated_at,
+          last_used_at: now,
+          expires_at: now + deps.refreshTtlSec * 1000,
+        });
+        if (rotated) return tokens(toUser(user), session.id, next, now);
       }
-      const user = await users.loadRow(session.user_id);
-      if (!user || user.status === 'deleted') throw new AppError('unauthorized', 'Invalid refresh token.');
-      if (user.status === 'suspended') throw new AppError('account_suspended');
-      const next = newSecret();
-      // A retry with the previous token keeps the grace measured from the rotation that
-      // replaced it; otherwise a thief could keep an old token alive by reusing it every minute.
-      await updateSession(kysely, session.id, {
-        refresh_hash: sha256(next),
-        prev_refresh_hash: current ? session.refresh_hash : session.prev_refresh_hash,
-        rotated_at: current ? now : session.rotated_at,
-        last_used_at: now,
-        expires_at: now + deps.refreshTtlSec * 1000,
-      });
-      return tokens(toUser(user), session.id, next, now);
+      throw new AppError('unavailable', 'The session is being refreshed elsewhere; retry.');
     },
 
     async logout(actor: Actor): Promise<void> {

@@ -8,8 +8,13 @@ export async function findSession(db: Executor, id: string): Promise<SessionsTab
   return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function updateSession(db: Executor, id: string, patch: Partial<Omit<SessionsTable, 'id' | 'user_id'>>): Promise<void> {
-  await db.updateTable('sessions').set(patch).where('id', '=', id).execute();
+/**
+ * Rotates a session's refresh secret only if it still holds `expectedHash` (compare and
+ * set): two refreshes racing cannot put back a secret a third one already replaced.
+ */
+export async function rotateSession(db: Executor, id: string, expectedHash: string, patch: Pick<SessionsTable, 'refresh_hash' | 'prev_refresh_hash' | 'rotated_at' | 'last_used_at' | 'expires_at'>): Promise<boolean> {
+  const result = await db.updateTable('sessions').set(patch).where('id', '=', id).where('refresh_hash', '=', expectedHash).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** Many sessions by id, in one statement (the batched reads of the connect path). */

@@ -67,7 +67,8 @@ export async function findSuccessor(db: Executor, conversationId: string, except
     .executeTakeFirst();
 }
 
-export async function listMembers(db: Executor, conversationId: string, afterUserId: string | null, limit: number) {
+/** A page of members in user id order; `staffOnly`: the owner, admins and moderators only. */
+export async function listMembers(db: Executor, conversationId: string, afterUserId: string | null, limit: number, staffOnly = false) {
   let query = db
     .selectFrom('members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -76,6 +77,7 @@ export async function listMembers(db: Executor, conversationId: string, afterUse
     .orderBy('m.user_id')
     .limit(limit);
   if (afterUserId !== null) query = query.where('m.user_id', '>', afterUserId);
+  if (staffOnly) query = query.where('m.role', 'in', ['owner', 'admin', 'moderator']);
   return query.execute();
 }
 

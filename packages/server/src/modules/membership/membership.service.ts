@@ -9,7 +9,7 @@ import {
   requireExistingUsers, toMember, updateMember,
 } from '../conversations/index.ts';
 import { appendAudit, appendEvent, type ChangeSet, lockConversation, type UnitOfWork } from '../logs/index.ts';
-import { access, authorize, authorizePlatformAdd, joinRole, memberRights, parseRights, type PolicyFacts, type PolicyHook, ROLES_OF_KIND, sortRights } from '../policy/index.ts';
+import { access, authorize, authorizePlatformAdd, joinRole, memberListScope, memberRights, parseRights, type PolicyFacts, type PolicyHook, ROLES_OF_KIND, sortRights } from '../policy/index.ts';
 import { addCandidates } from '../privacy/index.ts';
 import { toUser } from '../users/index.ts';
 import * as repo from './membership.repository.ts';
@@ -107,13 +107,13 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
     return event.seq;
   }
 
-  async function members(conversationId: string, cursor: string | undefined, limit: number): Promise<MembersResponse> {
+  async function members(conversationId: string, cursor: string | undefined, limit: number, scope: 'all' | 'staff' = 'all'): Promise<MembersResponse> {
     const conversation = await findConversation(kysely, conversationId);
     if (!conversation) throw new AppError('not_found', 'Conversation not found.');
-    const rows = await listMembers(kysely, conversationId, cursor ? decodeCursor(cursor, isIdCursor) : null, limit + 1);
+    const rows = await listMembers(kysely, conversationId, cursor ? decodeCursor(cursor, isIdCursor) : null, limit + 1, scope === 'staff');
     const page = rows.slice(0, limit);
     const now = clock();
-    return { members: page.map((row) => toMember(conversation, row, now)), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.user_id) : null };
+    return { members: page.map((row) => toMember(conversation, row, now)), nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.user_id) : null, scope, total: conversation.member_count };
   }
 
   /** Adds users as members (subscribers in channels) on behalf of an actor, or of the platform (actor null: no policy, privacy or blocks). */
@@ -221,8 +221,8 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
 
   return {
     async listMembers(actor: Actor, conversationId: string, cursor: string | undefined, limit: number): Promise<MembersResponse> {
-      await access(kysely, actor.userId, conversationId, 'conversation.view', { now: clock() });
-      return members(conversationId, cursor, limit);
+      const { facts } = await access(kysely, actor.userId, conversationId, 'conversation.view', { now: clock() });
+      return members(conversationId, cursor, limit, memberListScope(facts));
     },
 
     /** Adds members (subscribers in channels); those already in are skipped. Seq 0 when nobody was new. */

@@ -241,6 +241,20 @@ export function authorize(actorId: string, action: Action, facts: PolicyFacts): 
   }
 }
 
+/** The rights that act on members one by one: who holds one needs to see every member to use it. */
+const MEMBER_MANAGEMENT_RIGHTS: readonly Right[] = ['remove_members', 'ban_members', 'mute_members', 'manage_roles'];
+
+/**
+ * Which members a member may list (after `conversation.view` allowed them in): everyone,
+ * or only the staff (owner, admins, moderators). Subscribers of a channel do not know each
+ * other, so in a channel only members holding a right that manages members see them all.
+ */
+export function memberListScope(facts: PolicyFacts): 'all' | 'staff' {
+  if (facts.conversation?.kind !== 'channel') return 'all';
+  const rights = facts.membership?.rights;
+  return rights && MEMBER_MANAGEMENT_RIGHTS.some((right) => rights.has(right)) ? 'all' : 'staff';
+}
+
 /** Starting a conversation: nobody starts a direct one across a block, nor adds people to a group or channel who do not let them. */
 function authorizeCreate(facts: PolicyFacts): void {
   if (facts.conversation?.kind === 'direct') {

@@ -1,5 +1,6 @@
 import type { PresencePrivacy } from '@parley/protocol';
 import type { Executor } from '../../platform/db/index.ts';
+import { contactsOf, writtenToBy } from '../privacy/index.ts';
 
 /**
  * Of `ownerIds`, the ones who blocked `viewerId`: they never show that viewer their
@@ -26,22 +27,39 @@ export async function presenceRows(db: Executor, userIds: readonly string[]) {
 }
 
 /**
- * Of `ownerIds`, those who share a direct conversation or a group with `viewerId` (their
- * "contacts" for presence). Channels do not count: subscribers do not know each other.
+ * Of `others`, those who share a group with `userId` (symmetric). Channels do not count:
+ * subscribers do not know each other. Direct conversations do not count here: anyone may
+ * open one with anyone, so only a message written in it is consent (see `contactsAmong`).
  */
-export async function contactsAmong(db: Executor, viewerId: string, ownerIds: readonly string[]): Promise<Set<string>> {
-  if (ownerIds.length === 0) return new Set();
+export async function groupmatesAmong(db: Executor, userId: string, others: readonly string[]): Promise<Set<string>> {
+  if (others.length === 0) return new Set();
   const rows = await db
     .selectFrom('members as mine')
     .innerJoin('members as theirs', 'theirs.conversation_id', 'mine.conversation_id')
     .innerJoin('conversations as c', 'c.id', 'mine.conversation_id')
     .select('theirs.user_id')
     .distinct()
-    .where('mine.user_id', '=', viewerId)
-    .where('theirs.user_id', 'in', ownerIds)
-    .where('c.kind', '!=', 'channel')
+    .where('mine.user_id', '=', userId)
+    .where('theirs.user_id', 'in', others)
+    .where('c.kind', '=', 'group')
     .execute();
   return new Set(rows.map((row) => row.user_id));
+}
+
+/**
+ * Of `ownerIds`, those who count `viewerId` as a contact for presence: they share a group,
+ * or a direct conversation in which the owner has written (the owner's consent; the
+ * viewer opening one is not).
+ */
+export async function contactsAmong(db: Executor, viewerId: string, ownerIds: readonly string[]): Promise<Set<string>> {
+  const [groupmates, wroteToViewer] = await Promise.all([groupmatesAmong(db, viewerId, ownerIds), contactsOf(db, viewerId, ownerIds)]);
+  return new Set([...groupmates, ...wroteToViewer]);
+}
+
+/** The same relation seen from the owner: of `viewerIds`, those `ownerId` counts as contacts. */
+export async function contactsOfOwner(db: Executor, ownerId: string, viewerIds: readonly string[]): Promise<Set<string>> {
+  const [groupmates, writtenTo] = await Promise.all([groupmatesAmong(db, ownerId, viewerIds), writtenToBy(db, ownerId, viewerIds)]);
+  return new Set([...groupmates, ...writtenTo]);
 }
 
 /** The other members of a user's direct conversations, most recently active first. */

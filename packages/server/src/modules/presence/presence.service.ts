@@ -78,9 +78,11 @@ export function createPresenceService({ db, uow, store, ephemeral, clock, logger
     const peers = await repo.directPeers(kysely, userId, fanoutMax);
     if (peers.length === 0) return { visible: [], hidden: [] };
     const privacy = await repo.findPrivacy(kysely, userId);
-    // Direct peers are contacts by definition, so only `nobody` and blocks hide.
-    const blocked = privacy === 'nobody' || privacy === undefined ? new Set(peers) : await repo.blockedByUser(kysely, userId, peers);
-    return { visible: peers.filter((peer) => !blocked.has(peer)), hidden: peers.filter((peer) => blocked.has(peer)) };
+    if (privacy === 'nobody' || privacy === undefined) return { visible: [], hidden: peers };
+    // A direct peer is not a contact by the conversation alone: under `contacts` the user must have written there (or share a group).
+    const [blocked, contacts] = await Promise.all([repo.blockedByUser(kysely, userId, peers), privacy === 'contacts' ? repo.contactsOfOwner(kysely, userId, peers) : null]);
+    const sees = (peer: string) => !blocked.has(peer) && (contacts === null || contacts.has(peer));
+    return { visible: peers.filter(sees), hidden: peers.filter((peer) => !sees(peer)) };
   }
 
   /** A change: to the explicit subscribers (they filter per viewer) and to the direct peers who may see it. */

@@ -63,6 +63,27 @@ export async function contactsOf(db: Executor, actorId: string, targets: readonl
   return new Set(rows.map((row) => row.user_id));
 }
 
+/**
+ * The mirror of `contactsOf`: of `others`, those `authorId` has written to, i.e. who share a
+ * direct conversation with the author in which the author has sent a message (deleted ones
+ * count). For one user's notion of contacts seen from their side (presence fan-out): who
+ * they consented to. Same index lookups as `contactsOf`.
+ */
+export async function writtenToBy(db: Executor, authorId: string, others: readonly string[]): Promise<Set<string>> {
+  if (others.length === 0) return new Set();
+  const keys = others.map((other) => [authorId, other].sort().join(' '));
+  const rows = await db
+    .selectFrom('conversations as c')
+    .innerJoin('members as p', 'p.conversation_id', 'c.id')
+    .select('p.user_id')
+    .where('c.direct_key', 'in', keys)
+    .where('p.user_id', 'in', others)
+    .where('p.user_id', '!=', authorId)
+    .where((eb) => eb.exists(eb.selectFrom('messages as m').select('m.id').whereRef('m.conversation_id', '=', 'c.id').where('m.sender_id', '=', authorId)))
+    .execute();
+  return new Set(rows.map((row) => row.user_id));
+}
+
 export async function addPrivacyOf(db: Executor, userIds: readonly string[]) {
   if (userIds.length === 0) return [];
   return db.selectFrom('users').select(['id', 'add_privacy', 'status']).where('id', 'in', userIds).execute();

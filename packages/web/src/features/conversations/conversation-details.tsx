@@ -57,7 +57,7 @@ export function ConversationDetails({ conversationId, onClose }: { conversationI
             {canRename(summary) ? <RenameForm conversationId={conversationId} current={summary.title ?? ''} /> : <p className="panel-title">{conversationTitle(summary)}</p>}
           </div>
           <InviteLinks conversation={summary} />
-          <MemberList conversation={summary} members={state.members} onRemove={(member) => setConfirm({ kind: 'remove', member })} />
+          <MemberList conversation={summary} members={state.members} scope={state.membersScope} onRemove={(member) => setConfirm({ kind: 'remove', member })} />
           {canLeave(summary) && (
             <div className="panel-section">
               <button type="button" className="button button-danger-outline" onClick={() => setConfirm({ kind: 'leave' })}>

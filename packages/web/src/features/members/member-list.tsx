@@ -1,4 +1,5 @@
 import type { Conversation, Member } from '@parley/protocol';
+import type { MembersScope } from '@parley/sdk';
 import { Avatar } from '../../components/avatar.tsx';
 import { useApp } from '../../hooks/context.ts';
 import { useUsersVersion } from '../../hooks/use-store.ts';
@@ -11,8 +12,12 @@ import './members.css';
 
 const ROLE_ORDER = { owner: 0, admin: 1, moderator: 2, member: 3, subscriber: 4 } as const;
 
-/** A group's or channel's members, by role then name, with what the viewer may do to each; removing is confirmed by the caller. */
-export function MemberList({ conversation, members, onRemove }: { conversation: Conversation; members: ReadonlyMap<string, Member> | null; onRemove(member: Member): void }) {
+/**
+ * A group's or channel's members, by role then name, with what the viewer may do to each;
+ * removing is confirmed by the caller. A channel's subscribers are listed only to those the
+ * server lists them to (`scope` "staff": the owner, admins and moderators, and the count).
+ */
+export function MemberList({ conversation, members, scope, onRemove }: { conversation: Conversation; members: ReadonlyMap<string, Member> | null; scope: MembersScope; onRemove(member: Member): void }) {
   const { client, users } = useApp();
   useUsersVersion(users);
   const meId = client.me?.id ?? null;
@@ -23,6 +28,7 @@ export function MemberList({ conversation, members, onRemove }: { conversation: 
         Members <span className="muted">({conversation.memberCount})</span>
       </h3>
       {canAddMembers(conversation) && <AddMemberForm conversationId={conversation.id} />}
+      {scope === 'staff' && <p className="muted member-scope">Only the owner, admins and moderators are listed.</p>}
       {sorted === null ? (
         <p className="list-status">Loading members…</p>
       ) : sorted.length === 0 ? (
