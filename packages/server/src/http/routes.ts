@@ -63,7 +63,7 @@ function routeSchema(endpoint: Endpoint): Record<string, unknown> {
     operationId: endpoint.operationId,
     summary: endpoint.summary,
     tags: [endpoint.tag],
-    security: SECURITY[endpoint.access],
+    security: endpoint.securityScheme ? [{ [endpoint.securityScheme]: [] }] : SECURITY[endpoint.access],
     ...(endpoint.params ? { params: endpoint.params } : {}),
     ...(endpoint.query ? { querystring: endpoint.query } : {}),
     ...(endpoint.body ? { body: endpoint.body } : {}),
