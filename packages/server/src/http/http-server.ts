@@ -222,6 +222,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       info: {
         title: 'Parley',
         version: options.version,
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         description: 'Chat platform API. Realtime delivery is the WebSocket at /v1/ws (see docs/protocol.md); every error is `{"error": {code, message, details}}`.',
       },
       components: {
