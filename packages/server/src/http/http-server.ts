@@ -46,8 +46,8 @@ const STATUS_CODES: Record<number, keyof typeof ErrorCodes> = {
   408: 'request_timeout',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
-  431: 'headers_too_large',
   429: 'rate_limited',
+  431: 'headers_too_large',
   503: 'unavailable',
 };
 
