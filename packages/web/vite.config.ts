@@ -24,7 +24,9 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    // Source maps would publish the whole client source next to the bundle; production
+    // builds ship none (`vite build --sourcemap` locally when debugging a build).
+    sourcemap: false,
     reportCompressedSize: false,
   },
   server: {

@@ -32,6 +32,10 @@ export const ClientMsgId = Type.String({
   description: 'Chosen by the client, unique per sender and conversation; a retried send with the same id returns the original message.',
 });
 
-export const MessageText = Type.String({ minLength: 1, maxLength: Limits.messageTextMaxLength });
+export const MessageText = Type.String({
+  minLength: 1,
+  maxLength: Limits.messageTextMaxLength,
+  description: 'Characters (code points). 16,000 is the protocol\'s cap; a server is configured lower (MAX_MESSAGE_LENGTH, 4,000 by default, announced as `maxMessageLength` in the socket\'s `ready` frame): text over its limit answers 422 `limit_exceeded` with `details: {path, limit}`.',
+});
 
 export const Title = Type.String({ minLength: 1, maxLength: Limits.titleMaxLength });

@@ -23,6 +23,11 @@ export interface EndpointSpec {
   /** Fastify-style: `:name` segments are path parameters, named in `params`. */
   readonly path: string;
   readonly access: Access;
+  /**
+   * A bearer credential the handler itself checks on a `public` operation (the operator's
+   * metrics token), named as the OpenAPI security scheme instead of `security: []`.
+   */
+  readonly securityScheme?: 'metricsToken';
   /** The OpenAPI tag: the area of the API it belongs to. */
   readonly tag: string;
   readonly summary: string;

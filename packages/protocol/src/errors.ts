@@ -13,6 +13,7 @@ export const ErrorCodes = {
   account_suspended: { status: 403, retryable: false, message: 'This account is suspended.' },
   not_found: { status: 404, retryable: false, message: 'Not found.' },
   method_not_allowed: { status: 405, retryable: false, message: 'Method not allowed.' },
+  request_timeout: { status: 408, retryable: true, message: 'The request took too long to arrive.' },
   conflict: { status: 409, retryable: false, message: 'The request conflicts with the current state.' },
   handle_taken: { status: 409, retryable: false, message: 'This handle is already taken.' },
   payload_too_large: { status: 413, retryable: false, message: 'The payload is too large.' },
@@ -20,6 +21,7 @@ export const ErrorCodes = {
   range_not_satisfiable: { status: 416, retryable: false, message: 'The requested byte range is outside the content.' },
   limit_exceeded: { status: 422, retryable: false, message: 'A configured limit would be exceeded.' },
   rate_limited: { status: 429, retryable: true, message: 'Too many requests; retry later.' },
+  headers_too_large: { status: 431, retryable: false, message: 'The URL or the request headers are too large.' },
   internal: { status: 500, retryable: true, message: 'Internal error.' },
   unavailable: { status: 503, retryable: true, message: 'Temporarily unavailable; retry later.' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;

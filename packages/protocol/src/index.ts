@@ -9,3 +9,4 @@ export * from './realtime.ts';
 export * from './frames.ts';
 export * from './endpoint.ts';
 export * from './endpoints/index.ts';
+export * from './endpoints/examples.ts';

@@ -3,7 +3,7 @@ import { Endpoints } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.ts';
 import { createEphemeralPublisher, createGateway, createFrameHandlers, createPublisher, type Gateway } from './gateway/index.ts';
-import { createHttpServer, registerRoutes, requireAdmin, requireUser, route } from './http/index.ts';
+import { bearerToken, createHttpServer, registerRoutes, requireAdmin, requireUser, route } from './http/index.ts';
 import { createWebClientFallback } from './http/static.ts';
 import { createAdminService, adminConversationRoutes, adminRoutes } from './modules/admin/index.ts';
 import { createAccessTokens, createAdminKeyCheck, createAuthService, createExternalVerifier, loadSigningKey, authRoutes } from './modules/auth/index.ts';
@@ -150,12 +150,13 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   });
   presence.start();
 
-  const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, version: VERSION, trustProxy: config.trustProxy,
+  const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
     notFoundFallback: createWebClientFallback(),
   });
   registerRateLimitHooks(http, { rateLimits });
   let draining = false;
+  const isMetricsToken = config.metricsToken ? createAdminKeyCheck(config.metricsToken) : null;
   const operationsRoutes = [
     route(Endpoints.getHealth, () => ({ status: 'ok' })),
     route(Endpoints.getReadiness, async ({ reply }) => {
@@ -165,8 +166,11 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       // while failing every node of a cluster at once would take the whole service out of the load balancer.
       return { status: ready ? 'ready' : draining ? 'draining' : 'database unavailable', broker: broker.state() };
     }),
-    route(Endpoints.getMetrics, async ({ reply }) => {
+    route(Endpoints.getMetrics, async ({ request, reply }) => {
+      // Not public on the API listener: only a scraper holding METRICS_TOKEN reads them.
       if (!config.metricsEnabled) throw new AppError('not_found', 'Metrics are disabled on this server (METRICS_ENABLED=false).');
+      if (!isMetricsToken) throw new AppError('not_found', 'Metrics are not served over HTTP until METRICS_TOKEN is set.');
+      if (!isMetricsToken(bearerToken(request))) throw new AppError('unauthorized', 'A valid metrics token is required.');
       const { contentType, body } = await metrics.render();
       return reply.type(contentType).send(body);
     }),

@@ -50,7 +50,9 @@ describe('the endpoint table', () => {
       const operation = document.paths[openApiPath(endpoint.path)]?.[endpoint.method.toLowerCase()];
       assert.ok(operation, `${key(endpoint)} is documented`);
       assert.equal(operation.operationId, endpoint.operationId);
-      assert.deepEqual(operation.security, endpoint.access === 'public' ? [] : [{ [endpoint.access === 'user' ? 'bearer' : 'adminKey']: [] }], `${endpoint.operationId} security`);
+      const scheme = endpoint.securityScheme ?? (endpoint.access === 'user' ? 'bearer' : endpoint.access === 'admin' ? 'adminKey' : null);
+      assert.deepEqual(operation.security, scheme ? [{ [scheme]: [] }] : [], `${endpoint.operationId} security`);
+      if (scheme) assert.ok(document.components.securitySchemes[scheme], `${scheme} is described`);
       const statuses = new Set(errorCodesOf(endpoint).map((code) => String(ErrorCodes[code].status)));
       for (const status of statuses) {
         if (endpoint.otherResponses?.[Number(status)]) continue;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCodes, isErrorCode } from '@parley/protocol';
 import { ConfigError, loadConfig } from '../src/index.ts';
 import { backends } from './support/backends.ts';
-import { ADMIN_KEY, createUser, expectOk, http, startApp, type TestApp, type TestUser } from './support/test-app.ts';
+import { ADMIN_KEY, createUser, expectOk, http, scrapeMetrics, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
 
 interface RawResult {
@@ -99,8 +99,17 @@ for (const backend of backends) {
       }
     });
 
-    it('answers an empty body declared as JSON with 400 bad_request', async () => {
-      assertErrorShape(await raw(t.url, 'POST', '/v1/auth/login', json('')), 400, 'bad_request');
+    it('treats an empty body declared as JSON as no body: missing fields are named, a body-less operation just runs', async () => {
+      const login = await raw(t.url, 'POST', '/v1/auth/login', json(''));
+      assertValidation(login, ['/']);
+      assert.match(login.body.error.details[0].message, /handle/);
+      // HTTP client wrappers often send `Content-Type: application/json` on every call.
+      const carol = await createUser(t.url, `in${randomBytes(4).toString('hex')}`);
+      const group = expectOk(await http(t.url, 'POST', '/v1/conversations', { token: alice.token, body: { kind: 'group', title: 'bodyless', memberIds: [carol.user.id] } })).conversation.id;
+      const removed = await raw(t.url, 'DELETE', `/v1/conversations/${group}/members/${carol.user.id}`, { token: alice.token, headers: { 'content-type': 'application/json' } });
+      assert.equal(removed.status, 200, removed.text);
+      const members = expectOk(await http(t.url, 'GET', `/v1/conversations/${group}/members`, { token: alice.token })).members;
+      assert.deepEqual(members.map((m: any) => m.userId), [alice.user.id]);
     });
 
     it('refuses prototype-poisoning keys with 400 bad_request', async () => {
@@ -201,10 +210,66 @@ for (const backend of backends) {
       assert.equal((await raw(t.url, 'POST', `/v1/conversations/${conversationId}/messages`, { token: alice.token, headers: { 'content-type': 'Application/JSON' }, body })).status, 200);
     });
 
-    it('answers unknown routes and methods with 404 not_found', async () => {
-      for (const [method, path] of [['GET', '/v1/nope'], ['POST', '/v1/auth/nope'], ['PUT', '/v1/me'], ['DELETE', '/v1/auth/login'], ['GET', '/v2/me'], ['GET', '/v1/admin'], ['PATCH', '/v1/conversations']]) {
+    it('answers unknown routes with 404 not_found', async () => {
+      for (const [method, path] of [['GET', '/v1/nope'], ['POST', '/v1/auth/nope'], ['GET', '/v2/me'], ['GET', '/v1/admin'], ['PUT', '/v1/auth/nope']]) {
         assertErrorShape(await raw(t.url, method!, path!, { token: alice.token }), 404, 'not_found', `${method} ${path}`);
       }
+    });
+
+    it('answers a method a served path does not take with 405 method_not_allowed and the methods it does take', async () => {
+      const cases: Array<[string, string, string]> = [
+        ['PUT', '/v1/me', 'GET, HEAD, PATCH'],
+        ['DELETE', '/v1/auth/login', 'POST'],
+        ['PATCH', '/v1/conversations', 'GET, HEAD, POST'],
+        ['GET', `/v1/conversations/${conversationId}/members/${bob.user.id}`, 'DELETE, PATCH'],
+        ['PROPFIND', '/v1/me', 'GET, HEAD, PATCH'],
+        ['OPTIONS', '/healthz', 'GET, HEAD'],
+      ];
+      for (const [method, path, allow] of cases) {
+        const result = await raw(t.url, method, path, { token: alice.token });
+        assertErrorShape(result, 405, 'method_not_allowed', `${method} ${path}`);
+        assert.equal(result.headers.get('allow'), allow, `${method} ${path}`);
+      }
+      assert.equal(expectOk(await http(t.url, 'GET', '/v1/me', { token: alice.token })).user.id, alice.user.id);
+    });
+
+    it('answers requests refused before routing (URL too long, unknown method) in the one error shape with a request id', async () => {
+      assertErrorShape(await raw(t.url, 'GET', `/v1/users/${'x'.repeat(20_000)}`, { token: alice.token }), 431, 'headers_too_large', 'URL over the header limit');
+      assertErrorShape(await raw(t.url, 'GET', '/v1/me', { token: alice.token, headers: { 'x-padding': 'p'.repeat(20_000) } }), 431, 'headers_too_large', 'headers over the limit');
+      assertErrorShape(await raw(t.url, 'FOO', '/v1/me', { token: alice.token }), 400, 'bad_request', 'a method HTTP does not know');
+      // The server is still there.
+      assert.equal(expectOk(await http(t.url, 'GET', '/v1/me', { token: alice.token })).user.id, alice.user.id);
+    });
+
+    it('always gives validation_failed details: with many unknown properties, and for refusals by a rule rather than the schema', async () => {
+      const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`unknown${i}`, i]));
+      const result = await raw(t.url, 'PATCH', '/v1/me', { token: alice.token, ...json({ displayName: 'x', ...many }) });
+      assertValidation(result, ['/'], 'many unknown properties');
+      assert.ok(result.text.length < 4096, `the answer stays small: ${result.text.length} bytes`);
+      assertValidation(await raw(t.url, 'POST', '/v1/conversations', { token: alice.token, ...json({ kind: 'direct', userId: alice.user.id }) }), ['/'], 'a direct conversation with yourself');
+    });
+
+    it('adopts a client X-Request-Id only when it is short and plain, and generates one otherwise', async () => {
+      const echoed = (await raw(t.url, 'GET', '/v1/me', { token: alice.token, headers: { 'x-request-id': 'client-42.a:b_c' } })).headers.get('x-request-id');
+      assert.equal(echoed, 'client-42.a:b_c');
+      for (const unsafe of ['x'.repeat(65), 'has space', '<script>', 'a"b', 'line\tbreak', 'é']) {
+        const id = (await raw(t.url, 'GET', '/v1/me', { token: alice.token, headers: { 'x-request-id': unsafe } })).headers.get('x-request-id');
+        assert.ok(id && id !== unsafe && /^[A-Za-z0-9._:-]{1,64}$/.test(id), `${JSON.stringify(unsafe)} answered ${id}`);
+      }
+    });
+
+    it('sends nosniff on every answer and compresses large JSON for clients that accept it', async () => {
+      for (const [path, token] of [['/v1/me', alice.token], ['/v1/nope', alice.token], ['/healthz', undefined], ['/v1/openapi.json', undefined]] as const) {
+        const result = await raw(t.url, 'GET', path, token ? { token } : {});
+        assert.equal(result.headers.get('x-content-type-options'), 'nosniff', path);
+      }
+      const response = await fetch(`${t.url}/v1/openapi.json`, { headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(response.headers.get('content-encoding'), 'gzip');
+      assert.match(response.headers.get('vary') ?? '', /accept-encoding/i);
+      assert.ok((await response.json()).paths, 'decompresses to the document');
+      const small = await fetch(`${t.url}/healthz`, { headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(small.headers.get('content-encoding'), null, 'small answers are not worth compressing');
+      assert.equal((await fetch(`${t.url}/v1/openapi.json`, { headers: { 'accept-encoding': 'identity' } })).headers.get('content-encoding'), null);
     });
 
     it('refuses ids with illegal characters or beyond 128 characters with 400, in paths and bodies', async () => {
@@ -235,17 +300,19 @@ for (const backend of backends) {
       assertValidation(await raw(t.url, 'GET', '/v1/users?handle=a', { token: bob.token }), ['/handle']);
     });
 
-    it('refuses message text longer than MAX_MESSAGE_LENGTH (4000 by default, in characters) over HTTP and the socket, storing nothing', async () => {
+    it('refuses message text longer than MAX_MESSAGE_LENGTH (4000 by default, in characters) with 422 limit_exceeded over HTTP and the socket, storing nothing', async () => {
       const before = await messages();
       const tooLong = await send({ clientMsgId: 'long1', text: 'x'.repeat(4001) });
-      assertValidation(tooLong, ['/text']);
-      assertValidation(await send({ clientMsgId: 'long2', text: '🎉'.repeat(4001) }), ['/text']);
+      assertErrorShape(tooLong, 422, 'limit_exceeded');
+      assert.deepEqual(tooLong.body.error.details, { path: '/text', limit: 4000 });
+      assertErrorShape(await send({ clientMsgId: 'long2', text: '🎉'.repeat(4001) }), 422, 'limit_exceeded');
+      // Beyond the protocol's own cap it is the schema that refuses it.
       assertValidation(await send({ clientMsgId: 'long3', text: 'x'.repeat(16_001) }), ['/text']);
       assertValidation(await send({ clientMsgId: 'blank', text: ' \n\t ' }), ['/text']);
       assertValidation(await send({ clientMsgId: 'empty', text: '' }), ['/text']);
       const socket = await TestSocket.open(t.wsUrl, alice.token);
       assert.equal(socket.ready.maxMessageLength, 4000);
-      await assert.rejects(socket.request('send', { conversationId, clientMsgId: 'long4', text: 'y'.repeat(4001) }), (error: any) => error.body.code === 'validation_failed');
+      await assert.rejects(socket.request('send', { conversationId, clientMsgId: 'long4', text: 'y'.repeat(4001) }), (error: any) => error.body.code === 'limit_exceeded');
       socket.close();
       const after = await messages();
       assert.equal(after.lastSeq, before.lastSeq);
@@ -284,12 +351,45 @@ for (const backend of backends) {
     });
   });
 
+  describe(`metrics on the API listener (${backend.name})`, () => {
+    let withToken: TestApp;
+    let withoutToken: TestApp;
+    before(async () => {
+      withToken = await startApp(backend);
+      try {
+        withoutToken = await startApp(backend, { env: { METRICS_TOKEN: '' } });
+      } catch (error) {
+        await withToken.close();
+        throw error;
+      }
+    });
+    after(async () => {
+      await withToken?.close();
+      await withoutToken?.close();
+    });
+
+    it('are not served without METRICS_TOKEN: 404, not the numbers', async () => {
+      const result = await raw(withoutToken.url, 'GET', '/metrics');
+      assertErrorShape(result, 404, 'not_found');
+      assert.match(result.body.error.message, /METRICS_TOKEN/);
+    });
+
+    it('answer 401 to a missing or wrong token and the Prometheus text to the right one', async () => {
+      assertErrorShape(await raw(withToken.url, 'GET', '/metrics'), 401, 'unauthorized', 'no token');
+      assertErrorShape(await raw(withToken.url, 'GET', '/metrics', { token: 'wrong-metrics-token-0123' }), 401, 'unauthorized', 'wrong token');
+      assertErrorShape(await raw(withToken.url, 'GET', '/metrics', { token: ADMIN_KEY }), 401, 'unauthorized', 'the admin key is not the metrics token');
+      const scraped = await scrapeMetrics(withToken.url);
+      assert.equal(scraped.status, 200);
+      assert.match(await scraped.text(), /^# TYPE parley_ws_connections /m);
+    });
+  });
+
   describe(`a configured body limit (${backend.name})`, () => {
     let t: TestApp;
     let alice: TestUser;
     let conversationId: string;
     before(async () => {
-      t = await startApp(backend, { env: { HTTP_BODY_LIMIT_BYTES: '2048', MAX_MESSAGE_LENGTH: '10' } });
+      t = await startApp(backend, { env: { HTTP_BODY_LIMIT_BYTES: '2048', MAX_MESSAGE_LENGTH: '10', HTTP_MAX_HEADER_BYTES: '4096' } });
       alice = await createUser(t.url, `lim${randomBytes(4).toString('hex')}`);
       const bob = await createUser(t.url, `lim${randomBytes(4).toString('hex')}`);
       conversationId = expectOk(await http(t.url, 'POST', '/v1/conversations', { token: alice.token, body: { kind: 'direct', userId: bob.user.id } })).conversation.id;
@@ -309,9 +409,14 @@ for (const backend of backends) {
       assert.deepEqual(history.messages.map((m: any) => m.clientMsgId), ['at-limit']);
     });
 
+    it('answers a URL over a configured HTTP_MAX_HEADER_BYTES with 431 headers_too_large', async () => {
+      assertErrorShape(await raw(t.url, 'GET', `/v1/users/${'x'.repeat(5000)}`, { token: alice.token }), 431, 'headers_too_large');
+      assert.equal((await raw(t.url, 'GET', `/v1/users/${alice.user.id}?${'a'.repeat(2000)}`, { token: alice.token })).status, 200, 'a shorter one reaches its route');
+    });
+
     it('applies a configured MAX_MESSAGE_LENGTH over HTTP and announces it on the socket', async () => {
       expectOk(await http(t.url, 'POST', `/v1/conversations/${conversationId}/messages`, { token: alice.token, body: { clientMsgId: 'ten', text: '0123456789' } }));
-      assertValidation(await raw(t.url, 'POST', `/v1/conversations/${conversationId}/messages`, { token: alice.token, ...json({ clientMsgId: 'eleven', text: '0123456789a' }) }), ['/text']);
+      assertErrorShape(await raw(t.url, 'POST', `/v1/conversations/${conversationId}/messages`, { token: alice.token, ...json({ clientMsgId: 'eleven', text: '0123456789a' }) }), 422, 'limit_exceeded');
       const socket = await TestSocket.open(t.wsUrl, alice.token);
       assert.equal(socket.ready.maxMessageLength, 10);
       socket.close();

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { CloseCodes } from '@parley/protocol';
 import { waitFor } from './support/api.ts';
 import { sqliteBackend } from './support/backends.ts';
-import { createUser, startApp, type TestApp, type TestUser } from './support/test-app.ts';
+import { createUser, scrapeMetrics, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -21,7 +21,7 @@ async function stallLoop(stallMs: number, everyMs: number, forMs: number): Promi
 }
 
 async function metric(t: TestApp, pattern: RegExp): Promise<number> {
-  const text = await (await fetch(`${t.url}/metrics`)).text();
+  const text = await (await scrapeMetrics(t.url)).text();
   const match = pattern.exec(text);
   return match ? Number(match[1]) : 0;
 }
@@ -93,7 +93,7 @@ describe('overload', () => {
     after(() => t.close());
 
     it('are served at /metrics in the Prometheus text format, one family for each overload and traffic signal', async () => {
-      const response = await fetch(`${t.url}/metrics`);
+      const response = await scrapeMetrics(t.url);
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
       const text = await response.text();

@@ -6,7 +6,7 @@ import { createMemoryBroker, MemoryBus } from '../src/index.ts';
 import { call, direct, ok } from './support/api.ts';
 import { backends, postgresBackend } from './support/backends.ts';
 import { hasPostgres, hasRedis, redisUrl } from './support/services.ts';
-import { createUser, http, signIn, startApp, type TestApp } from './support/test-app.ts';
+import { createUser, http, scrapeMetrics, signIn, startApp, type TestApp } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -94,7 +94,7 @@ for (const backend of backends) {
       } finally {
         socket.close();
       }
-      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      const metrics = await (await scrapeMetrics(t.url)).text();
       assert.match(metrics, /parley_rate_limited_total\{rule="sends_per_user"\} [1-9]/);
     });
 
@@ -156,7 +156,7 @@ describe('connection attempts per address', () => {
     // Coming back after the Retry-After it was given, the address is let in.
     await sleep(Number(statuses[3]!.retryAfter) * 1000);
     assert.equal((await upgrade(t.wsUrl)).status, 101);
-    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    const metrics = await (await scrapeMetrics(t.url)).text();
     assert.match(metrics, /parley_ws_refused_total\{reason="rate_limited"\} 1/);
   });
 });

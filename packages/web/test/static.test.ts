@@ -24,12 +24,14 @@ describe('serving the web client', () => {
   let dir: string;
   let http: FastifyInstance;
   const page = '<!doctype html><title>Parley</title><div id="root"></div><script type="module" src="/assets/index-abc123.js"></script>';
+  const bigScript = `export const words = ${JSON.stringify(Array.from({ length: 2000 }, (_, i) => `word${i}`))};`;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-web-'));
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), page);
     writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log("app")');
+    writeFileSync(join(dir, 'assets', 'big-def456.js'), bigScript);
     writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     writeFileSync(join(dir, '.secret'), 'no');
     http = await serverFor(dir);
@@ -68,6 +70,26 @@ describe('serving the web client', () => {
     const missing = await http.inject({ method: 'GET', url: '/assets/index-old999.js' });
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json().error.code, 'not_found');
+  });
+
+  it('sends nosniff with every file, not only the page', async () => {
+    for (const url of ['/', '/assets/index-abc123.js', '/favicon.svg', '/assets/index-old999.js']) {
+      assert.equal((await http.inject({ method: 'GET', url })).headers['x-content-type-options'], 'nosniff', url);
+    }
+  });
+
+  it('compresses scripts for clients that accept it, keeping them immutable', async () => {
+    const plain = await http.inject({ method: 'GET', url: '/assets/big-def456.js' });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.body, bigScript);
+    for (const encoding of ['br', 'gzip']) {
+      const packed = await http.inject({ method: 'GET', url: '/assets/big-def456.js', headers: { 'accept-encoding': encoding } });
+      assert.equal(packed.statusCode, 200);
+      assert.equal(packed.headers['content-encoding'], encoding);
+      assert.match(String(packed.headers.vary), /accept-encoding/i);
+      assert.equal(packed.headers['cache-control'], 'public, max-age=31536000, immutable');
+      assert.ok(packed.rawPayload.length < bigScript.length / 2, `${encoding}: ${packed.rawPayload.length} bytes`);
+    }
   });
 
   it('serves other files with revalidation, and a 304 when unchanged', async () => {

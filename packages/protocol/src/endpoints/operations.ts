@@ -40,12 +40,14 @@ export const operationsEndpoints = {
     method: 'GET',
     path: '/metrics',
     access: 'public',
+    // Public to the router (no user or admin check), but a scraper must send METRICS_TOKEN.
+    securityScheme: 'metricsToken',
     tag: 'operations',
     summary: 'Prometheus metrics: connections, refusals by reason, event-loop lag, rate limits, messages, fan-out, slow consumers',
     response: Type.String({ description: 'Prometheus text exposition format.' }),
     produces: 'text/plain; version=0.0.4; charset=utf-8',
-    /** not_found: METRICS_ENABLED=false. */
-    errors: ['not_found'],
+    /** not_found: METRICS_TOKEN unset or METRICS_ENABLED=false; unauthorized: a wrong or missing token. */
+    errors: ['unauthorized', 'not_found'],
   },
   getOpenApiDocument: {
     method: 'GET',

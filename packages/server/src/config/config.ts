@@ -69,6 +69,8 @@ export interface Config {
      * are not affected: they have their own heartbeat.
      */
     httpIdleTimeoutMs: number;
+    /** Request line plus headers, in bytes: Node answers larger ones 431 before any route runs. */
+    httpMaxHeaderBytes: number;
     /** Frames larger than this get a `payload_too_large` error frame; the connection survives. */
     maxFrameBytes: number;
     /** Frames larger than this close the connection (1009): nobody legitimate sends them. */
@@ -110,6 +112,8 @@ export interface Config {
   /** Take the client address from X-Forwarded-For (behind a trusted proxy). */
   trustProxy: boolean;
   metricsEnabled: boolean;
+  /** The bearer token `/metrics` asks for; null: metrics are not served over HTTP. */
+  metricsToken: string | null;
   db: {
     poolSize: number;
     sqliteSynchronous: 'FULL' | 'NORMAL';
@@ -177,6 +181,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxChannelMembers: v.MAX_CHANNEL_MEMBERS,
       httpBodyBytes: v.HTTP_BODY_LIMIT_BYTES,
       httpIdleTimeoutMs: v.HTTP_IDLE_TIMEOUT_MS,
+      httpMaxHeaderBytes: v.HTTP_MAX_HEADER_BYTES,
       maxFrameBytes: v.WS_MAX_FRAME_BYTES,
       hardMaxFrameBytes: Math.max(v.WS_MAX_FRAME_BYTES, 1024 * 1024),
       maxSocketBufferBytes: v.WS_MAX_BUFFERED_BYTES,
@@ -225,6 +230,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     trustProxy: v.TRUST_PROXY,
     metricsEnabled: v.METRICS_ENABLED,
+    metricsToken: v.METRICS_TOKEN ?? null,
     db: {
       poolSize: v.DB_POOL_SIZE,
       sqliteSynchronous: v.SQLITE_SYNCHRONOUS,

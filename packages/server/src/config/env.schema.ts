@@ -38,9 +38,11 @@ export const EnvSchema = Type.Object({
   HOST: text({ group: SERVER, meaning: 'Address to listen on', default: '0.0.0.0', essential: true }),
   NODE_ID: optionalText({ group: SERVER, meaning: 'Name of this node in every log line', unset: '`node-<pid>`' }),
   LOG_LEVEL: choice(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { group: SERVER, meaning: 'pino log level; `debug` adds one access line per request', default: 'info', essential: true }),
-  METRICS_ENABLED: flag({ group: SERVER, meaning: 'Prometheus metrics at `GET /metrics` (keep it off the public ingress)', default: true }),
+  METRICS_ENABLED: flag({ group: SERVER, meaning: 'Prometheus metrics at `GET /metrics`, for callers with `METRICS_TOKEN`', default: true }),
+  METRICS_TOKEN: secret({ group: SERVER, meaning: 'Bearer token a scraper sends to `GET /metrics` (`Authorization: Bearer <token>`); others get 401', unset: '`/metrics` answers 404', minLength: 16 }),
   TRUST_PROXY: flag({ group: SERVER, meaning: 'Take the client address from `X-Forwarded-For` (only behind your own proxy)', default: false, essential: true }),
   HTTP_BODY_LIMIT_BYTES: integer({ group: SERVER, meaning: 'Largest HTTP request body; larger ones get 413', default: 256 * KIB, minimum: KIB, maximum: 16 * MIB }),
+  HTTP_MAX_HEADER_BYTES: integer({ group: SERVER, meaning: 'Largest request line (the URL) plus headers; larger ones get 431 `headers_too_large`', default: 16 * KIB, minimum: 4 * KIB, maximum: 256 * KIB }),
   HTTP_IDLE_TIMEOUT_MS: integer({ group: SERVER, meaning: 'An HTTP socket with no bytes either way for this long is closed (WebSockets have their heartbeat instead)', default: 60_000, minimum: 1_000, maximum: 3_600_000 }),
 
   DATA_DIR: text({ group: STORAGE, meaning: 'Embedded SQLite database, the generated token key and (by default) uploaded files', default: './data', essential: true }),

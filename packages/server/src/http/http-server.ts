@@ -1,3 +1,4 @@
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import { ErrorCodes, errorCodesOf, Limits } from '@parley/protocol';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -5,9 +6,11 @@ import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { Actor } from '../platform/actor.ts';
 import { AppError, toErrorBody } from '../platform/errors.ts';
-import { newId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
 import { findUnstorableText, validationDetails } from '../platform/validation.ts';
+import { createAllowedMethods } from './allowed-methods.ts';
+import { createClientErrorHandler } from './client-errors.ts';
+import { requestIdFor } from './request-id.ts';
 import { endpointOf } from './routes.ts';
 
 declare module 'fastify' {
@@ -25,6 +28,8 @@ export interface HttpServerOptions {
   bodyLimit: number;
   /** Closes an HTTP socket silent in both directions for this long (ws clears it on upgrade). */
   idleTimeoutMs: number;
+  /** Request line plus headers; larger requests get 431 headers_too_large (Node's default: 16 KiB). */
+  maxHeaderBytes?: number;
   version: string;
   /** Take the client address (`request.ip`) from X-Forwarded-For: only behind a proxy you trust. */
   trustProxy?: boolean;
@@ -38,9 +43,11 @@ const STATUS_CODES: Record<number, keyof typeof ErrorCodes> = {
   403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
+  408: 'request_timeout',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
+  431: 'headers_too_large',
   503: 'unavailable',
 };
 
@@ -112,9 +119,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     // Access lines go out at debug level from our own onResponse hook.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
+    ...(options.maxHeaderBytes ? { http: { maxHeaderSize: options.maxHeaderBytes } } : {}),
     connectionTimeout: options.idleTimeoutMs,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => newId(),
+    // A client's X-Request-Id is adopted only when short and plain (see request-id.ts).
+    requestIdHeader: false,
+    genReqId: (request) => requestIdFor(request.headers['x-request-id']),
+    clientErrorHandler: createClientErrorHandler(options.logger),
     return503OnClosing: true,
     trustProxy: options.trustProxy ?? false,
     ajv: { customOptions: { coerceTypes: false } },
@@ -125,7 +135,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     frameworkErrors: (error, request, reply) => {
       const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long.' : error.code === 'FST_ERR_BAD_URL' ? 'The URL is malformed.' : error.message;
       // These never reach the route hooks, so the headers every answer carries are set here.
-      reply.header('x-request-id', request.id).header('cache-control', 'no-store');
+      reply.header('x-request-id', request.id).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
       sendError(request, reply, new AppError(error.statusCode === 500 ? 'internal' : 'bad_request', message));
     },
   });
@@ -138,6 +148,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   // Only JSON bodies: without this, Fastify's built-in text/plain parser would hand a string
   // to the schema (a misleading 400) instead of answering 415 unsupported_media_type.
   app.removeContentTypeParser('text/plain');
+  // A request without a body that still says `Content-Type: application/json` (HTTP client
+  // wrappers often set it on every call) is a request without a body, not malformed JSON.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
 
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const validator = Compile(schema as TSchema);
@@ -150,7 +168,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     // A request that sends no body at all is validated as an empty object: bodies whose fields
     // are all optional may be left out, and a missing required field is reported by name
     // rather than as "must be object". An explicit JSON `null` is still refused.
-    if (request.body === undefined && request.headers['content-type'] === undefined) request.body = {};
+    if (request.body === undefined) request.body = {};
     // Checked for every route here, so no schema has to remember it.
     for (const [part, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
       const path = findUnstorableText(value, '');
@@ -161,30 +179,57 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error as FastifyError));
   const fallback = options.notFoundFallback;
+  // Built on the first miss: every route is registered by then (none can be added once the server is ready).
+  let allowedMethods: ((path: string) => string[]) | undefined;
   app.setNotFoundHandler(async (request, reply) => {
     if (fallback && (await fallback(request, reply))) return reply;
-    return sendError(request, reply, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`));
+    const path = request.url.split('?')[0] ?? '/';
+    allowedMethods ??= createAllowedMethods(served.map((route) => ({ method: route.slice(0, route.indexOf(' ')), path: route.slice(route.indexOf(' ') + 1) })));
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendError(request, reply, new AppError('method_not_allowed', `${request.method} is not served on ${path}; it answers ${allowed.join(', ')}.`));
+    }
+    return sendError(request, reply, new AppError('not_found', `No route for ${request.method} ${path}.`));
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Every answer, the API's JSON as much as the web client's files: a browser must never
+    // guess a type (an error body echoing input must not become a script or a page).
+    reply.header('x-content-type-options', 'nosniff');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
+  // Text answers of 1 KiB or more (JSON pages, the OpenAPI document, the web client's
+  // scripts and styles) go compressed to clients that accept it. Request bodies are not
+  // inflated: the body limit stays a limit on what is actually read.
+  await app.register(compress, {
+    global: true,
+    globalDecompression: false,
+    encodings: ['br', 'gzip', 'deflate'],
+    threshold: 1024,
+    customTypes: /^text\/(?!event-stream)|[+/]json(?:;|$)|[+/]xml(?:;|$)|\/javascript(?:;|$)/u,
+  });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
+      // Relative: the document describes whichever host serves it.
+      servers: [{ url: '/', description: 'The server that serves this document' }],
       info: {
         title: 'Parley',
         version: options.version,
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         description: 'Chat platform API. Realtime delivery is the WebSocket at /v1/ws (see docs/protocol.md); every error is `{"error": {code, message, details}}`.',
       },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from /v1/auth/*, or a token from the product\'s own identity provider.' },
           adminKey: { type: 'http', scheme: 'bearer', description: 'The ADMIN_API_KEY, for server-to-server calls under /v1/admin.' },
+          metricsToken: { type: 'http', scheme: 'bearer', description: 'The METRICS_TOKEN, for the Prometheus scraper.' },
         },
       },
     },

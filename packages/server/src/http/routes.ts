@@ -1,5 +1,6 @@
 import {
-  type Access, type BodyOf, type Endpoint, type ErrorCode, ErrorCodes, errorCodesOf, ErrorResponse, Endpoints, type ParamsOf, type QueryOf, type ResponseOf,
+  type Access, type BodyOf, type Endpoint, EndpointExamples, type EndpointExample, type ErrorCode, ErrorCodes, errorCodesOf, ErrorResponse, Endpoints, type OperationId, type ParamsOf,
+  type QueryOf, type ResponseOf,
 } from '@parley/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../platform/actor.ts';
@@ -55,18 +56,22 @@ function routeSchema(endpoint: Endpoint): Record<string, unknown> {
     const status = ErrorCodes[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
+  // A copy with the example as its JSON Schema `examples`: the OpenAPI generator turns it into
+  // the media type's `example`, and the shared schema objects stay untouched.
+  const example = EndpointExamples[endpoint.operationId as OperationId] as EndpointExample<never> | undefined;
+  const withExample = (schema: object, value: unknown) => (value === undefined ? schema : { ...schema, examples: [value] });
   const response: Record<string, unknown> = {};
-  response[200] = endpoint.produces ? { description: endpoint.summary, content: { [endpoint.produces]: { schema: endpoint.response } } } : endpoint.response;
+  response[200] = endpoint.produces ? { description: endpoint.summary, content: { [endpoint.produces]: { schema: endpoint.response } } } : withExample(endpoint.response, example?.response);
   for (const [status, codes] of byStatus) response[status] = errorResponse(status, codes);
   Object.assign(response, endpoint.otherResponses);
   return {
     operationId: endpoint.operationId,
     summary: endpoint.summary,
     tags: [endpoint.tag],
-    security: SECURITY[endpoint.access],
+    security: endpoint.securityScheme ? [{ [endpoint.securityScheme]: [] }] : SECURITY[endpoint.access],
     ...(endpoint.params ? { params: endpoint.params } : {}),
     ...(endpoint.query ? { querystring: endpoint.query } : {}),
-    ...(endpoint.body ? { body: endpoint.body } : {}),
+    ...(endpoint.body ? { body: withExample(endpoint.body, example?.body) } : {}),
     response,
   };
 }

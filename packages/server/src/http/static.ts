@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { constants as zlib, createBrotliCompress, createGzip } from 'node:zlib';
 import send from '@fastify/send';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -21,7 +22,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * also catch API paths the router refuses (an overlong id segment is a 400, not a page).
  *
  * Files are sent with @fastify/send, the engine of @fastify/static (ETags, ranges, 304s,
- * path traversal refused), without @fastify/static's glob dependencies.
+ * path traversal refused), without @fastify/static's glob dependencies. Text files of 1 KiB
+ * or more go compressed (brotli or gzip) to clients that accept it: @fastify/compress only
+ * hooks routes, and this fallback is not one. The weak ETag stays that of the file (the
+ * encodings are the same content), so revalidation still answers 304.
  */
 export interface WebClientOptions {
   /** The built client; default: packages/web/dist of this checkout. */
@@ -71,6 +75,24 @@ const NOT_BUILT_PAGE = `<!doctype html>
 </html>
 `;
 
+const COMPRESSIBLE = /^(?:text\/|application\/(?:javascript|json|manifest\+json)|image\/svg\+xml)/u;
+const COMPRESS_MIN_BYTES = 1024;
+
+/** br or gzip when the client accepts it (q above 0) and the file is text worth compressing. */
+function compressionFor(request: FastifyRequest, headers: Record<string, unknown>): 'br' | 'gzip' | null {
+  // @fastify/send names its headers in Title-Case.
+  if (!COMPRESSIBLE.test(String(headers['Content-Type'] ?? '')) || Number(headers['Content-Length'] ?? 0) < COMPRESS_MIN_BYTES) return null;
+  const accepted = new Set<string>();
+  for (const part of String(request.headers['accept-encoding'] ?? '').split(',')) {
+    const [token, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (token && !(q && Number(q.slice(2)) === 0)) accepted.add(token);
+  }
+  if (accepted.has('br')) return 'br';
+  if (accepted.has('gzip')) return 'gzip';
+  return null;
+}
+
 /** Answers what the web client owns; false leaves the request to the JSON 404. */
 export type WebClientFallback = (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 
@@ -85,7 +107,16 @@ export function createWebClientFallback(options: WebClientOptions = {}): WebClie
     reply.code(result.statusCode).headers(result.headers);
     reply.header('cache-control', path.startsWith('/assets/') ? ASSET_CACHE : PAGE_CACHE);
     if (isPage) reply.headers(PAGE_HEADERS);
-    await reply.send(result.stream);
+    const encoding = result.statusCode === 200 ? compressionFor(request, result.headers) : null;
+    if (!encoding) {
+      await reply.send(result.stream);
+      return 'sent';
+    }
+    reply.removeHeader('content-length');
+    reply.header('content-encoding', encoding).header('vary', 'accept-encoding');
+    const compressor = encoding === 'br' ? createBrotliCompress({ params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } }) : createGzip();
+    result.stream.on('error', (error) => compressor.destroy(error));
+    await reply.send(result.stream.pipe(compressor));
     return 'sent';
   }
 

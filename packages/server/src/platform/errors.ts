@@ -41,6 +41,9 @@ export function toErrorBody(thrown: unknown, requestId: string): ErrorBody {
   const error = asAppError(thrown);
   const body: ErrorBody = { code: error.code, message: error.message };
   if (error.details !== undefined) body.details = error.details;
+  // validation_failed promises `details: [{path, message}]`; a refusal that named no field
+  // is about the input as a whole.
+  else if (error.code === 'validation_failed') body.details = [{ path: '/', message: error.message }];
   if (error.code === 'internal') body.requestId = requestId;
   return body;
 }

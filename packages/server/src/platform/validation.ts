@@ -4,17 +4,34 @@ export interface ValidationIssue {
   message: string;
 }
 
-export function validationDetails(errors: ReadonlyArray<{ instancePath: string; message: string; keyword: string; params?: unknown }>): ValidationIssue[] {
+const MAX_ISSUES = 20;
+
+export function validationDetails(errors: ReadonlyArray<{ instancePath: string; message: string; keyword: string; schemaPath?: string; params?: unknown }>): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
+  // Unknown properties, by the object they were found in. The compiler reports them either
+  // as one `additionalProperties` error or (when it stops early, as with many of them) only
+  // as "schema is false" per property: both become one issue naming them.
+  const unknown = new Map<string, string[]>();
   for (const error of errors) {
-    // "schema is false" repeats an additionalProperties error with less information.
+    if (error.keyword === 'additionalProperties' || (error.keyword === 'boolean' && error.schemaPath?.endsWith('/additionalProperties'))) {
+      const names = error.keyword === 'additionalProperties'
+        ? ((error.params as { additionalProperties?: string[] })?.additionalProperties ?? [])
+        : [error.instancePath.slice(error.instancePath.lastIndexOf('/') + 1)];
+      const parent = error.keyword === 'additionalProperties' ? error.instancePath || '/' : error.instancePath.slice(0, error.instancePath.lastIndexOf('/')) || '/';
+      const known = unknown.get(parent) ?? [];
+      for (const name of names) if (!known.includes(name)) known.push(name);
+      unknown.set(parent, known);
+      continue;
+    }
     if (error.keyword === 'boolean') continue;
-    const path = error.instancePath || '/';
-    const extra = error.keyword === 'additionalProperties' ? `: ${((error.params as { additionalProperties?: string[] })?.additionalProperties ?? []).join(', ')}` : '';
-    issues.push({ path, message: error.message + extra });
-    if (issues.length >= 20) break;
+    if (issues.length < MAX_ISSUES) issues.push({ path: error.instancePath || '/', message: error.message });
   }
-  return issues;
+  for (const [path, names] of unknown) {
+    const shown = names.slice(0, 10).map((name) => name.replaceAll('~1', '/').replaceAll('~0', '~')).join(', ');
+    issues.push({ path, message: `must NOT have additional properties: ${shown}${names.length > 10 ? ` and ${names.length - 10} more` : ''}` });
+  }
+  // Never empty: validation_failed promises at least one detail.
+  return issues.length > 0 ? issues.slice(0, MAX_ISSUES) : [{ path: '/', message: 'does not match the schema' }];
 }
 
 /**

@@ -4,6 +4,12 @@ import type { Backend, Store } from './backends.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 export const JWT_SECRET = 'test-jwt-secret-0123456789-0123456789-abcdef';
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
+
+/** GET /metrics as the Prometheus scraper does it: with the METRICS_TOKEN every test app has. */
+export function scrapeMetrics(base: string): Promise<Response> {
+  return fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+}
 
 export interface TestApp {
   app: App;
@@ -32,6 +38,7 @@ export async function startApp(backend: Backend, options: StartOptions = {}): Pr
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ADMIN_API_KEY: ADMIN_KEY,
     JWT_SECRET,
+    METRICS_TOKEN,
     ...store.env,
     ...options.env,
   });

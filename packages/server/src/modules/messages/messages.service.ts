@@ -69,7 +69,9 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
     if (text.trim() === '') throw new AppError('validation_failed', 'Message text is empty.', [{ path: '/text', message: 'must contain more than white space' }]);
     // Counted in code points, as people count characters.
     let length = 0;
-    for (const _ of text) if (++length > maxMessageLength) throw new AppError('validation_failed', `Message text is longer than ${maxMessageLength} characters.`, [{ path: '/text', message: `must not be longer than ${maxMessageLength} characters` }]);
+    // Beyond the schema's hard cap it is a schema error; below it, the server's own
+    // MAX_MESSAGE_LENGTH is a configured limit (422), like members per group.
+    for (const _ of text) if (++length > maxMessageLength) throw new AppError('limit_exceeded', `Message text is longer than ${maxMessageLength} characters.`, { path: '/text', limit: maxMessageLength });
   }
 
   async function rollbackOnNoChange(work: () => Promise<Message>): Promise<Message> {

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+
+const webRoot = fileURLToPath(new URL('..', import.meta.url));
+const vite = fileURLToPath(new URL('../../../node_modules/vite/bin/vite.js', import.meta.url));
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** What a production build of the web client publishes: built the way `npm run build:web` does, into a temporary directory. */
+describe('a production build of the web client', () => {
+  let outDir: string;
+  let files: string[];
+
+  before(() => {
+    outDir = mkdtempSync(join(tmpdir(), 'parley-web-build-'));
+    const build = spawnSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: webRoot, encoding: 'utf8', timeout: 170_000 });
+    if (build.status !== 0) {
+      rmSync(outDir, { recursive: true, force: true });
+      throw new Error(`vite build failed (${build.status}): ${build.stderr}`);
+    }
+    files = filesUnder(outDir);
+  });
+  after(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('publishes no source maps, and no bundle points to one', () => {
+    assert.ok(files.some((file) => file.endsWith('.js')), 'the build has scripts');
+    assert.deepEqual(files.filter((file) => file.endsWith('.map')), []);
+    for (const file of files.filter((name) => /\.(?:js|css)$/.test(name))) {
+      assert.doesNotMatch(readFileSync(file, 'utf8'), /[#@] sourceMappingURL=/, file);
+    }
+  });
+
+  it('names its scripts and styles by content hash, so the server may cache them as immutable', () => {
+    const assets = files.filter((file) => /\.(?:js|css)$/.test(file));
+    assert.ok(assets.length > 0);
+    for (const file of assets) assert.match(file, /[/\\]assets[/\\][\w-]+-[\w-]{8,}\.(?:js|css)$/, file);
+  });
+});
