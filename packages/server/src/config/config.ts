@@ -122,8 +122,18 @@ export interface RateLimitsConfig {
   sendsPerIp: BucketRuleConfig | null;
   connectsPerUser: BucketRuleConfig | null;
   connectsPerIp: BucketRuleConfig | null;
+  editsPerUser: BucketRuleConfig | null;
+  reactionsPerUser: BucketRuleConfig | null;
+  reportsPerUser: BucketRuleConfig | null;
+  conversationsPerUser: BucketRuleConfig | null;
+  registrationsPerIp: BucketRuleConfig | null;
+  registrations: BucketRuleConfig | null;
   loginsPerIp: BucketRuleConfig | null;
+  /** Strict: refuses past it. */
+  loginsPerHandleIp: BucketRuleConfig | null;
+  /** Lenient: past it a login is slowed (up to `loginDelayMaxMs`), never refused, so nobody can lock an owner out. */
   loginsPerHandle: BucketRuleConfig | null;
+  loginDelayMaxMs: number;
 }
 
 export interface RealtimeConfig {
@@ -204,8 +214,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       sendsPerIp: v.RATE_LIMIT_SENDS_PER_IP,
       connectsPerUser: v.RATE_LIMIT_CONNECTS_PER_USER,
       connectsPerIp: v.RATE_LIMIT_CONNECTS_PER_IP,
+      editsPerUser: v.RATE_LIMIT_EDITS_PER_USER,
+      reactionsPerUser: v.RATE_LIMIT_REACTIONS_PER_USER,
+      reportsPerUser: v.RATE_LIMIT_REPORTS_PER_USER,
+      conversationsPerUser: v.RATE_LIMIT_CONVERSATIONS_PER_USER,
+      registrationsPerIp: v.RATE_LIMIT_REGISTRATIONS_PER_IP,
+      registrations: v.RATE_LIMIT_REGISTRATIONS,
       loginsPerIp: v.RATE_LIMIT_LOGINS_PER_IP,
+      loginsPerHandleIp: v.RATE_LIMIT_LOGINS_PER_HANDLE_IP,
       loginsPerHandle: v.RATE_LIMIT_LOGINS_PER_HANDLE,
+      loginDelayMaxMs: v.RATE_LIMIT_LOGIN_DELAY_MAX_MS,
     },
     overload: {
       maxConnections: v.WS_MAX_CONNECTIONS,
