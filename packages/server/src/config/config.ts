@@ -59,6 +59,8 @@ export interface Config {
     maxMessageLength: number;
     maxGroupMembers: number;
     maxChannelMembers: number;
+    /** Groups and channels one user may own: bounds what one account can make the service hold. */
+    maxOwnedConversations: number;
     httpBodyBytes: number;
     /**
      * An HTTP socket with no bytes either way for this long is closed. Node's own header
@@ -179,6 +181,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxMessageLength: v.MAX_MESSAGE_LENGTH,
       maxGroupMembers: v.MAX_GROUP_MEMBERS,
       maxChannelMembers: v.MAX_CHANNEL_MEMBERS,
+      maxOwnedConversations: v.MAX_OWNED_CONVERSATIONS,
       httpBodyBytes: v.HTTP_BODY_LIMIT_BYTES,
       httpIdleTimeoutMs: v.HTTP_IDLE_TIMEOUT_MS,
       maxFrameBytes: v.WS_MAX_FRAME_BYTES,

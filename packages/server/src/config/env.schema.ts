@@ -76,6 +76,7 @@ export const EnvSchema = Type.Object({
   MAX_MESSAGE_LENGTH: integer({ group: LIMITS, meaning: 'Characters in one message', default: 4000, minimum: 1, maximum: Limits.messageTextMaxLength }),
   MAX_GROUP_MEMBERS: integer({ group: LIMITS, meaning: 'Members of one group', default: 10_000, minimum: 2, maximum: 1_000_000 }),
   MAX_CHANNEL_MEMBERS: integer({ group: LIMITS, meaning: 'Members of one channel', default: 1_000_000, minimum: 2, maximum: 100_000_000 }),
+  MAX_OWNED_CONVERSATIONS: integer({ group: LIMITS, meaning: 'Groups and channels one user may own; creating one more answers `limit_exceeded`', default: 1000, minimum: 1, maximum: 1_000_000 }),
   SYNC_RESET_THRESHOLD: integer({ group: LIMITS, meaning: 'A client further behind than this many events in one conversation is told to reload it', default: 1000, minimum: 10, maximum: 1_000_000 }),
 
   WS_MAX_FRAME_BYTES: integer({ group: SOCKETS, meaning: 'Larger frames get a `payload_too_large` error (above 1 MiB, or this if larger, the socket is closed)', default: 64 * KIB, minimum: KIB, maximum: MIB }),
