@@ -52,7 +52,7 @@ for (const backend of backends) {
         assert.ok(response, `${method} ${path} documents 429`);
         assert.ok(response.headers['retry-after'], `${method} ${path} documents Retry-After`);
       }
-      assert.equal(document.paths['/v1/conversations/{id}/messages'].get.responses['429'], undefined, 'reading history is not limited');
+      assert.equal(document.paths['/v1/conversations'].get.responses['429'], undefined, 'listing conversations is not limited');
     });
 
     it('limits sends per user over HTTP and the socket alike, answering rate_limited with retry-after, storing nothing, and recovering', async () => {

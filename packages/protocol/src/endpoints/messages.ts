@@ -23,7 +23,7 @@ export const messagesEndpoints = {
     params: IdParams,
     query: MessagesQuery,
     response: MessagesResponse,
-    errors: ['not_found'],
+    errors: ['not_found', 'rate_limited'],
   },
   editMessage: {
     method: 'PATCH',

@@ -79,6 +79,8 @@ export interface Config {
     maxInflightPerConnection: number;
     /** A client further behind than this in one conversation is told to reset it. */
     syncResetThreshold: number;
+    /** Serialized size of one page of events or history: bounds what one answer holds in memory. */
+    pageMaxBytes: number;
   };
   ws: {
     heartbeatMs: number;
@@ -136,6 +138,8 @@ export interface RateLimitsConfig {
   /** Lenient: past it a login is slowed (up to `loginDelayMaxMs`), never refused, so nobody can lock an owner out. */
   loginsPerHandle: BucketRuleConfig | null;
   loginDelayMaxMs: number;
+  /** Page answers (events, history) one user may have in flight over HTTP on a node. */
+  pageReadsPerUser: number;
 }
 
 export interface RealtimeConfig {
@@ -189,6 +193,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxSocketBufferBytes: v.WS_MAX_BUFFERED_BYTES,
       maxInflightPerConnection: v.WS_MAX_INFLIGHT,
       syncResetThreshold: v.SYNC_RESET_THRESHOLD,
+      pageMaxBytes: v.PAGE_MAX_BYTES,
     },
     ws: {
       heartbeatMs: v.WS_HEARTBEAT_MS,
@@ -227,6 +232,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       loginsPerHandleIp: v.RATE_LIMIT_LOGINS_PER_HANDLE_IP,
       loginsPerHandle: v.RATE_LIMIT_LOGINS_PER_HANDLE,
       loginDelayMaxMs: v.RATE_LIMIT_LOGIN_DELAY_MAX_MS,
+      pageReadsPerUser: v.PAGE_READS_PER_USER,
     },
     overload: {
       maxConnections: v.WS_MAX_CONNECTIONS,

@@ -77,6 +77,7 @@ export const EnvSchema = Type.Object({
   MAX_GROUP_MEMBERS: integer({ group: LIMITS, meaning: 'Members of one group', default: 10_000, minimum: 2, maximum: 1_000_000 }),
   MAX_CHANNEL_MEMBERS: integer({ group: LIMITS, meaning: 'Members of one channel', default: 1_000_000, minimum: 2, maximum: 100_000_000 }),
   MAX_OWNED_CONVERSATIONS: integer({ group: LIMITS, meaning: 'Groups and channels one user may own; creating one more answers `limit_exceeded`', default: 1000, minimum: 1, maximum: 1_000_000 }),
+  PAGE_MAX_BYTES: integer({ group: LIMITS, meaning: 'Serialized size of one page of events or history (and of one `sync` answer\'s events); a page stops before it, with `hasMore`. Keep it below `WS_MAX_BUFFERED_BYTES`', default: 512 * KIB, minimum: 16 * KIB, maximum: 32 * MIB }),
   SYNC_RESET_THRESHOLD: integer({ group: LIMITS, meaning: 'A client further behind than this many events in one conversation is told to reload it', default: 1000, minimum: 10, maximum: 1_000_000 }),
 
   WS_MAX_FRAME_BYTES: integer({ group: SOCKETS, meaning: 'Larger frames get a `payload_too_large` error (above 1 MiB, or this if larger, the socket is closed)', default: 64 * KIB, minimum: KIB, maximum: MIB }),
@@ -103,6 +104,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_CONVERSATIONS_PER_USER: tokenBucket({ group: RATE, meaning: 'Conversations (direct, group or channel) started per user', default: '100:0.2' }),
   RATE_LIMIT_REGISTRATIONS_PER_IP: tokenBucket({ group: RATE, meaning: 'Sign-ups per client address (each costs a password hash)', default: '20:0.05' }),
   RATE_LIMIT_REGISTRATIONS: tokenBucket({ group: RATE, meaning: 'Sign-ups on the whole service, from any address (bounds password-hashing work)', default: '200:2' }),
+  PAGE_READS_PER_USER: integer({ group: RATE, meaning: 'Pages of events or history one user may have on their way over HTTP on one node (until sent); more get 429', default: 4, minimum: 1, maximum: 1000 }),
   RATE_LIMIT_LOGINS_PER_IP: tokenBucket({ group: RATE, meaning: 'Logins (right password or not) per client address', default: '30:0.5' }),
   RATE_LIMIT_LOGINS_PER_HANDLE_IP: tokenBucket({ group: RATE, meaning: 'Logins (right password or not) per handle from one client address; refused past it', default: '10:0.1' }),
   RATE_LIMIT_LOGINS_PER_HANDLE: tokenBucket({ group: RATE, meaning: 'Logins per handle from all addresses; past it answers are slowed, never refused (see Rate limits)', default: '10:0.1' }),

@@ -2,6 +2,7 @@ import type { ForwardedFrom, Message, MessagesResponse, ReactionsResponse } from
 import type { Database, MessagesTable, Tx } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
+import { withinBytes } from '../../platform/page-budget.ts';
 import { iso, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import { findConversation, findMember, findMembershipFacts, lockConversation, toPolicyFacts, updateMember } from '../conversations/index.ts';
@@ -15,6 +16,8 @@ export interface MessagesDeps {
   clock: Clock;
   hook: PolicyHook;
   maxMessageLength: number;
+  /** Serialized size of one history page; past it the page stops and `hasMore` stays true. */
+  pageMaxBytes?: number;
 }
 
 export interface SendInput {
@@ -53,7 +56,7 @@ class NoChange extends Error {
   }
 }
 
-export function createMessagesService({ db, uow, clock, hook, maxMessageLength }: MessagesDeps) {
+export function createMessagesService({ db, uow, clock, hook, maxMessageLength, pageMaxBytes }: MessagesDeps) {
   const kysely = db.kysely;
 
   function checkText(text: string): void {
@@ -308,7 +311,9 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
         limit: page.limit ?? 50,
       });
       const [messages, mine] = await Promise.all([toMessages(kysely, rows), repo.myReactions(kysely, actor.userId, rows.map((message) => message.id))]);
-      return { messages, hasMore, lastSeq: row!.last_seq, myReactions: mine };
+      // Cut by size too (platform/page-budget.ts); the page's order is kept, so paging on from its last message continues it.
+      const { kept } = pageMaxBytes === undefined ? { kept: messages } : withinBytes(messages, pageMaxBytes);
+      return { messages: kept, hasMore: hasMore || kept.length < messages.length, lastSeq: row!.last_seq, myReactions: mine };
     },
 
     /** Platform moderation: deletes a user's messages (in one conversation or everywhere), in short transactions. */
