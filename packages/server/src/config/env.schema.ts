@@ -104,7 +104,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_CONVERSATIONS_PER_USER: tokenBucket({ group: RATE, meaning: 'Conversations (direct, group or channel) started per user', default: '100:0.2' }),
   RATE_LIMIT_REGISTRATIONS_PER_IP: tokenBucket({ group: RATE, meaning: 'Sign-ups per client address (each costs a password hash)', default: '20:0.05' }),
   RATE_LIMIT_REGISTRATIONS: tokenBucket({ group: RATE, meaning: 'Sign-ups on the whole service, from any address (bounds password-hashing work)', default: '200:2' }),
-  PAGE_READS_PER_USER: integer({ group: RATE, meaning: 'Pages of events or history one user may have on their way over HTTP on one node (until sent); more get 429', default: 4, minimum: 1, maximum: 1000 }),
+  PAGE_READS_PER_USER: integer({ group: RATE, meaning: 'Pages of events or history one user may have on their way over HTTP on one node (until sent); more get 429', default: 16, minimum: 1, maximum: 1000 }),
   RATE_LIMIT_LOGINS_PER_IP: tokenBucket({ group: RATE, meaning: 'Logins (right password or not) per client address', default: '30:0.5' }),
   RATE_LIMIT_LOGINS_PER_HANDLE_IP: tokenBucket({ group: RATE, meaning: 'Logins (right password or not) per handle from one client address; refused past it', default: '10:0.1' }),
   RATE_LIMIT_LOGINS_PER_HANDLE: tokenBucket({ group: RATE, meaning: 'Logins per handle from all addresses; past it answers are slowed, never refused (see Rate limits)', default: '10:0.1' }),

@@ -1,9 +1,9 @@
 import type { ClientFrameOf, ConversationEvent, EventsResponse, HeadsResponse, SyncAck, SyncConversationResult, SyncUserResult, UserEventsResponse } from '@parley/protocol';
 import type { Database } from '../../platform/db/index.ts';
+import { withinBytes } from '../../platform/page-budget.ts';
 import type { Actor } from '../auth/index.ts';
 import { findMembershipFacts, type MembershipSnapshot, toPolicyFacts } from '../conversations/index.ts';
 import { readEvents, readUserEvents, userLogHead } from '../logs/index.ts';
-import { withinBytes } from '../../platform/page-budget.ts';
 import { authorize } from '../policy/index.ts';
 
 export interface SyncDeps {
