@@ -9,8 +9,13 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  */
 export type Access = 'public' | 'user' | 'admin';
 
-/** Token buckets an operation draws from, on top of what every request costs. */
-export type RateLimitClass = 'send' | 'login';
+/**
+ * Token buckets an operation draws from, on top of what every request costs; the server
+ * maps each class to its buckets in one place (modules/rate-limits). Socket requests draw
+ * from the class of the operation they stand for.
+ */
+export const RateLimitClasses = ['send', 'login', 'register', 'create_conversation', 'edit', 'react', 'report'] as const;
+export type RateLimitClass = (typeof RateLimitClasses)[number];
 
 /**
  * One HTTP operation, defined once: the server registers it, the SDK calls it, the rate

@@ -19,7 +19,7 @@ import { createSyncService, syncRoutes } from './modules/sync/index.ts';
 import { createUsersService, userRoutes } from './modules/users/index.ts';
 import { createDevicesService, deviceRoutes } from './modules/devices/index.ts';
 import { createPresenceService, presenceRoutes } from './modules/presence/index.ts';
-import { createRateLimits, registerRateLimitHooks } from './modules/rate-limits/index.ts';
+import { createRateLimits, registerPageReadLimit, registerRateLimitHooks } from './modules/rate-limits/index.ts';
 import { createReceiptsService, receiptRoutes } from './modules/receipts/index.ts';
 import { createTypingService } from './modules/typing/index.ts';
 import type { ChangeSet } from './modules/logs/index.ts';
@@ -122,15 +122,15 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     clock,
   });
   const hook = config.policyHook ? createPolicyHook(config.policyHook, logger) : noPolicyHook;
-  const limits = { maxGroupMembers: config.limits.maxGroupMembers, maxChannelMembers: config.limits.maxChannelMembers };
+  const limits = { maxGroupMembers: config.limits.maxGroupMembers, maxChannelMembers: config.limits.maxChannelMembers, maxOwnedConversations: config.limits.maxOwnedConversations };
   const conversations = createConversationsService({ db, uow, clock, limits, hook });
   const membership = createMembershipService({ db, uow, clock, limits, hook, conversations });
   const invites = createInvitesService({ db, uow, clock, limits, hook, conversations });
   const privacy = createPrivacyService({ db, uow, clock });
   const moderation = createModerationService({ db, uow, clock });
-  const messages = createMessagesService({ db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength });
+  const messages = createMessagesService({ db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes });
   const membershipOf = createMembershipLoader(db.kysely);
-  const sync = createSyncService({ db, membershipOf, resetThreshold: config.limits.syncResetThreshold });
+  const sync = createSyncService({ db, membershipOf, resetThreshold: config.limits.syncResetThreshold, pageMaxBytes: config.limits.pageMaxBytes });
   const admin = createAdminService({ users, membership });
   const rateLimits = createRateLimits({ limiter, rules: config.rateLimits, logger, metrics });
   const receipts = createReceiptsService({ db, ephemeral, clock, maxGroup: config.realtime.receiptsMaxGroup });
@@ -155,6 +155,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     notFoundFallback: createWebClientFallback(),
   });
   registerRateLimitHooks(http, { rateLimits });
+  registerPageReadLimit(http, { maxPerUser: config.rateLimits.pageReadsPerUser, metrics });
   let draining = false;
   const isMetricsToken = config.metricsToken ? createAdminKeyCheck(config.metricsToken) : null;
   const operationsRoutes = [

@@ -11,6 +11,7 @@ export const authEndpoints = {
     body: RegisterBody,
     response: AuthResponse,
     errors: ['forbidden', 'handle_taken'],
+    rateLimit: 'register',
   },
   login: {
     method: 'POST',

@@ -11,6 +11,7 @@ export const conversationsEndpoints = {
     body: CreateConversationBody,
     response: ConversationResponse,
     errors: ['not_found', 'forbidden', 'handle_taken', 'limit_exceeded'],
+    rateLimit: 'create_conversation',
   },
   listConversations: {
     method: 'GET',

@@ -23,7 +23,7 @@ export const messagesEndpoints = {
     params: IdParams,
     query: MessagesQuery,
     response: MessagesResponse,
-    errors: ['not_found'],
+    errors: ['not_found', 'rate_limited'],
   },
   editMessage: {
     method: 'PATCH',
@@ -35,6 +35,7 @@ export const messagesEndpoints = {
     body: EditMessageBody,
     response: MessageResponse,
     errors: ['not_found', 'forbidden', 'limit_exceeded'],
+    rateLimit: 'edit',
   },
   deleteMessage: {
     method: 'DELETE',
@@ -45,6 +46,7 @@ export const messagesEndpoints = {
     params: MessageParams,
     response: MessageResponse,
     errors: ['not_found', 'forbidden'],
+    rateLimit: 'edit',
   },
   forwardMessage: {
     method: 'POST',
@@ -77,6 +79,7 @@ export const messagesEndpoints = {
     params: ReactionParams,
     response: EmptyResponse,
     errors: ['not_found', 'forbidden', 'limit_exceeded'],
+    rateLimit: 'react',
   },
   removeReaction: {
     method: 'DELETE',
@@ -87,6 +90,7 @@ export const messagesEndpoints = {
     params: ReactionParams,
     response: EmptyResponse,
     errors: ['not_found', 'forbidden'],
+    rateLimit: 'react',
   },
   listPins: {
     method: 'GET',

@@ -11,6 +11,7 @@ export const moderationEndpoints = {
     body: CreateReportBody,
     response: ReportResponse,
     errors: ['not_found', 'forbidden'],
+    rateLimit: 'report',
   },
   listReports: {
     method: 'GET',

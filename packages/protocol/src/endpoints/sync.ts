@@ -11,7 +11,7 @@ export const syncEndpoints = {
     params: IdParams,
     query: EventsQuery,
     response: EventsResponse,
-    errors: ['not_found'],
+    errors: ['not_found', 'rate_limited'],
   },
   listUserEvents: {
     method: 'GET',
@@ -21,7 +21,7 @@ export const syncEndpoints = {
     summary: 'A page of your own log (membership, read pointers, profile) after a seq',
     query: EventsQuery,
     response: UserEventsResponse,
-    errors: [],
+    errors: ['rate_limited'],
   },
   getHeads: {
     method: 'GET',

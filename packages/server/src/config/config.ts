@@ -61,6 +61,8 @@ export interface Config {
     maxMessageLength: number;
     maxGroupMembers: number;
     maxChannelMembers: number;
+    /** Groups and channels one user may own: bounds what one account can make the service hold. */
+    maxOwnedConversations: number;
     httpBodyBytes: number;
     /**
      * An HTTP socket with no bytes either way for this long is closed. Node's own header
@@ -81,6 +83,8 @@ export interface Config {
     maxInflightPerConnection: number;
     /** A client further behind than this in one conversation is told to reset it. */
     syncResetThreshold: number;
+    /** Serialized size of one page of events or history: bounds what one answer holds in memory. */
+    pageMaxBytes: number;
   };
   ws: {
     heartbeatMs: number;
@@ -132,8 +136,20 @@ export interface RateLimitsConfig {
   sendsPerIp: BucketRuleConfig | null;
   connectsPerUser: BucketRuleConfig | null;
   connectsPerIp: BucketRuleConfig | null;
+  editsPerUser: BucketRuleConfig | null;
+  reactionsPerUser: BucketRuleConfig | null;
+  reportsPerUser: BucketRuleConfig | null;
+  conversationsPerUser: BucketRuleConfig | null;
+  registrationsPerIp: BucketRuleConfig | null;
+  registrations: BucketRuleConfig | null;
   loginsPerIp: BucketRuleConfig | null;
+  /** Strict: refuses past it. */
+  loginsPerHandleIp: BucketRuleConfig | null;
+  /** Lenient: past it a login is slowed (up to `loginDelayMaxMs`), never refused, so nobody can lock an owner out. */
   loginsPerHandle: BucketRuleConfig | null;
+  loginDelayMaxMs: number;
+  /** Page answers (events, history) one user may have in flight over HTTP on a node. */
+  pageReadsPerUser: number;
 }
 
 export interface RealtimeConfig {
@@ -179,6 +195,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxMessageLength: v.MAX_MESSAGE_LENGTH,
       maxGroupMembers: v.MAX_GROUP_MEMBERS,
       maxChannelMembers: v.MAX_CHANNEL_MEMBERS,
+      maxOwnedConversations: v.MAX_OWNED_CONVERSATIONS,
       httpBodyBytes: v.HTTP_BODY_LIMIT_BYTES,
       httpIdleTimeoutMs: v.HTTP_IDLE_TIMEOUT_MS,
       httpMaxHeaderBytes: v.HTTP_MAX_HEADER_BYTES,
@@ -187,6 +204,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxSocketBufferBytes: v.WS_MAX_BUFFERED_BYTES,
       maxInflightPerConnection: v.WS_MAX_INFLIGHT,
       syncResetThreshold: v.SYNC_RESET_THRESHOLD,
+      pageMaxBytes: v.PAGE_MAX_BYTES,
     },
     ws: {
       heartbeatMs: v.WS_HEARTBEAT_MS,
@@ -216,8 +234,17 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       sendsPerIp: v.RATE_LIMIT_SENDS_PER_IP,
       connectsPerUser: v.RATE_LIMIT_CONNECTS_PER_USER,
       connectsPerIp: v.RATE_LIMIT_CONNECTS_PER_IP,
+      editsPerUser: v.RATE_LIMIT_EDITS_PER_USER,
+      reactionsPerUser: v.RATE_LIMIT_REACTIONS_PER_USER,
+      reportsPerUser: v.RATE_LIMIT_REPORTS_PER_USER,
+      conversationsPerUser: v.RATE_LIMIT_CONVERSATIONS_PER_USER,
+      registrationsPerIp: v.RATE_LIMIT_REGISTRATIONS_PER_IP,
+      registrations: v.RATE_LIMIT_REGISTRATIONS,
       loginsPerIp: v.RATE_LIMIT_LOGINS_PER_IP,
+      loginsPerHandleIp: v.RATE_LIMIT_LOGINS_PER_HANDLE_IP,
       loginsPerHandle: v.RATE_LIMIT_LOGINS_PER_HANDLE,
+      loginDelayMaxMs: v.RATE_LIMIT_LOGIN_DELAY_MAX_MS,
+      pageReadsPerUser: v.PAGE_READS_PER_USER,
     },
     overload: {
       maxConnections: v.WS_MAX_CONNECTIONS,

@@ -36,15 +36,18 @@ export function createFrameHandlers(services: FrameServices): FrameHandlers {
 
 /**
  * A request draws from the rate-limit class of the HTTP operation it stands for (the
- * endpoint table's `rateLimit`), before its handler runs: one rule for both paths.
+ * endpoint table's `rateLimit`), before its handler runs: one rule for both paths. Which
+ * buckets a class means is decided by the rate-limits module alone.
  */
 function withRateLimits(handlers: FrameHandlers, rateLimits: LiveServices['rateLimits']): FrameHandlers {
   const limited: Record<string, FrameHandlers[RequestType]> = { ...handlers };
   for (const type of Object.keys(handlers) as RequestType[]) {
-    if (frameEndpoint(type)?.rateLimit !== 'send') continue;
+    const rateLimit = frameEndpoint(type)?.rateLimit;
+    // Signing in and up have no frames: a socket is already signed in.
+    if (!rateLimit || rateLimit === 'login') continue;
     const handle = handlers[type] as (actor: Actor, frame: never, connection: FrameSession) => Promise<unknown>;
     limited[type] = (async (actor: Actor, frame: never, connection: FrameSession) => {
-      await rateLimits.send(actor.userId, connection.ip);
+      await rateLimits.draw(rateLimit, { userId: actor.userId, ip: connection.ip });
       return handle(actor, frame, connection);
     }) as never;
   }

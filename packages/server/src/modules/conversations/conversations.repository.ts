@@ -188,6 +188,12 @@ export async function membershipSnapshots(db: Executor, userIds: readonly string
   return snapshots;
 }
 
+/** Groups and channels the user owns (directs have no owner). */
+export async function countOwned(db: Executor, userId: string): Promise<number> {
+  const row = await db.selectFrom('members').select((eb) => eb.fn.countAll<number | string>().as('n')).where('user_id', '=', userId).where('role', '=', 'owner').executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** Groups and channels the user belongs to; for removing a deleted account everywhere. */
 export async function groupIdsOfUser(db: Executor, userId: string): Promise<string[]> {
   const rows = await db

@@ -19,6 +19,8 @@ import { admit } from './membership.ops.ts';
 export interface ConversationLimits {
   maxGroupMembers: number;
   maxChannelMembers: number;
+  /** Groups and channels one user may own (checked when they create one). */
+  maxOwnedConversations?: number;
 }
 
 export interface ConversationsDeps {
@@ -158,6 +160,10 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
         });
         await appendEvent(trx, changes, { conversationId: id, type: 'conversation.created', actorId: actor.userId, data: { kind, visibility, title: body.title }, now });
         await admit(trx, changes, { conversationId: id, actorId: actor.userId, userIds: [actor.userId], role: 'owner', now });
+        // Counted after admitting, under the lock admit took on the creator's user log: two
+        // concurrent creations by one user cannot both slip under the bound.
+        const max = limits.maxOwnedConversations;
+        if (max !== undefined && (await repo.countOwned(trx, actor.userId)) > max) throw new AppError('limit_exceeded', `You may own at most ${max} groups and channels.`, { limit: max });
         if (others.length) await admit(trx, changes, { conversationId: id, actorId: actor.userId, userIds: others, role: joinRole(kind), now });
       });
     } catch (error) {

@@ -2,6 +2,7 @@ import type { ForwardedFrom, Message, MessagesResponse, ReactionsResponse } from
 import type { Database, Dialect, Executor, MessagesTable, Tx } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
+import { withinBytes } from '../../platform/page-budget.ts';
 import { iso, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import { findConversation, findMember, updateMember } from '../conversations/index.ts';
@@ -15,6 +16,8 @@ export interface MessagesDeps {
   clock: Clock;
   hook: PolicyHook;
   maxMessageLength: number;
+  /** Serialized size of one history page; past it the page stops and `hasMore` stays true. */
+  pageMaxBytes?: number;
 }
 
 export interface SendInput {
@@ -62,7 +65,7 @@ class NoChange extends Error {
   }
 }
 
-export function createMessagesService({ db, uow, clock, hook, maxMessageLength }: MessagesDeps) {
+export function createMessagesService({ db, uow, clock, hook, maxMessageLength, pageMaxBytes }: MessagesDeps) {
   const kysely = db.kysely;
 
   function checkText(text: string): void {
@@ -319,7 +322,12 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength }
         limit: page.limit ?? 50,
       });
       const [messages, mine] = await Promise.all([toMessages(kysely, rows), repo.myReactions(kysely, actor.userId, rows.map((message) => message.id))]);
-      return { messages, hasMore, lastSeq: membership.last_seq, myReactions: mine };
+      // Cut by size too (platform/page-budget.ts), keeping the end the reader pages on from:
+      // the oldest of an `after` page, the newest of the latest page or of a `before` page.
+      const { kept } = pageMaxBytes === undefined ? { kept: messages } : withinBytes(messages, pageMaxBytes, 1, page.after !== undefined ? 'start' : 'end');
+      const keptIds = new Set(kept.map((message) => message.id));
+      const myReactions = Object.fromEntries(Object.entries(mine).filter(([id]) => keptIds.has(id)));
+      return { messages: kept, hasMore: hasMore || kept.length < messages.length, lastSeq: membership.last_seq, myReactions };
     },
 
     /** Platform moderation: deletes a user's messages (in one conversation or everywhere), in short transactions. */

@@ -1,5 +1,6 @@
-import type { ClientFrameOf, EventsResponse, HeadsResponse, SyncAck, SyncConversationResult, SyncUserResult, UserEventsResponse } from '@parley/protocol';
+import type { ClientFrameOf, ConversationEvent, EventsResponse, HeadsResponse, SyncAck, SyncConversationResult, SyncUserResult, UserEventsResponse } from '@parley/protocol';
 import type { Database } from '../../platform/db/index.ts';
+import { withinBytes } from '../../platform/page-budget.ts';
 import type { Actor } from '../auth/index.ts';
 import type { MembershipSnapshot } from '../conversations/index.ts';
 import { readEvents, readUserEvents, userLogHead } from '../logs/index.ts';
@@ -11,12 +12,16 @@ export interface SyncDeps {
   membershipOf(userId: string): Promise<MembershipSnapshot>;
   /** A client further behind than this is told to reset rather than replay. */
   resetThreshold: number;
+  /** Serialized size of one page (and of one `sync` answer's events); past it the page stops, `hasMore` stays true. */
+  pageMaxBytes: number;
 }
 
 /** Events per conversation, and in all, that one `sync` answer carries; the client pages on with `events`. */
 const SYNC_EVENTS_PER_CONVERSATION = 100;
 const SYNC_EVENTS_TOTAL = 2_000;
 const DEFAULT_PAGE = 100;
+/** Events read from the database at a time while filling a page, so a page of large events is never loaded whole before it is cut. */
+const READ_CHUNK = 100;
 
 export type SyncService = ReturnType<typeof createSyncService>;
 
@@ -24,8 +29,28 @@ export type SyncService = ReturnType<typeof createSyncService>;
  * Reading the logs: the source of truth for delivery, catch-up and resume. Live
  * delivery only saves the client a round trip; everything it carries is here.
  */
-export function createSyncService({ db, membershipOf, resetThreshold }: SyncDeps) {
+export function createSyncService({ db, membershipOf, resetThreshold, pageMaxBytes }: SyncDeps) {
   const kysely = db.kysely;
+
+  /**
+   * Up to `limit` events after `after`, cut to `maxBytes` of JSON (at least `atLeast`
+   * events): read in chunks, so memory stays near the budget however large the events.
+   */
+  async function readPage(conversationId: string, after: number, limit: number, maxBytes: number, atLeast = 1): Promise<{ events: ConversationEvent[]; bytes: number }> {
+    const events: ConversationEvent[] = [];
+    let bytes = 0;
+    let from = after;
+    while (events.length < limit) {
+      const want = Math.min(READ_CHUNK, limit - events.length);
+      const chunk = await readEvents(kysely, conversationId, from, want);
+      const cut = withinBytes(chunk, maxBytes - bytes, events.length === 0 ? atLeast : 0);
+      events.push(...cut.kept);
+      bytes += cut.bytes;
+      if (cut.kept.length < chunk.length || chunk.length < want) break;
+      from = chunk.at(-1)!.seq;
+    }
+    return { events, bytes };
+  }
 
   async function userPart(actor: Actor, after: number): Promise<SyncUserResult> {
     const head = await userLogHead(kysely, actor.userId);
@@ -37,7 +62,7 @@ export function createSyncService({ db, membershipOf, resetThreshold }: SyncDeps
   return {
     async events(actor: Actor, conversationId: string, after: number, limit = DEFAULT_PAGE): Promise<EventsResponse> {
       const { membership } = await access(kysely, actor.userId, conversationId, 'conversation.view', { now: Date.now() });
-      const events = await readEvents(kysely, conversationId, after, limit);
+      const { events } = await readPage(conversationId, after, limit, pageMaxBytes);
       const lastSeq = Math.max(membership.last_seq, events.at(-1)?.seq ?? 0);
       return { events, lastSeq, hasMore: (events.at(-1)?.seq ?? after) < lastSeq };
     },
@@ -66,6 +91,8 @@ export function createSyncService({ db, membershipOf, resetThreshold }: SyncDeps
       const heads = new Map(snapshot.conversations.map((c) => [c.id, c.lastSeq]));
       const results: SyncConversationResult[] = [];
       let budget = SYNC_EVENTS_TOTAL;
+      let bytesLeft = pageMaxBytes;
+      let first = true;
       for (const { id, after } of request.conversations) {
         const lastSeq = heads.get(id);
         if (lastSeq === undefined) {
@@ -74,8 +101,11 @@ export function createSyncService({ db, membershipOf, resetThreshold }: SyncDeps
           results.push({ id, lastSeq, events: [], hasMore: false, reset: true, gone: false });
         } else if (after < lastSeq) {
           const limit = Math.min(SYNC_EVENTS_PER_CONVERSATION, budget);
-          const events = limit > 0 ? await readEvents(kysely, id, after, limit) : [];
+          // The whole answer shares one byte budget; only its first conversation is sure of an event.
+          const { events, bytes } = limit > 0 && (bytesLeft > 0 || first) ? await readPage(id, after, limit, bytesLeft, first ? 1 : 0) : { events: [], bytes: 0 };
+          if (events.length > 0) first = false;
           budget -= events.length;
+          bytesLeft -= bytes;
           const reached = events.at(-1)?.seq ?? after;
           results.push({ id, lastSeq: Math.max(lastSeq, reached), events, hasMore: reached < lastSeq, reset: false, gone: false });
         }
