@@ -64,6 +64,28 @@ for (const backend of backends) {
       }
     });
 
+    it('cuts a history page read backwards at its oldest end, so paging back with before= reaches every message once, with no hole', async () => {
+      const alice = await createUser(t.url);
+      const bob = await createUser(t.url);
+      const pair = await direct(t, alice, bob);
+      await sendMany(t, alice, pair.id, 12, 1000);
+      const all = (await conversationLog(t, bob, pair.id)).filter((e) => e.type === 'message.created').map((e) => e.seq);
+      const latest = await ok(t, bob, 'GET', `/v1/conversations/${pair.id}/messages?limit=200`);
+      assert.ok(latest.messages.length < all.length, 'the latest page was cut');
+      assert.equal(latest.messages.at(-1).seq, all.at(-1), 'the latest page ends with the latest message');
+      const seen: number[] = latest.messages.map((m: { seq: number }) => m.seq);
+      let page = latest;
+      while (page.hasMore) {
+        page = await ok(t, bob, 'GET', `/v1/conversations/${pair.id}/messages?before=${seen[0]}&limit=200`);
+        seen.unshift(...page.messages.map((m: { seq: number }) => m.seq));
+      }
+      assert.deepEqual(seen, all);
+      // Forwards, from the start, a cut page keeps its oldest end instead.
+      const forwards = await ok(t, bob, 'GET', `/v1/conversations/${pair.id}/messages?after=0&limit=200`);
+      assert.equal(forwards.messages[0].seq, all[0]);
+      assert.equal(forwards.hasMore, true);
+    });
+
     it('still answers one event larger than the budget, so a reader always moves on', async () => {
       const alice = await createUser(t.url);
       const bob = await createUser(t.url);
