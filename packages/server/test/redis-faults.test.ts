@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { sqliteBackend } from './support/backends.ts';
 import { hasRedis, redisUrl } from './support/services.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
-import { createUser, expectOk, http, startApp, type TestApp, type TestUser } from './support/test-app.ts';
+import { createUser, expectOk, http, scrapeMetrics, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { waitFor } from './support/api.ts';
 import { TestSocket } from './support/ws-client.ts';
 
@@ -56,7 +56,7 @@ describe('Redis goes away under a running node (redis)', { skip: !hasRedis }, ()
     return { status: response.status, body: await response.json() };
   };
   const brokerGauge = async () => {
-    const text = await (await fetch(`${t.url}/metrics`)).text();
+    const text = await (await scrapeMetrics(t.url)).text();
     return Number(/^parley_broker_connected (\S+)$/m.exec(text)?.[1]);
   };
   const send = (socket: TestSocket, text: string) => socket.request('send', { conversationId, clientMsgId: `redis-fault-${++clientMsgIds}`, text });
