@@ -400,7 +400,16 @@ export const UserEventsResponse = Type.Object({
 });
 export type UserEventsResponse = Static<typeof UserEventsResponse>;
 
-export const HeadsResponse = Type.Object({ userSeq: Seq, conversations: Type.Array(ConversationHead) });
+export const HeadsQuery = Type.Object({
+  /** Conversations per page (default 500). `limit=1` reads little more than `userSeq`. */
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  /** The previous page's `nextCursor`. */
+  cursor: Type.Optional(Id),
+}, strict);
+export type HeadsQuery = Static<typeof HeadsQuery>;
+
+/** Conversations in id order; `nextCursor` pages on (null on the last page). */
+export const HeadsResponse = Type.Object({ userSeq: Seq, conversations: Type.Array(ConversationHead), nextCursor: Type.Union([Id, Type.Null()]) });
 export type HeadsResponse = Static<typeof HeadsResponse>;
 
 // --- admin ---------------------------------------------------------------------------

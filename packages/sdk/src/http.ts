@@ -1,6 +1,6 @@
 import {
   type AddMembersBody, type AuditQuery, type BanBody, type BodyOf, type ChangeRoleBody, type ConversationListQuery, type CreateConversationBody, type CreateInviteBody,
-  type CreateReportBody, type DeliveredBody, type Endpoint, endpointPath, Endpoints, type ErrorResponse, type EventsQuery, type ForwardBody, type LoginBody, type MembersQuery,
+  type CreateReportBody, type DeliveredBody, type Endpoint, endpointPath, Endpoints, type ErrorResponse, type EventsQuery, type ForwardBody, type HeadsQuery, type LoginBody, type MembersQuery,
   type MessagesQuery, type MuteBody, type ParamsOf, type PresencePrivacy, type PushTokenBody, type QueryOf, type RegisterBody, type ReportsQuery, type ResolveReportBody,
   type ResponseOf, type SendMessageBody, type UpdateConversationBody, type UpdateMeBody, type UpdateSettingsBody,
 } from '@parley/protocol';
@@ -150,7 +150,7 @@ export class HttpApi {
   // --- logs ---
   events = (id: string, query: EventsQuery = {}) => this.call(Endpoints.listEvents, { params: { id }, query });
   userEvents = (query: EventsQuery = {}) => this.call(Endpoints.listUserEvents, { query });
-  heads = () => this.call(Endpoints.getHeads, {});
+  heads = (query: HeadsQuery = {}) => this.call(Endpoints.getHeads, { query });
 
   // --- receipts, presence, devices ---
   delivered = (body: DeliveredBody) => this.call(Endpoints.markDelivered, { body });

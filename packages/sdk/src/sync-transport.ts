@@ -11,7 +11,9 @@ import type { SyncTransport } from './sync-engine.ts';
 export function syncTransportOver(socket: FrameChannel, http: HttpApi): SyncTransport {
   return {
     connected: () => socket.isOpen,
-    heads: () => http.heads(),
+    // The engine reads only where the user's own log ends (conversations come from the
+    // paged list), so one head is all it asks for, however many conversations there are.
+    heads: () => http.heads({ limit: 1 }),
     conversations: (query) => http.conversations(query),
     conversation: async (conversationId) => (await http.conversation(conversationId)).conversation,
     events: (conversationId, after, limit) =>

@@ -535,6 +535,31 @@ for (const backend of backends) {
     });
     after(() => t.close());
 
+    it('pages the heads of a user\'s conversations in id order, each once, with the user log head on every page', async () => {
+      const me = await createUser(t.url);
+      const others = await Promise.all(Array.from({ length: 5 }, () => createUser(t.url)));
+      const created = [];
+      for (const other of others) created.push(await direct(t, me, other));
+      const whole = await ok(t, me, 'GET', '/v1/me/heads');
+      assert.equal(whole.conversations.length, 5);
+      assert.equal(whole.nextCursor, null);
+      const pages = [];
+      let cursor: string | null = null;
+      do {
+        const page: { userSeq: number; conversations: Array<{ id: string; lastSeq: number }>; nextCursor: string | null } = await ok(t, me, 'GET', `/v1/me/heads?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.ok(page.conversations.length <= 2);
+        assert.equal(page.userSeq, whole.userSeq);
+        pages.push(page);
+        cursor = page.nextCursor;
+      } while (cursor);
+      assert.equal(pages.length, 3);
+      const ids = pages.flatMap((page) => page.conversations.map((head) => head.id));
+      assert.deepEqual(ids, created.map((conversation) => conversation.id).sort());
+      assert.deepEqual(ids, whole.conversations.map((head: { id: string }) => head.id));
+      assert.equal((await call(t, me, 'GET', '/v1/me/heads?limit=0')).status, 400);
+      assert.equal((await call(t, me, 'GET', '/v1/me/heads?limit=1001')).status, 400);
+    });
+
     it('lists conversations by latest activity and pages through them with a cursor', async () => {
       const me = await createUser(t.url);
       const others = await Promise.all(Array.from({ length: 5 }, () => createUser(t.url)));

@@ -1,5 +1,5 @@
 import type { EndpointSpec } from '../endpoint.ts';
-import { EventsQuery, EventsResponse, HeadsResponse, IdParams, UserEventsResponse } from '../http.ts';
+import { EventsQuery, EventsResponse, HeadsQuery, HeadsResponse, IdParams, UserEventsResponse } from '../http.ts';
 
 export const syncEndpoints = {
   listEvents: {
@@ -28,7 +28,8 @@ export const syncEndpoints = {
     path: '/v1/me/heads',
     access: 'user',
     tag: 'sync',
-    summary: 'Where your log and each of your conversations\' logs end',
+    summary: 'Where your log and each of your conversations\' logs end, a page of conversations at a time',
+    query: HeadsQuery,
     response: HeadsResponse,
     errors: [],
   },

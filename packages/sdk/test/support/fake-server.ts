@@ -130,7 +130,7 @@ export class FakeServer implements SyncTransport, HistorySource {
 
   async heads(): Promise<HeadsResponse> {
     this.calls.push('heads');
-    return { userSeq: this.userLog.length, conversations: [] };
+    return { userSeq: this.userLog.length, conversations: [], nextCursor: null };
   }
 
   async conversations(query: { cursor?: string; limit: number }): Promise<ConversationListResponse> {

@@ -7,6 +7,6 @@ export function syncRoutes(deps: { sync: SyncService }): Route[] {
   return [
     route(Endpoints.listEvents, ({ actor, params, query }) => sync.events(actor, params.id, query.after ?? 0, query.limit)),
     route(Endpoints.listUserEvents, ({ actor, query }) => sync.userEvents(actor, query.after ?? 0, query.limit)),
-    route(Endpoints.getHeads, ({ actor }) => sync.heads(actor)),
+    route(Endpoints.getHeads, ({ actor, query }) => sync.heads(actor, query)),
   ];
 }

@@ -19,6 +19,8 @@ export interface SyncDeps {
 /** Events per conversation, and in all, that one `sync` answer carries; the client pages on with `events`. */
 const SYNC_EVENTS_PER_CONVERSATION = 100;
 const SYNC_EVENTS_TOTAL = 2_000;
+/** Conversations per page of heads. */
+const HEADS_PAGE = 500;
 const DEFAULT_PAGE = 100;
 /** Events read from the database at a time while filling a page, so a page of large events is never loaded whole before it is cut. */
 const READ_CHUNK = 100;
@@ -74,10 +76,19 @@ export function createSyncService({ db, membershipOf, resetThreshold, pageMaxByt
       return { events, lastSeq, hasMore: (events.at(-1)?.seq ?? after) < lastSeq };
     },
 
-    /** Where every log of the user ends; a reconnecting client compares these with what it holds. */
-    async heads(actor: Actor): Promise<HeadsResponse> {
+    /**
+     * Where every log of the user ends, a page of conversations (in id order) at a time: a
+     * reconnecting client compares these with what it holds. The answer stays small for a
+     * user in very many conversations.
+     */
+    async heads(actor: Actor, page: { limit?: number | undefined; cursor?: string | undefined } = {}): Promise<HeadsResponse> {
       const snapshot = await membershipOf(actor.userId);
-      return { userSeq: snapshot.userSeq, conversations: snapshot.conversations };
+      const limit = page.limit ?? HEADS_PAGE;
+      const after = page.cursor;
+      const ordered = [...snapshot.conversations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const rest = after === undefined ? ordered : ordered.filter((head) => head.id > after);
+      const conversations = rest.slice(0, limit);
+      return { userSeq: snapshot.userSeq, conversations, nextCursor: rest.length > limit ? conversations.at(-1)!.id : null };
     },
 
     /**
