@@ -260,9 +260,7 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
       actor = await this.options.authenticate(token);
     } catch (thrown) {
       if (this.isClosed()) return;
-      const error = asAppError(thrown);
-      if (!(thrown instanceof AppError)) this.options.logger.warn({ err: thrown }, 'authentication could not be checked');
-      if (requestId !== null) this.sendError(requestId, toErrorBody(error, newId()));
+      const error = this.refuseToken(thrown, requestId);
       this.pending = [];
       this.close(closeCodeFor(error), error.message);
       return;
@@ -321,6 +319,19 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
     this.earlyBytes = 0;
     for (const frame of early) this.deliver(frame);
     if (requestId !== null) this.sendJson({ t: 'ack', id: requestId, data: {} });
+    this.dispatchPending();
+  }
+
+  /** Answers a token that could not be used (an error frame when the client asked), logging causes that are not the token's. */
+  private refuseToken(thrown: unknown, requestId: string | null): AppError {
+    const error = asAppError(thrown);
+    if (!(thrown instanceof AppError)) this.options.logger.warn({ err: thrown }, 'authentication could not be checked');
+    if (requestId !== null) this.sendError(requestId, toErrorBody(error, newId()));
+    return error;
+  }
+
+  /** Requests held while the socket authenticated run now, in the order they came. */
+  private dispatchPending(): void {
     const pending = this.pending;
     this.pending = [];
     for (const frame of pending) this.dispatch(frame);
@@ -339,8 +350,7 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
       actor = await this.options.authenticate(token);
     } catch (thrown) {
       if (this.isClosed()) return;
-      const error = asAppError(thrown);
-      this.sendError(requestId, toErrorBody(error, newId()));
+      const error = this.refuseToken(thrown, requestId);
       const code = closeCodeFor(error);
       if (closeClass(code) === 'terminal' && code !== CloseCodes.invalidToken) this.close(code, error.message);
       return;
@@ -354,9 +364,7 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
     this.tokenExpiresAt = tokenExpiresAt(token);
     this.reauthDeadline = null;
     this.sendJson({ t: 'ack', id: requestId, data: {} });
-    const pending = this.pending;
-    this.pending = [];
-    for (const frame of pending) this.dispatch(frame);
+    this.dispatchPending();
   }
 
   private onData(data: Buffer, isBinary: boolean): void {

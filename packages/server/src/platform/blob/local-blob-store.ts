@@ -10,7 +10,7 @@ import { assertBlobKey, assertBlobPrefix, TEMP_PREFIX } from './blob-keys.ts';
 import type { BlobInfo, BlobRead, BlobStore, BlobWriteOptions, ByteRange } from './blob-store.ts';
 import type { BlobUrlSigner } from './blob-url-signer.ts';
 import { resolveRange } from './byte-range.ts';
-import { assertReadable, assertWriteOptions, meterSource } from './metered-stream.ts';
+import { assertWrite, meterSource } from './metered-stream.ts';
 
 /**
  * On disk, one file per object at `<root>/<key>`: the object's bytes, then a trailer with
@@ -86,14 +86,7 @@ export function createLocalBlobStore({ root, signer, clock = systemClock }: Loca
     kind: 'local',
 
     async write(key: string, body: Readable, options: BlobWriteOptions): Promise<BlobInfo> {
-      assertReadable(body);
-      try {
-        assertBlobKey(key);
-        assertWriteOptions(options);
-      } catch (error) {
-        body.destroy();
-        throw error;
-      }
+      assertWrite(key, body, options);
       const source = meterSource(body, options.maxBytes);
       const { meter } = source;
       try {

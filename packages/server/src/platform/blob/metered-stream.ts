@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '../errors.ts';
+import { assertBlobKey } from './blob-keys.ts';
 
 /**
  * A pass-through that counts and hashes what flows into a store, and fails the stream with
@@ -51,6 +52,23 @@ export function assertWriteOptions(options: { contentType: string; maxBytes: num
 /** Stores take streams only, so a body is never held whole in memory; a Buffer or a string gets a typed refusal, not a TypeError. */
 export function assertReadable(body: unknown): asserts body is Readable {
   if (!(body instanceof Readable)) throw new AppError('bad_request', 'A blob is written from a readable stream.');
+}
+
+/**
+ * Checks a write before any byte is read: a readable body, a safe key, usable options and,
+ * for a store with a ceiling, a limit within it. A refused write destroys its body, so a
+ * request stream is not left half-read.
+ */
+export function assertWrite(key: string, body: unknown, options: { contentType: string; maxBytes: number }, ceiling?: { maxBytes: number; what: string }): asserts body is Readable {
+  assertReadable(body);
+  try {
+    assertBlobKey(key);
+    assertWriteOptions(options);
+    if (ceiling && options.maxBytes > ceiling.maxBytes) throw new AppError('limit_exceeded', `${ceiling.what} holds files of at most ${ceiling.maxBytes} bytes.`);
+  } catch (error) {
+    body.destroy();
+    throw error;
+  }
 }
 
 /** One write's source, piped into a meter that the store reads from. */

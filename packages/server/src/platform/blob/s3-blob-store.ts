@@ -9,7 +9,7 @@ import { assertBlobKey, assertBlobPrefix, TEMP_PREFIX } from './blob-keys.ts';
 import type { BlobInfo, BlobRead, BlobStore, BlobWriteOptions, ByteRange } from './blob-store.ts';
 import { MAX_SIGNED_URL_TTL_SEC } from './blob-url-signer.ts';
 import { resolveRange, unsatisfiable } from './byte-range.ts';
-import { assertReadable, assertWriteOptions, meterSource } from './metered-stream.ts';
+import { assertWrite, meterSource } from './metered-stream.ts';
 
 /** S3's smallest part (all but the last); lib-storage refuses less. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -77,15 +77,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     kind: 's3',
 
     async write(key: string, body: Readable, writeOptions: BlobWriteOptions): Promise<BlobInfo> {
-      assertReadable(body);
-      try {
-        assertBlobKey(key);
-        assertWriteOptions(writeOptions);
-        if (writeOptions.maxBytes > MAX_OBJECT_BYTES) throw new AppError('limit_exceeded', `The S3 store holds files of at most ${MAX_OBJECT_BYTES} bytes.`);
-      } catch (error) {
-        body.destroy();
-        throw error;
-      }
+      assertWrite(key, body, writeOptions, { maxBytes: MAX_OBJECT_BYTES, what: 'The S3 store' });
       const staged = `${TEMP_PREFIX}${randomUUID()}`;
       const source = meterSource(body, writeOptions.maxBytes);
       const { meter } = source;
