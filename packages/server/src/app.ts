@@ -122,7 +122,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     clock,
   });
   const hook = config.policyHook ? createPolicyHook(config.policyHook, logger) : noPolicyHook;
-  const limits = { maxGroupMembers: config.limits.maxGroupMembers, maxChannelMembers: config.limits.maxChannelMembers, maxOwnedConversations: config.limits.maxOwnedConversations };
+  const limits = { maxGroupMembers: config.limits.maxGroupMembers, maxChannelMembers: config.limits.maxChannelMembers, maxOwnedConversations: config.limits.maxOwnedConversations, maxConversationsPerUser: config.limits.maxConversationsPerUser };
   const conversations = createConversationsService({ db, uow, clock, limits, hook });
   const membership = createMembershipService({ db, uow, clock, limits, hook, conversations });
   const invites = createInvitesService({ db, uow, clock, limits, hook, conversations });

@@ -63,6 +63,7 @@ export interface Config {
     maxChannelMembers: number;
     /** Groups and channels one user may own: bounds what one account can make the service hold. */
     maxOwnedConversations: number;
+    maxConversationsPerUser: number;
     httpBodyBytes: number;
     /**
      * An HTTP socket with no bytes either way for this long is closed. Node's own header
@@ -196,6 +197,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxGroupMembers: v.MAX_GROUP_MEMBERS,
       maxChannelMembers: v.MAX_CHANNEL_MEMBERS,
       maxOwnedConversations: v.MAX_OWNED_CONVERSATIONS,
+      maxConversationsPerUser: v.MAX_CONVERSATIONS_PER_USER,
       httpBodyBytes: v.HTTP_BODY_LIMIT_BYTES,
       httpIdleTimeoutMs: v.HTTP_IDLE_TIMEOUT_MS,
       httpMaxHeaderBytes: v.HTTP_MAX_HEADER_BYTES,

@@ -89,6 +89,7 @@ export const EnvSchema = Type.Object({
   MAX_GROUP_MEMBERS: integer({ group: LIMITS, meaning: 'Members of one group', default: 10_000, minimum: 2, maximum: 1_000_000 }),
   MAX_CHANNEL_MEMBERS: integer({ group: LIMITS, meaning: 'Members of one channel', default: 1_000_000, minimum: 2, maximum: 100_000_000 }),
   MAX_OWNED_CONVERSATIONS: integer({ group: LIMITS, meaning: 'Groups and channels one user may own; creating one more answers `limit_exceeded`', default: 1000, minimum: 1, maximum: 1_000_000 }),
+  MAX_CONVERSATIONS_PER_USER: integer({ group: LIMITS, meaning: 'Conversations of any kind one user may be in (each connect reads and subscribes all of them); joining, or being added to, one more answers `limit_exceeded`', default: 10_000, minimum: 10, maximum: 1_000_000 }),
   PAGE_MAX_BYTES: integer({ group: LIMITS, meaning: 'Serialized size of one page of events or history (and of one `sync` answer\'s events); a page stops before it, with `hasMore`. Keep it below `WS_MAX_BUFFERED_BYTES`', default: 512 * KIB, minimum: 16 * KIB, maximum: 32 * MIB }),
   SYNC_RESET_THRESHOLD: integer({ group: LIMITS, meaning: 'A client further behind than this many events in one conversation is told to reload it', default: 1000, minimum: 10, maximum: 1_000_000 }),
 

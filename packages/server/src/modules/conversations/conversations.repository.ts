@@ -188,6 +188,19 @@ export async function membershipSnapshots(db: Executor, userIds: readonly string
   return snapshots;
 }
 
+/** Those of `userIds` who are members of more than `max` conversations. */
+export async function membershipCountsOver(db: Executor, userIds: readonly string[], max: number): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('members')
+    .select('user_id')
+    .where('user_id', 'in', userIds)
+    .groupBy('user_id')
+    .having((eb) => eb.fn.countAll(), '>', max)
+    .execute();
+  return rows.map((row) => row.user_id);
+}
+
 /** Groups and channels the user owns (directs have no owner). */
 export async function countOwned(db: Executor, userId: string): Promise<number> {
   const row = await db.selectFrom('members').select((eb) => eb.fn.countAll<number | string>().as('n')).where('user_id', '=', userId).where('role', '=', 'owner').executeTakeFirstOrThrow();

@@ -21,6 +21,8 @@ export interface ConversationLimits {
   maxChannelMembers: number;
   /** Groups and channels one user may own (checked when they create one). */
   maxOwnedConversations?: number;
+  /** Conversations of any kind one user may be in (checked whenever someone is admitted). */
+  maxConversationsPerUser: number;
 }
 
 export interface ConversationsDeps {
@@ -123,7 +125,7 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
       await uow(async (trx, changes) => {
         await repo.insertConversation(trx, conversationRow({ id, kind: 'direct', visibility: 'private', handle: null, title: null, description: null, direct_key: directKey, created_by: actor.userId, now }));
         await appendEvent(trx, changes, { conversationId: id, type: 'conversation.created', actorId: actor.userId, data: { kind: 'direct', visibility: 'private', title: null }, now });
-        await admit(trx, changes, { conversationId: id, actorId: actor.userId, userIds: [actor.userId, peerId], role: 'member', now });
+        await admit(trx, changes, { conversationId: id, actorId: actor.userId, userIds: [actor.userId, peerId], role: 'member', now, maxPerUser: limits.maxConversationsPerUser });
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -159,12 +161,12 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
           join_approval: settings.joinApproval ? 1 : 0,
         });
         await appendEvent(trx, changes, { conversationId: id, type: 'conversation.created', actorId: actor.userId, data: { kind, visibility, title: body.title }, now });
-        await admit(trx, changes, { conversationId: id, actorId: actor.userId, userIds: [actor.userId], role: 'owner', now });
+        await admit(trx, changes, { conversationId: id, actorId: actor.userId, userIds: [actor.userId], role: 'owner', now, maxPerUser: limits.maxConversationsPerUser });
         // Counted after admitting, under the lock admit took on the creator's user log: two
         // concurrent creations by one user cannot both slip under the bound.
         const max = limits.maxOwnedConversations;
         if (max !== undefined && (await repo.countOwned(trx, actor.userId)) > max) throw new AppError('limit_exceeded', `You may own at most ${max} groups and channels.`, { limit: max });
-        if (others.length) await admit(trx, changes, { conversationId: id, actorId: actor.userId, userIds: others, role: joinRole(kind), now });
+        if (others.length) await admit(trx, changes, { conversationId: id, actorId: actor.userId, userIds: others, role: joinRole(kind), now, maxPerUser: limits.maxConversationsPerUser });
       });
     } catch (error) {
       throw handleTakenOr(error);

@@ -1,8 +1,9 @@
 import type { Role } from '@parley/protocol';
 import type { Tx } from '../../platform/db/index.ts';
+import { AppError } from '../../platform/errors.ts';
 import { appendEvent, appendUserEvent, type ChangeSet } from '../logs/index.ts';
 import { ALL_RIGHTS } from '../policy/index.ts';
-import { adjustMemberCount, deleteMember, findMember, findSuccessor, insertMembers, updateMember } from './conversations.repository.ts';
+import { adjustMemberCount, deleteMember, findMember, findSuccessor, insertMembers, membershipCountsOver, updateMember } from './conversations.repository.ts';
 
 /**
  * The membership changes every path shares (creating, adding, joining by handle or by
@@ -15,8 +16,13 @@ import { adjustMemberCount, deleteMember, findMember, findSuccessor, insertMembe
  * subscribes them, and `conversation.added` in each of their own logs (ascending id
  * order, the lock order for user rows). A newcomer's read pointer starts at the join:
  * the history before it is there to read, but none of it is unread.
+ *
+ * Nobody may belong to more than `maxPerUser` conversations: every connect reads all of a
+ * user's memberships and subscribes each one, so this is what keeps a connect's cost bounded.
+ * Counted after the rows are in, under the user-log locks `conversation.added` took, so two
+ * concurrent admissions of one user cannot both slip under the bound.
  */
-export async function admit(trx: Tx, changes: ChangeSet, input: { conversationId: string; actorId: string | null; userIds: readonly string[]; role: Role; now: number }): Promise<number> {
+export async function admit(trx: Tx, changes: ChangeSet, input: { conversationId: string; actorId: string | null; userIds: readonly string[]; role: Role; now: number; maxPerUser: number }): Promise<number> {
   const { conversationId, now } = input;
   const userIds = [...input.userIds].sort();
   const added = await appendEvent(trx, changes, { conversationId, type: 'members.added', actorId: input.actorId, data: { userIds, role: input.role }, now, subscribe: userIds });
@@ -26,6 +32,12 @@ export async function admit(trx: Tx, changes: ChangeSet, input: { conversationId
   await adjustMemberCount(trx, conversationId, userIds.length);
   for (const userId of userIds) {
     await appendUserEvent(trx, changes, { userId, type: 'conversation.added', data: { conversationId, seq: added.seq }, now, membership: { conversationId, seq: added.seq, member: true } });
+  }
+  const full = await membershipCountsOver(trx, userIds, input.maxPerUser);
+  if (full.length > 0) {
+    const max = input.maxPerUser;
+    const whom = full.length === 1 && full[0] === input.actorId ? 'You are' : 'Someone you added is';
+    throw new AppError('limit_exceeded', `${whom} already in ${max} conversations, the most one user may be in.`, { limit: max, userIds: full });
   }
   return added.seq;
 }

@@ -49,7 +49,7 @@ export async function joinFacts(db: Executor, conversation: ConversationsTable |
 /** Admits one person coming in on their own (by handle, by invite, by an approved request) in the kind's joining role, within the member limit. */
 export async function admitJoiner(trx: Tx, changes: ChangeSet, conversation: ConversationsTable, input: { actorId: string; userId: string; limits: ConversationLimits; now: number }): Promise<void> {
   if (conversation.member_count + 1 > memberLimit(conversation.kind, input.limits)) throw new AppError('limit_exceeded', 'This conversation is full.');
-  await admit(trx, changes, { conversationId: conversation.id, actorId: input.actorId, userIds: [input.userId], role: joinRole(conversation.kind), now: input.now });
+  await admit(trx, changes, { conversationId: conversation.id, actorId: input.actorId, userIds: [input.userId], role: joinRole(conversation.kind), now: input.now, maxPerUser: input.limits.maxConversationsPerUser });
 }
 
 /**
@@ -152,7 +152,7 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
       const joinAs = role ?? joinRole(conversation.kind);
       if (!ROLES_OF_KIND[conversation.kind].includes(joinAs) || joinAs === 'owner') throw new AppError('validation_failed', `A ${conversation.kind} has no ${joinAs} role to give.`);
       await repo.deleteJoinRequests(trx, conversationId, fresh);
-      const seq = await admit(trx, changes, { conversationId, actorId, userIds: fresh, role: joinAs, now });
+      const seq = await admit(trx, changes, { conversationId, actorId, userIds: fresh, role: joinAs, now, maxPerUser: limits.maxConversationsPerUser });
       if (!actorId) await appendAudit(trx, { conversationId, actorId: null, action: 'members.added', targetType: 'conversation', targetId: conversationId, data: { userIds: fresh, role: joinAs }, now });
       return { seq };
     });
