@@ -151,6 +151,10 @@ function conversationEvent<const T extends string, D extends Type.TSchema>(type:
   });
 }
 
+/** Why a membership ended. */
+export const MembershipEndReason = Type.Enum(['left', 'removed', 'banned', 'deleted']);
+export type MembershipEndReason = Static<typeof MembershipEndReason>;
+
 /**
  * Every change members can see, in one gap-free log per conversation.
  * Message events carry the message as it is now when read from the log, and as it
@@ -167,9 +171,14 @@ export const ConversationEvent = Type.Union([
     visibility: Type.Optional(Visibility),
     settings: Type.Optional(ConversationSettings),
   })),
-  /** `role` is what they joined as (member, or subscriber in channels). */
-  conversationEvent('members.added', Type.Object({ userIds: Type.Array(Id), role: Type.Optional(Role) })),
-  conversationEvent('member.removed', Type.Object({ userId: Id, reason: Type.Enum(['left', 'removed', 'banned', 'deleted']) })),
+  /**
+   * `role` is what they joined as (member, or subscriber in channels). A channel's
+   * subscribers are not named to its other members: when subscribers join, `userIds` is
+   * empty, `count` says how many, and `actorId` is null if they joined by themselves.
+   */
+  conversationEvent('members.added', Type.Object({ userIds: Type.Array(Id), role: Type.Optional(Role), count: Type.Optional(Type.Integer({ minimum: 1 })) })),
+  /** `userId` is absent when a channel's subscriber left or was removed (see `members.added`); `actorId` is then null if they left. */
+  conversationEvent('member.removed', Type.Object({ userId: Type.Optional(Id), reason: MembershipEndReason })),
   conversationEvent('member.role_changed', Type.Object({ userId: Id, role: Role, rights: Rights })),
   conversationEvent('member.muted', Type.Object({ userId: Id, until: Type.Union([Timestamp, Type.Null()]) })),
   conversationEvent('message.created', Type.Object({ message: Message })),
@@ -193,8 +202,8 @@ function userEvent<const T extends string, D extends Type.TSchema>(type: T, data
 export const UserEvent = Type.Union([
   /** You became a member; the conversation's log from `seq` on is yours to read. */
   userEvent('conversation.added', Type.Object({ conversationId: Id, seq: Seq })),
-  /** You are no longer a member (left, removed or the conversation is gone) as of `seq`. */
-  userEvent('conversation.removed', Type.Object({ conversationId: Id, seq: Seq })),
+  /** You are no longer a member (left, removed or the conversation is gone) as of `seq`; `reason` says which when known. */
+  userEvent('conversation.removed', Type.Object({ conversationId: Id, seq: Seq, reason: Type.Optional(MembershipEndReason) })),
   /** Your read pointer in a conversation moved forward (from any of your devices). */
   userEvent('read', Type.Object({ conversationId: Id, seq: Seq })),
   userEvent('profile.updated', Type.Object({ user: User })),

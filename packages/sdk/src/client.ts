@@ -11,7 +11,7 @@ import { type LiveHost, LiveState, type MessageStatus } from './live.ts';
 import { retryRetryable } from './retry.ts';
 import { RealtimeSocket, type SocketStatus, type WebSocketFactory } from './socket.ts';
 import { ChatStore } from './store.ts';
-import { SyncEngine } from './sync-engine.ts';
+import { type ConversationRemoved, SyncEngine } from './sync-engine.ts';
 import { syncTransportOver } from './sync-transport.ts';
 
 /** Tokens of a built-in login; persist them (e.g. localStorage) to stay signed in across reloads. */
@@ -59,7 +59,7 @@ export interface ClientEvents extends Record<string, unknown[]> {
   /** The client was too far behind in a conversation: its state was reloaded from the server. */
   reset: [{ conversationId: string }];
   conversationAdded: [Conversation];
-  conversationRemoved: [{ conversationId: string }];
+  conversationRemoved: [ConversationRemoved];
   status: [ClientStatus];
   /** The session ended for good (signed out elsewhere, revoked, suspended, deleted). */
   stopped: [{ code: number; reason: string }];

@@ -2,7 +2,7 @@ export { ParleyClient, type ClientEvents, type ClientOptions, type ClientStatus,
 export { ParleyError } from './errors.ts';
 export { HttpApi, type TokenSource } from './http.ts';
 export { OrderedLog } from './ordered-log.ts';
-export { SyncEngine, type LogFrame, type SyncEngineDeps, type SyncEngineEvents, type SyncRequest, type SyncTransport } from './sync-engine.ts';
+export { SyncEngine, type ConversationRemoved, type LogFrame, type SyncEngineDeps, type SyncEngineEvents, type SyncRequest, type SyncTransport } from './sync-engine.ts';
 export { HistoryLoader, type HistorySource } from './history-loader.ts';
 export { routeCommand, type Command, type CommandFramePayload, type CommandFrameType, type FrameChannel } from './command-route.ts';
 export { RealtimeSocket, type SocketStatus, type WebSocketFactory, type WebSocketLike } from './socket.ts';

@@ -190,8 +190,9 @@ export class ChatStore extends Emitter<StoreEvents> {
         break;
       }
       case 'members.added':
-        // The server names only users who were not members yet, so the count is exact.
-        if (fresh) summary.memberCount += event.data.userIds.length;
+        // The server counts only users who were not members yet, so the count is exact
+        // (channel subscribers come as a `count`, unnamed).
+        if (fresh) summary.memberCount += event.data.count ?? event.data.userIds.length;
         // A staff-only list does not learn of members who joined below the staff.
         if (state.members && (state.membersScope === 'all' || STAFF_ROLES.has(event.data.role ?? 'member'))) {
           for (const userId of event.data.userIds) {
@@ -203,7 +204,7 @@ export class ChatStore extends Emitter<StoreEvents> {
         break;
       case 'member.removed':
         if (fresh) summary.memberCount = Math.max(0, summary.memberCount - 1);
-        state.members?.delete(event.data.userId);
+        if (event.data.userId !== undefined) state.members?.delete(event.data.userId);
         break;
       case 'member.role_changed': {
         const member = state.members?.get(event.data.userId);

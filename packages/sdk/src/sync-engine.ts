@@ -1,6 +1,6 @@
 import type {
   Conversation, ConversationEvent, ConversationListResponse, EventFrame, EventsResponse, HeadsResponse, ResyncFrame, SyncAck, SyncConversationResult,
-  UserEvent, UserEventFrame, UserEventsResponse,
+  MembershipEndReason, UserEvent, UserEventFrame, UserEventsResponse,
 } from '@parley/protocol';
 import { Limits } from '@parley/protocol';
 import type { CommandFramePayload } from './command-route.ts';
@@ -18,6 +18,13 @@ export type SyncRequest = CommandFramePayload<'sync'>;
  * shapes. Failures are ParleyErrors; `not_found` means the conversation is gone for
  * this user (deleted, or no longer a member).
  */
+/** A conversation the user no longer has. */
+export interface ConversationRemoved {
+  conversationId: string;
+  reason?: MembershipEndReason;
+  last?: Conversation;
+}
+
 export interface SyncTransport {
   /** The realtime connection is authenticated: `sync` can be sent, and live frames arrive. */
   connected(): boolean;
@@ -44,7 +51,8 @@ export interface SyncEngineEvents extends Record<string, unknown[]> {
   /** Too far behind in a conversation: its state was reloaded from the server. */
   reset: [{ conversationId: string }];
   conversationAdded: [Conversation];
-  conversationRemoved: [{ conversationId: string }];
+  /** `reason` when the user's own log said why (left, removed, banned, deleted); `last`: its summary as it was. */
+  conversationRemoved: [ConversationRemoved];
   /** A summary from the server went into the store (a direct one carries the peer's receipt pointers). */
   summary: [Conversation];
   /** `syncing`: catching up after a (re)connect; `caughtUp`: done, and still connected. */
@@ -158,10 +166,11 @@ export class SyncEngine extends Emitter<SyncEngineEvents> {
     else if (summary.lastSeq > existing.log.seq) void this.catchUp(summary.id);
   }
 
-  private unfollow(conversationId: string): void {
+  private unfollow(conversationId: string, reason?: MembershipEndReason): void {
     if (!this.followed.delete(conversationId)) return;
+    const last = this.store.get(conversationId)?.summary;
     this.store.remove(conversationId);
-    this.emit('conversationRemoved', { conversationId });
+    this.emit('conversationRemoved', { conversationId, ...(reason ? { reason } : {}), ...(last ? { last } : {}) });
   }
 
   /**
@@ -263,6 +272,8 @@ export class SyncEngine extends Emitter<SyncEngineEvents> {
    */
   private changesMemberList(event: ConversationEvent, state: ConversationState): boolean {
     if (event.type === 'members.added') return state.membersScope === 'all' || STAFF_ROLES.has(event.data.role ?? 'member');
+    // A channel subscriber who left is not named: a full list cannot tell whom to drop.
+    if (event.type === 'member.removed') return event.data.userId === undefined && state.membersScope === 'all';
     if (event.type === 'member.role_changed') return state.membersScope === 'staff' ? !state.members!.has(event.data.userId) || event.data.userId === this.store.me?.id : event.data.userId === this.store.me?.id;
     return false;
   }
@@ -304,7 +315,7 @@ export class SyncEngine extends Emitter<SyncEngineEvents> {
       // Re-added after leaving, or new: the summary tells where its log continues.
       if (!followed || followed.log.seq < event.data.seq) void this.refreshSummary(event.data.conversationId);
     } else if (event.type === 'conversation.removed') {
-      this.unfollow(event.data.conversationId);
+      this.unfollow(event.data.conversationId, event.data.reason);
     } else {
       const refresh = this.store.applyUserEvent(event);
       if (refresh) void this.refreshSummary(refresh);

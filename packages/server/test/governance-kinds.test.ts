@@ -311,6 +311,30 @@ for (const backend of backends) {
         assert.deepEqual(page.members.map((m: any) => m.userId).sort(), everyone);
         assert.deepEqual([page.scope, page.total], ['all', 6]);
       }
+      // Nor does the channel's log name them to anyone: who joined, left or was removed as a
+      // subscriber is a count, and a subscriber's own log says why they are out.
+      const watcher = await TestSocket.open(t.wsUrl, reader.token);
+      try {
+        const [leaver, banned] = await Promise.all([createUser(t.url), createUser(t.url)]);
+        await ok(t, leaver, 'POST', `/v1/conversations/${news.id}/join`);
+        await ok(t, banned, 'POST', `/v1/conversations/${news.id}/join`);
+        await ok(t, leaver, 'POST', `/v1/conversations/${news.id}/leave`);
+        await ok(t, owner, 'POST', `/v1/conversations/${news.id}/bans`, { userId: banned.user.id });
+        const log = await events(t, reader, news.id);
+        const subscriberIds = [reader, fan, leaver, banned].map((u) => u.user.id);
+        const leaks = log.filter((e) => subscriberIds.some((id) => JSON.stringify(e).includes(id)));
+        assert.deepEqual(leaks.map((e) => e.type), [], 'no event of the channel names a subscriber');
+        const removals = log.filter((e) => e.type === 'member.removed').map((e: any) => [e.actorId, e.data]);
+        assert.deepEqual(removals, [[null, { reason: 'left' }], [owner.user.id, { reason: 'banned' }]]);
+        const live = await liveEvent(watcher, news.id, 'member.removed', (e: any) => e.data.reason === 'banned');
+        assert.equal(live.data.userId, undefined, 'nor is a removal named live');
+        assert.equal((await view(t, reader, news.id)).memberCount, 6);
+        const out = (await userLog(t, banned)).filter((e) => e.type === 'conversation.removed');
+        assert.deepEqual(out.map((e: any) => [e.data.conversationId, e.data.reason]), [[news.id, 'banned']]);
+      } finally {
+        watcher.close();
+      }
+
       // Groups are unchanged: members know each other.
       const room = await group(t, owner, 'Everyone sees everyone', [reader, fan]);
       const page = await ok(t, fan, 'GET', `/v1/conversations/${room.id}/members`);
@@ -329,7 +353,8 @@ for (const backend of backends) {
       assert.equal(joined.status, 'joined');
       assert.equal(joined.conversation.role, 'subscriber');
       const [added] = (await events(t, fan, daily.id)).slice(-1);
-      assert.deepEqual([added!.type, added!.data], ['members.added', { userIds: [fan.user.id], role: 'subscriber' }]);
+      // Subscribers are not named in the channel's log (see the roster test).
+      assert.deepEqual([added!.type, added!.actorId, added!.data], ['members.added', null, { userIds: [], role: 'subscriber', count: 1 }]);
       refused(await trySend(t, fan, daily.id, 'first!'), 403, 'forbidden');
     });
 

@@ -25,7 +25,16 @@ import { adjustMemberCount, deleteMember, findMember, findSuccessor, insertMembe
 export async function admit(trx: Tx, changes: ChangeSet, input: { conversationId: string; actorId: string | null; userIds: readonly string[]; role: Role; now: number; maxPerUser: number }): Promise<number> {
   const { conversationId, now } = input;
   const userIds = [...input.userIds].sort();
-  const added = await appendEvent(trx, changes, { conversationId, type: 'members.added', actorId: input.actorId, data: { userIds, role: input.role }, now, subscribe: userIds });
+  // A channel's subscribers stay anonymous to each other (the member list shows them only to staff).
+  const quiet = input.role === 'subscriber';
+  const added = await appendEvent(trx, changes, {
+    conversationId,
+    type: 'members.added',
+    actorId: quiet && input.actorId !== null && userIds.includes(input.actorId) ? null : input.actorId,
+    data: quiet ? { userIds: [], role: input.role, count: userIds.length } : { userIds, role: input.role },
+    now,
+    subscribe: userIds,
+  });
   await insertMembers(trx, userIds.map((userId) => ({
     conversation_id: conversationId, user_id: userId, role: input.role, rights: null, muted_until: null, last_sent_at: null, joined_at: now, joined_seq: added.seq, read_seq: added.seq,
   })));
@@ -55,9 +64,18 @@ export async function part(trx: Tx, changes: ChangeSet, input: { conversationId:
       await appendEvent(trx, changes, { conversationId, type: 'member.role_changed', actorId: null, data: { userId: heir.user_id, role: 'owner', rights: [...ALL_RIGHTS] }, now });
     }
   }
-  const event = await appendEvent(trx, changes, { conversationId, type: 'member.removed', actorId: input.actorId, data: { userId, reason: input.reason }, now, unsubscribe: [userId] });
+  // As on joining, a subscriber leaving a channel is not named to the others.
+  const quiet = member?.role === 'subscriber';
+  const event = await appendEvent(trx, changes, {
+    conversationId,
+    type: 'member.removed',
+    actorId: quiet && input.actorId === userId ? null : input.actorId,
+    data: quiet ? { reason: input.reason } : { userId, reason: input.reason },
+    now,
+    unsubscribe: [userId],
+  });
   await deleteMember(trx, conversationId, userId);
   await adjustMemberCount(trx, conversationId, -1);
-  await appendUserEvent(trx, changes, { userId, type: 'conversation.removed', data: { conversationId, seq: event.seq }, now, membership: { conversationId, seq: event.seq, member: false } });
+  await appendUserEvent(trx, changes, { userId, type: 'conversation.removed', data: { conversationId, seq: event.seq, reason: input.reason }, now, membership: { conversationId, seq: event.seq, member: false } });
   return event.seq;
 }

@@ -20,8 +20,10 @@ export function useDepartures(client: ParleyClient): ReadonlyMap<string, Departu
       titles.set(event.conversationId, title);
       setDepartures((map) => new Map(map).set(event.conversationId, { title, reason: event.data.reason }));
     });
-    const offRemoved = client.on('conversationRemoved', ({ conversationId }) => {
-      setDepartures((map) => (map.has(conversationId) ? map : new Map(map).set(conversationId, { title: titles.get(conversationId) ?? 'this conversation', reason: 'gone' })));
+    // A channel subscriber's removal is not named in the channel's log: their own log says why.
+    const offRemoved = client.on('conversationRemoved', ({ conversationId, reason, last }) => {
+      const title = titles.get(conversationId) ?? (last ? conversationTitle(last) : 'this conversation');
+      setDepartures((map) => (map.has(conversationId) ? map : new Map(map).set(conversationId, { title, reason: reason ?? 'gone' })));
     });
     return () => {
       offEvent();
