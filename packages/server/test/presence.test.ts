@@ -22,7 +22,8 @@ for (const backend of backends) {
       [owner, peer, groupmate, stranger, blocked] = await Promise.all(Array.from({ length: 5 }, () => createUser(t.url)));
       // The owner wrote to the peer: that, not the conversation alone, makes the peer a contact.
       await send(t, owner, (await direct(t, owner, peer)).id, 'hello');
-      await group(t, owner, 'Shared group', [groupmate]);
+      // Likewise in a group: being in one is not consent (anyone may be added), writing there is.
+      await send(t, owner, (await group(t, owner, 'Shared group', [groupmate])).id, 'hello all');
       await direct(t, owner, blocked);
       await ok(t, owner, 'PUT', `/v1/me/blocks/${blocked.user.id}`);
     });
@@ -128,6 +129,7 @@ for (const backend of backends) {
     it('under "contacts", leaving the only shared conversation hides presence both ways, for subscriptions already open', async () => {
       const [host, guest] = await Promise.all([createUser(t.url), createUser(t.url)]);
       const room = await group(t, host, 'Short stay', [guest]);
+      for (const user of [host, guest]) await send(t, user, room.id, 'here');
       for (const user of [host, guest]) await ok(t, user, 'PUT', '/v1/me/presence-privacy', { privacy: 'contacts' });
       const hostSocket = await TestSocket.open(t.wsUrl, host.token);
       const guestSocket = await TestSocket.open(t.wsUrl, guest.token);
@@ -149,6 +151,22 @@ for (const backend of backends) {
       } finally {
         hostSocket.close();
         guestSocket.close();
+      }
+    });
+
+    it('under "contacts", adding someone to a group shows their presence only once they have written in it', async () => {
+      const [watched, adder] = await Promise.all([createUser(t.url), createUser(t.url)]);
+      await ok(t, watched, 'PUT', '/v1/me/presence-privacy', { privacy: 'contacts' });
+      const room = await group(t, adder, 'Come along', [watched]);
+      await send(t, adder, room.id, 'welcome!');
+      const watchedSocket = await TestSocket.open(t.wsUrl, watched.token);
+      try {
+        await waitFor(async () => (await ok(t, watched, 'GET', `/v1/presence/${watched.user.id}`)).presence.status === 'online', 'the watched user to be online');
+        assert.equal((await ok(t, adder, 'GET', `/v1/presence/${watched.user.id}`)).presence.status, 'hidden', 'being added is not consent');
+        await send(t, watched, room.id, 'thanks');
+        assert.equal((await ok(t, adder, 'GET', `/v1/presence/${watched.user.id}`)).presence.status, 'online');
+      } finally {
+        watchedSocket.close();
       }
     });
 

@@ -27,11 +27,13 @@ export async function presenceRows(db: Executor, userIds: readonly string[]) {
 }
 
 /**
- * Of `others`, those who share a group with `userId` (symmetric). Channels do not count:
- * subscribers do not know each other. Direct conversations do not count here: anyone may
- * open one with anyone, so only a message written in it is consent (see `contactsAmong`).
+ * Of `others`, those who share a group with `userId` in which the `writer` side (`userId`
+ * itself, or each of the others) has sent a message. Being in a group is not consent: under
+ * add-privacy "everyone" anyone may add anyone to one; writing there is. Channels do not
+ * count: subscribers do not know each other. Direct conversations are `contactsOf`'s.
+ * The message check is one lookup in `messages_sender_idx` per shared group.
  */
-export async function groupmatesAmong(db: Executor, userId: string, others: readonly string[]): Promise<Set<string>> {
+export async function groupmatesAmong(db: Executor, userId: string, others: readonly string[], writer: 'user' | 'others'): Promise<Set<string>> {
   if (others.length === 0) return new Set();
   const rows = await db
     .selectFrom('members as mine')
@@ -42,23 +44,24 @@ export async function groupmatesAmong(db: Executor, userId: string, others: read
     .where('mine.user_id', '=', userId)
     .where('theirs.user_id', 'in', others)
     .where('c.kind', '=', 'group')
+    .where((eb) => eb.exists(eb.selectFrom('messages as m').select('m.id').whereRef('m.conversation_id', '=', 'c.id').whereRef('m.sender_id', '=', writer === 'user' ? 'mine.user_id' : 'theirs.user_id')))
     .execute();
   return new Set(rows.map((row) => row.user_id));
 }
 
 /**
- * Of `ownerIds`, those who count `viewerId` as a contact for presence: they share a group,
- * or a direct conversation in which the owner has written (the owner's consent; the
- * viewer opening one is not).
+ * Of `ownerIds`, those who count `viewerId` as a contact for presence: they share a group
+ * or a direct conversation in which the owner has written (the owner's consent; the viewer
+ * opening one, or adding the owner to a group, is not).
  */
 export async function contactsAmong(db: Executor, viewerId: string, ownerIds: readonly string[]): Promise<Set<string>> {
-  const [groupmates, wroteToViewer] = await Promise.all([groupmatesAmong(db, viewerId, ownerIds), contactsOf(db, viewerId, ownerIds)]);
+  const [groupmates, wroteToViewer] = await Promise.all([groupmatesAmong(db, viewerId, ownerIds, 'others'), contactsOf(db, viewerId, ownerIds)]);
   return new Set([...groupmates, ...wroteToViewer]);
 }
 
 /** The same relation seen from the owner: of `viewerIds`, those `ownerId` counts as contacts. */
 export async function contactsOfOwner(db: Executor, ownerId: string, viewerIds: readonly string[]): Promise<Set<string>> {
-  const [groupmates, writtenTo] = await Promise.all([groupmatesAmong(db, ownerId, viewerIds), writtenToBy(db, ownerId, viewerIds)]);
+  const [groupmates, writtenTo] = await Promise.all([groupmatesAmong(db, ownerId, viewerIds, 'user'), writtenToBy(db, ownerId, viewerIds)]);
   return new Set([...groupmates, ...writtenTo]);
 }
 
