@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CloseCodes } from '@parley/protocol';
-import { group } from './support/api.ts';
-import { sqliteBackend } from './support/backends.ts';
+import { pino } from 'pino';
+import { direct, group, ok, waitFor } from './support/api.ts';
+import { send } from './support/governance.ts';
+import { backends, sqliteBackend } from './support/backends.ts';
 import { createUser, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
 import { openDatabase } from '../src/platform/db/index.ts';
@@ -140,4 +142,31 @@ describe('sockets that never send a request', () => {
       await t.close();
     }
   });
+});
+
+for (const backend of backends) describe(`closing a node with sockets open (${backend.name})`, () => {
+  for (const how of ['close', 'shutdown'] as const) {
+    it(`lets presence finish before the stores close (${how}): nothing it started fails`, async () => {
+      const warnings: string[] = [];
+      const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+      const t = await startApp(backend, { logger, env: { DRAIN_WINDOW_MS: '0', SHUTDOWN_DELAY_MS: '0' } });
+      let closed = false;
+      try {
+        const users = await Promise.all(Array.from({ length: 6 }, () => createUser(t.url)));
+        // Direct peers who were written to: each departure reads who to tell, in the database.
+        for (let i = 1; i < users.length; i++) await send(t, users[0]!, (await direct(t, users[0]!, users[i]!)).id, 'hello');
+        const sockets = await Promise.all(users.flatMap((user) => [TestSocket.open(t.wsUrl, user.token), TestSocket.open(t.wsUrl, user.token)]));
+        await waitFor(async () => (await ok(t, users[1]!, 'GET', `/v1/presence/${users[0]!.user.id}`)).presence.status === 'online', 'everyone to be online');
+        // One more connection whose presence write is still in flight when the node stops.
+        void TestSocket.open(t.wsUrl, users[2]!.token).catch(() => null);
+        await (how === 'close' ? t.app.close() : t.app.shutdown());
+        closed = true;
+        for (const socket of sockets) socket.close();
+        assert.deepEqual(warnings.map((line) => JSON.parse(line).msg), [], 'no warning while closing');
+      } finally {
+        if (!closed) await t.app.close();
+        await t.store.dispose();
+      }
+    });
+  }
 });

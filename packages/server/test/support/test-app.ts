@@ -1,6 +1,7 @@
 import type { AuthResponse, User } from '@parley/protocol';
 import { type App, type Broker, createApp, loadConfig } from '../../src/index.ts';
 import type { Backend, Store } from './backends.ts';
+import type { Logger } from '../../src/platform/logger.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 export const JWT_SECRET = 'test-jwt-secret-0123456789-0123456789-abcdef';
@@ -27,6 +28,8 @@ export interface StartOptions {
   store?: Store;
   /** A clock the app reads instead of the system's (tests that move time). */
   clock?: () => number;
+  /** Where the app logs (tests that read its warnings); silent by default. */
+  logger?: Logger;
 }
 
 /** Starts a real server on a random local port with a fresh store. */
@@ -45,6 +48,7 @@ export async function startApp(backend: Backend, options: StartOptions = {}): Pr
   const app = await createApp(config, {
     ...(options.broker ? { broker: options.broker } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const url = await app.listen();
   return {

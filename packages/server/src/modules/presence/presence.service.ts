@@ -45,7 +45,15 @@ export function createPresenceService({ db, uow, store, ephemeral, clock, logger
   const boot = randomBytes(4).toString('hex');
   let serial = 0;
   let draining = false;
+  let closed = false;
   let timers: NodeJS.Timeout[] = [];
+  /** Store writes and announcements still running: `close` waits for them before the stores it uses close. */
+  const inflight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work)).catch(() => {});
+    return work;
+  };
   let lastError = 0;
 
   const report = (error: unknown, what: string) => {
@@ -94,7 +102,8 @@ export function createPresenceService({ db, uow, store, ephemeral, clock, logger
   }
 
   function announceQuietly(presence: Presence): void {
-    announce(presence).catch((error: unknown) => report(error, 'presence change not announced'));
+    if (closed) return;
+    track(announce(presence).catch((error: unknown) => report(error, 'presence change not announced')));
   }
 
   async function wentOffline(userId: string, lastSeenAt: number): Promise<void> {
@@ -124,12 +133,12 @@ export function createPresenceService({ db, uow, store, ephemeral, clock, logger
     /** A session of `userId` is ready on this node: returns its presence id (for `disconnected`). */
     connected(userId: string): string {
       const connectionId = `${nodeId}/${boot}/${++serial}`;
-      const pending = store.add({ userId, connectionId }).then(
+      const pending = track(store.add({ userId, connectionId }).then(
         (cameOnline) => {
           if (cameOnline) announceQuietly({ userId, status: 'online', lastSeenAt: null });
         },
         (error: unknown) => report(error, 'presence not recorded'),
-      );
+      ));
       local.set(connectionId, { userId, pending });
       return connectionId;
     },
@@ -139,15 +148,15 @@ export function createPresenceService({ db, uow, store, ephemeral, clock, logger
       const entry = local.get(connectionId);
       if (!entry) return;
       local.delete(connectionId);
-      if (draining) return;
-      void entry.pending.then(async () => {
+      if (draining || closed) return;
+      track(entry.pending.then(async () => {
         try {
           const lastSeenAt = await store.remove({ userId: entry.userId, connectionId });
           if (lastSeenAt !== null) await wentOffline(entry.userId, lastSeenAt);
         } catch (error) {
           report(error, 'presence not removed');
         }
-      });
+      }));
     },
 
     /** Presence of users as `viewerId` may see it: `hidden` for anyone whose privacy or block says no (or who does not exist). */
@@ -203,7 +212,7 @@ export function createPresenceService({ db, uow, store, ephemeral, clock, logger
     start(): void {
       if (timers.length) return;
       const every = (ms: number, work: () => Promise<void>) => {
-        const timer = setInterval(() => void work(), ms);
+        const timer = setInterval(() => void track(work()), ms);
         timer.unref();
         timers.push(timer);
       };
@@ -222,9 +231,17 @@ export function createPresenceService({ db, uow, store, ephemeral, clock, logger
       await store.refresh(entries, graceMs).catch((error: unknown) => report(error, 'presence drain refresh failed'));
     },
 
+    /**
+     * Last of the node's work on presence: sockets are closed by now, so what their
+     * departures started (store removals, last-seen writes, announcements) finishes before
+     * the store, the database and the broker it uses close; nothing new starts.
+     */
     async close(): Promise<void> {
       for (const timer of timers) clearInterval(timer);
       timers = [];
+      // Settling work may start more (a removal announces): wait until none is left.
+      while (inflight.size > 0) await Promise.allSettled([...inflight]);
+      closed = true;
       await store.close();
     },
 
