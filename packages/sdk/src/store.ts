@@ -62,6 +62,29 @@ export class ChatStore extends Emitter<StoreEvents> {
     this.emit('change', null);
   }
 
+  /**
+   * Someone's profile as it is now (a `profile` frame): direct conversations with them and
+   * loaded member lists show it.
+   */
+  putUser(user: User): void {
+    if (this.me?.id === user.id) this.me = user;
+    let listChanged = false;
+    for (const state of this.conversations.values()) {
+      let changed = false;
+      if (state.summary.peer?.id === user.id) {
+        state.summary.peer = user;
+        changed = listChanged = true;
+      }
+      const member = state.members?.get(user.id);
+      if (member) {
+        state.members!.set(user.id, { ...member, user });
+        changed = true;
+      }
+      if (changed) this.emit('change', state.summary.id);
+    }
+    if (listChanged || this.me?.id === user.id) this.emit('change', null);
+  }
+
   list(): ConversationState[] {
     return [...this.conversations.values()].sort((a, b) =>
       a.summary.lastActivityAt === b.summary.lastActivityAt ? (a.summary.id < b.summary.id ? 1 : -1) : a.summary.lastActivityAt < b.summary.lastActivityAt ? 1 : -1,

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ChatApp } from './chat-app.tsx';
 import { ToastProvider } from './components/toasts.tsx';
 import { AuthScreen } from './features/account/auth-screen.tsx';
-import { DraftsProvider } from './features/messages/drafts.tsx';
+import { clearDrafts, DraftsProvider } from './features/messages/drafts.tsx';
 import { PresenceFollowsProvider } from './features/presence/presence-follows.tsx';
 import { AppContext, type AppContextValue } from './hooks/context.ts';
 import { createClient, type PageClient, rememberUser } from './lib/client.ts';
@@ -106,6 +106,7 @@ export function App() {
       sessionId: page.sessionId,
       users,
       signOut: async () => {
+        if (ready.me) clearDrafts(ready.me.id);
         try {
           await ready.logout();
         } catch {
@@ -135,7 +136,7 @@ export function App() {
       {context && (
         <AppContext.Provider value={context}>
           <PresenceFollowsProvider>
-            <DraftsProvider>
+            <DraftsProvider key={context.client.me?.id ?? ''} userId={context.client.me?.id ?? ''}>
               <ChatApp />
             </DraftsProvider>
           </PresenceFollowsProvider>

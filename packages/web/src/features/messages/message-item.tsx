@@ -34,6 +34,14 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
       data-message-id={message.id}
       data-seq={message.seq}
       tabIndex={-1}
+      onContextMenu={(event) => {
+        // Right-click, or a long press on a touch screen: the message's own menu (not over a link, nor a selection).
+        if (deleted || (event.target as HTMLElement).closest('a') || window.getSelection()?.toString()) return;
+        const button = event.currentTarget.querySelector<HTMLButtonElement>('.message-menu-button');
+        if (!button) return;
+        event.preventDefault();
+        if (button.getAttribute('aria-expanded') !== 'true') button.click();
+      }}
     >
       {senderName && <div className="message-sender">{senderName}</div>}
       <div className="message-row">
