@@ -1,5 +1,5 @@
 import type { Conversation, ConversationEvent, Message, Presence, ReceiptFrame, ReceiptPointers, TypingFrame } from '@parley/protocol';
-import { RealtimeLimits } from '@parley/protocol';
+import { RealtimeLimits } from '@parley/protocol/client';
 
 /** What the live features need from the client that owns them. */
 export interface LiveHost {

@@ -1,4 +1,4 @@
-import { Limits } from '@parley/protocol';
+import { Limits } from '@parley/protocol/client';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { Avatar } from '../../components/avatar.tsx';
 import { Dialog } from '../../components/dialog.tsx';
