@@ -125,7 +125,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.backoffMaxMs !== undefined ? { backoffMaxMs: options.backoffMaxMs } : {}),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
-    this.history = new HistoryLoader(this.http, this.store);
+    this.history = new HistoryLoader({ messages: this.http.messages, members: this.http.members, logEvents: this.http.events }, this.store);
     this.sync = new SyncEngine({ transport: syncTransportOver(this.socket, this.http), store: this.store, history: this.history });
     this.live = new LiveState({
       isOpen: () => this.socket.isOpen,

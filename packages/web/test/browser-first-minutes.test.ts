@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { createUser, expectOk, http, signIn as signInDevice, type TestApp, type TestUser } from '../../server/test/support/test-app.ts';
-import { browserSkipReason, eventually, newPerson, screenshot } from './support/browser.ts';
+import { createUser, expectOk, http, type TestApp, type TestUser } from '../../server/test/support/test-app.ts';
+import { browserSkipReason, eventually, screenshot } from './support/browser.ts';
 import { type BrowserSuite, startBrowserSuite } from './support/suite.ts';
-import { conversationLink, openConversation, uniqueHandle, waitForMessages } from './support/chat.ts';
+import { conversationLink, openAs, openConversation, uniqueHandle, waitForMessages } from './support/chat.ts';
 
 /**
  * What new users hit first (issue 18): each test sets the scene through the HTTP API as
@@ -12,31 +12,6 @@ import { conversationLink, openConversation, uniqueHandle, waitForMessages } fro
  */
 const skip = browserSkipReason();
 if (skip) console.log(`# ${skip}`);
-
-type Person = Awaited<ReturnType<typeof newPerson>>;
-
-/** A browser already signed in as `user` (a stored session, as after a reload), showing the conversation list. */
-async function openAs(browser: Browser, server: TestApp, user: TestUser, options: { viewport?: { width: number; height: number }; touch?: boolean } = {}): Promise<Person> {
-  const session = await signInDevice(server.url, user.user.id);
-  let person: Person;
-  if (options.touch) {
-    // A phone: no hover, touch input.
-    const context = await browser.newContext({ baseURL: server.url, viewport: options.viewport ?? { width: 375, height: 740 }, hasTouch: true, isMobile: true, locale: 'en-GB', timezoneId: 'UTC' });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    person = { context, page, dialogs: [], errors };
-  } else {
-    person = await newPerson(browser, server.url, options.viewport);
-  }
-  const stored = JSON.stringify({ userId: session.user.id, accessToken: session.token, refreshToken: session.refreshToken, sessionId: session.sessionId });
-  await person.context.addInitScript((value) => {
-    if (!localStorage.getItem('parley.session')) localStorage.setItem('parley.session', value);
-  }, stored);
-  await person.page.goto('/');
-  await person.page.getByRole('button', { name: 'New chat' }).waitFor();
-  return person;
-}
 
 function messageIn(page: Page, text: string): Locator {
   return page.locator('.messages .message:not(.pending)', { has: page.locator('.message-text', { hasText: text }) });

@@ -62,6 +62,19 @@ export function ConversationView({ conversationId, departure }: { conversationId
     if (needsMembers) client.loadMembers(conversationId).catch(() => {});
   }, [client, conversationId, needsMembers]);
 
+  // Esc closes the details panel from anywhere in the conversation, unless something on top
+  // (a dialog, a menu, a reply or edit in the composer) takes the key first.
+  useEffect(() => {
+    if (!detailsOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      if (document.querySelector('dialog[open], [role="menu"], [role="toolbar"].reaction-picker')) return;
+      setDetailsOpen(false);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [detailsOpen]);
+
   const meId = client.me?.id ?? null;
   const onReply = useCallback((message: Message) => {
     setEditing(null);

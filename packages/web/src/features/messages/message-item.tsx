@@ -59,7 +59,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
               <span className="reply-quote-text">{replied ? (replied.text === null ? 'Message deleted' : previewText(replied.text, 80)) : 'Not loaded'}</span>
             </button>
           )}
-          {deleted ? <p className="message-text message-deleted">Message deleted</p> : <p className="message-text"><RichText text={message.text!} /></p>}
+          {deleted ? <p className="message-text message-deleted">Message deleted</p> : <div className="message-text"><RichText text={message.text!} /></div>}
           <span className="message-meta">
             {message.editedAt && !deleted && <span className="edited">edited</span>}
             <time dateTime={message.createdAt}>{timeLabel(message.createdAt)}</time>

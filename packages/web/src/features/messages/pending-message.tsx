@@ -15,9 +15,9 @@ export function PendingMessageItem({ pending, replied, onRetry, onDiscard }: { p
               <span className="reply-quote-text">{replied?.text ? previewText(replied.text, 80) : 'Earlier message'}</span>
             </span>
           )}
-          <p className="message-text">
+          <div className="message-text">
             <RichText text={pending.text} />
-          </p>
+          </div>
           <span className="message-meta">{failed ? <span className="send-failed">Not sent</span> : <span className="sending">Sending…</span>}</span>
         </div>
       </div>
