@@ -120,7 +120,12 @@ describe('names', () => {
 });
 
 describe('the markdown subset of message text', async () => {
-  const { parseInline, parseMarkdown } = await import('../src/lib/markdown.ts');
+  const { messagePreview, parseInline, parseMarkdown } = await import('../src/lib/markdown.ts');
+
+  it('previews a message as it reads: markers left out, one line', () => {
+    assert.equal(messagePreview('See you ~~at 7~~ at **8**\n> bring `water`'), 'See you at 7 at 8 bring water');
+    assert.equal(messagePreview('<b>raw</b> 5 * 3 * 2'), '<b>raw</b> 5 * 3 * 2');
+  });
 
   it('formats bold, italic, strike, inline code and links, nested where it makes sense', () => {
     assert.deepEqual(parseInline('**bold** and *it* or _it_, ~~gone~~, `a*b*c` [docs](https://example.com/d)'), [

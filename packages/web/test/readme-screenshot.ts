@@ -35,14 +35,14 @@ try {
   const map = await say(sam, g, 'Me too. Trail map: https://example.com/trails/ridge-loop\n> 14 km, about 5 hours');
   await call(olga, 'PUT', `/v1/conversations/${g}/messages/${map.id}/pin`);
   const plan = await say(olga, g, 'Perfect. Meet at `8:00` at the car park?', map.id);
-  await call(sam, 'PUT', `/v1/conversations/${g}/messages/${plan.id}/reactions/${encodeURIComponent('👍')}`);
-  await call(lee, 'PUT', `/v1/conversations/${g}/messages/${plan.id}/reactions/${encodeURIComponent('👍')}`);
-  const last = await say(olga, g, 'See you there ~~at 7~~ at 8 🥾');
-  for (const reader of [sam, lee]) await call(reader, 'POST', `/v1/conversations/${g}/read`, { seq: last.seq });
+  await call(sam, 'PUT', `/v1/conversations/${g}/messages/${plan.id}/reactions/${encodeURIComponent('❤️')}`);
+  await call(lee, 'PUT', `/v1/conversations/${g}/messages/${plan.id}/reactions/${encodeURIComponent('❤️')}`);
+  const last = await say(olga, g, 'See you there ~~at 7~~ at 8, boots on!');
+  for (const reader of [sam, lee, olga]) await call(reader, 'POST', `/v1/conversations/${g}/read`, { seq: last.seq });
 
   const viewer = await openAs(browser, server, olga, { viewport: { width: 1280, height: 800 } });
   await openConversation(viewer.page, 'Weekend plans');
-  await waitForMessages(viewer.page, ['Hiking on Saturday? The weather looks perfect.', 'Count me in!', 'Me too. Trail map: https://example.com/trails/ridge-loop14 km, about 5 hours', 'Perfect. Meet at 8:00 at the car park?', 'See you there at 7 at 8 🥾']);
+  await waitForMessages(viewer.page, ['Hiking on Saturday? The weather looks perfect.', 'Count me in!', 'Me too. Trail map: https://example.com/trails/ridge-loop14 km, about 5 hours', 'Perfect. Meet at 8:00 at the car park?', 'See you there at 7 at 8, boots on!']);
   await viewer.page.getByRole('button', { name: 'Members and settings' }).click();
   await viewer.page.getByRole('complementary', { name: 'Conversation details' }).locator('.member').nth(2).waitFor();
   await viewer.page.locator('.ticks[data-status="read"]').last().waitFor();

@@ -1,3 +1,4 @@
+import { previewText } from './format.ts';
 import { linkify, safeHref } from './linkify.ts';
 
 /**
@@ -101,8 +102,13 @@ export function parseInline(text: string): Inline[] {
   return out;
 }
 
-/** The text a reader sees, without the markers (for previews and "Copy text" alike, markers are kept there). */
+/** The text a reader sees, without the markers. */
 export function plainText(blocks: readonly Block[]): string {
   const inline = (nodes: readonly Inline[]): string => nodes.map((node) => ('children' in node ? inline(node.children) : node.text)).join('');
   return blocks.map((block) => (block.t === 'code' ? block.text : inline(block.children))).join('\n');
+}
+
+/** A message shortened to one line for lists, quotes and bars: what it reads as, markers left out. */
+export function messagePreview(text: string, max?: number): string {
+  return previewText(plainText(parseMarkdown(text)), max);
 }

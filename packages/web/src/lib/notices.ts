@@ -1,5 +1,5 @@
 import type { Conversation, ConversationEvent, Message, Role } from '@parley/protocol';
-import { previewText } from './format.ts';
+import { messagePreview } from './markdown.ts';
 
 const ROLE_WITH_ARTICLE: Record<Role, string> = { owner: 'the owner', admin: 'an admin', moderator: 'a moderator', member: 'a member', subscriber: 'a subscriber' };
 
@@ -51,7 +51,7 @@ export function noticeText(event: ConversationEvent, conversation: Pick<Conversa
     }
     case 'message.pinned': {
       const pinned = message(event.data.messageId);
-      return pinned?.text ? `${actor} pinned “${previewText(pinned.text, 60)}”` : `${actor} pinned a message`;
+      return pinned?.text ? `${actor} pinned “${messagePreview(pinned.text, 60)}”` : `${actor} pinned a message`;
     }
     default:
       return null;

@@ -1,7 +1,8 @@
 import type { Conversation, Message } from '@parley/protocol';
+import { messagePreview } from '../../lib/markdown.ts';
 import { memo } from 'react';
 import { RichText } from '../../components/rich-text.tsx';
-import { previewText, timeLabel } from '../../lib/format.ts';
+import { timeLabel } from '../../lib/format.ts';
 import { ForwardedFrom } from './forwarded-from.tsx';
 import { MessageMenu } from './message-menu.tsx';
 import { MessageReactions } from './message-reactions.tsx';
@@ -52,11 +53,11 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
               type="button"
               className="reply-quote"
               disabled={!replied}
-              aria-label={replied ? `Reply to ${repliedName}: ${replied.text === null ? 'deleted message' : previewText(replied.text, 80)}. Show it.` : 'Reply to an earlier message'}
+              aria-label={replied ? `Reply to ${repliedName}: ${replied.text === null ? 'deleted message' : messagePreview(replied.text, 80)}. Show it.` : 'Reply to an earlier message'}
               onClick={() => replied && props.onShowReplied(replied)}
             >
               <span className="reply-quote-name">{replied ? repliedName : 'Earlier message'}</span>
-              <span className="reply-quote-text">{replied ? (replied.text === null ? 'Message deleted' : previewText(replied.text, 80)) : 'Not loaded'}</span>
+              <span className="reply-quote-text">{replied ? (replied.text === null ? 'Message deleted' : messagePreview(replied.text, 80)) : 'Not loaded'}</span>
             </button>
           )}
           {deleted ? <p className="message-text message-deleted">Message deleted</p> : <div className="message-text"><RichText text={message.text!} /></div>}
