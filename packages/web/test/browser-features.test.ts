@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { createUser, expectOk, http, type TestApp, type TestUser } from '../../server/test/support/test-app.ts';
 import { browserSkipReason, eventually, screenshot } from './support/browser.ts';
@@ -89,7 +90,11 @@ describe('web client features of issue 18 in Chromium', { skip }, () => {
   });
 
   it('follows the system’s dark mode, and Settings can pin light or dark (kept across a reload)', async () => {
-    const kim = await createUser(server.url, uniqueHandle('kim'));
+    const [kim, jo] = await Promise.all([createUser(server.url, uniqueHandle('kim')), createUser(server.url, uniqueHandle('jo'))]);
+    const { conversation } = await post(kim, '/v1/conversations', { kind: 'group', title: 'Night owls', memberIds: [jo.user.id] });
+    const { message } = await post(jo, `/v1/conversations/${conversation.id}/messages`, { clientMsgId: 'dark-1', text: 'Late **again**? Try `sleep 8h`\n> quoted' });
+    await post(kim, `/v1/conversations/${conversation.id}/messages`, { clientMsgId: 'dark-2', text: 'Always https://example.com/owls' });
+    expectOk(await http(server.url, 'PUT', `/v1/conversations/${conversation.id}/messages/${message.id}/pin`, { token: kim.token }), 'pin');
     const person = await openAs(browser, server, kim);
     const background = () => person.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     await person.page.emulateMedia({ colorScheme: 'dark' });
@@ -104,6 +109,15 @@ describe('web client features of issue 18 in Chromium', { skip }, () => {
     await person.page.getByRole('button', { name: 'Settings and profile' }).click();
     await settings.getByRole('radio', { name: 'Same as the system' }).check();
     await eventually(async () => assert.equal(await background(), 'rgb(15, 17, 23)'), 'the system’s again');
+    // Dark, with every kind of line and text there is: AA contrast holds (axe-core).
+    await person.page.getByRole('dialog', { name: 'Settings' }).getByRole('button', { name: 'Close' }).click();
+    await openConversation(person.page, 'Night owls');
+    await person.page.locator('[data-row="notice"]', { hasText: 'pinned' }).waitFor();
+    await person.page.locator('.ticks').first().waitFor();
+    const results = await new AxeBuilder({ page: person.page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    const serious = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).slice(0, 3).join(', ')}`);
+    assert.deepEqual(serious, [], 'no serious or critical violations in dark mode');
+    await screenshot(person.page, 'dark-mode');
     await person.page.emulateMedia({ colorScheme: 'light' });
     await eventually(async () => assert.equal(await background(), 'rgb(244, 245, 249)'), 'following the system live');
     assert.deepEqual(person.errors, []);
