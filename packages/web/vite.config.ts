@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { bundleBudget } from './bundle-budget.ts';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -13,12 +14,14 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const api = process.env.PARLEY_URL ?? 'http://localhost:8080';
 
 export default defineConfig({
-  plugins: [react()],
+  // The budget: the first load's JS, gzipped, and no schema code (see bundle-budget.ts).
+  plugins: [react(), bundleBudget()],
   resolve: {
-    alias: {
-      '@parley/sdk': source('../sdk/src/index.ts'),
-      '@parley/protocol': source('../protocol/src/index.ts'),
-    },
+    alias: [
+      { find: /^@parley\/sdk$/, replacement: source('../sdk/src/index.ts') },
+      { find: /^@parley\/protocol\/client$/, replacement: source('../protocol/src/client.ts') },
+      { find: /^@parley\/protocol$/, replacement: source('../protocol/src/index.ts') },
+    ],
   },
   build: {
     outDir: 'dist',

@@ -90,7 +90,7 @@ export function errorCodesOf(endpoint: EndpointSpec): ErrorCode[] {
 }
 
 /** The path with its parameters filled in, each URL-encoded. */
-export function endpointPath(endpoint: EndpointSpec, params: Record<string, unknown> | undefined): string {
+export function endpointPath(endpoint: Pick<EndpointSpec, 'method' | 'path'>, params: Record<string, unknown> | undefined): string {
   return endpoint.path.replace(/:(\w+)/g, (_, name: string) => {
     const value = params?.[name];
     if (value === undefined || value === null) throw new TypeError(`${endpoint.method} ${endpoint.path}: missing path parameter "${name}"`);

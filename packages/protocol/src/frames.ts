@@ -2,14 +2,15 @@ import Type, { type Static } from 'typebox';
 import type { Endpoint } from './endpoint.ts';
 import { Endpoints, type OperationId } from './endpoints/index.ts';
 import { ClientMsgId, Id, MessageText, Seq } from './common.ts';
-import { ConversationEvent, Message, UserEvent } from './entities.ts';
+import { ConversationEvent, Message, User, UserEvent } from './entities.ts';
 import {
   AddMembersBody, AuditQuery, AuditResponse, BanBody, ConversationResponse, CreateInviteBody, Emoji, ErrorResponse, EventsResponse, InviteResponse, MuteBody, ReadResponse,
   SeqResponse, UpdateConversationBody, UserEventsResponse,
 } from './http.ts';
 import { AssignableRole, Rights } from './rights.ts';
 import { Limits } from './limits.ts';
-import { Presence, RealtimeLimits } from './realtime.ts';
+import { RealtimeLimits } from './limits.ts';
+import { Presence } from './realtime.ts';
 
 /**
  * WebSocket frames at `/v1/ws`. Every frame is one JSON object with a type tag `t`.
@@ -273,5 +274,21 @@ export type ReceiptFrame = Static<typeof ReceiptFrame>;
 export const ReauthFrame = Type.Object({ t: Type.Literal('reauth'), graceMs: Type.Integer({ minimum: 0 }) });
 export type ReauthFrame = Static<typeof ReauthFrame>;
 
-export const ServerFrame = Type.Union([ReadyFrame, AckFrame, ErrorFrame, EventFrame, UserEventFrame, ResyncFrame, TypingFrame, PresenceFrame, ReceiptFrame, ReauthFrame]);
+/**
+ * Someone you share a direct conversation or a group with changed their profile (display
+ * name). Not replayed: summaries, member lists and `GET /v1/users/{id}` carry the current
+ * profile, so a client that missed the frame is right again after its next load.
+ */
+export const ProfileFrame = Type.Object({ t: Type.Literal('profile'), user: User });
+export type ProfileFrame = Static<typeof ProfileFrame>;
+
+/**
+ * Requests to join a conversation changed (`pending`: someone asked; otherwise a request
+ * was approved, declined or withdrawn). Sent only to members who may answer requests
+ * (`manage_invites`); not replayed: `GET /v1/conversations/{id}/join-requests` is the list.
+ */
+export const JoinRequestFrame = Type.Object({ t: Type.Literal('join_request'), conversationId: Id, userId: Id, pending: Type.Boolean() });
+export type JoinRequestFrame = Static<typeof JoinRequestFrame>;
+
+export const ServerFrame = Type.Union([ReadyFrame, AckFrame, ErrorFrame, EventFrame, UserEventFrame, ResyncFrame, TypingFrame, PresenceFrame, ReceiptFrame, ReauthFrame, ProfileFrame, JoinRequestFrame]);
 export type ServerFrame = Static<typeof ServerFrame>;

@@ -22,3 +22,12 @@ export const Limits = {
   syncConversationsMax: 500,
   adminBulkMax: 1_000,
 } as const;
+
+/** Hard caps of the realtime frames and routes (receipts, presence, push; a server may be configured lower, never higher). */
+export const RealtimeLimits = {
+  /** Conversations one `delivered` report may name. */
+  deliveredMax: 500,
+  /** Users one presence query or subscribe frame may name. */
+  presenceUsersPerRequest: 100,
+  pushTokenMaxLength: 4096,
+} as const;

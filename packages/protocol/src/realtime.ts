@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { Id, Seq, Timestamp } from './common.ts';
+import { RealtimeLimits } from './limits.ts';
 
 /**
  * Wire shapes of what users notice every second: receipts, typing, presence, devices.
@@ -9,14 +10,7 @@ import { Id, Seq, Timestamp } from './common.ts';
 
 const strict = { additionalProperties: false } as const;
 
-/** Hard caps of these frames and routes (a server may be configured lower, never higher). */
-export const RealtimeLimits = {
-  /** Conversations one `delivered` report may name. */
-  deliveredMax: 500,
-  /** Users one presence query or subscribe frame may name. */
-  presenceUsersPerRequest: 100,
-  pushTokenMaxLength: 4096,
-} as const;
+
 
 // --- receipts ----------------------------------------------------------------------------
 

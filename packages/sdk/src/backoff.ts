@@ -1,4 +1,4 @@
-import { CloseCodes } from '@parley/protocol';
+import { CloseCodes } from '@parley/protocol/client';
 
 /** The socket's reconnect schedule unless its options say otherwise. */
 export const DEFAULT_BACKOFF = { baseMs: 500, maxMs: 30_000 } as const;

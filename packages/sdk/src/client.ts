@@ -1,5 +1,5 @@
 import type {
-  AckDataOf, AuthResponse, Conversation, ConversationEvent, Device, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform, ReceiptFrame,
+  AckDataOf, AuthResponse, Conversation, ConversationEvent, Device, JoinRequestFrame, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform, ReceiptFrame,
   ReceiptPointers, RegisterBody, UpdateMeBody, User, UserEvent,
 } from '@parley/protocol';
 import { type Command, type CommandFrameType, routeCommand } from './command-route.ts';
@@ -71,7 +71,14 @@ export interface ClientEvents extends Record<string, unknown[]> {
   presence: [Presence];
   /** A member's delivered/read pointers moved (direct conversations and small groups). */
   receipt: [ReceiptFrame];
+  /** Someone you share a direct conversation or small group with changed their profile (the store has it already). */
+  profile: [User];
+  /** Requests to join a conversation you manage invites of changed: read the list again. */
+  joinRequest: [JoinRequestFrame];
 }
+
+/** How many of your messages in a group `loadReceipts` asks about at most. */
+const RECEIPT_LOOKBACK = 5;
 
 function newClientMsgId(): string {
   return globalThis.crypto.randomUUID();
@@ -118,7 +125,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.backoffMaxMs !== undefined ? { backoffMaxMs: options.backoffMaxMs } : {}),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
-    this.history = new HistoryLoader(this.http, this.store);
+    this.history = new HistoryLoader({ messages: this.http.messages, members: this.http.members, logEvents: this.http.events }, this.store);
     this.sync = new SyncEngine({ transport: syncTransportOver(this.socket, this.http), store: this.store, history: this.history });
     this.live = new LiveState({
       isOpen: () => this.socket.isOpen,
@@ -145,6 +152,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
       else if (frame.t === 'typing') this.live.onTyping(frame);
       else if (frame.t === 'presence') this.live.onPresence(frame.presence);
       else if (frame.t === 'receipt') this.live.onReceipt(frame);
+      else if (frame.t === 'profile') {
+        this.store.putUser(frame.user);
+        this.emit('profile', frame.user);
+      } else if (frame.t === 'join_request') this.emit('joinRequest', frame);
     });
     this.socket.on('stopped', (reason) => {
       this.setStatus('stopped');
@@ -433,6 +444,28 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Delivered/read pointers known per member (direct conversations and groups up to the server's limit). */
   receiptsOf(conversationId: string): Map<string, ReceiptPointers> {
     return this.live.receipts(conversationId);
+  }
+
+  /**
+   * Learns the other members' pointers in a group from the newest of your loaded messages
+   * there ("read by" lists: the server gives them to the sender in groups up to its
+   * RECEIPTS_MAX_GROUP). Receipt frames are not replayed, so after a reload (or a
+   * reconnect) a group's ticks would otherwise know only the pointers that moved since.
+   * Does nothing where there is no such message or the server gives counts only.
+   */
+  async loadReceipts(conversationId: string): Promise<void> {
+    const state = this.store.get(conversationId);
+    const meId = this.store.me?.id;
+    if (!state || state.summary.kind !== 'group' || !meId) return;
+    const own = (state.messages ?? []).filter((message) => message.senderId === meId && message.deletedAt === null).reverse();
+    // The newest message says who read that far; someone who has not may have read an older
+    // one, so a few older ones are asked too, until one everyone has read.
+    for (const message of own.slice(0, RECEIPT_LOOKBACK)) {
+      const receipts = await this.messageReceipts(conversationId, message.id);
+      if (receipts.readBy === null || receipts.deliveredTo === null) return;
+      this.live.learnPointers(conversationId, receipts.seq, receipts.readBy, receipts.deliveredTo);
+      if (receipts.readCount >= receipts.recipients) return;
+    }
   }
 
   /** sent / delivered / read for one of your messages. */

@@ -1,4 +1,5 @@
-import { type ErrorBody, type ErrorCode, ErrorCodes, isErrorCode } from '@parley/protocol';
+import type { ErrorBody, ErrorCode } from '@parley/protocol';
+import { ErrorCodes, isErrorCode } from '@parley/protocol/client';
 
 /** Every failure the SDK reports: a code from the protocol's table, plus whether retrying can help. */
 export class ParleyError extends Error {

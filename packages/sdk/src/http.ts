@@ -1,9 +1,10 @@
-import {
-  type AddMembersBody, type AuditQuery, type BanBody, type BodyOf, type ChangeRoleBody, type ConversationListQuery, type CreateConversationBody, type CreateInviteBody,
-  type CreateReportBody, type DeliveredBody, type Endpoint, endpointPath, Endpoints, type ErrorResponse, type EventsQuery, type ForwardBody, type HeadsQuery, type LoginBody, type MembersQuery,
-  type MessagesQuery, type MuteBody, type ParamsOf, type PresencePrivacy, type PushTokenBody, type QueryOf, type RegisterBody, type ReportsQuery, type ResolveReportBody,
-  type ResponseOf, type SendMessageBody, type UpdateConversationBody, type UpdateMeBody, type UpdateSettingsBody,
+import type {
+  AddMembersBody, AuditQuery, BanBody, BodyOf, ChangeRoleBody, ConversationListQuery, CreateConversationBody, CreateInviteBody,
+  CreateReportBody, DeliveredBody, Endpoint, Endpoints, ErrorResponse, EventsQuery, ForwardBody, HeadsQuery, LoginBody, MembersQuery,
+  MessagesQuery, MuteBody, OperationId, ParamsOf, PresencePrivacy, PushTokenBody, QueryOf, RegisterBody, ReportsQuery, ResolveReportBody,
+  ResponseOf, SendMessageBody, UpdateConversationBody, UpdateMeBody, UpdateSettingsBody,
 } from '@parley/protocol';
+import { endpointPath, type Route, Routes } from '@parley/protocol/client';
 import { ParleyError } from './errors.ts';
 
 /** Where access tokens come from: Parley's own refresh tokens, or the product's identity provider. */
@@ -47,15 +48,17 @@ export class HttpApi {
 
   /**
    * Calls one operation of the endpoint table: its method and path, with the user's token
-   * unless the operation is public.
+   * unless the operation is public. Takes the schema-free route (`Routes.x` from
+   * `@parley/protocol/client`, which keeps TypeBox out of browser bundles) or the table's
+   * own entry (`Endpoints.x`); either way the types come from the table.
    */
-  async call<E extends Endpoint>(endpoint: E, input: CallInput<E>): Promise<ResponseOf<E>> {
+  async call<K extends OperationId>(endpoint: Route<K>, input: CallInput<Endpoints[K]>): Promise<ResponseOf<Endpoints[K]>> {
     const auth = endpoint.access !== 'public';
     const path = endpointPath(endpoint, input.params as Record<string, unknown> | undefined);
     let token = auth ? this.tokens.accessToken() : null;
     for (let attempt = 0; ; attempt++) {
       const response = await this.send(endpoint.method, path, input, token);
-      if (response.ok) return (await response.json()) as ResponseOf<E>;
+      if (response.ok) return (await response.json()) as ResponseOf<Endpoints[K]>;
       const body = (await response.json().catch(() => undefined)) as ErrorResponse | undefined;
       const error = ParleyError.fromBody(body?.error, response.status);
       if (auth && attempt === 0 && error.code === 'token_expired') {
@@ -80,86 +83,86 @@ export class HttpApi {
   }
 
   // --- auth (no token needed) ---
-  register = (body: RegisterBody) => this.call(Endpoints.register, { body });
-  login = (body: LoginBody) => this.call(Endpoints.login, { body });
-  refresh = (refreshToken: string) => this.call(Endpoints.refresh, { body: { refreshToken } });
-  logout = () => this.call(Endpoints.logout, {});
+  register = (body: RegisterBody) => this.call(Routes.register, { body });
+  login = (body: LoginBody) => this.call(Routes.login, { body });
+  refresh = (refreshToken: string) => this.call(Routes.refresh, { body: { refreshToken } });
+  logout = () => this.call(Routes.logout, {});
 
   // --- users ---
-  me = () => this.call(Endpoints.getMe, {});
-  updateMe = (body: UpdateMeBody) => this.call(Endpoints.updateMe, { body });
-  user = (id: string) => this.call(Endpoints.getUser, { params: { id } });
-  userByHandle = (handle: string) => this.call(Endpoints.getUserByHandle, { query: { handle } });
+  me = () => this.call(Routes.getMe, {});
+  updateMe = (body: UpdateMeBody) => this.call(Routes.updateMe, { body });
+  user = (id: string) => this.call(Routes.getUser, { params: { id } });
+  userByHandle = (handle: string) => this.call(Routes.getUserByHandle, { query: { handle } });
 
   // --- conversations ---
-  createConversation = (body: CreateConversationBody) => this.call(Endpoints.createConversation, { body });
-  conversations = (query: ConversationListQuery = {}) => this.call(Endpoints.listConversations, { query });
-  conversation = (id: string) => this.call(Endpoints.getConversation, { params: { id } });
-  updateConversation = (id: string, body: UpdateConversationBody) => this.call(Endpoints.updateConversation, { params: { id }, body });
-  conversationByHandle = (handle: string) => this.call(Endpoints.getConversationByHandle, { params: { handle } });
-  join = (id: string) => this.call(Endpoints.joinConversation, { params: { id } });
-  members = (id: string, query: MembersQuery = {}) => this.call(Endpoints.listMembers, { params: { id }, query });
-  addMembers = (id: string, body: AddMembersBody) => this.call(Endpoints.addMembers, { params: { id }, body });
-  removeMember = (id: string, userId: string) => this.call(Endpoints.removeMember, { params: { id, userId } });
-  leave = (id: string) => this.call(Endpoints.leaveConversation, { params: { id } });
-  markRead = (id: string, seq: number) => this.call(Endpoints.markRead, { params: { id }, body: { seq } });
+  createConversation = (body: CreateConversationBody) => this.call(Routes.createConversation, { body });
+  conversations = (query: ConversationListQuery = {}) => this.call(Routes.listConversations, { query });
+  conversation = (id: string) => this.call(Routes.getConversation, { params: { id } });
+  updateConversation = (id: string, body: UpdateConversationBody) => this.call(Routes.updateConversation, { params: { id }, body });
+  conversationByHandle = (handle: string) => this.call(Routes.getConversationByHandle, { params: { handle } });
+  join = (id: string) => this.call(Routes.joinConversation, { params: { id } });
+  members = (id: string, query: MembersQuery = {}) => this.call(Routes.listMembers, { params: { id }, query });
+  addMembers = (id: string, body: AddMembersBody) => this.call(Routes.addMembers, { params: { id }, body });
+  removeMember = (id: string, userId: string) => this.call(Routes.removeMember, { params: { id, userId } });
+  leave = (id: string) => this.call(Routes.leaveConversation, { params: { id } });
+  markRead = (id: string, seq: number) => this.call(Routes.markRead, { params: { id }, body: { seq } });
 
   // --- members and moderation ---
-  setRole = (id: string, userId: string, body: ChangeRoleBody) => this.call(Endpoints.changeMemberRole, { params: { id, userId }, body });
-  mute = (id: string, userId: string, body: MuteBody = {}) => this.call(Endpoints.muteMember, { params: { id, userId }, body });
-  unmute = (id: string, userId: string) => this.call(Endpoints.unmuteMember, { params: { id, userId } });
-  bans = (id: string) => this.call(Endpoints.listBans, { params: { id } });
-  ban = (id: string, body: BanBody) => this.call(Endpoints.ban, { params: { id }, body });
-  unban = (id: string, userId: string) => this.call(Endpoints.unban, { params: { id, userId } });
-  transfer = (id: string, userId: string) => this.call(Endpoints.transferOwnership, { params: { id }, body: { userId } });
-  reports = (id: string, query: ReportsQuery = {}) => this.call(Endpoints.listReports, { params: { id }, query });
-  resolveReport = (id: string, reportId: string, body: ResolveReportBody) => this.call(Endpoints.resolveReport, { params: { id, reportId }, body });
-  audit = (id: string, query: AuditQuery = {}) => this.call(Endpoints.listAudit, { params: { id }, query });
-  report = (body: CreateReportBody) => this.call(Endpoints.createReport, { body });
+  setRole = (id: string, userId: string, body: ChangeRoleBody) => this.call(Routes.changeMemberRole, { params: { id, userId }, body });
+  mute = (id: string, userId: string, body: MuteBody = {}) => this.call(Routes.muteMember, { params: { id, userId }, body });
+  unmute = (id: string, userId: string) => this.call(Routes.unmuteMember, { params: { id, userId } });
+  bans = (id: string) => this.call(Routes.listBans, { params: { id } });
+  ban = (id: string, body: BanBody) => this.call(Routes.ban, { params: { id }, body });
+  unban = (id: string, userId: string) => this.call(Routes.unban, { params: { id, userId } });
+  transfer = (id: string, userId: string) => this.call(Routes.transferOwnership, { params: { id }, body: { userId } });
+  reports = (id: string, query: ReportsQuery = {}) => this.call(Routes.listReports, { params: { id }, query });
+  resolveReport = (id: string, reportId: string, body: ResolveReportBody) => this.call(Routes.resolveReport, { params: { id, reportId }, body });
+  audit = (id: string, query: AuditQuery = {}) => this.call(Routes.listAudit, { params: { id }, query });
+  report = (body: CreateReportBody) => this.call(Routes.createReport, { body });
 
   // --- invites ---
-  createInvite = (id: string, body: CreateInviteBody = {}) => this.call(Endpoints.createInvite, { params: { id }, body });
-  invites = (id: string) => this.call(Endpoints.listInvites, { params: { id } });
-  revokeInvite = (id: string, code: string) => this.call(Endpoints.revokeInvite, { params: { id, code } });
-  invite = (code: string) => this.call(Endpoints.getInvite, { params: { code } });
-  joinByInvite = (code: string) => this.call(Endpoints.joinByInvite, { params: { code } });
-  joinRequests = (id: string) => this.call(Endpoints.listJoinRequests, { params: { id } });
-  approveJoin = (id: string, userId: string) => this.call(Endpoints.approveJoinRequest, { params: { id, userId } });
-  declineJoin = (id: string, userId: string) => this.call(Endpoints.declineJoinRequest, { params: { id, userId } });
+  createInvite = (id: string, body: CreateInviteBody = {}) => this.call(Routes.createInvite, { params: { id }, body });
+  invites = (id: string) => this.call(Routes.listInvites, { params: { id } });
+  revokeInvite = (id: string, code: string) => this.call(Routes.revokeInvite, { params: { id, code } });
+  invite = (code: string) => this.call(Routes.getInvite, { params: { code } });
+  joinByInvite = (code: string) => this.call(Routes.joinByInvite, { params: { code } });
+  joinRequests = (id: string) => this.call(Routes.listJoinRequests, { params: { id } });
+  approveJoin = (id: string, userId: string) => this.call(Routes.approveJoinRequest, { params: { id, userId } });
+  declineJoin = (id: string, userId: string) => this.call(Routes.declineJoinRequest, { params: { id, userId } });
 
   // --- privacy ---
-  blocks = () => this.call(Endpoints.listBlocks, {});
-  block = (userId: string) => this.call(Endpoints.blockUser, { params: { id: userId } });
-  unblock = (userId: string) => this.call(Endpoints.unblockUser, { params: { id: userId } });
-  settings = () => this.call(Endpoints.getSettings, {});
-  updateSettings = (body: UpdateSettingsBody) => this.call(Endpoints.updateSettings, { body });
+  blocks = () => this.call(Routes.listBlocks, {});
+  block = (userId: string) => this.call(Routes.blockUser, { params: { id: userId } });
+  unblock = (userId: string) => this.call(Routes.unblockUser, { params: { id: userId } });
+  settings = () => this.call(Routes.getSettings, {});
+  updateSettings = (body: UpdateSettingsBody) => this.call(Routes.updateSettings, { body });
 
   // --- messages ---
-  sendMessage = (id: string, body: SendMessageBody) => this.call(Endpoints.sendMessage, { params: { id }, body });
-  messages = (id: string, query: MessagesQuery = {}) => this.call(Endpoints.listMessages, { params: { id }, query });
-  editMessage = (id: string, messageId: string, text: string) => this.call(Endpoints.editMessage, { params: { id, messageId }, body: { text } });
-  forward = (id: string, body: ForwardBody) => this.call(Endpoints.forwardMessage, { params: { id }, body });
-  react = (id: string, messageId: string, emoji: string) => this.call(Endpoints.addReaction, { params: { id, messageId, emoji } });
-  unreact = (id: string, messageId: string, emoji: string) => this.call(Endpoints.removeReaction, { params: { id, messageId, emoji } });
-  reactions = (id: string, messageId: string) => this.call(Endpoints.listReactions, { params: { id, messageId } });
-  pins = (id: string) => this.call(Endpoints.listPins, { params: { id } });
-  pin = (id: string, messageId: string) => this.call(Endpoints.pinMessage, { params: { id, messageId } });
-  unpin = (id: string, messageId: string) => this.call(Endpoints.unpinMessage, { params: { id, messageId } });
-  deleteMessage = (id: string, messageId: string) => this.call(Endpoints.deleteMessage, { params: { id, messageId } });
+  sendMessage = (id: string, body: SendMessageBody) => this.call(Routes.sendMessage, { params: { id }, body });
+  messages = (id: string, query: MessagesQuery = {}) => this.call(Routes.listMessages, { params: { id }, query });
+  editMessage = (id: string, messageId: string, text: string) => this.call(Routes.editMessage, { params: { id, messageId }, body: { text } });
+  forward = (id: string, body: ForwardBody) => this.call(Routes.forwardMessage, { params: { id }, body });
+  react = (id: string, messageId: string, emoji: string) => this.call(Routes.addReaction, { params: { id, messageId, emoji } });
+  unreact = (id: string, messageId: string, emoji: string) => this.call(Routes.removeReaction, { params: { id, messageId, emoji } });
+  reactions = (id: string, messageId: string) => this.call(Routes.listReactions, { params: { id, messageId } });
+  pins = (id: string) => this.call(Routes.listPins, { params: { id } });
+  pin = (id: string, messageId: string) => this.call(Routes.pinMessage, { params: { id, messageId } });
+  unpin = (id: string, messageId: string) => this.call(Routes.unpinMessage, { params: { id, messageId } });
+  deleteMessage = (id: string, messageId: string) => this.call(Routes.deleteMessage, { params: { id, messageId } });
 
   // --- logs ---
-  events = (id: string, query: EventsQuery = {}) => this.call(Endpoints.listEvents, { params: { id }, query });
-  userEvents = (query: EventsQuery = {}) => this.call(Endpoints.listUserEvents, { query });
-  heads = (query: HeadsQuery = {}) => this.call(Endpoints.getHeads, { query });
+  events = (id: string, query: EventsQuery = {}) => this.call(Routes.listEvents, { params: { id }, query });
+  userEvents = (query: EventsQuery = {}) => this.call(Routes.listUserEvents, { query });
+  heads = (query: HeadsQuery = {}) => this.call(Routes.getHeads, { query });
 
   // --- receipts, presence, devices ---
-  delivered = (body: DeliveredBody) => this.call(Endpoints.markDelivered, { body });
-  messageReceipts = (id: string, messageId: string) => this.call(Endpoints.getMessageReceipts, { params: { id, messageId } });
-  presence = (userId: string) => this.call(Endpoints.getPresence, { params: { id: userId } });
-  presencePrivacy = () => this.call(Endpoints.getPresencePrivacy, {});
-  setPresencePrivacy = (privacy: PresencePrivacy) => this.call(Endpoints.setPresencePrivacy, { body: { privacy } });
-  devices = () => this.call(Endpoints.listDevices, {});
-  revokeDevice = (sessionId: string) => this.call(Endpoints.revokeDevice, { params: { id: sessionId } });
-  setPushToken = (body: PushTokenBody) => this.call(Endpoints.setPushToken, { body });
-  clearPushToken = () => this.call(Endpoints.clearPushToken, {});
+  delivered = (body: DeliveredBody) => this.call(Routes.markDelivered, { body });
+  messageReceipts = (id: string, messageId: string) => this.call(Routes.getMessageReceipts, { params: { id, messageId } });
+  presence = (userId: string) => this.call(Routes.getPresence, { params: { id: userId } });
+  presencePrivacy = () => this.call(Routes.getPresencePrivacy, {});
+  setPresencePrivacy = (privacy: PresencePrivacy) => this.call(Routes.setPresencePrivacy, { body: { privacy } });
+  devices = () => this.call(Routes.listDevices, {});
+  revokeDevice = (sessionId: string) => this.call(Routes.revokeDevice, { params: { id: sessionId } });
+  setPushToken = (body: PushTokenBody) => this.call(Routes.setPushToken, { body });
+  clearPushToken = () => this.call(Routes.clearPushToken, {});
 }

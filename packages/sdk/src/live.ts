@@ -1,5 +1,5 @@
 import type { Conversation, ConversationEvent, Message, Presence, ReceiptFrame, ReceiptPointers, TypingFrame } from '@parley/protocol';
-import { RealtimeLimits } from '@parley/protocol';
+import { RealtimeLimits } from '@parley/protocol/client';
 
 /** What the live features need from the client that owns them. */
 export interface LiveHost {
@@ -148,6 +148,19 @@ export class LiveState {
     if (known && known.deliveredSeq === merged.deliveredSeq && known.readSeq === merged.readSeq) return false;
     members.set(userId, merged);
     return true;
+  }
+
+  /**
+   * What a message's "read by" lists say of its readers' pointers: at least `seq` read (or
+   * delivered). Pointers only grow, so this never takes a newer receipt back.
+   */
+  learnPointers(conversationId: string, seq: number, readBy: readonly string[], deliveredTo: readonly string[]): void {
+    const learned = [...readBy.map((userId) => ({ userId, deliveredSeq: seq, readSeq: seq })), ...deliveredTo.map((userId) => ({ userId, deliveredSeq: seq, readSeq: 0 }))];
+    for (const { userId, deliveredSeq, readSeq } of learned) {
+      if (!this.mergePointers(conversationId, userId, { deliveredSeq, readSeq })) continue;
+      const merged = this.pointers.get(conversationId)!.get(userId)!;
+      this.host.emitReceipt({ t: 'receipt', conversationId, userId, ...merged });
+    }
   }
 
   receipts(conversationId: string): Map<string, ReceiptPointers> {

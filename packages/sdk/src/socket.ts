@@ -1,4 +1,5 @@
-import { type AckDataOf, type ClientFrameOf, type ClientFrameType, closeClass, CloseCodes, type ReadyFrame, type ServerFrame } from '@parley/protocol';
+import type { AckDataOf, ClientFrameOf, ClientFrameType, ReadyFrame, ServerFrame } from '@parley/protocol';
+import { closeClass, CloseCodes } from '@parley/protocol/client';
 import { DEFAULT_BACKOFF, reconnectDelay } from './backoff.ts';
 import { Emitter } from './emitter.ts';
 import { ParleyError } from './errors.ts';

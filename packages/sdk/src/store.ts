@@ -25,6 +25,27 @@ export interface ConversationState {
   pending: PendingMessage[];
   /** Your own reactions, by message id (for loaded messages). */
   myReactions: Map<string, string[]>;
+  /**
+   * Events shown as lines in the timeline (created, renamed, members added or gone, roles,
+   * pins) within the loaded history, ascending by seq; see `NOTICE_TYPES`.
+   */
+  notices: ConversationEvent[];
+}
+
+/** The log events a timeline shows as a line of their own (renames only: other updates are settings). */
+export function isNotice(event: ConversationEvent): boolean {
+  switch (event.type) {
+    case 'conversation.created':
+    case 'members.added':
+    case 'member.removed':
+    case 'member.role_changed':
+    case 'message.pinned':
+      return true;
+    case 'conversation.updated':
+      return event.data.title !== undefined;
+    default:
+      return false;
+  }
 }
 
 export interface PendingMessage {
@@ -62,6 +83,29 @@ export class ChatStore extends Emitter<StoreEvents> {
     this.emit('change', null);
   }
 
+  /**
+   * Someone's profile as it is now (a `profile` frame): direct conversations with them and
+   * loaded member lists show it.
+   */
+  putUser(user: User): void {
+    if (this.me?.id === user.id) this.me = user;
+    let listChanged = false;
+    for (const state of this.conversations.values()) {
+      let changed = false;
+      if (state.summary.peer?.id === user.id) {
+        state.summary.peer = user;
+        changed = listChanged = true;
+      }
+      const member = state.members?.get(user.id);
+      if (member) {
+        state.members!.set(user.id, { ...member, user });
+        changed = true;
+      }
+      if (changed) this.emit('change', state.summary.id);
+    }
+    if (listChanged || this.me?.id === user.id) this.emit('change', null);
+  }
+
   list(): ConversationState[] {
     return [...this.conversations.values()].sort((a, b) =>
       a.summary.lastActivityAt === b.summary.lastActivityAt ? (a.summary.id < b.summary.id ? 1 : -1) : a.summary.lastActivityAt < b.summary.lastActivityAt ? 1 : -1,
@@ -90,7 +134,7 @@ export class ChatStore extends Emitter<StoreEvents> {
       existing.base = summary.lastSeq;
       existing.counted.clear();
     } else {
-      this.conversations.set(summary.id, { summary, messages: null, hasOlder: true, members: null, membersScope: 'all', pending: [], myReactions: new Map(), base: summary.lastSeq, counted: new Set() });
+      this.conversations.set(summary.id, { summary, messages: null, hasOlder: true, members: null, membersScope: 'all', pending: [], myReactions: new Map(), notices: [], base: summary.lastSeq, counted: new Set() });
     }
     this.emit('change', null);
   }
@@ -106,6 +150,17 @@ export class ChatStore extends Emitter<StoreEvents> {
     state.messages = null;
     state.hasOlder = true;
     state.members = null;
+    state.notices = [];
+    this.emit('change', conversationId);
+  }
+
+  /** Merges timeline notices read from the log (any order, overlapping allowed). */
+  putNotices(conversationId: string, events: readonly ConversationEvent[]): void {
+    const state = this.conversations.get(conversationId);
+    if (!state) return;
+    const bySeq = new Map(state.notices.map((event) => [event.seq, event]));
+    for (const event of events) if (isNotice(event)) bySeq.set(event.seq, event);
+    state.notices = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
     this.emit('change', conversationId);
   }
 
@@ -176,6 +231,10 @@ export class ChatStore extends Emitter<StoreEvents> {
     const fresh = event.seq > state.base;
     const meId = this.me?.id;
     let rightsChanged = false;
+    // A loaded timeline shows it as a line (history pages bring the older ones).
+    if (state.messages !== null && isNotice(event) && !state.notices.some((notice) => notice.seq === event.seq)) {
+      state.notices = [...state.notices, event].sort((a, b) => a.seq - b.seq);
+    }
     switch (event.type) {
       case 'conversation.updated': {
         const data = event.data;

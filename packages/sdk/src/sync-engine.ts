@@ -2,7 +2,7 @@ import type {
   Conversation, ConversationEvent, ConversationListResponse, EventFrame, EventsResponse, HeadsResponse, ResyncFrame, SyncAck, SyncConversationResult,
   MembershipEndReason, UserEvent, UserEventFrame, UserEventsResponse,
 } from '@parley/protocol';
-import { Limits } from '@parley/protocol';
+import { Limits } from '@parley/protocol/client';
 import type { CommandFramePayload } from './command-route.ts';
 import { Emitter } from './emitter.ts';
 import { asParleyError, ParleyError } from './errors.ts';

@@ -10,13 +10,13 @@ import { createAccessTokens, createAdminKeyCheck, createAuthService, createExter
 import { createConversationsService, createMembershipLoader, conversationRoutes } from './modules/conversations/index.ts';
 import { createUnitOfWork } from './modules/logs/index.ts';
 import { createInvitesService, inviteRoutes } from './modules/invites/index.ts';
-import { createMembershipService, membershipRoutes } from './modules/membership/index.ts';
+import { createJoinRequestNotices, createMembershipService, membershipRoutes } from './modules/membership/index.ts';
 import { createMessagesService, messageRoutes } from './modules/messages/index.ts';
 import { createModerationService, moderationRoutes } from './modules/moderation/index.ts';
 import { createPolicyHook, noPolicyHook } from './modules/policy/index.ts';
 import { createPrivacyService, privacyRoutes } from './modules/privacy/index.ts';
 import { createSyncService, syncRoutes } from './modules/sync/index.ts';
-import { createUsersService, userRoutes } from './modules/users/index.ts';
+import { createProfileNotices, createUsersService, userRoutes } from './modules/users/index.ts';
 import { createDevicesService, deviceRoutes } from './modules/devices/index.ts';
 import { createPresenceService, presenceRoutes } from './modules/presence/index.ts';
 import { createRateLimits, registerPageReadLimit, registerRateLimitHooks } from './modules/rate-limits/index.ts';
@@ -124,8 +124,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const hook = config.policyHook ? createPolicyHook(config.policyHook, logger) : noPolicyHook;
   const limits = { maxGroupMembers: config.limits.maxGroupMembers, maxChannelMembers: config.limits.maxChannelMembers, maxOwnedConversations: config.limits.maxOwnedConversations, maxConversationsPerUser: config.limits.maxConversationsPerUser };
   const conversations = createConversationsService({ db, uow, clock, limits, hook });
-  const membership = createMembershipService({ db, uow, clock, limits, hook, conversations });
-  const invites = createInvitesService({ db, uow, clock, limits, hook, conversations });
+  const joinRequests = createJoinRequestNotices({ db: db.kysely, ephemeral, clock, onError: (error) => logger.warn({ err: error }, 'a join request was not announced') });
+  const membership = createMembershipService({ db, uow, clock, limits, hook, conversations, joinRequests });
+  const invites = createInvitesService({ db, uow, clock, limits, hook, conversations, joinRequests });
   const privacy = createPrivacyService({ db, uow, clock });
   const moderation = createModerationService({ db, uow, clock });
   const messages = createMessagesService({ db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes });
@@ -137,6 +138,10 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const typing = createTypingService({ db, ephemeral, clock, ttlMs: config.realtime.typingTtlMs, throttleMs: config.realtime.typingThrottleMs });
   const presence = createPresenceService({ db, uow, store: presenceStore, ephemeral, clock, logger, nodeId: config.nodeId, fanoutMax: config.realtime.presenceFanoutMax });
   const devices = createDevicesService({ db, users, clock });
+  const profiles = createProfileNotices({
+    db: db.kysely, ephemeral, fanoutMax: config.realtime.presenceFanoutMax, maxGroup: config.realtime.receiptsMaxGroup,
+    onError: (error) => logger.warn({ err: error }, 'a profile change was not announced'),
+  });
   observers.push((changes) => {
     for (const { event } of changes.conversationEvents) if (event.type === 'message.created') metrics.messagesSent.inc();
     for (const { userId, event } of changes.userEvents) {
@@ -146,6 +151,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       // Leaving a conversation can end "sharing a conversation": those watching the leaver read their verdict again
       // (the leaver's own watches are read again by the gateway, which hears of the removal first).
       else if (event.type === 'conversation.removed') void presence.visibilityChanged(userId).catch(() => {});
+      // Others show this name in their lists and timelines.
+      else if (event.type === 'profile.updated') profiles.changed(event.data.user);
     }
   });
   presence.start();

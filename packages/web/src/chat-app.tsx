@@ -5,6 +5,7 @@ import { ConnectionBanner } from './features/connection/connection-banner.tsx';
 import { ConversationList } from './features/conversations/conversation-list.tsx';
 import { ConversationView } from './features/conversations/conversation-view.tsx';
 import { NewChatDialog } from './features/conversations/new-chat-dialog.tsx';
+import { QuickSwitcher } from './features/conversations/quick-switcher.tsx';
 import { useDepartures } from './features/conversations/use-departures.ts';
 import { InvitationPage } from './features/joining/invitation-page.tsx';
 import { SettingsDialog } from './features/settings/settings-dialog.tsx';
@@ -24,7 +25,18 @@ export function ChatApp() {
   useStoreVersion(client, null);
   useReconnectWhenOnline(client);
   const status = useClientStatus(client);
-  const [dialog, setDialog] = useState<'new-chat' | 'settings' | null>(null);
+  const [dialog, setDialog] = useState<'new-chat' | 'settings' | 'switcher' | null>(null);
+  // Ctrl+K (⌘K on a Mac) opens the quick switcher from anywhere, the composer included.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === 'k') {
+        event.preventDefault();
+        setDialog((open) => (open === null || open === 'switcher' ? 'switcher' : open));
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
   const departures = useDepartures(client);
 
   // Total unread in the tab title, so a background tab shows that something arrived.
@@ -76,6 +88,7 @@ export function ChatApp() {
         onOpened={(id) => navigate(conversationPath(id))}
       />
       <SettingsDialog open={dialog === 'settings'} onClose={() => setDialog(null)} />
+      <QuickSwitcher open={dialog === 'switcher'} onClose={() => setDialog(null)} />
     </div>
   );
 }

@@ -118,3 +118,45 @@ describe('names', () => {
     assert.equal(previewText('a\n\nb   c'), 'a b c');
   });
 });
+
+describe('the markdown subset of message text', async () => {
+  const { messagePreview, parseInline, parseMarkdown } = await import('../src/lib/markdown.ts');
+
+  it('previews a message as it reads: markers left out, one line', () => {
+    assert.equal(messagePreview('See you ~~at 7~~ at **8**\n> bring `water`'), 'See you at 7 at 8 bring water');
+    assert.equal(messagePreview('<b>raw</b> 5 * 3 * 2'), '<b>raw</b> 5 * 3 * 2');
+  });
+
+  it('formats bold, italic, strike, inline code and links, nested where it makes sense', () => {
+    assert.deepEqual(parseInline('**bold** and *it* or _it_, ~~gone~~, `a*b*c` [docs](https://example.com/d)'), [
+      { t: 'strong', children: [{ t: 'text', text: 'bold' }] },
+      { t: 'text', text: ' and ' },
+      { t: 'em', children: [{ t: 'text', text: 'it' }] },
+      { t: 'text', text: ' or ' },
+      { t: 'em', children: [{ t: 'text', text: 'it' }] },
+      { t: 'text', text: ', ' },
+      { t: 'del', children: [{ t: 'text', text: 'gone' }] },
+      { t: 'text', text: ', ' },
+      { t: 'code', text: 'a*b*c' },
+      { t: 'text', text: ' ' },
+      { t: 'link', href: 'https://example.com/d', children: [{ t: 'text', text: 'docs' }] },
+    ]);
+    assert.deepEqual(parseInline('**bold _and it_**'), [{ t: 'strong', children: [{ t: 'text', text: 'bold ' }, { t: 'em', children: [{ t: 'text', text: 'and it' }] }] }]);
+  });
+
+  it('leaves text that only looks like markup as written: arithmetic, snake_case, HTML, other link schemes', () => {
+    for (const text of ['5 * 3 * 2 = 30', 'call snake_case_name()', '<b>not bold</b> <script>alert(1)</script>', '**', 'a ** b', '[x](javascript:alert(1))', '```unclosed']) {
+      assert.deepEqual(parseInline(text), [{ t: 'text', text }], text);
+    }
+  });
+
+  it('makes fenced code blocks and quotes blocks, and keeps everything else a paragraph with its line breaks', () => {
+    assert.deepEqual(parseMarkdown('Look:\n```\nconst a = 1 < 2;\n**not bold**\n```\n> quoted *line*\n> second\nafter\nend'), [
+      { t: 'para', children: [{ t: 'text', text: 'Look:' }] },
+      { t: 'code', text: 'const a = 1 < 2;\n**not bold**' },
+      { t: 'quote', children: [{ t: 'text', text: 'quoted ' }, { t: 'em', children: [{ t: 'text', text: 'line' }] }, { t: 'text', text: '\nsecond' }] },
+      { t: 'para', children: [{ t: 'text', text: 'after\nend' }] },
+    ]);
+    assert.deepEqual(parseMarkdown('First line\nsecond line'), [{ t: 'para', children: [{ t: 'text', text: 'First line\nsecond line' }] }]);
+  });
+});

@@ -7,6 +7,8 @@ export interface PageClient {
   client: ParleyClient;
   /** The device session the client runs on (null when signed out). */
   sessionId(): string | null;
+  /** Stores the signed-in user next to the tokens (once the client knows it). */
+  rememberUser(): void;
 }
 
 /**
@@ -35,7 +37,7 @@ export function createClient(stored: StoredSession | null): PageClient {
   client.store.on('change', () => {
     user = client.store.me ?? user;
   });
-  return { client, sessionId: () => sessionId };
+  return { client, sessionId: () => sessionId, rememberUser: () => rememberUser(client) };
 }
 
 /** Stores the signed-in user next to the tokens once the client knows it. */

@@ -1,8 +1,13 @@
-import { ParleyError } from '@parley/sdk';
+import type { ParleyError } from '@parley/sdk';
+
+/** The SDK's errors, recognised without importing its class (which would pull the SDK into the first chunk). */
+function isParleyError(error: unknown): error is ParleyError {
+  return error instanceof Error && error.name === 'ParleyError' && 'code' in error;
+}
 
 /** A sentence for a person, from any failure. */
 export function describeError(error: unknown): string {
-  if (error instanceof ParleyError) {
+  if (isParleyError(error)) {
     switch (error.code) {
       case 'network':
       case 'disconnected':

@@ -24,6 +24,12 @@ export function conversationTitle(conversation: Pick<Conversation, 'kind' | 'tit
   return conversation.title?.trim() || (conversation.kind === 'channel' ? 'Untitled channel' : 'Untitled group');
 }
 
+/** "3 members", or "1 subscriber" in a channel: the same words wherever a conversation's size shows. */
+export function memberCountLabel(kind: Conversation['kind'], count: number): string {
+  const [one, many] = kind === 'channel' ? ['subscriber', 'subscribers'] : ['member', 'members'];
+  return `${count.toLocaleString('en')} ${count === 1 ? one : many}`;
+}
+
 export function handleOf(user: Pick<User, 'handle'> | null | undefined): string | null {
   return user?.handle ? `@${user.handle}` : null;
 }

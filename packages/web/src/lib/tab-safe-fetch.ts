@@ -1,4 +1,4 @@
-import { Endpoints } from '@parley/protocol';
+import { Routes } from '@parley/protocol/client';
 import type { AuthResponse } from '@parley/sdk';
 import { loadSession, saveSession } from './session-storage.ts';
 
@@ -22,7 +22,7 @@ export function tabSafeFetch(currentSessionId: () => string | null): typeof fetc
   const base: typeof fetch = globalThis.fetch.bind(globalThis);
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input), location.href);
-    if (url.pathname !== Endpoints.refresh.path || (init?.method ?? 'GET').toUpperCase() !== Endpoints.refresh.method || typeof init?.body !== 'string') return base(input, init);
+    if (url.pathname !== Routes.refresh.path || (init?.method ?? 'GET').toUpperCase() !== Routes.refresh.method || typeof init?.body !== 'string') return base(input, init);
     const presented = (JSON.parse(init.body) as { refreshToken?: string }).refreshToken;
     const run = async (): Promise<Response> => {
       const stored = loadSession();

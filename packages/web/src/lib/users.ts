@@ -15,6 +15,8 @@ export class UserDirectory {
   constructor(client: ParleyClient) {
     this.client = client;
     client.store.on('change', (conversationId) => this.absorbStore(conversationId));
+    // A rename, live: the people one shares a direct conversation or small group with.
+    client.on('profile', (user) => this.put(user));
     this.absorbStore(null);
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Locator, Page } from 'playwright-core';
-import { eventually } from './browser.ts';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { signIn as signInDevice, type TestApp, type TestUser } from '../../../server/test/support/test-app.ts';
+import { eventually, newPerson } from './browser.ts';
 
 /** What a person does in the web client, through its labelled controls. */
 
@@ -88,3 +89,29 @@ export async function unreadBadge(page: Page, title: string): Promise<string | n
   const [text] = await conversationLink(page, title).locator('.unread-badge').allTextContents();
   return text ?? null;
 }
+
+type Person = Awaited<ReturnType<typeof newPerson>>;
+
+/** A browser already signed in as `user` (a stored session, as after a reload), showing the conversation list. */
+export async function openAs(browser: Browser, server: TestApp, user: TestUser, options: { viewport?: { width: number; height: number }; touch?: boolean } = {}): Promise<Person> {
+  const session = await signInDevice(server.url, user.user.id);
+  let person: Person;
+  if (options.touch) {
+    // A phone: no hover, touch input.
+    const context = await browser.newContext({ baseURL: server.url, viewport: options.viewport ?? { width: 375, height: 740 }, hasTouch: true, isMobile: true, locale: 'en-GB', timezoneId: 'UTC' });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    person = { context, page, dialogs: [], errors };
+  } else {
+    person = await newPerson(browser, server.url, options.viewport);
+  }
+  const stored = JSON.stringify({ userId: session.user.id, accessToken: session.token, refreshToken: session.refreshToken, sessionId: session.sessionId });
+  await person.context.addInitScript((value) => {
+    if (!localStorage.getItem('parley.session')) localStorage.setItem('parley.session', value);
+  }, stored);
+  await person.page.goto('/');
+  await person.page.getByRole('button', { name: 'New chat' }).waitFor();
+  return person;
+}
+

@@ -6,7 +6,7 @@ import { iso, isoOrNull, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import { type ConversationLimits, type ConversationsService, findConversation, findMember, toPreview } from '../conversations/index.ts';
 import { appendAudit, appendUserEvent, type UnitOfWork } from '../logs/index.ts';
-import { activeBans, admitJoiner, deleteJoinRequest, hasJoinRequest, joinConversation, listJoinRequests } from '../membership/index.ts';
+import { activeBans, admitJoiner, deleteJoinRequest, hasJoinRequest, joinConversation, type JoinRequestNotices, listJoinRequests, noJoinRequestNotices } from '../membership/index.ts';
 import { access, type PolicyHook } from '../policy/index.ts';
 import { toUser } from '../users/index.ts';
 import * as repo from './invites.repository.ts';
@@ -18,6 +18,8 @@ export interface InvitesDeps {
   limits: ConversationLimits;
   hook: PolicyHook;
   conversations: ConversationsService;
+  /** Who hears of requests to join, live (none when left out). */
+  joinRequests?: JoinRequestNotices;
 }
 
 export type InvitesService = ReturnType<typeof createInvitesService>;
@@ -51,7 +53,7 @@ async function findUsable(db: Executor, code: string, now: number): Promise<Invi
  * join that links or public conversations with approval produce. Managing them needs the
  * `manage_invites` right; using one needs only the code and not being banned.
  */
-export function createInvitesService({ db, uow, clock, limits, hook, conversations }: InvitesDeps) {
+export function createInvitesService({ db, uow, clock, limits, hook, conversations, joinRequests = noJoinRequestNotices }: InvitesDeps) {
   const kysely = db.kysely;
 
   async function requireManager(actor: Actor, conversationId: string): Promise<void> {
@@ -106,7 +108,7 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
     /** Joins through a link (one use), or asks to when the link needs approval. Bans hold here too. */
     async join(actor: Actor, code: string): Promise<JoinResponse> {
       const { conversation_id: conversationId } = await findUsable(kysely, code, clock());
-      return joinConversation({ db, uow, clock, limits, hook, conversations }, actor, conversationId, 'invite', async (trx, _conversation, now) => {
+      return joinConversation({ db, uow, clock, limits, hook, conversations, joinRequests }, actor, conversationId, 'invite', async (trx, _conversation, now) => {
         const used = await repo.useInvite(trx, code, now);
         if (!used) throw new AppError('not_found', 'This invite link is not valid.');
         return { request: used.requires_approval === 1, inviteCode: code };
@@ -130,6 +132,7 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
         if (!(await findMember(trx, conversationId, userId))) await admitJoiner(trx, changes, conversation, { actorId: actor.userId, userId, limits, now });
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'join_request.approved', targetType: 'user', targetId: userId, now });
       });
+      joinRequests.changed(conversationId, userId, false);
     },
 
     async decline(actor: Actor, conversationId: string, userId: string): Promise<void> {
@@ -140,6 +143,7 @@ export function createInvitesService({ db, uow, clock, limits, hook, conversatio
         await appendUserEvent(trx, changes, { userId, type: 'join_request.declined', data: { conversationId }, now });
         await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'join_request.declined', targetType: 'user', targetId: userId, now });
       });
+      joinRequests.changed(conversationId, userId, false);
     },
   };
 }

@@ -12,6 +12,7 @@ import { appendAudit, appendEvent, type ChangeSet, lockConversation, type UnitOf
 import { access, authorize, authorizePlatformAdd, joinRole, memberListScope, memberRights, parseRights, type PolicyFacts, type PolicyHook, ROLES_OF_KIND, sortRights } from '../policy/index.ts';
 import { addCandidates } from '../privacy/index.ts';
 import { toUser } from '../users/index.ts';
+import type { JoinRequestNotices } from './join-request-notices.ts';
 import * as repo from './membership.repository.ts';
 
 /** "Forever" as a time that still formats as a date. */
@@ -24,6 +25,8 @@ export interface MembershipDeps {
   limits: ConversationLimits;
   hook: PolicyHook;
   conversations: ConversationsService;
+  /** Who hears of new requests to join, live (none when left out). */
+  joinRequests?: JoinRequestNotices;
 }
 
 export type MembershipService = ReturnType<typeof createMembershipService>;
@@ -82,6 +85,7 @@ export async function joinConversation(deps: MembershipDeps, actor: Actor, conve
     await admitJoiner(trx, changes, conversation!, { actorId: actor.userId, userId: actor.userId, limits, now });
     return 'joined';
   });
+  if (status === 'pending') deps.joinRequests?.changed(conversationId, actor.userId, true);
   return { status, conversation: status === 'joined' ? await conversations.view(actor.userId, conversationId) : null };
 }
 
@@ -91,7 +95,7 @@ export async function joinConversation(deps: MembershipDeps, actor: Actor, conve
  * module under the conversation lock, written to the conversation log where members
  * should see it, and to the audit log when it is moderation.
  */
-export function createMembershipService({ db, uow, clock, limits, hook, conversations }: MembershipDeps) {
+export function createMembershipService({ db, uow, clock, limits, hook, conversations, joinRequests }: MembershipDeps) {
   const kysely = db.kysely;
 
   /** The member acted on, as the policy sees them (role null: not a member); for the door's `more`. */
@@ -290,7 +294,7 @@ export function createMembershipService({ db, uow, clock, limits, hook, conversa
 
     /** Joins a public group (as member) or channel (as subscriber), or asks to when joining needs approval. */
     join: (actor: Actor, conversationId: string): Promise<JoinResponse> =>
-      joinConversation({ db, uow, clock, limits, hook, conversations }, actor, conversationId, 'handle', async (_trx, conversation) => ({ request: conversation.join_approval === 1, inviteCode: null })),
+      joinConversation({ db, uow, clock, limits, hook, conversations, ...(joinRequests ? { joinRequests } : {}) }, actor, conversationId, 'handle', async (_trx, conversation) => ({ request: conversation.join_approval === 1, inviteCode: null })),
 
     /** A deleted account leaves every group and channel; direct conversations stay so the other person keeps the history. */
     async removeUserEverywhere(userId: string): Promise<void> {

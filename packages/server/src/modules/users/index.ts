@@ -2,3 +2,4 @@ export { createUsersService, type Identity, type UsersService } from './users.se
 export { findUserByHandle, findUserById, findUsersByIds } from './users.repository.ts';
 export { toUser, DELETED_DISPLAY_NAME } from './users.mapper.ts';
 export { userRoutes } from './users.routes.ts';
+export { createProfileNotices } from './profile-notices.ts';

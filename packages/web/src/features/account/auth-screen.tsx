@@ -1,4 +1,4 @@
-import { Limits } from '@parley/protocol';
+import { Limits } from '@parley/protocol/client';
 import { type FormEvent, useId, useState } from 'react';
 import { createClient, deviceName, type PageClient, rememberUser } from '../../lib/client.ts';
 import { describeError } from '../../lib/errors.ts';

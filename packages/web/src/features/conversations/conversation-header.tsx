@@ -1,7 +1,7 @@
 import type { Conversation } from '@parley/protocol';
 import { Avatar } from '../../components/avatar.tsx';
 import { BackIcon, MembersIcon } from '../../components/icons.tsx';
-import { conversationTitle, handleOf } from '../../lib/format.ts';
+import { conversationTitle, handleOf, memberCountLabel } from '../../lib/format.ts';
 import { navigate } from '../../lib/router.ts';
 import { LastSeen } from '../presence/last-seen.tsx';
 
@@ -9,7 +9,7 @@ import { LastSeen } from '../presence/last-seen.tsx';
 export function ConversationHeader({ conversation: summary, detailsOpen, onToggleDetails }: { conversation: Conversation; detailsOpen: boolean; onToggleDetails(): void }) {
   const title = conversationTitle(summary);
   const peer = summary.kind === 'direct' ? summary.peer : null;
-  const subtitle = peer ? handleOf(peer) ?? '' : `${summary.memberCount} ${summary.memberCount === 1 ? 'member' : 'members'}`;
+  const subtitle = peer ? handleOf(peer) ?? '' : memberCountLabel(summary.kind, summary.memberCount);
   return (
     <header className="conversation-header">
       <button type="button" className="icon-button back-button" aria-label="Back to conversations" onClick={() => navigate('/')}>

@@ -5,7 +5,7 @@ import { useNotify } from '../../components/toasts.tsx';
 import { useApp } from '../../hooks/context.ts';
 import { useStoreVersion, useUsersVersion } from '../../hooks/use-store.ts';
 import { describeError } from '../../lib/errors.ts';
-import { conversationTitle } from '../../lib/format.ts';
+import { conversationTitle, previewText } from '../../lib/format.ts';
 import { canSend } from '../../lib/permissions.ts';
 import { BlockedPeerNote } from '../moderation/blocked-peer-note.tsx';
 import { useBlocks } from '../moderation/use-blocks.ts';
@@ -46,10 +46,34 @@ export function ConversationView({ conversationId, departure }: { conversationId
       (error: unknown) => setLoadError(describeError(error)),
     );
   }, [client, conversationId, needsMessages]);
+  // A group's ticks need the other members' pointers, which are pushed only as they move:
+  // read them from the newest own message's receipts once history is here, and after every reconnect.
+  const groupLoaded = exists && state.summary.kind === 'group' && state.messages !== null;
+  useEffect(() => {
+    if (!groupLoaded) return;
+    const load = () => client.loadReceipts(conversationId).catch(() => {});
+    void load();
+    return client.on('status', (status) => {
+      if (status === 'live') void load();
+    });
+  }, [client, conversationId, groupLoaded]);
   useEffect(() => {
     // Members give names and roles to the history; failures only cost names.
     if (needsMembers) client.loadMembers(conversationId).catch(() => {});
   }, [client, conversationId, needsMembers]);
+
+  // Esc closes the details panel from anywhere in the conversation, unless something on top
+  // (a dialog, a menu, a reply or edit in the composer) takes the key first.
+  useEffect(() => {
+    if (!detailsOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      if (document.querySelector('dialog[open], [role="menu"], [role="toolbar"].reaction-picker')) return;
+      setDetailsOpen(false);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [detailsOpen]);
 
   const meId = client.me?.id ?? null;
   const onReply = useCallback((message: Message) => {
@@ -111,7 +135,7 @@ export function ConversationView({ conversationId, departure }: { conversationId
                 setEditing(null);
               }}
               onEditLast={editLast}
-              placeholder={peer ? `Message ${peer.displayName}` : `Message ${title}`}
+              placeholder={`Message ${previewText(peer ? peer.displayName : title, 24)}`}
             />
           ) : (
             <SendBlockedNote conversation={summary} />

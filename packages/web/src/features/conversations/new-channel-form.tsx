@@ -1,4 +1,4 @@
-import { Limits } from '@parley/protocol';
+import { Limits } from '@parley/protocol/client';
 import { type FormEvent, useId, useState } from 'react';
 import { FormError } from '../../components/form-error.tsx';
 import { useNotify } from '../../components/toasts.tsx';

@@ -1,4 +1,4 @@
-import { Limits } from '@parley/protocol';
+import { Limits } from '@parley/protocol/client';
 import type { User } from '@parley/sdk';
 import { type FormEvent, useId, useState } from 'react';
 import { useApp } from '../../hooks/context.ts';

@@ -1,4 +1,4 @@
-import { Limits } from '@parley/protocol';
+import { Limits } from '@parley/protocol/client';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { useNotify } from '../../components/toasts.tsx';
 import { useApp } from '../../hooks/context.ts';

@@ -45,9 +45,6 @@ export function InviteLinks({ conversation }: { conversation: Conversation }) {
         <InviteLinkList conversationId={conversationId} invites={invites} labelledBy={headingId} act={act} />
       )}
       <JoinRequestList conversationId={conversationId} requests={requests} act={act} />
-      <button type="button" className="link-button" onClick={() => void load()}>
-        Refresh
-      </button>
     </div>
   );
 }

@@ -25,25 +25,24 @@ export function useInviteAdmin(conversationId: string, allowed: boolean): { invi
     if (allowed) void load();
   }, [allowed, load]);
 
-  // Admins hear of no new request to join (only the requester hears the answer): read the
-  // list again now and then while the page is in view, on coming back to it, and when
+  // New requests to join arrive live (a `join_request` frame to those who may answer them);
+  // frames are not replayed, so the lists are read again after every reconnect, and when
   // someone joins (an invite's uses change).
   useEffect(() => {
     if (!allowed) return;
-    const refresh = () => {
-      if (document.visibilityState === 'visible') void load();
-    };
-    const timer = setInterval(refresh, 20_000);
-    window.addEventListener('focus', refresh);
-    document.addEventListener('visibilitychange', refresh);
-    const off = client.on('event', (event) => {
+    const offRequest = client.on('joinRequest', (frame) => {
+      if (frame.conversationId === conversationId) void load();
+    });
+    const offStatus = client.on('status', (status) => {
+      if (status === 'live') void load();
+    });
+    const offEvent = client.on('event', (event) => {
       if (event.conversationId === conversationId && event.type === 'members.added') void load();
     });
     return () => {
-      clearInterval(timer);
-      window.removeEventListener('focus', refresh);
-      document.removeEventListener('visibilitychange', refresh);
-      off();
+      offRequest();
+      offStatus();
+      offEvent();
     };
   }, [allowed, client, conversationId, load]);
 

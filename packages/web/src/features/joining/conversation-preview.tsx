@@ -1,10 +1,10 @@
 import type { ConversationPreview as Preview } from '@parley/protocol';
 import type { ReactNode } from 'react';
+import { memberCountLabel } from '../../lib/format.ts';
 import './joining.css';
 
 const kindLabel = (kind: Preview['kind']) => (kind === 'channel' ? 'Channel' : kind === 'group' ? 'Group' : 'Direct conversation');
-const membersLabel = (preview: Pick<Preview, 'kind' | 'memberCount'>) =>
-  `${preview.memberCount} ${preview.kind === 'channel' ? (preview.memberCount === 1 ? 'subscriber' : 'subscribers') : preview.memberCount === 1 ? 'member' : 'members'}`;
+const membersLabel = (preview: Pick<Preview, 'kind' | 'memberCount'>) => memberCountLabel(preview.kind, preview.memberCount);
 
 /** What a group or channel is before joining it: title, kind, size, handle, description (and a join button as children). */
 export function ConversationPreview({ preview, children }: { preview: Preview; children?: ReactNode }) {

@@ -25,7 +25,7 @@ export function MemberList({ conversation, members, scope, onRemove }: { convers
   return (
     <div className="panel-section">
       <h3 id={`${conversation.id}-members`}>
-        Members <span className="muted">({conversation.memberCount})</span>
+        {conversation.kind === 'channel' ? 'Subscribers' : 'Members'} <span className="muted">({conversation.memberCount})</span>
       </h3>
       {canAddMembers(conversation) && <AddMemberForm conversationId={conversation.id} />}
       {scope === 'staff' && <p className="muted member-scope">Only the owner, admins and moderators are listed.</p>}

@@ -1,11 +1,11 @@
 import type { Message } from '@parley/protocol';
+import { messagePreview } from '../../lib/markdown.ts';
 import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import { CloseIcon } from '../../components/dialog.tsx';
 import { SendIcon } from '../../components/icons.tsx';
 import { useNotify } from '../../components/toasts.tsx';
 import { useApp } from '../../hooks/context.ts';
 import { describeError } from '../../lib/errors.ts';
-import { previewText } from '../../lib/format.ts';
 import { useDrafts } from './drafts.tsx';
 
 /**
@@ -117,7 +117,7 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
         <div className="composer-context">
           <div className="composer-context-text">
             <strong>{context.label}</strong>
-            <span>{previewText(context.text, 100)}</span>
+            <span>{messagePreview(context.text, 100)}</span>
           </div>
           <button type="button" className="icon-button" aria-label={editing ? 'Cancel editing' : 'Cancel reply'} onClick={onCancel}>
             <CloseIcon />

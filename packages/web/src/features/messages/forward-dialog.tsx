@@ -1,4 +1,5 @@
 import type { Conversation, Message } from '@parley/protocol';
+import { messagePreview } from '../../lib/markdown.ts';
 import { useCallback, useId, useState } from 'react';
 import { Avatar } from '../../components/avatar.tsx';
 import { Dialog } from '../../components/dialog.tsx';
@@ -6,7 +7,7 @@ import { useNotify } from '../../components/toasts.tsx';
 import { useApp } from '../../hooks/context.ts';
 import { useStoreVersion } from '../../hooks/use-store.ts';
 import { describeError } from '../../lib/errors.ts';
-import { conversationTitle, previewText } from '../../lib/format.ts';
+import { conversationTitle } from '../../lib/format.ts';
 import { canSend } from '../../lib/permissions.ts';
 import { useCloseMessageAction } from './message-action.tsx';
 import './messages.css';
@@ -46,7 +47,7 @@ export function ForwardDialog({ conversation, message }: { conversation: Convers
 
   return (
     <Dialog title="Forward message" open onClose={close}>
-      <p className="forward-preview">{message.text === null ? 'Message deleted' : previewText(message.text, 160)}</p>
+      <p className="forward-preview">{message.text === null ? 'Message deleted' : messagePreview(message.text, 160)}</p>
       <div className="stack">
         <label htmlFor={filterId}>Forward to</label>
         <input id={filterId} type="search" value={filter} placeholder="Search conversations" autoFocus onChange={(event) => setFilter(event.target.value)} />

@@ -1,7 +1,8 @@
 import type { Conversation, Message } from '@parley/protocol';
+import { messagePreview } from '../../lib/markdown.ts';
 import { memo } from 'react';
 import { RichText } from '../../components/rich-text.tsx';
-import { previewText, timeLabel } from '../../lib/format.ts';
+import { timeLabel } from '../../lib/format.ts';
 import { ForwardedFrom } from './forwarded-from.tsx';
 import { MessageMenu } from './message-menu.tsx';
 import { MessageReactions } from './message-reactions.tsx';
@@ -34,6 +35,14 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
       data-message-id={message.id}
       data-seq={message.seq}
       tabIndex={-1}
+      onContextMenu={(event) => {
+        // Right-click, or a long press on a touch screen: the message's own menu (not over a link, nor a selection).
+        if (deleted || (event.target as HTMLElement).closest('a') || window.getSelection()?.toString()) return;
+        const button = event.currentTarget.querySelector<HTMLButtonElement>('.message-menu-button');
+        if (!button) return;
+        event.preventDefault();
+        if (button.getAttribute('aria-expanded') !== 'true') button.click();
+      }}
     >
       {senderName && <div className="message-sender">{senderName}</div>}
       <div className="message-row">
@@ -44,14 +53,14 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
               type="button"
               className="reply-quote"
               disabled={!replied}
-              aria-label={replied ? `Reply to ${repliedName}: ${replied.text === null ? 'deleted message' : previewText(replied.text, 80)}. Show it.` : 'Reply to an earlier message'}
+              aria-label={replied ? `Reply to ${repliedName}: ${replied.text === null ? 'deleted message' : messagePreview(replied.text, 80)}. Show it.` : 'Reply to an earlier message'}
               onClick={() => replied && props.onShowReplied(replied)}
             >
               <span className="reply-quote-name">{replied ? repliedName : 'Earlier message'}</span>
-              <span className="reply-quote-text">{replied ? (replied.text === null ? 'Message deleted' : previewText(replied.text, 80)) : 'Not loaded'}</span>
+              <span className="reply-quote-text">{replied ? (replied.text === null ? 'Message deleted' : messagePreview(replied.text, 80)) : 'Not loaded'}</span>
             </button>
           )}
-          {deleted ? <p className="message-text message-deleted">Message deleted</p> : <p className="message-text"><RichText text={message.text!} /></p>}
+          {deleted ? <p className="message-text message-deleted">Message deleted</p> : <div className="message-text"><RichText text={message.text!} /></div>}
           <span className="message-meta">
             {message.editedAt && !deleted && <span className="edited">edited</span>}
             <time dateTime={message.createdAt}>{timeLabel(message.createdAt)}</time>

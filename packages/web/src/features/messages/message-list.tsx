@@ -7,6 +7,7 @@ import { usePageVisible } from '../../hooks/use-browser.ts';
 import { useStoreVersion, useUsersVersion } from '../../hooks/use-store.ts';
 import { describeError } from '../../lib/errors.ts';
 import { canDelete, canEdit } from '../../lib/permissions.ts';
+import { noticeText } from '../../lib/notices.ts';
 import { buildTimeline } from '../../lib/timeline.ts';
 import { MessageItem } from './message-item.tsx';
 import { PendingMessageItem } from './pending-message.tsx';
@@ -43,7 +44,7 @@ export function MessageList({ conversationId, dividerAfterSeq, onReply, onEdit, 
   const summary = state.summary;
   const meId = client.me?.id ?? null;
   const messages = state.messages;
-  const rows = buildTimeline({ messages: messages ?? [], pending: state.pending, meId, dividerAfterSeq });
+  const rows = buildTimeline({ messages: messages ?? [], pending: state.pending, meId, dividerAfterSeq, notices: state.notices });
 
   const container = useRef<HTMLDivElement>(null);
   const [atBottom, setAtBottom] = useState(true);
@@ -114,7 +115,10 @@ export function MessageList({ conversationId, dividerAfterSeq, onReply, onEdit, 
       const first = firstMessageElement(el);
       const firstId = first?.dataset.messageId ?? null;
       const prepended = info.firstId !== null && firstId !== info.firstId;
-      const anchor = prepended ? el.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(info.firstId!)}"]`) : null;
+      // Older messages, or lines of events (which arrive after their page), landed above: the
+      // message that was first stays where it was, unless the reader is following the end.
+      const keep = prepended || (lastKey === info.lastKey && !atBottomRef.current);
+      const anchor = keep && info.firstId !== null ? el.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(info.firstId)}"]`) : null;
       if (anchor) {
         el.scrollTop = anchor.offsetTop - info.firstOffset;
       } else if (lastKey !== info.lastKey) {
@@ -232,6 +236,14 @@ export function MessageList({ conversationId, dividerAfterSeq, onReply, onEdit, 
                         <span>New messages</span>
                       </li>
                     );
+                  case 'notice': {
+                    const text = noticeText(row.event, summary, (id) => (id === null ? 'Someone' : id === meId ? 'You' : users.name(id)), (id) => byId.get(id));
+                    return text === null ? null : (
+                      <li key={row.key} className="system-line" data-row="notice" data-seq={row.event.seq}>
+                        <span>{text}</span>
+                      </li>
+                    );
+                  }
                   case 'pending':
                     return <PendingMessageItem key={row.key} pending={row.pending} replied={row.pending.replyTo ? byId.get(row.pending.replyTo) ?? null : null} onRetry={retry} onDiscard={discard} />;
                   case 'message': {
@@ -263,19 +275,21 @@ export function MessageList({ conversationId, dividerAfterSeq, onReply, onEdit, 
         )}
       </div>
       {!atBottom && messages !== null && (
-        <button
-          type="button"
-          className="jump-button"
-          aria-label={unseen > 0 ? `${unseen} new ${unseen === 1 ? 'message' : 'messages'}, jump to the latest` : 'Jump to the latest message'}
-          onClick={() => {
-            const el = container.current;
-            if (el) el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
-          }}
-        >
-          <ArrowDownIcon />
-          {unseen > 0 && <span className="jump-count">{unseen}</span>}
-        </button>
+        <JumpButton count={Math.max(unseen, unread)} onJump={() => {
+          const el = container.current;
+          if (el) el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
+        }} />
       )}
     </div>
+  );
+}
+
+/** Back to the end: counts what arrived below while scrolled up, or what is still unread (opened at the divider). */
+function JumpButton({ count, onJump }: { count: number; onJump(): void }) {
+  return (
+    <button type="button" className="jump-button" aria-label={count > 0 ? `${count} new ${count === 1 ? 'message' : 'messages'}, jump to the latest` : 'Jump to the latest message'} onClick={onJump}>
+      <ArrowDownIcon />
+      {count > 0 && <span className="jump-count">{count > 99 ? '99+' : count}</span>}
+    </button>
   );
 }

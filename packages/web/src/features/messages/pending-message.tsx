@@ -1,7 +1,7 @@
 import type { Message } from '@parley/protocol';
+import { messagePreview } from '../../lib/markdown.ts';
 import type { PendingMessage } from '@parley/sdk';
 import { RichText } from '../../components/rich-text.tsx';
-import { previewText } from '../../lib/format.ts';
 
 /** A send the server has not acknowledged yet: "sending", or failed with retry and discard. */
 export function PendingMessageItem({ pending, replied, onRetry, onDiscard }: { pending: PendingMessage; replied: Message | null; onRetry(pending: PendingMessage): void; onDiscard(pending: PendingMessage): void }) {
@@ -12,12 +12,12 @@ export function PendingMessageItem({ pending, replied, onRetry, onDiscard }: { p
         <div className="bubble">
           {pending.replyTo && (
             <span className="reply-quote">
-              <span className="reply-quote-text">{replied?.text ? previewText(replied.text, 80) : 'Earlier message'}</span>
+              <span className="reply-quote-text">{replied?.text ? messagePreview(replied.text, 80) : 'Earlier message'}</span>
             </span>
           )}
-          <p className="message-text">
+          <div className="message-text">
             <RichText text={pending.text} />
-          </p>
+          </div>
           <span className="message-meta">{failed ? <span className="send-failed">Not sent</span> : <span className="sending">Sending…</span>}</span>
         </div>
       </div>

@@ -1,11 +1,11 @@
 import type { Conversation, Message } from '@parley/protocol';
+import { messagePreview } from '../../lib/markdown.ts';
 import { useEffect, useState } from 'react';
 import { CloseIcon } from '../../components/dialog.tsx';
 import { useNotify } from '../../components/toasts.tsx';
 import { useApp } from '../../hooks/context.ts';
 import { useStoreVersion, useUsersVersion } from '../../hooks/use-store.ts';
 import { describeError } from '../../lib/errors.ts';
-import { previewText } from '../../lib/format.ts';
 import { canPin } from '../../lib/permissions.ts';
 import { flash, messageElement, waitForElement } from './message-element.ts';
 import './messages.css';
@@ -47,7 +47,7 @@ export function PinnedBar({ conversation }: { conversation: Conversation }) {
   const shownIndex = Math.min(index, ids.length - 1);
   const messageId = ids[shownIndex]!;
   const message = loaded.get(messageId) ?? fetched.get(messageId) ?? null;
-  const text = message === null ? 'Loading…' : message.deletedAt !== null || message.text === null ? 'Message deleted' : previewText(message.text, 140);
+  const text = message === null ? 'Loading…' : message.deletedAt !== null || message.text === null ? 'Message deleted' : messagePreview(message.text, 140);
   const who = message ? (message.senderId === client.me?.id ? 'You' : users.name(message.senderId)) : null;
   const label = ids.length > 1 ? `Pinned message ${shownIndex + 1} of ${ids.length}` : 'Pinned message';
 

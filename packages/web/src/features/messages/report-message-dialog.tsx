@@ -1,10 +1,10 @@
 import type { Conversation, Message } from '@parley/protocol';
+import { messagePreview } from '../../lib/markdown.ts';
 import { type FormEvent, useCallback, useId, useState } from 'react';
 import { Dialog } from '../../components/dialog.tsx';
 import { useNotify } from '../../components/toasts.tsx';
 import { useApp } from '../../hooks/context.ts';
 import { describeError } from '../../lib/errors.ts';
-import { previewText } from '../../lib/format.ts';
 import { useCloseMessageAction } from './message-action.tsx';
 import './messages.css';
 
@@ -58,7 +58,7 @@ export function ReportMessageDialog({ conversation, message }: { conversation: C
     <Dialog title="Report message" open onClose={close}>
       <form className="stack report-form" onSubmit={submit}>
         <p className="forward-preview">
-          <strong>{users.name(message.senderId)}:</strong> {message.text === null ? 'Message deleted' : previewText(message.text, 160)}
+          <strong>{users.name(message.senderId)}:</strong> {message.text === null ? 'Message deleted' : messagePreview(message.text, 160)}
         </p>
         <fieldset className="report-reasons" aria-labelledby={legendId}>
           <legend id={legendId}>Why are you reporting it?</legend>

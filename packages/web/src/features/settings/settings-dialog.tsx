@@ -1,4 +1,4 @@
-import { Limits } from '@parley/protocol';
+import { Limits } from '@parley/protocol/client';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { Avatar } from '../../components/avatar.tsx';
 import { Dialog } from '../../components/dialog.tsx';
@@ -9,6 +9,7 @@ import { describeError } from '../../lib/errors.ts';
 import { handleOf } from '../../lib/format.ts';
 import { DeviceList } from './device-list.tsx';
 import { PrivacySettings } from './privacy-settings.tsx';
+import { ThemeSettings } from './theme-settings.tsx';
 
 /** Profile (display name), the settings the server has, and signing out. */
 export function SettingsDialog({ open, onClose }: { open: boolean; onClose(): void }) {
@@ -68,6 +69,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose(): vo
           </p>
         )}
       </form>
+      <ThemeSettings />
       <PrivacySettings />
       <DeviceList />
       <div className="dialog-actions dialog-actions-split">
