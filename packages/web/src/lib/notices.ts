@@ -31,7 +31,7 @@ export function noticeText(event: ConversationEvent, conversation: Pick<Conversa
     }
     case 'member.removed': {
       if (conversation.kind !== 'group') return null;
-      const user = name(event.data.userId);
+      const user = name(event.data.userId ?? null);
       switch (event.data.reason) {
         case 'left':
           return `${user} left`;
