@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { ClientMsgId, DisplayName, Handle, Id, MessageText, Password, Seq, Timestamp, Title } from './common.ts';
-import { AdminUser, Conversation, ConversationEvent, ConversationHead, ConversationPreview, Member, Message, User, UserEvent } from './entities.ts';
+import { AdminUser, Conversation, ConversationEvent, ConversationHead, ConversationPreview, FileInfo, Member, Message, User, UserEvent } from './entities.ts';
 import { AddPrivacy, AssignableRole, ConversationKind, Rights, Role, Visibility } from './rights.ts';
 import { errorCodeList } from './errors.ts';
 import { Limits } from './limits.ts';
@@ -323,7 +323,16 @@ export type AuditResponse = Static<typeof AuditResponse>;
 
 // --- messages ------------------------------------------------------------------------
 
-export const SendMessageBody = Type.Object({ clientMsgId: ClientMsgId, text: MessageText, replyTo: Type.Optional(Id) }, strict);
+/** Files one message may carry. */
+export const AttachmentIds = Type.Array(Id, { minItems: 1, maxItems: Limits.attachmentsPerMessage, uniqueItems: true, description: 'Ids of your own uploads (`POST /v1/uploads`) not used by another message yet; sending them needs `send_media`.' });
+
+export const SendMessageBody = Type.Object({
+  clientMsgId: ClientMsgId,
+  /** The text, or the caption of the attachments; may be left out when there are attachments. */
+  text: Type.Optional(MessageText),
+  replyTo: Type.Optional(Id),
+  attachments: Type.Optional(AttachmentIds),
+}, strict);
 export type SendMessageBody = Static<typeof SendMessageBody>;
 
 export const ForwardBody = Type.Object({
@@ -346,6 +355,7 @@ export type ReactionParams = Static<typeof ReactionParams>;
 export const PinsResponse = Type.Object({ messages: Type.Array(Message) });
 export type PinsResponse = Static<typeof PinsResponse>;
 
+/** Edits change the text (a caption, for a message with files); the attachments stay as sent. */
 export const EditMessageBody = Type.Object({ text: MessageText }, strict);
 export type EditMessageBody = Static<typeof EditMessageBody>;
 
@@ -541,3 +551,45 @@ export type ConversationCodeParams = Static<typeof ConversationCodeParams>;
 /** The answer of operations that only succeed or fail. */
 export const EmptyResponse = Type.Object({});
 export type EmptyResponse = Static<typeof EmptyResponse>;
+
+// --- files ---------------------------------------------------------------------------
+
+export const UploadQuery = Type.Object({
+  /** The file's name (URL-encoded); made safe by the server. */
+  name: Type.String({ minLength: 1, maxLength: 1024 }),
+  /** `voice`: a recorded voice note (the bytes must be audio). Otherwise the kind follows from the bytes. */
+  kind: Type.Optional(Type.Enum(['voice'])),
+}, strict);
+export type UploadQuery = Static<typeof UploadQuery>;
+
+/** The request body of an upload: the file's bytes, as they are (any Content-Type; the server looks at the bytes). */
+export const UploadBody = Type.Unsafe<undefined>({ type: 'string', format: 'binary', description: 'The file\'s bytes. Send `Content-Type: application/octet-stream` and a `Content-Length` when you know it.' });
+
+export const FileResponse = Type.Object({ file: FileInfo });
+export type FileResponse = Static<typeof FileResponse>;
+
+export const FileParams = Type.Object({ fileId: Id });
+export type FileParams = Static<typeof FileParams>;
+
+export const FileVariant = Type.Enum(['original', 'thumbnail']);
+export type FileVariant = 'original' | 'thumbnail';
+
+export const FileUrlQuery = Type.Object({ variant: Type.Optional(FileVariant) }, strict);
+export type FileUrlQuery = Static<typeof FileUrlQuery>;
+
+export const FileUrlResponse = Type.Object({
+  /** Absolute (S3) or relative to the server (the local store's `/v1/blobs/…`); works for anyone holding it until `expiresAt`. */
+  url: Type.String(),
+  expiresAt: Timestamp,
+});
+export type FileUrlResponse = Static<typeof FileUrlResponse>;
+
+export const BlobParams = Type.Object({ fileId: Id, variant: FileVariant });
+export type BlobParams = Static<typeof BlobParams>;
+
+export const BlobQuery = Type.Object({ expires: Type.String({ maxLength: 16 }), sig: Type.String({ maxLength: 128 }) }, strict);
+export type BlobQuery = Static<typeof BlobQuery>;
+
+/** The bytes of a file, whole (200) or one range (206). */
+export const BlobBody = Type.Unsafe<string>({ type: 'string', format: 'binary' });
+export const BlobRange = Type.Unsafe<string>({ type: 'string', format: 'binary', description: 'One range of the file; `Content-Range` says which.' });

@@ -21,4 +21,6 @@ export const Limits = {
   /** Conversations one `sync` request may ask about. */
   syncConversationsMax: 500,
   adminBulkMax: 1_000,
+  /** Files on one message. */
+  attachmentsPerMessage: 10,
 } as const;

@@ -11,6 +11,7 @@ import { createConversationsService, createMembershipLoader, conversationRoutes 
 import { createUnitOfWork } from './modules/logs/index.ts';
 import { createInvitesService, inviteRoutes } from './modules/invites/index.ts';
 import { createMembershipService, membershipRoutes } from './modules/membership/index.ts';
+import { createClamdScanner, createMediaService, mediaRoutes } from './modules/media/index.ts';
 import { createMessagesService, messageRoutes } from './modules/messages/index.ts';
 import { createModerationService, moderationRoutes } from './modules/moderation/index.ts';
 import { createPolicyHook, noPolicyHook } from './modules/policy/index.ts';
@@ -23,6 +24,7 @@ import { createRateLimits, registerPageReadLimit, registerRateLimitHooks } from 
 import { createReceiptsService, receiptRoutes } from './modules/receipts/index.ts';
 import { createTypingService } from './modules/typing/index.ts';
 import type { ChangeSet } from './modules/logs/index.ts';
+import { createBlobStore, createBlobUrlSigner } from './platform/blob/index.ts';
 import { AppError } from './platform/errors.ts';
 import { createLoadMonitor } from './platform/load-monitor.ts';
 import { createMetrics } from './platform/metrics/index.ts';
@@ -128,7 +130,13 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const invites = createInvitesService({ db, uow, clock, limits, hook, conversations });
   const privacy = createPrivacyService({ db, uow, clock });
   const moderation = createModerationService({ db, uow, clock });
-  const messages = createMessagesService({ db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes });
+  // The store touches neither disk nor network before its first file (and loads the AWS SDK only for S3).
+  const blobs = await createBlobStore(config.blobs, { secret: signingKey, clock });
+  const media = createMediaService({
+    db, store: blobs, signer: createBlobUrlSigner({ secret: signingKey, clock }), config: config.media, clock, logger,
+    scanner: config.media.clamd ? createClamdScanner(config.media.clamd) : null,
+  });
+  const messages = createMessagesService({ db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes, files: media });
   const membershipOf = createMembershipLoader(db.kysely);
   const sync = createSyncService({ db, membershipOf, resetThreshold: config.limits.syncResetThreshold, pageMaxBytes: config.limits.pageMaxBytes });
   const admin = createAdminService({ users, membership });
@@ -149,6 +157,17 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     }
   });
   presence.start();
+  // Expired uploads and files no message uses any more: one sweep at a time, never overlapping.
+  let sweeping: Promise<void> | null = null;
+  const sweepTimer = config.media.sweepIntervalMs > 0
+    ? setInterval(() => {
+        sweeping ??= media.sweep().then(
+          (deleted) => void (deleted > 0 && logger.info({ deleted }, 'deleted expired files')),
+          (error: unknown) => logger.warn({ err: error }, 'the file sweep failed'),
+        ).finally(() => void (sweeping = null));
+      }, config.media.sweepIntervalMs)
+    : null;
+  sweepTimer?.unref();
 
   const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
@@ -187,6 +206,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ...privacyRoutes({ privacy }),
     ...moderationRoutes({ moderation }),
     ...messageRoutes({ messages }),
+    ...mediaRoutes({ media }),
     ...syncRoutes({ sync }),
     ...receiptRoutes({ receipts }),
     ...presenceRoutes({ presence }),
@@ -235,6 +255,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     await http.close();
     clearTimeout(cutOff);
     await presence.close();
+    if (sweepTimer) clearInterval(sweepTimer);
+    await sweeping;
+    await blobs.close();
     await limiter.close();
     load.stop();
     if (stateRedis) await quitRedis(stateRedis);
