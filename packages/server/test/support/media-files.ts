@@ -97,7 +97,7 @@ export async function upload(t: TestApp, user: TestUser, bytes: Uint8Array, name
   const response = await fetch(`${t.url}/v1/uploads?${query}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${user.token}`, 'content-type': options.contentType ?? 'application/octet-stream' },
-    body: bytes,
+    body: bytes as Uint8Array<ArrayBuffer>,
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };

@@ -110,7 +110,7 @@ export interface MessagesTable {
   /** JSON ForwardedFrom, or null. */
   forwarded_from: string | null;
   /** JSON array of wire Attachments, or null when none (cleared on delete). */
-  attachments?: string | null;
+  attachments: string | null;
 }
 
 export interface UserEventsTable {
