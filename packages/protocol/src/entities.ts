@@ -11,6 +11,8 @@ export const User = Type.Object({
   id: Id,
   handle: Type.Union([Type.String(), Type.Null()]),
   displayName: Type.String(),
+  /** The user's picture (an image upload), present when they have one: fetch it through `GET /v1/files/:avatarId/url`. */
+  avatarId: Type.Optional(Id),
 });
 export type User = Static<typeof User>;
 
@@ -20,6 +22,7 @@ export const AdminUser = Type.Object({
   handle: Type.Union([Type.String(), Type.Null()]),
   displayName: Type.String(),
   status: UserStatus,
+  avatarId: Type.Optional(Id),
   hasPassword: Type.Boolean(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -136,6 +139,8 @@ export const Conversation = Type.Object({
   handle: Type.Union([Type.String(), Type.Null()]),
   title: Type.Union([Type.String(), Type.Null()]),
   description: Type.Union([Type.String(), Type.Null()]),
+  /** The conversation's picture (an image upload), present when it has one; members fetch it through `GET /v1/files/:photoId/url`. */
+  photoId: Type.Optional(Id),
   settings: ConversationSettings,
   createdAt: Timestamp,
   /** Seq of the newest event in the conversation's log. */
@@ -207,6 +212,8 @@ export const ConversationEvent = Type.Union([
     title: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     handle: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    /** The new picture's upload id; null: removed. */
+    photoId: Type.Optional(Type.Union([Id, Type.Null()])),
     visibility: Type.Optional(Visibility),
     settings: Type.Optional(ConversationSettings),
   })),

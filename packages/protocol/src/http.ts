@@ -44,7 +44,11 @@ export type AuthResponse = Static<typeof AuthResponse>;
 export const MeResponse = Type.Object({ user: User, sessionId: Type.Union([Id, Type.Null()]) });
 export type MeResponse = Static<typeof MeResponse>;
 
-export const UpdateMeBody = Type.Object({ displayName: Type.Optional(DisplayName) }, strict);
+export const UpdateMeBody = Type.Object({
+  displayName: Type.Optional(DisplayName),
+  /** An image you uploaded and have not used yet becomes your picture; null removes it. */
+  avatarId: Type.Optional(Type.Union([Id, Type.Null()])),
+}, strict);
 export type UpdateMeBody = Static<typeof UpdateMeBody>;
 
 export const UserResponse = Type.Object({ user: User });
@@ -89,6 +93,8 @@ export const UpdateConversationBody = Type.Object({
   description: Type.Optional(Type.Union([Description, Type.Null()])),
   visibility: Type.Optional(Visibility),
   handle: Type.Optional(Type.Union([Handle, Type.Null()])),
+  /** An image you uploaded and have not used yet becomes the conversation's picture (edit_info); null removes it. */
+  photoId: Type.Optional(Type.Union([Id, Type.Null()])),
   settings: Type.Optional(SettingsPatch),
 }, { ...strict, minProperties: 1 });
 export type UpdateConversationBody = Static<typeof UpdateConversationBody>;
@@ -438,6 +444,8 @@ export const AdminUpdateUserBody = Type.Object({
   handle: Type.Optional(Type.Union([Handle, Type.Null()])),
   displayName: Type.Optional(DisplayName),
   password: Type.Optional(Password),
+  /** Null removes the user's picture (moderation); pictures are set by the user. */
+  avatarId: Type.Optional(Type.Null()),
 }, strict);
 export type AdminUpdateUserBody = Static<typeof AdminUpdateUserBody>;
 

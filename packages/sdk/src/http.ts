@@ -5,6 +5,7 @@ import {
   type ResponseOf, type SendMessageBody, type UpdateConversationBody, type UpdateMeBody, type UpdateSettingsBody,
 } from '@parley/protocol';
 import { ParleyError } from './errors.ts';
+import { uploadFile, type UploadOptions, type UploadSource } from './upload.ts';
 
 /** Where access tokens come from: Parley's own refresh tokens, or the product's identity provider. */
 export interface TokenSource {
@@ -146,6 +147,17 @@ export class HttpApi {
   pin = (id: string, messageId: string) => this.call(Endpoints.pinMessage, { params: { id, messageId } });
   unpin = (id: string, messageId: string) => this.call(Endpoints.unpinMessage, { params: { id, messageId } });
   deleteMessage = (id: string, messageId: string) => this.call(Endpoints.deleteMessage, { params: { id, messageId } });
+
+  // --- files ---
+  /** Streams a file to `POST /v1/uploads` (see `uploadFile`). */
+  upload = (source: UploadSource, options: UploadOptions = {}) =>
+    uploadFile({ url: `${this.baseUrl}/v1/uploads`, token: () => this.tokens.accessToken(), renew: () => this.tokens.renew(), fetch: this.fetchImpl }, source, options);
+  file = (fileId: string) => this.call(Endpoints.getFile, { params: { fileId } });
+  deleteFile = (fileId: string) => this.call(Endpoints.deleteFile, { params: { fileId } });
+  /** A short-lived link; `url` may be relative to the server (the local store) or absolute (S3). */
+  fileUrl = (fileId: string, variant: 'original' | 'thumbnail' = 'original') => this.call(Endpoints.getFileUrl, { params: { fileId }, query: { variant } });
+  /** Absolute form of a link from `fileUrl`. */
+  absoluteUrl = (url: string) => new URL(url, `${this.baseUrl}/`).toString();
 
   // --- logs ---
   events = (id: string, query: EventsQuery = {}) => this.call(Endpoints.listEvents, { params: { id }, query });

@@ -30,6 +30,8 @@ export interface ConversationState {
 export interface PendingMessage {
   clientMsgId: string;
   text: string;
+  /** Upload ids sent with it (the files were uploaded before the send). */
+  attachments?: string[];
   replyTo: string | null;
   createdAt: string;
   /** Set when a send failed for good (not retryable). */

@@ -109,8 +109,14 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       }
     }
   });
-  const users = createUsersService({ db, uow, clock });
   const signingKey = loadSigningKey(config.auth.jwtSecret, config.dataDir);
+  // The store touches neither disk nor network before its first file (and loads the AWS SDK only for S3).
+  const blobs = await createBlobStore(config.blobs, { secret: signingKey, clock });
+  const media = createMediaService({
+    db, store: blobs, signer: createBlobUrlSigner({ secret: signingKey, clock }), config: config.media, clock, logger,
+    scanner: config.media.clamd ? createClamdScanner(config.media.clamd) : null,
+  });
+  const users = createUsersService({ db, uow, clock, pictures: media });
   const auth = createAuthService({
     db,
     uow,
@@ -125,17 +131,11 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   });
   const hook = config.policyHook ? createPolicyHook(config.policyHook, logger) : noPolicyHook;
   const limits = { maxGroupMembers: config.limits.maxGroupMembers, maxChannelMembers: config.limits.maxChannelMembers, maxOwnedConversations: config.limits.maxOwnedConversations };
-  const conversations = createConversationsService({ db, uow, clock, limits, hook });
+  const conversations = createConversationsService({ db, uow, clock, limits, hook, pictures: media });
   const membership = createMembershipService({ db, uow, clock, limits, hook, conversations });
   const invites = createInvitesService({ db, uow, clock, limits, hook, conversations });
   const privacy = createPrivacyService({ db, uow, clock });
   const moderation = createModerationService({ db, uow, clock });
-  // The store touches neither disk nor network before its first file (and loads the AWS SDK only for S3).
-  const blobs = await createBlobStore(config.blobs, { secret: signingKey, clock });
-  const media = createMediaService({
-    db, store: blobs, signer: createBlobUrlSigner({ secret: signingKey, clock }), config: config.media, clock, logger,
-    scanner: config.media.clamd ? createClamdScanner(config.media.clamd) : null,
-  });
   const messages = createMessagesService({ db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes, files: media });
   const membershipOf = createMembershipLoader(db.kysely);
   const sync = createSyncService({ db, membershipOf, resetThreshold: config.limits.syncResetThreshold, pageMaxBytes: config.limits.pageMaxBytes });

@@ -5,7 +5,7 @@ import { call, group, ok, waitFor } from './support/api.ts';
 import { backends } from './support/backends.ts';
 import { create, events, nextClientId, refused, send, view } from './support/governance.ts';
 import { pngWithText, storedFiles, uploadOk, uploadRows, wav } from './support/media-files.ts';
-import { createUser, signIn, startApp, type TestApp, type TestUser } from './support/test-app.ts';
+import { ADMIN_KEY, createUser, signIn, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
 
 function sendWith(t: TestApp, user: TestUser, conversationId: string, attachments: string[], text?: string, clientMsgId = nextClientId('m')) {
@@ -202,6 +202,58 @@ for (const backend of backends) {
       // A day later (a fresh token), the expired id is simply not there.
       const later = await signIn(t.url, alice.user.id);
       refused(await sendWith(t, later, room.id, [unused.id]), 404, 'not_found');
+    });
+
+    it('make an image upload a user\'s avatar, visible to everyone signed in, replaced and taken down cleanly', async () => {
+      const alice = await createUser(t.url);
+      const bob = await createUser(t.url);
+      const first = await uploadOk(t, alice, pngWithText(), 'me.png');
+      const me = (await ok(t, alice, 'PATCH', '/v1/me', { avatarId: first.id })).user;
+      assert.equal(me.avatarId, first.id);
+      assert.equal((await ok(t, bob, 'GET', `/v1/users/${alice.user.id}`)).user.avatarId, first.id);
+      assert.equal((await fetch(await linkFor(t, bob, first.id, 'thumbnail'))).status, 200);
+      const log = (await ok(t, alice, 'GET', '/v1/me/events?after=0&limit=500')).events;
+      assert.ok(log.some((e: any) => e.type === 'profile.updated' && e.data.user.avatarId === first.id));
+      // Used now: not for a message too; a text file or someone else's upload is no avatar.
+      const room = await group(t, alice, 'Avatars', [bob]);
+      refused(await sendWith(t, alice, room.id, [first.id]), 409, 'conflict');
+      const text = await uploadOk(t, alice, Buffer.from('not a picture'), 'me.txt');
+      refused(await call(t, alice, 'PATCH', '/v1/me', { avatarId: text.id }), 415, 'unsupported_media_type');
+      const bobs = await uploadOk(t, bob, pngWithText(), 'bob.png');
+      refused(await call(t, alice, 'PATCH', '/v1/me', { avatarId: bobs.id }), 404, 'not_found');
+      // A new picture: the old one's bytes go after the grace (0 here).
+      const second = await uploadOk(t, alice, pngWithText(), 'me2.png');
+      await ok(t, alice, 'PATCH', '/v1/me', { avatarId: second.id });
+      await waitFor(async () => !(await uploadRows(t)).some((row) => row.id === first.id), 'the old avatar to be removed');
+      assert.equal((await storedFiles(t)).some((key) => key.includes(first.id)), false);
+      // The platform takes it down.
+      const taken = await ok(t, alice, 'GET', '/v1/me');
+      assert.equal(taken.user.avatarId, second.id);
+      const admin = await fetch(`${t.url}/v1/admin/users/${alice.user.id}`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ avatarId: null }) });
+      assert.equal(admin.status, 200);
+      assert.equal((await admin.json()).user.avatarId, undefined);
+      assert.equal((await ok(t, bob, 'GET', `/v1/users/${alice.user.id}`)).user.avatarId, undefined);
+      refused(await call(t, bob, 'GET', `/v1/files/${second.id}/url`), 404, 'not_found');
+    });
+
+    it('make an image upload a conversation\'s photo (edit_info), visible to its members only', async () => {
+      const alice = await createUser(t.url);
+      const bob = await createUser(t.url);
+      const eve = await createUser(t.url);
+      const room = await group(t, alice, 'With photo', [bob]);
+      const photo = await uploadOk(t, alice, pngWithText(), 'room.png');
+      const updated = (await ok(t, alice, 'PATCH', `/v1/conversations/${room.id}`, { photoId: photo.id })).conversation;
+      assert.equal(updated.photoId, photo.id);
+      assert.equal((await view(t, bob, room.id)).photoId, photo.id);
+      const event = (await events(t, bob, room.id)).find((e) => e.type === 'conversation.updated');
+      assert.deepEqual(event!.data, { photoId: photo.id });
+      assert.equal((await fetch(await linkFor(t, bob, photo.id))).status, 200);
+      refused(await call(t, eve, 'GET', `/v1/files/${photo.id}/url`), 404, 'not_found');
+      const bobs = await uploadOk(t, bob, pngWithText(), 'mine.png');
+      refused(await call(t, bob, 'PATCH', `/v1/conversations/${room.id}`, { photoId: bobs.id }), 403, 'forbidden');
+      const removed = (await ok(t, alice, 'PATCH', `/v1/conversations/${room.id}`, { photoId: null })).conversation;
+      assert.equal(removed.photoId, undefined);
+      refused(await call(t, bob, 'GET', `/v1/files/${photo.id}/url`), 404, 'not_found');
     });
   });
 }

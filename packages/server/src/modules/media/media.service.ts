@@ -2,7 +2,7 @@ import { PassThrough, Readable, type Writable } from 'node:stream';
 import type { Attachment, FileInfo, FileUrlResponse, FileVariant } from '@parley/protocol';
 import type { MediaConfig } from '../../config/index.ts';
 import type { BlobStore, BlobUrlSigner, ByteRange } from '../../platform/blob/index.ts';
-import type { Database, Executor, Tx, UploadsTable } from '../../platform/db/index.ts';
+import type { Database, Tx, UploadsTable } from '../../platform/db/index.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -387,11 +387,6 @@ export function createMediaService({ db, store, signer, config, clock, logger, s
 
     async dropPicture(trx: Tx, fileId: string | null | undefined, now: number): Promise<void> {
       if (fileId && !(await repo.isInUse(trx, fileId))) await repo.schedulePurge(trx, fileId, now + config.deleteGraceMs);
-    },
-
-    /** Attachment metadata for the wire (avatars, photos). */
-    async describe(executor: Executor, ids: readonly string[]): Promise<Map<string, Attachment>> {
-      return new Map((await repo.findUploads(executor, ids)).map((row) => [row.id, toAttachment(row)]));
     },
 
     /**
