@@ -185,6 +185,8 @@ export class ChatStore extends Emitter<StoreEvents> {
         if (data.description !== undefined) summary.description = data.description;
         if (data.handle !== undefined) summary.handle = data.handle;
         if (data.visibility !== undefined) summary.visibility = data.visibility;
+        if (data.photoId === null) delete summary.photoId;
+        else if (data.photoId !== undefined) summary.photoId = data.photoId;
         if (data.settings !== undefined) {
           summary.settings = data.settings;
           rightsChanged = true;
