@@ -196,8 +196,8 @@ for (const backend of backends) {
       await sendWith(t, alice, room.id, [used.id]);
       assert.ok((await storedFiles(t)).some((key) => key.includes(unused.id)));
       clock.advance(24 * 3600 * 1000 + 1000);
-      await waitFor(async () => !(await uploadRows(t)).some((row) => row.id === unused.id), 'the unused upload to expire');
-      assert.equal((await storedFiles(t)).some((key) => key.includes(unused.id)), false);
+      // The sweep deletes the record, then the bytes.
+      await waitFor(async () => !(await uploadRows(t)).some((row) => row.id === unused.id) && !(await storedFiles(t)).some((key) => key.includes(unused.id)), 'the unused upload to expire');
       assert.ok((await uploadRows(t)).some((row) => row.id === used.id), 'a used one stays');
       // A day later (a fresh token), the expired id is simply not there.
       const later = await signIn(t.url, alice.user.id);
@@ -224,8 +224,7 @@ for (const backend of backends) {
       // A new picture: the old one's bytes go after the grace (0 here).
       const second = await uploadOk(t, alice, pngWithText(), 'me2.png');
       await ok(t, alice, 'PATCH', '/v1/me', { avatarId: second.id });
-      await waitFor(async () => !(await uploadRows(t)).some((row) => row.id === first.id), 'the old avatar to be removed');
-      assert.equal((await storedFiles(t)).some((key) => key.includes(first.id)), false);
+      await waitFor(async () => !(await uploadRows(t)).some((row) => row.id === first.id) && !(await storedFiles(t)).some((key) => key.includes(first.id)), 'the old avatar to be removed');
       // The platform takes it down.
       const taken = await ok(t, alice, 'GET', '/v1/me');
       assert.equal(taken.user.avatarId, second.id);
@@ -254,6 +253,31 @@ for (const backend of backends) {
       const removed = (await ok(t, alice, 'PATCH', `/v1/conversations/${room.id}`, { photoId: null })).conversation;
       assert.equal(removed.photoId, undefined);
       refused(await call(t, bob, 'GET', `/v1/files/${photo.id}/url`), 404, 'not_found');
+    });
+
+    it('go with their conversation when the platform deletes it, and an avatar goes with its deleted account', async () => {
+      const alice = await createUser(t.url);
+      const bob = await createUser(t.url);
+      const room = await group(t, alice, 'Doomed', [bob]);
+      const other = await group(t, bob, 'Survivor', [alice]);
+      const gone = await uploadOk(t, alice, pngWithText(), 'gone.png');
+      const kept = await uploadOk(t, alice, Buffer.from('kept'), 'kept.txt');
+      const photo = await uploadOk(t, alice, pngWithText(), 'photo.png');
+      await sendWith(t, alice, room.id, [gone.id]);
+      const shared = (await sendWith(t, alice, room.id, [kept.id])).body.message;
+      await ok(t, alice, 'POST', `/v1/conversations/${other.id}/forward`, { clientMsgId: nextClientId(), from: { conversationId: room.id, messageId: shared.id } });
+      await ok(t, alice, 'PATCH', `/v1/conversations/${room.id}`, { photoId: photo.id });
+      const deleted = await fetch(`${t.url}/v1/admin/conversations/${room.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      assert.equal(deleted.status, 200, await deleted.text());
+      await waitFor(async () => !(await storedFiles(t)).some((key) => key.includes(gone.id) || key.includes(photo.id)), 'the conversation\'s files to be removed');
+      assert.equal((await fetch(await linkFor(t, bob, kept.id))).status, 200, 'the forwarded file stays');
+
+      const avatar = await uploadOk(t, bob, pngWithText(), 'bob.png');
+      await ok(t, bob, 'PATCH', '/v1/me', { avatarId: avatar.id });
+      const removed = await fetch(`${t.url}/v1/admin/users/${bob.user.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      assert.equal(removed.status, 200, await removed.text());
+      await waitFor(async () => !(await uploadRows(t)).some((row) => row.id === avatar.id), 'the deleted account\'s avatar to be removed');
+      assert.equal((await ok(t, alice, 'GET', `/v1/users/${bob.user.id}`)).user.avatarId, undefined);
     });
   });
 }

@@ -43,6 +43,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('message_files_pk', ['message_id', 'upload_id'])
     .execute();
   await db.schema.createIndex('message_files_upload_idx').on('message_files').column('upload_id').execute();
+  await db.schema.createIndex('message_files_conversation_idx').on('message_files').column('conversation_id').execute();
 
   // The attachments as the wire shows them (JSON array), written once with the message.
   await db.schema.alterTable('messages').addColumn('attachments', 'text').execute();

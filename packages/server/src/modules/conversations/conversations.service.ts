@@ -306,7 +306,10 @@ export function createConversationsService({ db, uow, clock, limits, hook, pictu
         for (const userId of (await repo.memberIds(trx, conversationId)).sort()) {
           await appendUserEvent(trx, changes, { userId, type: 'conversation.removed', data: { conversationId, seq }, now, membership: { conversationId, seq, member: false } });
         }
+        // Files first (they refer to the messages about to go), then the photo once the row is gone.
+        await pictures?.releaseConversation(trx, conversationId, now);
         await repo.deleteConversation(trx, conversationId);
+        await pictures?.dropPicture(trx, conversation.photo_id, now);
         await appendAudit(trx, { conversationId, actorId: null, action: 'conversation.deleted', targetType: 'conversation', targetId: conversationId, reason: reason ?? null, data: { kind: conversation.kind, title: conversation.title }, now });
       });
     },

@@ -37,6 +37,15 @@ export async function filesOfMessage(db: Executor, messageId: string): Promise<A
   return db.selectFrom('message_files').select(['upload_id', 'position']).where('message_id', '=', messageId).orderBy('position').execute();
 }
 
+export async function uploadsInConversation(db: Executor, conversationId: string): Promise<string[]> {
+  const rows = await db.selectFrom('message_files').select('upload_id').distinct().where('conversation_id', '=', conversationId).execute();
+  return rows.map((row) => row.upload_id);
+}
+
+export async function deleteConversationFiles(trx: Tx, conversationId: string): Promise<void> {
+  await trx.deleteFrom('message_files').where('conversation_id', '=', conversationId).execute();
+}
+
 export async function deleteMessageFiles(trx: Tx, messageId: string): Promise<void> {
   await trx.deleteFrom('message_files').where('message_id', '=', messageId).execute();
 }

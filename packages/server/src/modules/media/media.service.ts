@@ -373,6 +373,12 @@ export function createMediaService({ db, store, signer, config, clock, logger, s
       for (const { upload_id } of files) if (!(await repo.isInUse(trx, upload_id))) await repo.schedulePurge(trx, upload_id, now + config.deleteGraceMs);
     },
 
+    async releaseConversation(trx: Tx, conversationId: string, now: number): Promise<void> {
+      const uploads = await repo.uploadsInConversation(trx, conversationId);
+      await repo.deleteConversationFiles(trx, conversationId);
+      for (const uploadId of uploads) if (!(await repo.isInUse(trx, uploadId))) await repo.schedulePurge(trx, uploadId, now + config.deleteGraceMs);
+    },
+
     /**
      * An upload of the actor's, unused and an image, becomes a picture (avatar or photo):
      * marked used. The previous picture is scheduled for removal by `dropPicture`.

@@ -27,6 +27,8 @@ export interface PictureFiles {
   usePicture(trx: Tx, actorId: string, fileId: string): Promise<void>;
   /** A picture replaced or removed: its bytes go after the grace, unless something else uses it. */
   dropPicture(trx: Tx, fileId: string | null | undefined, now: number): Promise<void>;
+  /** A conversation deleted: its messages stop carrying files, whose bytes go after the grace unless used elsewhere. */
+  releaseConversation(trx: Tx, conversationId: string, now: number): Promise<void>;
 }
 
 export interface Identity {
@@ -287,7 +289,9 @@ export function createUsersService({ db, uow, clock, pictures }: UsersDeps) {
         const row = await findUserById(trx, id);
         if (!row || row.status === 'deleted') throw new AppError('not_found', 'User not found.');
         const now = clock();
-        await updateUser(trx, id, { status: 'deleted', handle: null, display_name: DELETED_DISPLAY_NAME, password_hash: null, updated_at: now });
+        await updateUser(trx, id, { status: 'deleted', handle: null, display_name: DELETED_DISPLAY_NAME, password_hash: null, avatar_id: null, updated_at: now });
+        // The picture is personal data too: its bytes go after the grace.
+        await pictures?.dropPicture(trx, row.avatar_id, now);
         await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
         changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.accountDeleted, reason: 'account deleted' });
         await auditUser(trx, 'user.deleted', id);
