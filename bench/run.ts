@@ -2,6 +2,7 @@ import { connectBreadth } from './scenarios/connect-breadth.ts';
 import { connections } from './scenarios/connections.ts';
 import { direct } from './scenarios/direct.ts';
 import { fanout } from './scenarios/fanout.ts';
+import { media } from './scenarios/media.ts';
 
 /**
  * `npm run bench -- <scenario> [--option value …]`: see docs/benchmarks.md for each
@@ -14,6 +15,7 @@ const scenarios: Record<string, (argv: string[]) => Promise<void>> = {
   direct,
   'group-fanout': (argv) => fanout(argv, 'group'),
   'channel-fanout': (argv) => fanout(argv, 'channel'),
+  media,
 };
 
 const [name, ...argv] = process.argv.slice(2);
@@ -25,7 +27,7 @@ if (!scenario) {
 scenario(argv).then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}${error instanceof Error && error.cause ? `\ncaused by: ${String((error.cause as Error).stack ?? error.cause)}` : ''}\n`);
     process.exit(1);
   },
 );

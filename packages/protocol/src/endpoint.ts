@@ -14,7 +14,7 @@ export type Access = 'public' | 'user' | 'admin';
  * maps each class to its buckets in one place (modules/rate-limits). Socket requests draw
  * from the class of the operation they stand for.
  */
-export const RateLimitClasses = ['send', 'login', 'register', 'create_conversation', 'edit', 'react', 'report'] as const;
+export const RateLimitClasses = ['send', 'login', 'register', 'create_conversation', 'edit', 'react', 'report', 'upload'] as const;
 export type RateLimitClass = (typeof RateLimitClasses)[number];
 
 /**
@@ -47,6 +47,11 @@ export interface EndpointSpec {
   readonly produces?: string;
   readonly errors: readonly ErrorCode[];
   readonly rateLimit?: RateLimitClass;
+  /**
+   * The body is not JSON but a stream of bytes the handler reads itself (`request.raw`),
+   * never parsed nor held whole: uploads. `body` then only describes it for OpenAPI.
+   */
+  readonly rawBody?: { readonly contentType: string };
   /** A larger body than the server's default limit (bulk admin calls). */
   readonly bodyLimitBytes?: number;
 }

@@ -11,6 +11,8 @@ export const User = Type.Object({
   id: Id,
   handle: Type.Union([Type.String(), Type.Null()]),
   displayName: Type.String(),
+  /** The user's picture (an image upload), present when they have one: fetch it through `GET /v1/files/:avatarId/url`. */
+  avatarId: Type.Optional(Id),
 });
 export type User = Static<typeof User>;
 
@@ -20,6 +22,7 @@ export const AdminUser = Type.Object({
   handle: Type.Union([Type.String(), Type.Null()]),
   displayName: Type.String(),
   status: UserStatus,
+  avatarId: Type.Optional(Id),
   hasPassword: Type.Boolean(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -41,6 +44,47 @@ export const ForwardedFrom = Type.Object({
 });
 export type ForwardedFrom = Static<typeof ForwardedFrom>;
 
+/** What a file is to a client: how to show it. `voice` is a recorded voice note (audio sent as one). */
+export const AttachmentKind = Type.Enum(['image', 'video', 'audio', 'voice', 'file']);
+export type AttachmentKind = 'image' | 'video' | 'audio' | 'voice' | 'file';
+
+/**
+ * A file on a message (or an avatar, a conversation photo): what the server found in its
+ * bytes. The bytes themselves are fetched through a short-lived link from
+ * `GET /v1/files/:fileId/url` (`variant=thumbnail` for the preview).
+ */
+export const Attachment = Type.Object({
+  id: Id,
+  kind: AttachmentKind,
+  /** The uploader's file name, made safe (no path, no control characters). */
+  name: Type.String(),
+  /** Bytes. */
+  size: Type.Integer({ minimum: 1 }),
+  /** The content type detected from the bytes (never the one the uploader claimed). */
+  type: Type.String(),
+  /** Images: pixels. Null for other kinds. */
+  width: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  height: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  /** Audio, voice and video: length in milliseconds, when the container says. */
+  durationMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /** A small JPEG preview exists (images the server could decode): its size in pixels. */
+  thumbnail: Type.Union([Type.Object({ width: Type.Integer({ minimum: 1 }), height: Type.Integer({ minimum: 1 }) }), Type.Null()]),
+  /** Voice and audio: loudness over time as base64url bytes (0–255, up to 64 bars); null when not computed. */
+  waveform: Type.Union([Type.String(), Type.Null()]),
+});
+export type Attachment = Static<typeof Attachment>;
+
+/** An upload as its owner sees it: an attachment not yet (or already) used, with its checksum. */
+export const FileInfo = Type.Object({
+  ...Attachment.properties,
+  /** Lowercase hex SHA-256 of the stored bytes. */
+  sha256: Type.String(),
+  createdAt: Timestamp,
+  /** An upload that no message, avatar or photo uses is deleted at this time; null once used. */
+  expiresAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type FileInfo = Static<typeof FileInfo>;
+
 export const Message = Type.Object({
   id: Id,
   conversationId: Id,
@@ -57,6 +101,8 @@ export const Message = Type.Object({
   forwardedFrom: Type.Union([ForwardedFrom, Type.Null()]),
   /** Counts per emoji, most used first; who reacted is `GET …/messages/:id/reactions`. */
   reactions: Type.Array(ReactionCount),
+  /** Files sent with the message, in the order sent; empty once the message is deleted. */
+  attachments: Type.Array(Attachment),
 });
 export type Message = Static<typeof Message>;
 
@@ -93,6 +139,8 @@ export const Conversation = Type.Object({
   handle: Type.Union([Type.String(), Type.Null()]),
   title: Type.Union([Type.String(), Type.Null()]),
   description: Type.Union([Type.String(), Type.Null()]),
+  /** The conversation's picture (an image upload), present when it has one; members fetch it through `GET /v1/files/:photoId/url`. */
+  photoId: Type.Optional(Id),
   settings: ConversationSettings,
   createdAt: Timestamp,
   /** Seq of the newest event in the conversation's log. */
@@ -168,6 +216,8 @@ export const ConversationEvent = Type.Union([
     title: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     handle: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    /** The new picture's upload id; null: removed. */
+    photoId: Type.Optional(Type.Union([Id, Type.Null()])),
     visibility: Type.Optional(Visibility),
     settings: Type.Optional(ConversationSettings),
   })),

@@ -4,7 +4,7 @@ import { Endpoints, type OperationId } from './endpoints/index.ts';
 import { ClientMsgId, Id, MessageText, Seq } from './common.ts';
 import { ConversationEvent, Message, User, UserEvent } from './entities.ts';
 import {
-  AddMembersBody, AuditQuery, AuditResponse, BanBody, ConversationResponse, CreateInviteBody, Emoji, ErrorResponse, EventsResponse, InviteResponse, MuteBody, ReadResponse,
+  AddMembersBody, AttachmentIds, AuditQuery, AuditResponse, BanBody, ConversationResponse, CreateInviteBody, Emoji, ErrorResponse, EventsResponse, InviteResponse, MuteBody, ReadResponse,
   SeqResponse, UpdateConversationBody, UserEventsResponse,
 } from './http.ts';
 import { AssignableRole, Rights } from './rights.ts';
@@ -35,7 +35,7 @@ export const ClientFrames = {
   auth: request('auth', { token: Type.String({ minLength: 1, maxLength: Limits.tokenMaxLength }) }),
   /** Application-level heartbeat for clients (browsers) that cannot send WebSocket pings. */
   ping: request('ping', {}),
-  send: request('send', { conversationId: Id, clientMsgId: ClientMsgId, text: MessageText, replyTo: Type.Optional(Id) }),
+  send: request('send', { conversationId: Id, clientMsgId: ClientMsgId, text: Type.Optional(MessageText), replyTo: Type.Optional(Id), attachments: Type.Optional(AttachmentIds) }),
   edit: request('edit', { conversationId: Id, messageId: Id, text: MessageText }),
   delete: request('delete', { conversationId: Id, messageId: Id }),
   read: request('read', { conversationId: Id, seq: Seq }),

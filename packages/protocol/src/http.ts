@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { ClientMsgId, DisplayName, Handle, Id, MessageText, Password, Seq, Timestamp, Title } from './common.ts';
-import { AdminUser, Conversation, ConversationEvent, ConversationHead, ConversationPreview, Member, Message, User, UserEvent } from './entities.ts';
+import { AdminUser, Conversation, ConversationEvent, ConversationHead, ConversationPreview, FileInfo, Member, Message, User, UserEvent } from './entities.ts';
 import { AddPrivacy, AssignableRole, ConversationKind, Rights, Role, Visibility } from './rights.ts';
 import { errorCodeList } from './errors.ts';
 import { Limits } from './limits.ts';
@@ -44,7 +44,11 @@ export type AuthResponse = Static<typeof AuthResponse>;
 export const MeResponse = Type.Object({ user: User, sessionId: Type.Union([Id, Type.Null()]) });
 export type MeResponse = Static<typeof MeResponse>;
 
-export const UpdateMeBody = Type.Object({ displayName: Type.Optional(DisplayName) }, strict);
+export const UpdateMeBody = Type.Object({
+  displayName: Type.Optional(DisplayName),
+  /** An image you uploaded and have not used yet becomes your picture; null removes it. */
+  avatarId: Type.Optional(Type.Union([Id, Type.Null()])),
+}, strict);
 export type UpdateMeBody = Static<typeof UpdateMeBody>;
 
 export const UserResponse = Type.Object({ user: User });
@@ -89,6 +93,8 @@ export const UpdateConversationBody = Type.Object({
   description: Type.Optional(Type.Union([Description, Type.Null()])),
   visibility: Type.Optional(Visibility),
   handle: Type.Optional(Type.Union([Handle, Type.Null()])),
+  /** An image you uploaded and have not used yet becomes the conversation's picture (edit_info); null removes it. */
+  photoId: Type.Optional(Type.Union([Id, Type.Null()])),
   settings: Type.Optional(SettingsPatch),
 }, { ...strict, minProperties: 1 });
 export type UpdateConversationBody = Static<typeof UpdateConversationBody>;
@@ -323,7 +329,16 @@ export type AuditResponse = Static<typeof AuditResponse>;
 
 // --- messages ------------------------------------------------------------------------
 
-export const SendMessageBody = Type.Object({ clientMsgId: ClientMsgId, text: MessageText, replyTo: Type.Optional(Id) }, strict);
+/** Files one message may carry. */
+export const AttachmentIds = Type.Array(Id, { minItems: 1, maxItems: Limits.attachmentsPerMessage, uniqueItems: true, description: 'Ids of your own uploads (`POST /v1/uploads`) not used by another message yet; sending them needs `send_media`.' });
+
+export const SendMessageBody = Type.Object({
+  clientMsgId: ClientMsgId,
+  /** The text, or the caption of the attachments; may be left out when there are attachments. */
+  text: Type.Optional(MessageText),
+  replyTo: Type.Optional(Id),
+  attachments: Type.Optional(AttachmentIds),
+}, strict);
 export type SendMessageBody = Static<typeof SendMessageBody>;
 
 export const ForwardBody = Type.Object({
@@ -346,6 +361,7 @@ export type ReactionParams = Static<typeof ReactionParams>;
 export const PinsResponse = Type.Object({ messages: Type.Array(Message) });
 export type PinsResponse = Static<typeof PinsResponse>;
 
+/** Edits change the text (a caption, for a message with files); the attachments stay as sent. */
 export const EditMessageBody = Type.Object({ text: MessageText }, strict);
 export type EditMessageBody = Static<typeof EditMessageBody>;
 
@@ -428,6 +444,8 @@ export const AdminUpdateUserBody = Type.Object({
   handle: Type.Optional(Type.Union([Handle, Type.Null()])),
   displayName: Type.Optional(DisplayName),
   password: Type.Optional(Password),
+  /** Null removes the user's picture (moderation); pictures are set by the user. */
+  avatarId: Type.Optional(Type.Null()),
 }, strict);
 export type AdminUpdateUserBody = Static<typeof AdminUpdateUserBody>;
 
@@ -541,3 +559,45 @@ export type ConversationCodeParams = Static<typeof ConversationCodeParams>;
 /** The answer of operations that only succeed or fail. */
 export const EmptyResponse = Type.Object({});
 export type EmptyResponse = Static<typeof EmptyResponse>;
+
+// --- files ---------------------------------------------------------------------------
+
+export const UploadQuery = Type.Object({
+  /** The file's name (URL-encoded); made safe by the server. */
+  name: Type.String({ minLength: 1, maxLength: 1024 }),
+  /** `voice`: a recorded voice note (the bytes must be audio). Otherwise the kind follows from the bytes. */
+  kind: Type.Optional(Type.Enum(['voice'])),
+}, strict);
+export type UploadQuery = Static<typeof UploadQuery>;
+
+/** The request body of an upload: the file's bytes, as they are (any Content-Type; the server looks at the bytes). */
+export const UploadBody = Type.Unsafe<undefined>({ type: 'string', format: 'binary', description: 'The file\'s bytes. Send `Content-Type: application/octet-stream` and a `Content-Length` when you know it.' });
+
+export const FileResponse = Type.Object({ file: FileInfo });
+export type FileResponse = Static<typeof FileResponse>;
+
+export const FileParams = Type.Object({ fileId: Id });
+export type FileParams = Static<typeof FileParams>;
+
+export const FileVariant = Type.Enum(['original', 'thumbnail']);
+export type FileVariant = 'original' | 'thumbnail';
+
+export const FileUrlQuery = Type.Object({ variant: Type.Optional(FileVariant) }, strict);
+export type FileUrlQuery = Static<typeof FileUrlQuery>;
+
+export const FileUrlResponse = Type.Object({
+  /** Absolute (S3) or relative to the server (the local store's `/v1/blobs/…`); works for anyone holding it until `expiresAt`. */
+  url: Type.String(),
+  expiresAt: Timestamp,
+});
+export type FileUrlResponse = Static<typeof FileUrlResponse>;
+
+export const BlobParams = Type.Object({ fileId: Id, variant: FileVariant });
+export type BlobParams = Static<typeof BlobParams>;
+
+export const BlobQuery = Type.Object({ expires: Type.String({ maxLength: 16 }), sig: Type.String({ maxLength: 128 }) }, strict);
+export type BlobQuery = Static<typeof BlobQuery>;
+
+/** The bytes of a file, whole (200) or one range (206). */
+export const BlobBody = Type.Unsafe<string>({ type: 'string', format: 'binary' });
+export const BlobRange = Type.Unsafe<string>({ type: 'string', format: 'binary', description: 'One range of the file; `Content-Range` says which.' });

@@ -21,6 +21,8 @@ export const Limits = {
   /** Conversations one `sync` request may ask about. */
   syncConversationsMax: 500,
   adminBulkMax: 1_000,
+  /** Files on one message. */
+  attachmentsPerMessage: 10,
 } as const;
 
 /** Hard caps of the realtime frames and routes (receipts, presence, push; a server may be configured lower, never higher). */

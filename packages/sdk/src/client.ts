@@ -1,5 +1,5 @@
 import type {
-  AckDataOf, AuthResponse, Conversation, ConversationEvent, Device, JoinRequestFrame, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform, ReceiptFrame,
+  AckDataOf, AuthResponse, Conversation, ConversationEvent, Device, FileInfo, JoinRequestFrame, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform, ReceiptFrame,
   ReceiptPointers, RegisterBody, UpdateMeBody, User, UserEvent,
 } from '@parley/protocol';
 import { type Command, type CommandFrameType, routeCommand } from './command-route.ts';
@@ -13,6 +13,7 @@ import { RealtimeSocket, type SocketStatus, type WebSocketFactory } from './sock
 import { ChatStore } from './store.ts';
 import { type ConversationRemoved, SyncEngine } from './sync-engine.ts';
 import { syncTransportOver } from './sync-transport.ts';
+import { type UploadOptions, type UploadSource } from './upload.ts';
 
 /** Tokens of a built-in login; persist them (e.g. localStorage) to stay signed in across reloads. */
 export interface Session {
@@ -370,10 +371,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * (HTTP otherwise), retried with the same client message id through disconnects until
    * the server acknowledges it, so it is stored exactly once.
    */
-  async sendMessage(conversationId: string, text: string, options: { replyTo?: string; clientMsgId?: string } = {}): Promise<Message> {
+  async sendMessage(conversationId: string, text: string, options: { replyTo?: string; clientMsgId?: string; attachments?: string[] } = {}): Promise<Message> {
     const clientMsgId = options.clientMsgId ?? newClientMsgId();
-    this.store.addPending(conversationId, { clientMsgId, text, replyTo: options.replyTo ?? null, createdAt: new Date().toISOString(), error: null });
-    const input = { clientMsgId, text, ...(options.replyTo ? { replyTo: options.replyTo } : {}) };
+    const attachments = options.attachments?.length ? options.attachments : undefined;
+    this.store.addPending(conversationId, { clientMsgId, text, ...(attachments ? { attachments } : {}), replyTo: options.replyTo ?? null, createdAt: new Date().toISOString(), error: null });
+    // Text may be empty when files go with it (a caption is optional).
+    const input = { clientMsgId, ...(text !== '' || !attachments ? { text } : {}), ...(attachments ? { attachments } : {}), ...(options.replyTo ? { replyTo: options.replyTo } : {}) };
     try {
       const { message } = await this.command({
         frame: { type: 'send', payload: { conversationId, ...input } },
@@ -385,6 +388,42 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.store.settlePending(conversationId, clientMsgId, { error: (error as Error).message });
       throw error;
     }
+  }
+
+  // --- files -------------------------------------------------------------------------
+
+  /**
+   * Uploads a file for a message, a voice note, your avatar or a conversation photo:
+   * a `File`/`Blob` (the browser streams it from disk), bytes, or a stream. `onProgress`
+   * reports bytes sent; aborting `signal` cancels (the server keeps nothing of it). The
+   * answer says what the server found (`kind`, `type` from the bytes, dimensions, duration,
+   * preview); send it with `sendMessage(id, caption, { attachments: [file.id] })` before
+   * it expires (`expiresAt`). Refusals are ParleyErrors: `payload_too_large`,
+   * `unsupported_media_type` (type not allowed, not a valid image, flagged by the scanner),
+   * `limit_exceeded` (quota, or an image with too many pixels), `rate_limited`.
+   */
+  uploadFile(file: UploadSource, options: UploadOptions = {}): Promise<FileInfo> {
+    return this.http.upload(file, options);
+  }
+
+  /**
+   * A link that fetches a file (or its preview) for anyone holding it until `expiresAt`
+   * (minutes): use it as an `<img src>`, `<audio src>` (Range requests work) or a download
+   * link, and ask again once it expired. Absolute. `not_found` when you may not see the file.
+   */
+  async attachmentUrl(fileId: string, options: { variant?: 'original' | 'thumbnail' } = {}): Promise<{ url: string; expiresAt: string }> {
+    const { url, expiresAt } = await this.http.fileUrl(fileId, options.variant ?? 'original');
+    return { url: this.http.absoluteUrl(url), expiresAt };
+  }
+
+  /** Your picture: an image you uploaded (null removes it). */
+  async setAvatar(fileId: string | null): Promise<User> {
+    return (await this.http.updateMe({ avatarId: fileId })).user;
+  }
+
+  /** A conversation's picture (edit_info): an image you uploaded (null removes it). */
+  async setConversationPhoto(conversationId: string, fileId: string | null): Promise<Conversation> {
+    return (await this.http.updateConversation(conversationId, { photoId: fileId })).conversation;
   }
 
   async editMessage(conversationId: string, messageId: string, text: string): Promise<Message> {

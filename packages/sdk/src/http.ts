@@ -6,6 +6,7 @@ import type {
 } from '@parley/protocol';
 import { endpointPath, type Route, Routes } from '@parley/protocol/client';
 import { ParleyError } from './errors.ts';
+import { uploadFile, type UploadOptions, type UploadSource } from './upload.ts';
 
 /** Where access tokens come from: Parley's own refresh tokens, or the product's identity provider. */
 export interface TokenSource {
@@ -149,6 +150,17 @@ export class HttpApi {
   pin = (id: string, messageId: string) => this.call(Routes.pinMessage, { params: { id, messageId } });
   unpin = (id: string, messageId: string) => this.call(Routes.unpinMessage, { params: { id, messageId } });
   deleteMessage = (id: string, messageId: string) => this.call(Routes.deleteMessage, { params: { id, messageId } });
+
+  // --- files ---
+  /** Streams a file to `POST /v1/uploads` (see `uploadFile`). */
+  upload = (source: UploadSource, options: UploadOptions = {}) =>
+    uploadFile({ url: `${this.baseUrl}${Routes.uploadFile.path}`, token: () => this.tokens.accessToken(), renew: () => this.tokens.renew(), fetch: this.fetchImpl }, source, options);
+  file = (fileId: string) => this.call(Routes.getFile, { params: { fileId } });
+  deleteFile = (fileId: string) => this.call(Routes.deleteFile, { params: { fileId } });
+  /** A short-lived link; `url` may be relative to the server (the local store) or absolute (S3). */
+  fileUrl = (fileId: string, variant: 'original' | 'thumbnail' = 'original') => this.call(Routes.getFileUrl, { params: { fileId }, query: { variant } });
+  /** Absolute form of a link from `fileUrl`. */
+  absoluteUrl = (url: string) => new URL(url, `${this.baseUrl}/`).toString();
 
   // --- logs ---
   events = (id: string, query: EventsQuery = {}) => this.call(Routes.listEvents, { params: { id }, query });

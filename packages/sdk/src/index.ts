@@ -1,6 +1,7 @@
 export { ParleyClient, type ClientEvents, type ClientOptions, type ClientStatus, type Session } from './client.ts';
 export { ParleyError } from './errors.ts';
 export { HttpApi, type TokenSource } from './http.ts';
+export { type UploadOptions, type UploadSource } from './upload.ts';
 export { OrderedLog } from './ordered-log.ts';
 export { SyncEngine, type ConversationRemoved, type LogFrame, type SyncEngineDeps, type SyncEngineEvents, type SyncRequest, type SyncTransport } from './sync-engine.ts';
 export { HistoryLoader, type HistorySource } from './history-loader.ts';

@@ -51,6 +51,8 @@ export function isNotice(event: ConversationEvent): boolean {
 export interface PendingMessage {
   clientMsgId: string;
   text: string;
+  /** Upload ids sent with it (the files were uploaded before the send). */
+  attachments?: string[];
   replyTo: string | null;
   createdAt: string;
   /** Set when a send failed for good (not retryable). */
@@ -242,6 +244,8 @@ export class ChatStore extends Emitter<StoreEvents> {
         if (data.description !== undefined) summary.description = data.description;
         if (data.handle !== undefined) summary.handle = data.handle;
         if (data.visibility !== undefined) summary.visibility = data.visibility;
+        if (data.photoId === null) delete summary.photoId;
+        else if (data.photoId !== undefined) summary.photoId = data.photoId;
         if (data.settings !== undefined) {
           summary.settings = data.settings;
           rightsChanged = true;

@@ -11,6 +11,7 @@ import { createConversationsService, createMembershipLoader, conversationRoutes 
 import { createUnitOfWork } from './modules/logs/index.ts';
 import { createInvitesService, inviteRoutes } from './modules/invites/index.ts';
 import { createJoinRequestNotices, createMembershipService, membershipRoutes } from './modules/membership/index.ts';
+import { createClamdScanner, createMediaService, mediaRoutes } from './modules/media/index.ts';
 import { createMessagesService, messageRoutes } from './modules/messages/index.ts';
 import { createModerationService, moderationRoutes } from './modules/moderation/index.ts';
 import { createPolicyHook, noPolicyHook } from './modules/policy/index.ts';
@@ -23,6 +24,7 @@ import { createRateLimits, registerPageReadLimit, registerRateLimitHooks } from 
 import { createReceiptsService, receiptRoutes } from './modules/receipts/index.ts';
 import { createTypingService } from './modules/typing/index.ts';
 import type { ChangeSet } from './modules/logs/index.ts';
+import { createBlobStore, createBlobUrlSigner } from './platform/blob/index.ts';
 import { AppError } from './platform/errors.ts';
 import { createLoadMonitor } from './platform/load-monitor.ts';
 import { createMetrics } from './platform/metrics/index.ts';
@@ -107,8 +109,14 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       }
     }
   });
-  const users = createUsersService({ db, uow, clock });
   const signingKey = loadSigningKey(config.auth.jwtSecret, config.dataDir);
+  // The store touches neither disk nor network before its first file (and loads the AWS SDK only for S3).
+  const blobs = await createBlobStore(config.blobs, { secret: signingKey, clock });
+  const media = createMediaService({
+    db, store: blobs, signer: createBlobUrlSigner({ secret: signingKey, clock }), config: config.media, clock, logger,
+    scanner: config.media.clamd ? createClamdScanner(config.media.clamd) : null,
+  });
+  const users = createUsersService({ db, uow, clock, pictures: media });
   const auth = createAuthService({
     db,
     uow,
@@ -123,13 +131,13 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   });
   const hook = config.policyHook ? createPolicyHook(config.policyHook, logger) : noPolicyHook;
   const limits = { maxGroupMembers: config.limits.maxGroupMembers, maxChannelMembers: config.limits.maxChannelMembers, maxOwnedConversations: config.limits.maxOwnedConversations, maxConversationsPerUser: config.limits.maxConversationsPerUser };
-  const conversations = createConversationsService({ db, uow, clock, limits, hook });
+  const conversations = createConversationsService({ db, uow, clock, limits, hook, pictures: media });
   const joinRequests = createJoinRequestNotices({ db: db.kysely, ephemeral, clock, onError: (error) => logger.warn({ err: error }, 'a join request was not announced') });
   const membership = createMembershipService({ db, uow, clock, limits, hook, conversations, joinRequests });
   const invites = createInvitesService({ db, uow, clock, limits, hook, conversations, joinRequests });
   const privacy = createPrivacyService({ db, uow, clock });
   const moderation = createModerationService({ db, uow, clock });
-  const messages = createMessagesService({ db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes });
+  const messages = createMessagesService({ db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes, files: media });
   const membershipOf = createMembershipLoader(db.kysely);
   const sync = createSyncService({ db, membershipOf, resetThreshold: config.limits.syncResetThreshold, pageMaxBytes: config.limits.pageMaxBytes });
   const admin = createAdminService({ users, membership });
@@ -156,6 +164,17 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     }
   });
   presence.start();
+  // Expired uploads and files no message uses any more: one sweep at a time, never overlapping.
+  let sweeping: Promise<void> | null = null;
+  const sweepTimer = config.media.sweepIntervalMs > 0
+    ? setInterval(() => {
+        sweeping ??= media.sweep().then(
+          (deleted) => void (deleted > 0 && logger.info({ deleted }, 'deleted expired files')),
+          (error: unknown) => logger.warn({ err: error }, 'the file sweep failed'),
+        ).finally(() => void (sweeping = null));
+      }, config.media.sweepIntervalMs)
+    : null;
+  sweepTimer?.unref();
 
   const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
@@ -194,6 +213,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ...privacyRoutes({ privacy }),
     ...moderationRoutes({ moderation }),
     ...messageRoutes({ messages }),
+    ...mediaRoutes({ media }),
     ...syncRoutes({ sync }),
     ...receiptRoutes({ receipts }),
     ...presenceRoutes({ presence }),
@@ -242,6 +262,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     await http.close();
     clearTimeout(cutOff);
     await presence.close();
+    if (sweepTimer) clearInterval(sweepTimer);
+    await sweeping;
+    await blobs.close();
     await limiter.close();
     load.stop();
     if (stateRedis) await quitRedis(stateRedis);

@@ -4,6 +4,7 @@ import { authEndpoints } from './auth.ts';
 import { conversationsEndpoints } from './conversations.ts';
 import { devicesEndpoints } from './devices.ts';
 import { invitesEndpoints } from './invites.ts';
+import { mediaEndpoints } from './media.ts';
 import { membershipEndpoints } from './membership.ts';
 import { messagesEndpoints } from './messages.ts';
 import { moderationEndpoints } from './moderation.ts';
@@ -29,6 +30,7 @@ export const Endpoints = defineEndpoints({
   ...privacyEndpoints,
   ...moderationEndpoints,
   ...messagesEndpoints,
+  ...mediaEndpoints,
   ...syncEndpoints,
   ...receiptsEndpoints,
   ...presenceEndpoints,

@@ -125,6 +125,22 @@ export interface Config {
   };
   /** Where uploaded files are kept: a local folder or an S3 bucket. */
   blobs: BlobStoreConfig;
+  media: MediaConfig;
+}
+
+export interface MediaConfig {
+  maxFileBytes: number;
+  userQuotaBytes: number;
+  /** Content types, or `family/*`. */
+  allowedTypes: readonly string[];
+  imageMaxPixels: number;
+  unusedTtlMs: number;
+  deleteGraceMs: number;
+  urlTtlSec: number;
+  /** 0: no sweep timer. */
+  sweepIntervalMs: number;
+  /** Null: no scanning. */
+  clamd: { host: string; port: number; timeoutMs: number } | null;
 }
 
 export interface BucketRuleConfig {
@@ -139,6 +155,7 @@ export interface RateLimitsConfig {
   connectsPerIp: BucketRuleConfig | null;
   editsPerUser: BucketRuleConfig | null;
   reactionsPerUser: BucketRuleConfig | null;
+  uploadsPerUser: BucketRuleConfig | null;
   reportsPerUser: BucketRuleConfig | null;
   conversationsPerUser: BucketRuleConfig | null;
   registrationsPerIp: BucketRuleConfig | null;
@@ -238,6 +255,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       connectsPerIp: v.RATE_LIMIT_CONNECTS_PER_IP,
       editsPerUser: v.RATE_LIMIT_EDITS_PER_USER,
       reactionsPerUser: v.RATE_LIMIT_REACTIONS_PER_USER,
+      uploadsPerUser: v.RATE_LIMIT_UPLOADS_PER_USER,
       reportsPerUser: v.RATE_LIMIT_REPORTS_PER_USER,
       conversationsPerUser: v.RATE_LIMIT_CONVERSATIONS_PER_USER,
       registrationsPerIp: v.RATE_LIMIT_REGISTRATIONS_PER_IP,
@@ -265,6 +283,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       sqliteSynchronous: v.SQLITE_SYNCHRONOUS,
     },
     blobs: blobStore(v),
+    media: {
+      maxFileBytes: v.MEDIA_MAX_FILE_BYTES,
+      userQuotaBytes: v.MEDIA_USER_QUOTA_BYTES,
+      allowedTypes: v.MEDIA_ALLOWED_TYPES.split(','),
+      imageMaxPixels: v.MEDIA_IMAGE_MAX_PIXELS,
+      unusedTtlMs: v.MEDIA_UNUSED_TTL_SEC * 1000,
+      deleteGraceMs: v.MEDIA_DELETE_GRACE_SEC * 1000,
+      urlTtlSec: v.MEDIA_URL_TTL_SEC,
+      sweepIntervalMs: v.MEDIA_SWEEP_INTERVAL_MS,
+      clamd: v.CLAMD_ADDRESS
+        ? { host: v.CLAMD_ADDRESS.slice(0, v.CLAMD_ADDRESS.lastIndexOf(':')), port: Number(v.CLAMD_ADDRESS.slice(v.CLAMD_ADDRESS.lastIndexOf(':') + 1)), timeoutMs: v.CLAMD_TIMEOUT_MS }
+        : null,
+    },
   };
   return deepFreeze(config);
 }

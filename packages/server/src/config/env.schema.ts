@@ -33,6 +33,16 @@ const FILES = 'File storage';
 const KIB = 1024;
 const MIB = 1024 * 1024;
 
+/** What chats send: pictures, video, audio and voice notes, documents, archives and plain text. */
+const DEFAULT_ALLOWED_TYPES = [
+  'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'image/heic', 'image/heif', 'image/bmp', 'image/tiff',
+  'video/*', 'audio/*',
+  'application/pdf', 'application/zip', 'application/gzip', 'application/x-7z-compressed', 'application/x-tar', 'application/epub+zip', 'application/rtf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation', 'application/vnd.oasis.opendocument.text', 'application/vnd.oasis.opendocument.spreadsheet',
+  'application/msword', 'application/vnd.ms-excel', 'application/vnd.ms-powerpoint', 'application/x-cfb', 'text/plain',
+].join(',');
+
 export const EnvSchema = Type.Object({
   PORT: integer({ group: SERVER, meaning: 'TCP port to listen on (0: any free port)', default: 8080, minimum: 0, maximum: 65535, essential: true }),
   HOST: text({ group: SERVER, meaning: 'Address to listen on', default: '0.0.0.0', essential: true }),
@@ -58,6 +68,16 @@ export const EnvSchema = Type.Object({
   S3_FORCE_PATH_STYLE: flag({ group: FILES, meaning: 'Bucket in the URL path instead of the host name (MinIO and most self-hosted services need it)', default: false }),
   S3_ACCESS_KEY_ID: optionalText({ group: FILES, meaning: 'Access key of the S3 file store; with `S3_SECRET_ACCESS_KEY`', unset: 'the AWS SDK\'s own chain (`AWS_*` variables, pod or instance role)' }),
   S3_SECRET_ACCESS_KEY: secret({ group: FILES, meaning: 'Secret of that access key; with `S3_ACCESS_KEY_ID`', minLength: 8 }),
+  MEDIA_MAX_FILE_BYTES: integer({ group: FILES, meaning: 'Largest file one upload may carry; larger ones get 413 `payload_too_large`', default: 100 * MIB, minimum: KIB, maximum: 5 * 1024 * MIB }),
+  MEDIA_USER_QUOTA_BYTES: integer({ group: FILES, meaning: 'Bytes of files one user may keep (uploads not yet deleted, used or not); past it uploads get 422 `limit_exceeded`', default: 5 * 1024 * MIB, minimum: KIB, maximum: Number.MAX_SAFE_INTEGER }),
+  MEDIA_ALLOWED_TYPES: text({ group: FILES, meaning: 'Content types (detected from the bytes) an upload may have, comma-separated; `type/*` allows a family; anything else gets 415 `unsupported_media_type`', default: DEFAULT_ALLOWED_TYPES, pattern: '^[a-z0-9.+*/-]+(,[a-z0-9.+*/-]+)*$', expected: 'comma-separated content types such as image/*,application/pdf' }),
+  MEDIA_IMAGE_MAX_PIXELS: integer({ group: FILES, meaning: 'Images with more pixels (width × height, read from the header before decoding) are refused with 422 `limit_exceeded`: decompression bombs', default: 40_000_000, minimum: 10_000, maximum: 500_000_000 }),
+  MEDIA_UNUSED_TTL_SEC: integer({ group: FILES, meaning: 'An upload no message, avatar or photo uses is deleted (record and bytes) this long after it was made', default: 24 * 3600, minimum: 60, maximum: 30 * 24 * 3600 }),
+  MEDIA_DELETE_GRACE_SEC: integer({ group: FILES, meaning: 'Bytes of a file whose last message was deleted for everyone (or an avatar or photo replaced) are removed this long after', default: 3600, minimum: 0, maximum: 30 * 24 * 3600 }),
+  MEDIA_URL_TTL_SEC: integer({ group: FILES, meaning: 'Lifetime of a link from `GET /v1/files/:fileId/url`', default: 300, minimum: 10, maximum: 7 * 24 * 3600 }),
+  MEDIA_SWEEP_INTERVAL_MS: integer({ group: FILES, meaning: 'How often a node deletes expired uploads and the bytes of deleted files (in batches; 0: never, for tests)', default: 60_000, minimum: 0, maximum: 24 * 3600 * 1000 }),
+  CLAMD_ADDRESS: optionalText({ group: FILES, meaning: 'A ClamAV daemon (`host:port`) every upload is streamed to (`INSTREAM`) before it can be used; a flagged file is refused and deleted', unset: 'no scanning', pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$', expected: 'host:port' }),
+  CLAMD_TIMEOUT_MS: integer({ group: FILES, meaning: 'How long one scan may take; a scan that fails or times out refuses the upload (503, retryable)', default: 30_000, minimum: 100, maximum: 600_000 }),
 
   REDIS_URL: url(['redis:', 'rediss:'], { group: NODES, meaning: 'Redis that joins several nodes (broker, presence, shared rate limits)', unset: 'in-process broker, one node', essential: true }),
   REDIS_KEY_PREFIX: text({ group: NODES, meaning: 'Start of every Redis key and channel, so several deployments can share one Redis', default: 'parley:', pattern: '^[A-Za-z0-9_.:-]{1,64}$', expected: '1 to 64 letters, digits and _ . : -' }),
@@ -113,6 +133,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_CONNECTS_PER_USER: tokenBucket({ group: RATE, meaning: 'WebSocket connection attempts per user', default: '100:5' }),
   RATE_LIMIT_CONNECTS_PER_IP: tokenBucket({ group: RATE, meaning: 'WebSocket connection attempts per client address', default: '300:30' }),
   RATE_LIMIT_EDITS_PER_USER: tokenBucket({ group: RATE, meaning: 'Message edits and deletions per user', default: '120:2' }),
+  RATE_LIMIT_UPLOADS_PER_USER: tokenBucket({ group: RATE, meaning: 'File uploads per user', default: '100:0.5' }),
   RATE_LIMIT_REACTIONS_PER_USER: tokenBucket({ group: RATE, meaning: 'Reactions added or taken back per user', default: '300:5' }),
   RATE_LIMIT_REPORTS_PER_USER: tokenBucket({ group: RATE, meaning: 'Reports filed per user', default: '20:0.05' }),
   RATE_LIMIT_CONVERSATIONS_PER_USER: tokenBucket({ group: RATE, meaning: 'Conversations (direct, group or channel) started per user', default: '100:0.2' }),

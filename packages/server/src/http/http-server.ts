@@ -157,7 +157,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     else parseJson(request, body as string, done);
   });
 
+  // Operations whose body is a stream of bytes (uploads, `rawBody` in the endpoint table)
+  // get the request unread: the handler streams `request.raw` itself, within its own limit.
+  // Any other body that is not JSON is still 415, as without this parser.
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    if (endpointOf(request)?.rawBody) done(null, undefined);
+    else done(new AppError('unsupported_media_type', `Unsupported Content-Type: ${String(request.headers['content-type'] ?? '(none)').slice(0, 100)}; send application/json.`), undefined);
+  });
+
   app.setValidatorCompiler(({ schema, httpPart }) => {
+    // A streamed body's schema only describes it (OpenAPI); the handler reads the bytes.
+    if (httpPart === 'body' && (schema as { format?: unknown }).format === 'binary') return () => ({ value: undefined });
     const validator = Compile(schema as TSchema);
     return (value: unknown) => {
       const input = httpPart === 'body' ? value : coerceTextInput(schema as TSchema, value);

@@ -63,7 +63,10 @@ function routeSchema(endpoint: Endpoint): Record<string, unknown> {
   const response: Record<string, unknown> = {};
   response[200] = endpoint.produces ? { description: endpoint.summary, content: { [endpoint.produces]: { schema: endpoint.response } } } : withExample(endpoint.response, example?.response);
   for (const [status, codes] of byStatus) response[status] = errorResponse(status, codes);
-  Object.assign(response, endpoint.otherResponses);
+  // A non-JSON operation's other answers are of its type too (a file's 206).
+  for (const [status, schema] of Object.entries(endpoint.otherResponses ?? {})) {
+    response[status] = endpoint.produces ? { description: (schema as { description?: string }).description ?? endpoint.summary, content: { [endpoint.produces]: { schema } } } : schema;
+  }
   return {
     operationId: endpoint.operationId,
     summary: endpoint.summary,
@@ -72,6 +75,8 @@ function routeSchema(endpoint: Endpoint): Record<string, unknown> {
     ...(endpoint.params ? { params: endpoint.params } : {}),
     ...(endpoint.query ? { querystring: endpoint.query } : {}),
     ...(endpoint.body ? { body: withExample(endpoint.body, example?.body) } : {}),
+    // A streamed body (uploads) is described by its type, and never parsed as JSON.
+    ...(endpoint.rawBody ? { consumes: [endpoint.rawBody.contentType] } : {}),
     response,
   };
 }
@@ -101,6 +106,8 @@ export async function registerRoutes(app: FastifyInstance, routes: readonly Rout
           schema: routeSchema(endpoint),
           config: { endpoint },
           ...(endpoint.bodyLimitBytes ? { bodyLimit: endpoint.bodyLimitBytes } : {}),
+          // File bytes go as they are stored: never re-encoded, so lengths and ranges stay true.
+          ...(endpoint.produces === 'application/octet-stream' ? { compress: false as const } : {}),
           handler: async (request, reply) => handle({
             params: request.params as never,
             query: request.query as never,

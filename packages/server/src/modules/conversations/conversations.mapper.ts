@@ -21,7 +21,7 @@ function activeMute(mutedUntil: number | null, now: number): string | null {
   return mutedUntil !== null && mutedUntil > now ? iso(mutedUntil) : null;
 }
 
-export type ConversationRow = Pick<ConversationsTable, 'id' | 'kind' | 'visibility' | 'handle' | 'title' | 'description' | 'member_rights' | 'slow_mode_sec' | 'protected_content' | 'join_approval' | 'created_at' | 'last_seq' | 'last_activity_at' | 'last_message_id' | 'member_count'>
+export type ConversationRow = Pick<ConversationsTable, 'id' | 'kind' | 'visibility' | 'handle' | 'title' | 'description' | 'photo_id' | 'member_rights' | 'slow_mode_sec' | 'protected_content' | 'join_approval' | 'created_at' | 'last_seq' | 'last_activity_at' | 'last_message_id' | 'member_count'>
   & Pick<MembersTable, 'role' | 'rights' | 'muted_until' | 'read_seq'>;
 
 export function toConversation(row: ConversationRow, extra: { peer: User | null; lastMessage: Message | null; unreadCount: number; pinnedMessageIds: string[]; now: number; peerReceipts?: ReceiptPointers | null }): Conversation {
@@ -32,6 +32,7 @@ export function toConversation(row: ConversationRow, extra: { peer: User | null;
     handle: row.handle,
     title: row.title,
     description: row.description,
+    ...(row.photo_id ? { photoId: row.photo_id } : {}),
     settings: toSettings(row),
     createdAt: iso(row.created_at),
     lastSeq: row.last_seq,

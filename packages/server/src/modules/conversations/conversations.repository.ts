@@ -72,7 +72,7 @@ export async function listMembers(db: Executor, conversationId: string, afterUse
   let query = db
     .selectFrom('members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(['m.user_id', 'm.role', 'm.rights', 'm.muted_until', 'm.joined_at', 'u.id', 'u.handle', 'u.display_name', 'u.status'])
+    .select(['m.user_id', 'm.role', 'm.rights', 'm.muted_until', 'm.joined_at', 'u.id', 'u.handle', 'u.display_name', 'u.status', 'u.avatar_id'])
     .where('m.conversation_id', '=', conversationId)
     .orderBy('m.user_id')
     .limit(limit);
@@ -91,7 +91,7 @@ export async function listForUser(db: Executor, userId: string, cursor: ListCurs
   let query = db
     .selectFrom('members as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .select(['c.id', 'c.kind', 'c.visibility', 'c.handle', 'c.title', 'c.description', 'c.member_rights', 'c.slow_mode_sec', 'c.protected_content', 'c.join_approval', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'c.last_message_id', 'c.member_count', 'm.role', 'm.rights', 'm.muted_until', 'm.read_seq'])
+    .select(['c.id', 'c.kind', 'c.visibility', 'c.handle', 'c.title', 'c.description', 'c.photo_id', 'c.member_rights', 'c.slow_mode_sec', 'c.protected_content', 'c.join_approval', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'c.last_message_id', 'c.member_count', 'm.role', 'm.rights', 'm.muted_until', 'm.read_seq'])
     .where('m.user_id', '=', userId)
     .orderBy('c.last_activity_at', 'desc')
     .orderBy('c.id', 'desc')
@@ -106,7 +106,7 @@ export async function findConversationForUser(db: Executor, userId: string, conv
   return db
     .selectFrom('members as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .select(['c.id', 'c.kind', 'c.visibility', 'c.handle', 'c.title', 'c.description', 'c.member_rights', 'c.slow_mode_sec', 'c.protected_content', 'c.join_approval', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'c.last_message_id', 'c.member_count', 'm.role', 'm.rights', 'm.muted_until', 'm.read_seq'])
+    .select(['c.id', 'c.kind', 'c.visibility', 'c.handle', 'c.title', 'c.description', 'c.photo_id', 'c.member_rights', 'c.slow_mode_sec', 'c.protected_content', 'c.join_approval', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'c.last_message_id', 'c.member_count', 'm.role', 'm.rights', 'm.muted_until', 'm.read_seq'])
     .where('m.user_id', '=', userId)
     .where('m.conversation_id', '=', conversationId)
     .executeTakeFirst();
@@ -118,7 +118,7 @@ export async function findPeers(db: Executor, userId: string, conversationIds: r
   return db
     .selectFrom('members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(['m.conversation_id', 'u.id', 'u.handle', 'u.display_name', 'u.status', 'm.read_seq', 'm.delivered_seq'])
+    .select(['m.conversation_id', 'u.id', 'u.handle', 'u.display_name', 'u.status', 'u.avatar_id', 'm.read_seq', 'm.delivered_seq'])
     .where('m.conversation_id', 'in', conversationIds)
     .where('m.user_id', '!=', userId)
     .execute();

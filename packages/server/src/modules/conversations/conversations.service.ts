@@ -11,7 +11,7 @@ import type { Actor } from '../auth/index.ts';
 import { appendAudit, appendEvent, appendUserEvent, lockConversation, toMessages, type UnitOfWork } from '../logs/index.ts';
 import { access, authorize, joinRole, MEMBER_DEFAULTS, MEMBER_GRANTABLE, parseRights, type PolicyHook, sortRights } from '../policy/index.ts';
 import { addCandidates, blockedEitherWay } from '../privacy/index.ts';
-import { findUsersByIds, toUser } from '../users/index.ts';
+import { findUsersByIds, type PictureFiles, toUser } from '../users/index.ts';
 import { toAdminConversation, toConversation, type ConversationRow, toPreview, toSettings } from './conversations.mapper.ts';
 import * as repo from './conversations.repository.ts';
 import { admit } from './membership.ops.ts';
@@ -31,6 +31,8 @@ export interface ConversationsDeps {
   clock: Clock;
   limits: ConversationLimits;
   hook: PolicyHook;
+  /** Uploads as conversation photos (the media module); without it, photos cannot be set. */
+  pictures?: PictureFiles;
 }
 
 export type ConversationsService = ReturnType<typeof createConversationsService>;
@@ -66,7 +68,7 @@ function handleTakenOr(error: unknown): unknown {
   return isUniqueViolation(error) && String((error as Error).message).includes('handle') ? new AppError('handle_taken', 'This handle is already taken.') : error;
 }
 
-export function createConversationsService({ db, uow, clock, limits, hook }: ConversationsDeps) {
+export function createConversationsService({ db, uow, clock, limits, hook, pictures }: ConversationsDeps) {
   const kysely = db.kysely;
 
   /**
@@ -228,6 +230,13 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
             join_approval: patch.settings?.joinApproval === undefined ? current.join_approval : patch.settings.joinApproval ? 1 : 0,
           };
           const data: Record<string, unknown> = {};
+          // A new photo is one of the actor's unused image uploads; the old one goes after the grace.
+          if (patch.photoId !== undefined && patch.photoId !== (current.photo_id ?? null)) {
+            if (!pictures) throw new AppError('unavailable', 'Pictures are not available on this server.');
+            if (patch.photoId !== null) await pictures.usePicture(trx, actor.userId, patch.photoId);
+            next.photo_id = patch.photoId;
+            data.photoId = patch.photoId;
+          }
           if (next.title !== current.title) data.title = next.title;
           if (next.description !== current.description) data.description = next.description;
           if (next.visibility !== current.visibility) data.visibility = next.visibility;
@@ -236,9 +245,11 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
           if (JSON.stringify(settings) !== JSON.stringify(toSettings(current))) data.settings = settings;
           if (Object.keys(data).length === 0) return;
           await repo.updateConversation(trx, conversationId, {
-            title: next.title, description: next.description, visibility: next.visibility, handle: next.handle,
+            title: next.title, description: next.description, photo_id: next.photo_id ?? null, visibility: next.visibility, handle: next.handle,
             member_rights: next.member_rights, slow_mode_sec: next.slow_mode_sec, protected_content: next.protected_content, join_approval: next.join_approval,
           });
+          // Once no longer the photo, the old picture is dropped (unless something else uses it).
+          if (data.photoId !== undefined) await pictures!.dropPicture(trx, current.photo_id, now);
           await appendEvent(trx, changes, { conversationId, type: 'conversation.updated', actorId: actor.userId, data, now });
           await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'conversation.updated', targetType: 'conversation', targetId: conversationId, data, now });
         });
@@ -297,7 +308,10 @@ export function createConversationsService({ db, uow, clock, limits, hook }: Con
         for (const userId of (await repo.memberIds(trx, conversationId)).sort()) {
           await appendUserEvent(trx, changes, { userId, type: 'conversation.removed', data: { conversationId, seq }, now, membership: { conversationId, seq, member: false } });
         }
+        // Files first (they refer to the messages about to go), then the photo once the row is gone.
+        await pictures?.releaseConversation(trx, conversationId, now);
         await repo.deleteConversation(trx, conversationId);
+        await pictures?.dropPicture(trx, conversation.photo_id, now);
         await appendAudit(trx, { conversationId, actorId: null, action: 'conversation.deleted', targetType: 'conversation', targetId: conversationId, reason: reason ?? null, data: { kind: conversation.kind, title: conversation.title }, now });
       });
     },

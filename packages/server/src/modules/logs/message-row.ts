@@ -1,4 +1,4 @@
-import type { ForwardedFrom, Message, ReactionCount } from '@parley/protocol';
+import type { Attachment, ForwardedFrom, Message, ReactionCount } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { Executor, MessagesTable } from '../../platform/db/index.ts';
 import { iso, isoOrNull } from '../../platform/time.ts';
@@ -19,6 +19,7 @@ export function toMessage(row: MessagesTable, reactions: ReactionCount[] = []): 
     deletedAt: isoOrNull(row.deleted_at),
     forwardedFrom: deleted || row.forwarded_from === null ? null : (JSON.parse(row.forwarded_from) as ForwardedFrom),
     reactions: deleted ? [] : reactions,
+    attachments: deleted || !row.attachments ? [] : (JSON.parse(row.attachments) as Attachment[]),
   };
 }
 

@@ -27,7 +27,7 @@ export async function listBans(db: Executor, conversationId: string, now: number
   return db
     .selectFrom('bans as b')
     .innerJoin('users as u', 'u.id', 'b.user_id')
-    .select(['b.user_id', 'b.until', 'b.reason', 'b.banned_by', 'b.created_at', 'u.id', 'u.handle', 'u.display_name', 'u.status'])
+    .select(['b.user_id', 'b.until', 'b.reason', 'b.banned_by', 'b.created_at', 'u.id', 'u.handle', 'u.display_name', 'u.status', 'u.avatar_id'])
     .where('b.conversation_id', '=', conversationId)
     .where((eb) => eb.or([eb('b.until', 'is', null), eb('b.until', '>', now)]))
     .orderBy('b.created_at', 'desc')
@@ -60,7 +60,7 @@ export async function listJoinRequests(db: Executor, conversationId: string) {
   return db
     .selectFrom('join_requests as r')
     .innerJoin('users as u', 'u.id', 'r.user_id')
-    .select(['r.user_id', 'r.invite_code', 'r.created_at', 'u.id', 'u.handle', 'u.display_name', 'u.status'])
+    .select(['r.user_id', 'r.invite_code', 'r.created_at', 'u.id', 'u.handle', 'u.display_name', 'u.status', 'u.avatar_id'])
     .where('r.conversation_id', '=', conversationId)
     .orderBy('r.created_at')
     .limit(1000)

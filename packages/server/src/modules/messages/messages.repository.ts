@@ -18,7 +18,11 @@ export async function insertMessage(trx: Tx, row: MessagesTable): Promise<void> 
   await trx.insertInto('messages').values(row).execute();
 }
 
-export async function updateMessage(trx: Tx, id: string, patch: Partial<Pick<MessagesTable, 'text' | 'edited_at' | 'deleted_at' | 'forwarded_from'>>): Promise<MessagesTable> {
+export async function setAttachments(trx: Tx, id: string, attachments: string): Promise<void> {
+  await trx.updateTable('messages').set({ attachments }).where('id', '=', id).execute();
+}
+
+export async function updateMessage(trx: Tx, id: string, patch: Partial<Pick<MessagesTable, 'text' | 'edited_at' | 'deleted_at' | 'forwarded_from' | 'attachments'>>): Promise<MessagesTable> {
   return trx.updateTable('messages').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 

@@ -1,4 +1,4 @@
-import type { ForwardedFrom, Message, MessagesResponse, ReactionsResponse } from '@parley/protocol';
+import type { Attachment, ForwardedFrom, Message, MessagesResponse, ReactionsResponse } from '@parley/protocol';
 import type { Database, Dialect, Executor, MessagesTable, Tx } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -18,12 +18,30 @@ export interface MessagesDeps {
   maxMessageLength: number;
   /** Serialized size of one history page; past it the page stops and `hasMore` stays true. */
   pageMaxBytes?: number;
+  /** Files on messages (the media module); without it, messages carry none and sending one is refused. */
+  files?: MessageFiles;
+}
+
+/**
+ * What messages need of the files a message carries, inside their own transactions (the
+ * media module implements it; app.ts hands it in).
+ */
+export interface MessageFiles {
+  /** The sender's unused uploads become the message's files (typed refusals for anyone else's, or used ones). */
+  claim(trx: Tx, input: { actorId: string; ids: readonly string[]; messageId: string; conversationId: string }): Promise<Attachment[]>;
+  /** A forward carries the original's files. */
+  share(trx: Tx, input: { fromMessageId: string; messageId: string; conversationId: string }): Promise<void>;
+  /** Deleted for everyone: the message no longer carries its files (removed after a grace when nothing else does). */
+  release(trx: Tx, messageId: string, now: number): Promise<void>;
 }
 
 export interface SendInput {
   clientMsgId: string;
-  text: string;
+  /** The text, or the caption of the attachments (may be left out with attachments). */
+  text?: string | undefined;
   replyTo?: string | undefined;
+  /** Upload ids (`POST /v1/uploads`). */
+  attachments?: string[] | undefined;
 }
 
 export type MessagesService = ReturnType<typeof createMessagesService>;
@@ -65,7 +83,7 @@ class NoChange extends Error {
   }
 }
 
-export function createMessagesService({ db, uow, clock, hook, maxMessageLength, pageMaxBytes }: MessagesDeps) {
+export function createMessagesService({ db, uow, clock, hook, maxMessageLength, pageMaxBytes, files }: MessagesDeps) {
   const kysely = db.kysely;
 
   function checkText(text: string): void {
@@ -118,17 +136,19 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
    * conversation, clientMsgId): a retry, even one racing the original, returns the
    * original message and writes nothing.
    */
-  async function append(actor: Actor, conversationId: string, input: SendInput & { forwardedFrom?: ForwardedFrom }): Promise<Message> {
+  async function append(actor: Actor, conversationId: string, input: SendInput & { text: string; forwardedFrom?: ForwardedFrom; forwardedFiles?: { messageId: string; attachments: string } }): Promise<Message> {
     const known = await knownSend(actor, conversationId, input.clientMsgId);
     if (known) return known;
     await consultHook(actor, conversationId, input.text);
+    const hasMedia = (input.attachments?.length ?? 0) > 0 || input.forwardedFiles !== undefined;
+    if (hasMedia && !files) throw new AppError('unavailable', 'Files are not available on this server.');
     return rollbackOnNoChange(() =>
       uow(async (trx, changes) => {
         const now = clock();
         const id = newId(now);
         // Taking the seq first locks the conversation (null: there is none): the checks below stay true until commit.
         const seq = await takeNextSeq(trx, conversationId, now, id);
-        const { membership } = await access(trx, actor.userId, conversationId, 'message.send', { now, more: () => ({ hasLinks: hasLinks(input.text) }) });
+        const { membership } = await access(trx, actor.userId, conversationId, 'message.send', { now, more: () => ({ hasLinks: hasLinks(input.text), hasMedia }) });
         const raced = await repo.findByClientId(trx, conversationId, actor.userId, input.clientMsgId);
         if (raced) throw new NoChange(raced);
         if (checkSlowMode({ seconds: membership.slow_mode_sec, role: membership.role, lastSentAt: membership.last_sent_at, now })) {
@@ -149,8 +169,18 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
           edited_at: null,
           deleted_at: null,
           forwarded_from: input.forwardedFrom ? JSON.stringify(input.forwardedFrom) : null,
+          attachments: null,
         };
+        // The message row first: its files refer to it.
         await repo.insertMessage(trx, message);
+        if (input.attachments?.length) {
+          const attachments = await files!.claim(trx, { actorId: actor.userId, ids: input.attachments, messageId: id, conversationId });
+          message.attachments = JSON.stringify(attachments);
+        } else if (input.forwardedFiles) {
+          await files!.share(trx, { fromMessageId: input.forwardedFiles.messageId, messageId: id, conversationId });
+          message.attachments = input.forwardedFiles.attachments;
+        }
+        if (message.attachments) await repo.setAttachments(trx, id, message.attachments);
         const wire = toMessage(message);
         await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.created', actorId: actor.userId, data: { message: wire }, now, messageId: id });
         return wire;
@@ -181,8 +211,10 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
 
   return {
     async send(actor: Actor, conversationId: string, input: SendInput): Promise<Message> {
-      checkText(input.text);
-      return append(actor, conversationId, input);
+      const text = input.text ?? '';
+      // A message of files alone needs no text; a caption, when there is one, is text like any other.
+      if (!input.attachments?.length || text !== '') checkText(text);
+      return append(actor, conversationId, { ...input, text });
     },
 
     /**
@@ -205,7 +237,9 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
             conversationTitle: source.visibility === 'public' ? source.title : null,
             createdAt: iso(original.created_at),
           };
-      return append(actor, conversationId, { clientMsgId: input.clientMsgId, text: original.text!, forwardedFrom });
+      // The files go along (the same bytes): sending them in the target needs send_media there.
+      const forwardedFiles = original.attachments ? { messageId: original.id, attachments: original.attachments } : undefined;
+      return append(actor, conversationId, { clientMsgId: input.clientMsgId, text: original.text!, forwardedFrom, ...(forwardedFiles ? { forwardedFiles } : {}) });
     },
 
     async edit(actor: Actor, conversationId: string, messageId: string, text: string): Promise<Message> {
@@ -242,7 +276,8 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
           if (current!.deleted_at !== null) throw new NoChange(current!);
           await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
           await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
-          const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null }));
+          await files?.release(trx, messageId, now);
+          const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null, attachments: null }));
           await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.deleted', actorId: actor.userId, data: { message }, now, messageId });
           if (current!.sender_id !== actor.userId) {
             await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'message.deleted', targetType: 'message', targetId: messageId, data: { senderId: current!.sender_id }, now });
@@ -345,7 +380,8 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
             for (const messageId of ids) {
               await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
               await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
-              const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null }));
+              await files?.release(trx, messageId, now);
+              const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null, attachments: null }));
               const seq = (await takeNextSeq(trx, target, now))!;
               await recordEvent(trx, changes, { conversationId: target, seq, type: 'message.deleted', actorId: null, data: { message }, now, messageId });
             }

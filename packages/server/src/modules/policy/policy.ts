@@ -52,6 +52,8 @@ export interface PolicyFacts {
   target?: { userId: string; role: Role | null } | null;
   /** Sending or editing: the text links somewhere. */
   hasLinks?: boolean;
+  /** Sending or forwarding: the message carries files (needs `send_media`). */
+  hasMedia?: boolean;
   /** set_role: the role to give and the custom rights the member will hold (null: the role's defaults). */
   grant?: { role: Role; rights: readonly Right[] | null };
   /** conversation.settings changing `memberRights`: what ordinary members hold now, and would hold after. */
@@ -327,6 +329,7 @@ function requireWrite(facts: PolicyFacts, kind: ConversationKind): void {
   if (kind === 'channel') require(facts, 'post', 'Only members with the post right publish in this channel.');
   else require(facts, 'send_messages', 'You may not send messages here.');
   if (facts.hasLinks) require(facts, 'send_links', 'You may not send links here.');
+  if (facts.hasMedia) require(facts, 'send_media', 'You may not send files here.');
 }
 
 function requireMessage(facts: PolicyFacts): { senderId: string; deleted: boolean; senderRole?: Role | null } {

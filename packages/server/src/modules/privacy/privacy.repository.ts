@@ -16,7 +16,7 @@ export async function listBlocked(db: Executor, blockerId: string) {
   return db
     .selectFrom('blocks as b')
     .innerJoin('users as u', 'u.id', 'b.blocked_id')
-    .select(['u.id', 'u.handle', 'u.display_name', 'u.status'])
+    .select(['u.id', 'u.handle', 'u.display_name', 'u.status', 'u.avatar_id'])
     .where('b.blocker_id', '=', blockerId)
     .orderBy('b.created_at', 'desc')
     .limit(10_000)

@@ -76,6 +76,7 @@ export function createRateLimits({ limiter, rules, metrics, wait: waitFor = wait
       ],
     },
     edit: { what: 'edits', checks: ({ userId = '' }) => [['edits_per_user', `edit:u:${userId}`, rules.editsPerUser]] },
+    upload: { what: 'uploads', checks: ({ userId = '' }) => [['uploads_per_user', `upload:u:${userId}`, rules.uploadsPerUser]] },
     react: { what: 'reactions', checks: ({ userId = '' }) => [['reactions_per_user', `react:u:${userId}`, rules.reactionsPerUser]] },
     report: { what: 'reports', checks: ({ userId = '' }) => [['reports_per_user', `report:u:${userId}`, rules.reportsPerUser]] },
     create_conversation: { what: 'new conversations', checks: ({ userId = '' }) => [['conversations_per_user', `conv:u:${userId}`, rules.conversationsPerUser]] },

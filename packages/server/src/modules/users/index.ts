@@ -1,4 +1,4 @@
-export { createUsersService, type Identity, type UsersService } from './users.service.ts';
+export { createUsersService, type Identity, type PictureFiles, type UsersService } from './users.service.ts';
 export { findUserByHandle, findUserById, findUsersByIds } from './users.repository.ts';
 export { toUser, DELETED_DISPLAY_NAME } from './users.mapper.ts';
 export { userRoutes } from './users.routes.ts';

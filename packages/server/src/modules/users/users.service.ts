@@ -17,6 +17,18 @@ export interface UsersDeps {
   db: Database;
   uow: UnitOfWork;
   clock: Clock;
+  /** Uploads as pictures (the media module); without it, pictures cannot be set. */
+  pictures?: PictureFiles;
+}
+
+/** What avatars and conversation photos need of the files module, inside the caller's transaction. */
+export interface PictureFiles {
+  /** The actor's unused image upload becomes a picture (typed refusals otherwise). */
+  usePicture(trx: Tx, actorId: string, fileId: string): Promise<void>;
+  /** A picture replaced or removed: its bytes go after the grace, unless something else uses it. */
+  dropPicture(trx: Tx, fileId: string | null | undefined, now: number): Promise<void>;
+  /** A conversation deleted: its messages stop carrying files, whose bytes go after the grace unless used elsewhere. */
+  releaseConversation(trx: Tx, conversationId: string, now: number): Promise<void>;
 }
 
 export interface Identity {
@@ -50,7 +62,7 @@ async function inUserOrder<T extends { id: string }, R>(items: readonly T[], wor
   return results;
 }
 
-export function createUsersService({ db, uow, clock }: UsersDeps) {
+export function createUsersService({ db, uow, clock, pictures }: UsersDeps) {
   const kysely = db.kysely;
   // Every connect reads its user's row (projection, then the status re-check): one query per tick.
   const loadUser = createBatchLoader(async (ids) => new Map((await findUsersByIds(kysely, ids)).map((row) => [row.id, row])));
@@ -160,10 +172,24 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
     },
 
     /** Profile changes are an event in the user's own log, so all their devices converge. */
-    async updateProfile(userId: string, patch: { displayName?: string }): Promise<User> {
+    async updateProfile(userId: string, patch: { displayName?: string | undefined; avatarId?: string | null | undefined }): Promise<User> {
       return uow(async (trx, changes) => {
-        const updated = await updateLiveUser(trx, userId, { ...(patch.displayName ? { display_name: patch.displayName } : {}), updated_at: clock() });
+        const now = clock();
+        let avatar: { avatar_id: string | null } | undefined;
+        if (patch.avatarId !== undefined) {
+          const current = await findUserById(trx, userId);
+          if (!current || current.status === 'deleted') throw new AppError('not_found', 'User not found.');
+          if (patch.avatarId !== (current.avatar_id ?? null)) {
+            if (!pictures) throw new AppError('unavailable', 'Pictures are not available on this server.');
+            if (patch.avatarId !== null) await pictures.usePicture(trx, userId, patch.avatarId);
+            avatar = { avatar_id: patch.avatarId };
+          }
+        }
+        const previous = avatar ? (await findUserById(trx, userId))?.avatar_id : null;
+        const updated = await updateLiveUser(trx, userId, { ...(patch.displayName ? { display_name: patch.displayName } : {}), ...avatar, updated_at: now });
         if (!updated) throw new AppError('not_found', 'User not found.');
+        // Once no longer the avatar, the old picture is dropped (unless something else uses it).
+        if (avatar) await pictures!.dropPicture(trx, previous, now);
         const user = toUser(updated);
         await appendUserEvent(trx, changes, { userId, type: 'profile.updated', data: { user }, now: clock() });
         return user;
@@ -232,9 +258,19 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
         ...(body.displayName !== undefined ? { display_name: body.displayName } : {}),
         ...(body.password !== undefined ? { password_hash: await hashPassword(body.password) } : {}),
       };
-      const updated = await uow(async (trx) => {
+      const updated = await uow(async (trx, changes) => {
         const current = await findUserById(trx, id);
-        return current && current.status !== 'deleted' ? changeAudited(trx, current, patch) : undefined;
+        if (!current || current.status === 'deleted') return undefined;
+        // The platform takes a picture down (moderation): audited, and the user's devices hear of it.
+        if (body.avatarId === null && current.avatar_id) {
+          const now = clock();
+          const cleared = await updateLiveUser(trx, id, { avatar_id: null, updated_at: now });
+          await pictures?.dropPicture(trx, current.avatar_id, now);
+          await auditUser(trx, 'user.updated', id, { fields: ['avatar'] });
+          await appendUserEvent(trx, changes, { userId: id, type: 'profile.updated', data: { user: toUser(cleared!) }, now });
+          return changeAudited(trx, cleared!, patch);
+        }
+        return changeAudited(trx, current, patch);
       });
       if (!updated) throw new AppError('not_found', 'User not found.');
       return toAdminUser(updated);
@@ -253,7 +289,9 @@ export function createUsersService({ db, uow, clock }: UsersDeps) {
         const row = await findUserById(trx, id);
         if (!row || row.status === 'deleted') throw new AppError('not_found', 'User not found.');
         const now = clock();
-        await updateUser(trx, id, { status: 'deleted', handle: null, display_name: DELETED_DISPLAY_NAME, password_hash: null, updated_at: now });
+        await updateUser(trx, id, { status: 'deleted', handle: null, display_name: DELETED_DISPLAY_NAME, password_hash: null, avatar_id: null, updated_at: now });
+        // The picture is personal data too: its bytes go after the grace.
+        await pictures?.dropPicture(trx, row.avatar_id, now);
         await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
         changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.accountDeleted, reason: 'account deleted' });
         await auditUser(trx, 'user.deleted', id);

@@ -3,7 +3,7 @@
  * bigint; the PostgreSQL pool parses int8 to number (safe below 2^53), SQLite returns
  * numbers already. JSON is stored as text: it is never queried into.
  */
-import type { AddPrivacy, PresencePrivacy, PushPlatform, ConversationKind, Role, UserStatus, Visibility } from '@parley/protocol';
+import type { AddPrivacy, AttachmentKind, PresencePrivacy, PushPlatform, ConversationKind, Role, UserStatus, Visibility } from '@parley/protocol';
 
 export interface UsersTable {
   id: string;
@@ -17,6 +17,8 @@ export interface UsersTable {
   presence_privacy?: PresencePrivacy;
   /** Epoch ms the user was last seen online (written when they go offline). */
   last_seen_at?: number | null;
+  /** The upload shown as the user's picture. */
+  avatar_id?: string | null;
   /** Head of this user's own log. */
   event_seq: number;
   created_at: number;
@@ -63,6 +65,8 @@ export interface ConversationsTable {
   last_activity_at: number;
   last_message_id: string | null;
   member_count: number;
+  /** The upload shown as the conversation's picture. */
+  photo_id?: string | null;
 }
 
 export interface MembersTable {
@@ -105,6 +109,8 @@ export interface MessagesTable {
   deleted_at: number | null;
   /** JSON ForwardedFrom, or null. */
   forwarded_from: string | null;
+  /** JSON array of wire Attachments, or null when none (cleared on delete). */
+  attachments: string | null;
 }
 
 export interface UserEventsTable {
@@ -194,6 +200,38 @@ export interface AuditLogTable {
   created_at: number;
 }
 
+export interface UploadsTable {
+  id: string;
+  owner_id: string;
+  blob_key: string;
+  thumbnail_key: string | null;
+  name: string;
+  size: number;
+  content_type: string;
+  sha256: string;
+  kind: AttachmentKind;
+  width: number | null;
+  height: number | null;
+  duration_ms: number | null;
+  /** base64url loudness bytes. */
+  waveform: string | null;
+  thumbnail_width: number | null;
+  thumbnail_height: number | null;
+  scan_state: 'none' | 'pending' | 'clean';
+  created_at: number;
+  /** Unused uploads are swept after this; null once something uses it. */
+  expires_at: number | null;
+  /** No longer used by anything: swept after this. */
+  purge_after: number | null;
+}
+
+export interface MessageFilesTable {
+  message_id: string;
+  upload_id: string;
+  conversation_id: string;
+  position: number;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -210,4 +248,6 @@ export interface DB {
   pins: PinsTable;
   reports: ReportsTable;
   audit_log: AuditLogTable;
+  uploads: UploadsTable;
+  message_files: MessageFilesTable;
 }

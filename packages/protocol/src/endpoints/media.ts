@@ -1,0 +1,63 @@
+import type { EndpointSpec } from '../endpoint.ts';
+import { BlobBody, BlobRange, BlobParams, BlobQuery, EmptyResponse, FileParams, FileResponse, FileUrlQuery, FileUrlResponse, UploadBody, UploadQuery } from '../http.ts';
+
+/** Files: uploads, the links that fetch them, and the route those links point at on the local store (docs/media.md). */
+export const mediaEndpoints = {
+  uploadFile: {
+    method: 'POST',
+    path: '/v1/uploads',
+    access: 'user',
+    tag: 'files',
+    summary: 'Upload a file (the raw bytes as the body); it is yours until a message, your avatar or a conversation photo uses it, and expires unused',
+    query: UploadQuery,
+    body: UploadBody,
+    rawBody: { contentType: 'application/octet-stream' },
+    response: FileResponse,
+    errors: ['payload_too_large', 'unsupported_media_type', 'limit_exceeded'],
+    rateLimit: 'upload',
+  },
+  getFile: {
+    method: 'GET',
+    path: '/v1/uploads/:fileId',
+    access: 'user',
+    tag: 'files',
+    summary: 'One of your uploads, with its checksum and expiry',
+    params: FileParams,
+    response: FileResponse,
+    errors: ['not_found'],
+  },
+  deleteFile: {
+    method: 'DELETE',
+    path: '/v1/uploads/:fileId',
+    access: 'user',
+    tag: 'files',
+    summary: 'Delete one of your uploads that nothing uses yet',
+    params: FileParams,
+    response: EmptyResponse,
+    errors: ['not_found', 'conflict'],
+  },
+  getFileUrl: {
+    method: 'GET',
+    path: '/v1/files/:fileId/url',
+    access: 'user',
+    tag: 'files',
+    summary: 'A short-lived link to a file you may see (on a message you can read, an avatar, a photo of a conversation you can see, or your own upload)',
+    params: FileParams,
+    query: FileUrlQuery,
+    response: FileUrlResponse,
+    errors: ['not_found'],
+  },
+  getBlob: {
+    method: 'GET',
+    path: '/v1/blobs/files/:fileId/:variant',
+    access: 'public',
+    tag: 'files',
+    summary: 'The bytes behind a link from /v1/files/:fileId/url (local store); Range requests answer 206',
+    params: BlobParams,
+    query: BlobQuery,
+    response: BlobBody,
+    produces: 'application/octet-stream',
+    otherResponses: { 206: BlobRange },
+    errors: ['not_found', 'range_not_satisfiable'],
+  },
+} as const satisfies Record<string, EndpointSpec>;
