@@ -6,6 +6,7 @@ import { createEphemeralPublisher, createGateway, createFrameHandlers, createPub
 import { bearerToken, createHttpServer, registerRoutes, requireAdmin, requireUser, route } from './http/index.ts';
 import { createWebClientFallback } from './http/static.ts';
 import { createAdminService, adminConversationRoutes, adminRoutes } from './modules/admin/index.ts';
+import { callRoutes, createCallsService, createLivekitBackend } from './modules/calls/index.ts';
 import { createAccessTokens, createAdminKeyCheck, createAuthService, createExternalVerifier, loadSigningKey, authRoutes } from './modules/auth/index.ts';
 import { createConversationsService, createMembershipLoader, conversationRoutes } from './modules/conversations/index.ts';
 import { createUnitOfWork } from './modules/logs/index.ts';
@@ -137,6 +138,25 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const typing = createTypingService({ db, ephemeral, clock, ttlMs: config.realtime.typingTtlMs, throttleMs: config.realtime.typingThrottleMs });
   const presence = createPresenceService({ db, uow, store: presenceStore, ephemeral, clock, logger, nodeId: config.nodeId, fanoutMax: config.realtime.presenceFanoutMax });
   const devices = createDevicesService({ db, users, clock });
+  const livekit = config.calls.livekit;
+  const calls = createCallsService({
+    db,
+    uow,
+    clock,
+    ephemeral,
+    logger,
+    config: config.calls,
+    media: livekit ? createLivekitBackend({ ...livekit, logger }) : null,
+    drawSignal: (userId) => rateLimits.signal(userId),
+  });
+  const afterCalls = (work: Promise<void>) => void work.catch((error: unknown) => logger.warn({ err: error }, 'updating calls after a change failed'));
+  observers.push((changes) => {
+    // Kicked, banned or gone from a conversation: out of its call too.
+    for (const { event } of changes.conversationEvents) if (event.type === 'member.removed') afterCalls(calls.memberRemoved(event.conversationId, event.data.userId));
+    // A block ends the direct calls between the two.
+    for (const { userId, event } of changes.userEvents) if (event.type === 'block.added') afterCalls(calls.blocked(userId, event.data.userId));
+  });
+  calls.startSweeper();
   observers.push((changes) => {
     for (const { event } of changes.conversationEvents) if (event.type === 'message.created') metrics.messagesSent.inc();
     for (const { userId, event } of changes.userEvents) {
@@ -191,6 +211,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ...receiptRoutes({ receipts }),
     ...presenceRoutes({ presence }),
     ...deviceRoutes({ devices }),
+    ...callRoutes({ calls }),
     ...adminRoutes({ users, auth, admin }),
     ...adminConversationRoutes({ conversations, membership, messages, moderation, users }),
   ], {
@@ -206,7 +227,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     requireActive: (actor) => auth.requireActive(actor),
     clock,
     loadMembership: membershipOf,
-    handlers: createFrameHandlers({ messages, conversations, membership, invites, moderation, sync, live: { receipts, typing, presence, rateLimits } }),
+    handlers: createFrameHandlers({ messages, conversations, membership, invites, moderation, sync, live: { receipts, typing, presence, rateLimits, calls } }),
     presence,
     load,
     metrics,
@@ -216,9 +237,13 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       ready(connection) {
         connection.presenceId = presence.connected(connection.userId);
         devices.touch({ userId: connection.userId, sessionId: connection.sessionId });
+        afterCalls(calls.deviceBack(connection.userId, connection.sessionId));
       },
       gone(connection) {
         if (connection.presenceId) presence.disconnected(connection.presenceId);
+        // A caller whose device goes away stops ringing the others; a participant's grace starts.
+        // Not while this node drains: its sockets come back on another node at once.
+        if (connection.userId && !draining) afterCalls(calls.deviceGone(connection.userId, connection.sessionId));
       },
     },
   });
@@ -234,6 +259,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const cutOff = setTimeout(() => http.server.closeAllConnections(), config.shutdown.drainGraceMs);
     await http.close();
     clearTimeout(cutOff);
+    calls.stop();
     await presence.close();
     await limiter.close();
     load.stop();
