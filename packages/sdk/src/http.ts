@@ -1,5 +1,5 @@
 import {
-  type AddMembersBody, type AuditQuery, type BanBody, type BodyOf, type ChangeRoleBody, type ConversationListQuery, type CreateConversationBody, type CreateInviteBody,
+  type AddMembersBody, type AuditQuery, type BanBody, type BodyOf, type CallKind, type ChangeRoleBody, type ConversationListQuery, type CreateConversationBody, type CreateInviteBody,
   type CreateReportBody, type DeliveredBody, type Endpoint, endpointPath, Endpoints, type ErrorResponse, type EventsQuery, type ForwardBody, type HeadsQuery, type LoginBody, type MembersQuery,
   type MessagesQuery, type MuteBody, type ParamsOf, type PresencePrivacy, type PushTokenBody, type QueryOf, type RegisterBody, type ReportsQuery, type ResolveReportBody,
   type ResponseOf, type SendMessageBody, type UpdateConversationBody, type UpdateMeBody, type UpdateSettingsBody,
@@ -126,6 +126,17 @@ export class HttpApi {
   joinRequests = (id: string) => this.call(Endpoints.listJoinRequests, { params: { id } });
   approveJoin = (id: string, userId: string) => this.call(Endpoints.approveJoinRequest, { params: { id, userId } });
   declineJoin = (id: string, userId: string) => this.call(Endpoints.declineJoinRequest, { params: { id, userId } });
+
+  // --- calls ---
+  startCall = (conversationId: string, kind: CallKind) => this.call(Endpoints.startCall, { params: { id: conversationId }, body: { kind } });
+  myCalls = () => this.call(Endpoints.listMyCalls, {});
+  getCall = (callId: string) => this.call(Endpoints.getCall, { params: { callId } });
+  acceptCall = (callId: string) => this.call(Endpoints.acceptCall, { params: { callId } });
+  declineCall = (callId: string) => this.call(Endpoints.declineCall, { params: { callId } });
+  joinCall = (callId: string) => this.call(Endpoints.joinCall, { params: { callId } });
+  leaveCall = (callId: string) => this.call(Endpoints.leaveCall, { params: { callId } });
+  endCall = (callId: string) => this.call(Endpoints.endCall, { params: { callId } });
+  callMedia = (callId: string) => this.call(Endpoints.getCallMedia, { params: { callId } });
 
   // --- privacy ---
   blocks = () => this.call(Endpoints.listBlocks, {});
