@@ -1,3 +1,4 @@
+import { calls } from './scenarios/calls.ts';
 import { connections } from './scenarios/connections.ts';
 import { direct } from './scenarios/direct.ts';
 import { fanout } from './scenarios/fanout.ts';
@@ -9,6 +10,7 @@ import { fanout } from './scenarios/fanout.ts';
  */
 const scenarios: Record<string, (argv: string[]) => Promise<void>> = {
   connections,
+  calls,
   direct,
   'group-fanout': (argv) => fanout(argv, 'group'),
   'channel-fanout': (argv) => fanout(argv, 'channel'),

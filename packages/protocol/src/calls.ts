@@ -147,7 +147,8 @@ export const CallEndedData = Type.Object({ callId: Id, reason: CallEndReason, du
 /**
  * Server -> client, live only (never replayed: after a reconnect, `GET /v1/me/calls` says
  * what is ringing for you). `call_ring`: ring this device until `expiresInMs` passes or a
- * `call_ring_stop` for the call arrives.
+ * `call_ring_stop` for the call arrives. Its `call.participants` lists who is in the call
+ * (the caller), not everyone rung (that is `call.started`'s `invitedUserIds`).
  */
 export const CallRingFrame = Type.Object({ t: Type.Literal('call_ring'), call: Call, expiresInMs: Type.Integer({ minimum: 0 }) });
 export type CallRingFrame = Static<typeof CallRingFrame>;

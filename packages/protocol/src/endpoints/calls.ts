@@ -47,7 +47,7 @@ export const callsEndpoints = {
     params: CallParams,
     response: CallJoinResponse,
     rateLimit: 'call',
-    errors: ['not_found', 'forbidden', 'conflict', 'call_busy', 'call_ended'],
+    errors: ['not_found', 'forbidden', 'conflict', 'call_busy', 'call_ended', 'limit_exceeded'],
   },
   declineCall: {
     method: 'POST',
@@ -69,7 +69,7 @@ export const callsEndpoints = {
     params: CallParams,
     response: CallJoinResponse,
     rateLimit: 'call',
-    errors: ['not_found', 'forbidden', 'conflict', 'call_busy', 'call_ended'],
+    errors: ['not_found', 'forbidden', 'conflict', 'call_busy', 'call_ended', 'limit_exceeded'],
   },
   leaveCall: {
     method: 'POST',
@@ -99,7 +99,7 @@ export const callsEndpoints = {
     summary: 'Fresh media credentials for a call you are in (ICE servers with new TURN credentials, or a new media-backend token)',
     params: CallParams,
     response: CallMediaResponse,
-    errors: ['not_found', 'not_in_call', 'call_ended'],
+    errors: ['not_found', 'forbidden', 'not_in_call', 'call_ended'],
   },
   receiveLivekitWebhook: {
     method: 'POST',

@@ -91,8 +91,22 @@ export async function ringingFromDevice(db: Executor, userId: string, device: st
   return rows.map((row) => row.id);
 }
 
-/** Marks (or clears) the device's participations as having no socket. */
+/**
+ * Marks (or clears) the device's participations as having no socket. Every connect and
+ * disconnect asks, so it reads first and writes only when there is something to change:
+ * a reconnect storm costs indexed reads, not a write transaction per socket.
+ */
 export async function markDevice(db: Executor, userId: string, device: string, disconnectedAt: number | null): Promise<void> {
+  const pending = await db
+    .selectFrom('call_participants')
+    .select('call_id')
+    .where('user_id', '=', userId)
+    .where('state', '=', 'joined')
+    .where('device', '=', device)
+    .where('disconnected_at', disconnectedAt === null ? 'is not' : 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  if (!pending) return;
   const query = db.updateTable('call_participants').set({ disconnected_at: disconnectedAt }).where('user_id', '=', userId).where('device', '=', device).where('state', '=', 'joined');
   await (disconnectedAt === null ? query.where('disconnected_at', 'is not', null) : query.where('disconnected_at', 'is', null)).execute();
 }

@@ -113,7 +113,9 @@ export function createCallsService({ db, uow, clock, ephemeral, logger, config, 
 
   function ring(state: CallState, userIds: readonly string[], now: number): Effect {
     return () => {
-      const frame: CallRingFrame = { t: 'call_ring', call: toCall(state), expiresInMs: Math.max(0, state.call.ring_expires_at - now) };
+      // Who is in it, not everyone rung: the frame stays small however large the group (`call.started` lists who was rung).
+      const call = toCall({ call: state.call, participants: joined(state) });
+      const frame: CallRingFrame = { t: 'call_ring', call, expiresInMs: Math.max(0, state.call.ring_expires_at - now) };
       for (const userId of userIds) ephemeral.toUser(userId, frame);
     };
   }
