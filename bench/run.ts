@@ -1,4 +1,5 @@
 import { connectBreadth } from './scenarios/connect-breadth.ts';
+import { calls } from './scenarios/calls.ts';
 import { connections } from './scenarios/connections.ts';
 import { direct } from './scenarios/direct.ts';
 import { fanout } from './scenarios/fanout.ts';
@@ -12,6 +13,7 @@ import { media } from './scenarios/media.ts';
 const scenarios: Record<string, (argv: string[]) => Promise<void>> = {
   connections,
   'connect-breadth': connectBreadth,
+  calls,
   direct,
   'group-fanout': (argv) => fanout(argv, 'group'),
   'channel-fanout': (argv) => fanout(argv, 'channel'),

@@ -16,8 +16,8 @@ describe('runtime dependencies', () => {
       if (!path.includes('node_modules/') || entry.dev || entry.link) continue;
       checked++;
       const licenses = (entry.license ?? 'UNKNOWN').replace(/[()]/g, '').split(/\s+OR\s+/);
-      // "A OR B" is fine when one of them is permissive.
-      if (!licenses.some((license) => PERMISSIVE.has(license.trim()))) offenders.push(`${path.split('node_modules/').at(-1)}: ${entry.license ?? 'no license field'}`);
+      // "A OR B" is fine when one of them is permissive; "A AND B" when both are (@bufbuild/protobuf: Apache-2.0 AND BSD-3-Clause).
+      if (!licenses.some((license) => license.split(/\s+AND\s+/).every((part) => PERMISSIVE.has(part.trim())))) offenders.push(`${path.split('node_modules/').at(-1)}: ${entry.license ?? 'no license field'}`);
     }
     assert.ok(checked > 20, `the lock file lists the runtime packages (${checked})`);
     assert.deepEqual(offenders, []);

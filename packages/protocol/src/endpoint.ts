@@ -14,7 +14,7 @@ export type Access = 'public' | 'user' | 'admin';
  * maps each class to its buckets in one place (modules/rate-limits). Socket requests draw
  * from the class of the operation they stand for.
  */
-export const RateLimitClasses = ['send', 'login', 'register', 'create_conversation', 'edit', 'react', 'report', 'upload'] as const;
+export const RateLimitClasses = ['send', 'login', 'register', 'create_conversation', 'edit', 'react', 'report', 'upload', 'call'] as const;
 export type RateLimitClass = (typeof RateLimitClasses)[number];
 
 /**
@@ -43,6 +43,11 @@ export interface EndpointSpec {
   readonly response: TSchema;
   /** Other successful or expected statuses the operation answers with their own shape (e.g. /readyz's 503). */
   readonly otherResponses?: Readonly<Record<number, TSchema>>;
+  /**
+   * A request body that is not JSON (a signed webhook whose signature covers the exact bytes):
+   * its content type; the handler gets the body as a string, unparsed.
+   */
+  readonly consumes?: string;
   /** When the answer is not JSON (Prometheus text). */
   readonly produces?: string;
   readonly errors: readonly ErrorCode[];

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { Id, Seq, Timestamp } from './common.ts';
+import { CallDeclinedData, CallEndedData, CallJoinedData, CallLeftData, CallMissedData, CallStartedData } from './calls.ts';
 import { ReceiptPointers } from './realtime.ts';
 import { ConversationKind, Rights, Role, Visibility } from './rights.ts';
 
@@ -239,6 +240,13 @@ export const ConversationEvent = Type.Union([
   /** `count` is the emoji's count after the change (0: gone), so applying assigns. */
   conversationEvent('reaction.added', Type.Object({ messageId: Id, userId: Id, emoji: Type.String(), count: Type.Integer({ minimum: 0 }) })),
   conversationEvent('reaction.removed', Type.Object({ messageId: Id, userId: Id, emoji: Type.String(), count: Type.Integer({ minimum: 0 }) })),
+  // Calls (docs/calls.md): every step of a call's life, so call history syncs like messages.
+  conversationEvent('call.started', CallStartedData),
+  conversationEvent('call.joined', CallJoinedData),
+  conversationEvent('call.declined', CallDeclinedData),
+  conversationEvent('call.left', CallLeftData),
+  conversationEvent('call.missed', CallMissedData),
+  conversationEvent('call.ended', CallEndedData),
 ]);
 export type ConversationEvent = Static<typeof ConversationEvent>;
 export type ConversationEventType = ConversationEvent['type'];

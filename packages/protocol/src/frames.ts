@@ -8,6 +8,7 @@ import {
   SeqResponse, UpdateConversationBody, UserEventsResponse,
 } from './http.ts';
 import { AssignableRole, Rights } from './rights.ts';
+import { CallJoinResponse, CallKind, CallResponse, CallRingFrame, CallRingStopFrame, CallSignal, CallSignalFrame } from './calls.ts';
 import { Limits } from './limits.ts';
 import { RealtimeLimits } from './limits.ts';
 import { Presence } from './realtime.ts';
@@ -85,6 +86,19 @@ export const ClientFrames = {
   update_conversation: request('update_conversation', { conversationId: Id, ...UpdateConversationBody.properties }),
   create_invite: request('create_invite', { conversationId: Id, ...CreateInviteBody.properties }),
   audit: request('audit', { conversationId: Id, ...AuditQuery.properties }),
+  // Calls (docs/calls.md): the same service calls as their HTTP routes.
+  call_start: request('call_start', { conversationId: Id, kind: CallKind }),
+  call_accept: request('call_accept', { callId: Id }),
+  call_decline: request('call_decline', { callId: Id }),
+  call_join: request('call_join', { callId: Id }),
+  call_leave: request('call_leave', { callId: Id }),
+  call_end: request('call_end', { callId: Id }),
+  /**
+   * An offer, answer or ICE candidate for another participant (`to`) of a call you are in;
+   * relayed to their device in the call as a `call_signal` frame, never stored. Candidates
+   * draw from a per-user rate limit (RATE_LIMIT_CALL_SIGNALS_PER_USER).
+   */
+  call_signal: request('call_signal', { callId: Id, to: Id, signal: CallSignal }),
 } as const;
 
 export type ClientFrameType = keyof typeof ClientFrames;
@@ -116,6 +130,12 @@ export const FrameOperations = {
   update_conversation: 'updateConversation',
   create_invite: 'createInvite',
   audit: 'listAudit',
+  call_start: 'startCall',
+  call_accept: 'acceptCall',
+  call_decline: 'declineCall',
+  call_join: 'joinCall',
+  call_leave: 'leaveCall',
+  call_end: 'endCall',
 } as const satisfies Partial<Record<ClientFrameType, OperationId>>;
 
 /** The endpoint-table entry a socket request stands for, if it has one. */
@@ -204,6 +224,13 @@ export const AckData = {
   update_conversation: ConversationResponse,
   create_invite: InviteResponse,
   audit: AuditResponse,
+  call_start: CallJoinResponse,
+  call_accept: CallJoinResponse,
+  call_decline: CallResponse,
+  call_join: CallJoinResponse,
+  call_leave: CallResponse,
+  call_end: CallResponse,
+  call_signal: Type.Object({}),
 } as const satisfies Record<ClientFrameType, Type.TSchema>;
 export type AckDataOf<T extends ClientFrameType> = Static<(typeof AckData)[T]>;
 
@@ -290,5 +317,5 @@ export type ProfileFrame = Static<typeof ProfileFrame>;
 export const JoinRequestFrame = Type.Object({ t: Type.Literal('join_request'), conversationId: Id, userId: Id, pending: Type.Boolean() });
 export type JoinRequestFrame = Static<typeof JoinRequestFrame>;
 
-export const ServerFrame = Type.Union([ReadyFrame, AckFrame, ErrorFrame, EventFrame, UserEventFrame, ResyncFrame, TypingFrame, PresenceFrame, ReceiptFrame, ReauthFrame, ProfileFrame, JoinRequestFrame]);
+export const ServerFrame = Type.Union([ReadyFrame, AckFrame, ErrorFrame, EventFrame, UserEventFrame, ResyncFrame, TypingFrame, PresenceFrame, ReceiptFrame, ReauthFrame, ProfileFrame, JoinRequestFrame, CallRingFrame, CallRingStopFrame, CallSignalFrame]);
 export type ServerFrame = Static<typeof ServerFrame>;

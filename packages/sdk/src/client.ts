@@ -1,7 +1,8 @@
 import type {
-  AckDataOf, AuthResponse, Conversation, ConversationEvent, Device, FileInfo, JoinRequestFrame, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform, ReceiptFrame,
+  AckDataOf, AuthResponse, Call, CallJoinResponse, CallKind, CallMedia, CallRingStopFrame, CallSignal, CallSignalFrame, Conversation, ConversationEvent, Device, FileInfo, JoinRequestFrame, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform, ReceiptFrame,
   ReceiptPointers, RegisterBody, UpdateMeBody, User, UserEvent,
 } from '@parley/protocol';
+import { CallRinger, type IncomingCall } from './calls.ts';
 import { type Command, type CommandFrameType, routeCommand } from './command-route.ts';
 import { Emitter } from './emitter.ts';
 import { asParleyError, ParleyError } from './errors.ts';
@@ -76,6 +77,12 @@ export interface ClientEvents extends Record<string, unknown[]> {
   profile: [User];
   /** Requests to join a conversation you manage invites of changed: read the list again. */
   joinRequest: [JoinRequestFrame];
+  /** A call rings on this device: show it (accept, decline) until `callRingStop` or `expiresAt`. */
+  callRing: [IncomingCall];
+  /** Stop ringing: answered or declined here or on another device, missed, or ended. */
+  callRingStop: [Omit<CallRingStopFrame, 't'>];
+  /** An offer, answer or ICE candidate from a peer of a call this device is in: hand it to its RTCPeerConnection. */
+  callSignal: [CallSignalFrame];
 }
 
 /** How many of your messages in a group `loadReceipts` asks about at most. */
@@ -108,6 +115,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private readonly readyWaiters: Array<() => void> = [];
   /** Receipts, typing and presence (see live.ts). */
   private readonly live: LiveState;
+  /** Calls ringing on this device (see calls.ts). */
+  private readonly ringer: CallRinger;
 
   constructor(options: ClientOptions) {
     super();
@@ -142,11 +151,20 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.deliveryAckDelayMs !== undefined ? { deliveryAckDelayMs: options.deliveryAckDelayMs } : {}),
       ...(options.typingIntervalMs !== undefined ? { typingIntervalMs: options.typingIntervalMs } : {}),
     });
+    this.ringer = new CallRinger({
+      fetchMine: async () => (await this.http.myCalls()).calls,
+      meId: () => this.store.me?.id ?? this.session?.userId ?? null,
+      emitRing: (incoming) => this.emit('callRing', incoming),
+      emitRingStop: (stop) => this.emit('callRingStop', stop),
+      emitSignal: (frame) => this.emit('callSignal', frame),
+    });
     this.wireSync();
     this.socket.on('status', (status) => this.onSocketStatus(status));
     this.socket.on('ready', () => {
       void this.sync.resync();
       this.live.onReady().catch((error) => this.emit('error', asParleyError(error)));
+      // Ring frames are not replayed: what rings now is asked for after every connect.
+      this.ringer.refresh().catch((error) => this.emit('error', asParleyError(error)));
     });
     this.socket.on('push', (frame) => {
       if (frame.t === 'event' || frame.t === 'user_event' || frame.t === 'resync') this.sync.receive(frame);
@@ -157,6 +175,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
         this.store.putUser(frame.user);
         this.emit('profile', frame.user);
       } else if (frame.t === 'join_request') this.emit('joinRequest', frame);
+      else if (frame.t === 'call_ring') this.ringer.onRing(frame);
+      else if (frame.t === 'call_ring_stop') this.ringer.onRingStop(frame);
+      else if (frame.t === 'call_signal') this.ringer.onSignal(frame);
     });
     this.socket.on('stopped', (reason) => {
       this.setStatus('stopped');
@@ -266,6 +287,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   stop(): void {
     this.live.stop();
+    this.ringer.clear();
     this.started = false;
     this.socket.stop();
     this.setStatus('stopped');
@@ -551,5 +573,61 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   async registerPushToken(platform: PushPlatform, token: string): Promise<void> {
     await this.http.setPushToken({ platform, token });
+  }
+
+  // --- calls (docs/calls.md) -------------------------------------------------------------
+
+  /** Calls ringing on this device now (also emitted as `callRing` / `callRingStop`). */
+  ringingCalls(): IncomingCall[] {
+    return this.ringer.list();
+  }
+
+  /**
+   * Starts a voice or video call: the callees' devices ring; the answer carries how this
+   * device reaches the media (`p2p` ICE servers, or a LiveKit URL and token). Not retried
+   * on its own: a second start would find the first call going on (`conflict` with its id).
+   */
+  startCall(conversationId: string, kind: CallKind): Promise<CallJoinResponse> {
+    return routeCommand(this.socket, { frame: { type: 'call_start', payload: { conversationId, kind } }, http: () => this.http.startCall(conversationId, kind) });
+  }
+
+  /** Answers a call ringing for you on this device (your other devices stop ringing). */
+  async acceptCall(callId: string): Promise<CallJoinResponse> {
+    const answer = await this.command({ frame: { type: 'call_accept', payload: { callId } }, http: () => this.http.acceptCall(callId) });
+    this.ringer.settled(callId, 'answered_elsewhere');
+    return answer;
+  }
+
+  async declineCall(callId: string): Promise<Call> {
+    const { call } = await this.command({ frame: { type: 'call_decline', payload: { callId } }, http: () => this.http.declineCall(callId) });
+    this.ringer.settled(callId, 'declined_elsewhere');
+    return call;
+  }
+
+  /** Joins a call going on in one of your conversations (group calls, or coming back to one). */
+  joinCall(callId: string): Promise<CallJoinResponse> {
+    return this.command({ frame: { type: 'call_join', payload: { callId } }, http: () => this.http.joinCall(callId) });
+  }
+
+  async leaveCall(callId: string): Promise<Call> {
+    return (await this.command({ frame: { type: 'call_leave', payload: { callId } }, http: () => this.http.leaveCall(callId) })).call;
+  }
+
+  /** Ends the call for everyone (its caller, either side of a 1:1 call, a moderator). */
+  async endCall(callId: string): Promise<Call> {
+    return (await this.command({ frame: { type: 'call_end', payload: { callId } }, http: () => this.http.endCall(callId) })).call;
+  }
+
+  /** Fresh media credentials (TURN expires; a LiveKit token is for joining) for a call you are in. */
+  async callMedia(callId: string): Promise<CallMedia> {
+    return (await this.http.callMedia(callId)).media;
+  }
+
+  /**
+   * Sends an offer, answer or ICE candidate to another participant's device in the call.
+   * Socket only (signaling is live or useless); rejects with `not_in_call`, `rate_limited`…
+   */
+  async sendCallSignal(callId: string, to: string, signal: CallSignal): Promise<void> {
+    await routeCommand(this.socket, { frame: { type: 'call_signal', payload: { callId, to, signal } } });
   }
 }

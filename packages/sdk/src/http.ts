@@ -1,5 +1,5 @@
 import type {
-  AddMembersBody, AuditQuery, BanBody, BodyOf, ChangeRoleBody, ConversationListQuery, CreateConversationBody, CreateInviteBody,
+  AddMembersBody, AuditQuery, BanBody, BodyOf, CallKind, ChangeRoleBody, ConversationListQuery, CreateConversationBody, CreateInviteBody,
   CreateReportBody, DeliveredBody, Endpoint, Endpoints, ErrorResponse, EventsQuery, ForwardBody, HeadsQuery, LoginBody, MembersQuery,
   MessagesQuery, MuteBody, OperationId, ParamsOf, PresencePrivacy, PushTokenBody, QueryOf, RegisterBody, ReportsQuery, ResolveReportBody,
   ResponseOf, SendMessageBody, UpdateConversationBody, UpdateMeBody, UpdateSettingsBody,
@@ -130,6 +130,17 @@ export class HttpApi {
   joinRequests = (id: string) => this.call(Routes.listJoinRequests, { params: { id } });
   approveJoin = (id: string, userId: string) => this.call(Routes.approveJoinRequest, { params: { id, userId } });
   declineJoin = (id: string, userId: string) => this.call(Routes.declineJoinRequest, { params: { id, userId } });
+
+  // --- calls ---
+  startCall = (conversationId: string, kind: CallKind) => this.call(Routes.startCall, { params: { id: conversationId }, body: { kind } });
+  myCalls = () => this.call(Routes.listMyCalls, {});
+  getCall = (callId: string) => this.call(Routes.getCall, { params: { callId } });
+  acceptCall = (callId: string) => this.call(Routes.acceptCall, { params: { callId } });
+  declineCall = (callId: string) => this.call(Routes.declineCall, { params: { callId } });
+  joinCall = (callId: string) => this.call(Routes.joinCall, { params: { callId } });
+  leaveCall = (callId: string) => this.call(Routes.leaveCall, { params: { callId } });
+  endCall = (callId: string) => this.call(Routes.endCall, { params: { callId } });
+  callMedia = (callId: string) => this.call(Routes.getCallMedia, { params: { callId } });
 
   // --- privacy ---
   blocks = () => this.call(Routes.listBlocks, {});

@@ -8,6 +8,7 @@ export { HistoryLoader, type HistorySource } from './history-loader.ts';
 export { routeCommand, type Command, type CommandFramePayload, type CommandFrameType, type FrameChannel } from './command-route.ts';
 export { RealtimeSocket, type SocketStatus, type WebSocketFactory, type WebSocketLike } from './socket.ts';
 export { LiveState, type MessageStatus } from './live.ts';
+export { CallRinger, type CallHost, type IncomingCall } from './calls.ts';
 export { ChatStore, type ConversationState, isNotice, type MembersScope, type PendingMessage } from './store.ts';
 export { backoffDelay, reconnectDelay } from './backoff.ts';
 export type * from '@parley/protocol';

@@ -6,6 +6,7 @@ import { createEphemeralPublisher, createGateway, createFrameHandlers, createPub
 import { bearerToken, createHttpServer, registerRoutes, requireAdmin, requireUser, route } from './http/index.ts';
 import { createWebClientFallback } from './http/static.ts';
 import { createAdminService, adminConversationRoutes, adminRoutes } from './modules/admin/index.ts';
+import { callRoutes, createCallsService, createLivekitBackend } from './modules/calls/index.ts';
 import { createAccessTokens, createAdminKeyCheck, createAuthService, createExternalVerifier, loadSigningKey, authRoutes } from './modules/auth/index.ts';
 import { createConversationsService, createMembershipLoader, conversationRoutes } from './modules/conversations/index.ts';
 import { createUnitOfWork } from './modules/logs/index.ts';
@@ -150,6 +151,28 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     db: db.kysely, ephemeral, fanoutMax: config.realtime.presenceFanoutMax, maxGroup: config.realtime.receiptsMaxGroup,
     onError: (error) => logger.warn({ err: error }, 'a profile change was not announced'),
   });
+  const livekit = config.calls.livekit;
+  const calls = createCallsService({
+    db,
+    uow,
+    clock,
+    ephemeral,
+    logger,
+    config: config.calls,
+    media: livekit ? createLivekitBackend({ ...livekit, logger }) : null,
+    drawSignal: (userId) => rateLimits.signal(userId),
+  });
+  const afterCalls = (work: Promise<void>) => void work.catch((error: unknown) => logger.warn({ err: error }, 'updating calls after a change failed'));
+  observers.push((changes) => {
+    // Kicked, banned or gone from a conversation: out of its call too.
+    // (Read from their own log: a channel's log does not name its subscribers.)
+    for (const { userId, event } of changes.userEvents) {
+      if (event.type === 'conversation.removed') afterCalls(calls.memberRemoved(event.data.conversationId, userId));
+      // A block ends the direct calls between the two.
+      else if (event.type === 'block.added') afterCalls(calls.blocked(userId, event.data.userId));
+    }
+  });
+  calls.startSweeper();
   observers.push((changes) => {
     for (const { event } of changes.conversationEvents) if (event.type === 'message.created') metrics.messagesSent.inc();
     for (const { userId, event } of changes.userEvents) {
@@ -218,6 +241,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ...receiptRoutes({ receipts }),
     ...presenceRoutes({ presence }),
     ...deviceRoutes({ devices }),
+    ...callRoutes({ calls }),
     ...adminRoutes({ users, auth, admin }),
     ...adminConversationRoutes({ conversations, membership, messages, moderation, users }),
   ], {
@@ -233,7 +257,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     requireActive: (actor) => auth.requireActive(actor),
     clock,
     loadMembership: membershipOf,
-    handlers: createFrameHandlers({ messages, conversations, membership, invites, moderation, sync, live: { receipts, typing, presence, rateLimits } }),
+    handlers: createFrameHandlers({ messages, conversations, membership, invites, moderation, sync, live: { receipts, typing, presence, rateLimits, calls } }),
     presence,
     load,
     metrics,
@@ -243,9 +267,13 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       ready(connection) {
         connection.presenceId = presence.connected(connection.userId);
         devices.touch({ userId: connection.userId, sessionId: connection.sessionId });
+        afterCalls(calls.deviceBack(connection.userId, connection.sessionId));
       },
       gone(connection) {
         if (connection.presenceId) presence.disconnected(connection.presenceId);
+        // A caller whose device goes away stops ringing the others; a participant's grace starts.
+        // Not while this node drains: its sockets come back on another node at once.
+        if (connection.userId && !draining) afterCalls(calls.deviceGone(connection.userId, connection.sessionId));
       },
     },
   });
@@ -261,6 +289,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const cutOff = setTimeout(() => http.server.closeAllConnections(), config.shutdown.drainGraceMs);
     await http.close();
     clearTimeout(cutOff);
+    calls.stop();
     await presence.close();
     if (sweepTimer) clearInterval(sweepTimer);
     await sweeping;

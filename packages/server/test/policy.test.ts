@@ -199,6 +199,16 @@ function expected(c: Case): Outcome {
 
     case 'reports.moderate':
       return direct || !MODERATION.some((right) => c.rights.has(right)) ? 'forbidden' : 'ok';
+
+    case 'call.start': // like writing to a direct conversation, but the right is start_calls
+      if (direct && (c.facts.peerStatus === 'deleted' || c.facts.blocked)) return 'forbidden';
+      return lacks(c, 'start_calls') ? 'forbidden' : 'ok';
+
+    case 'call.join': // any member answers or joins; only a block keeps two people apart
+      return direct && c.facts.blocked ? 'forbidden' : 'ok';
+
+    case 'call.end': // for everyone, a call someone else started: either side of a 1:1 call, a moderator or above elsewhere
+      return direct || rank(c.role) >= rank('moderator') ? 'ok' : 'forbidden';
   }
 }
 
@@ -209,6 +219,7 @@ const ACTIONS: readonly Action[] = [
   'message.send', 'message.forward', 'message.edit', 'message.delete', 'message.pin', 'message.react',
   'members.add', 'members.remove', 'members.ban', 'members.mute', 'members.set_role',
   'invites.manage', 'join_request.approve', 'audit.view', 'reports.moderate',
+  'call.start', 'call.join', 'call.end',
 ];
 
 /** Rights sets an actor may hold: the role's defaults, everything, nothing, everything but one, and each one alone. */
@@ -310,6 +321,8 @@ function grantVariants(kind: ConversationKind, role: Role): Variant[] {
 function factVariants(action: Action, kind: ConversationKind, role: Role): Variant[] {
   switch (action) {
     case 'message.send':
+    case 'call.start':
+    case 'call.join':
       return sendVariants();
     case 'message.forward':
       return forwardVariants(kind);
@@ -602,9 +615,10 @@ describe('the rights table', () => {
         return { action: 'members.set_role', facts: { ...onLowest, grant: { role: lowest, rights: null } } };
       case 'view_audit_log':
         return { action: 'audit.view', facts: {} };
-      case 'send_media':
       case 'start_calls':
-        return null; // media and calls are later issues; the right is held and shown already
+        return { action: 'call.start', facts: {} };
+      case 'send_media':
+        return null; // media is a later issue; the right is held and shown already
     }
   }
 

@@ -1,6 +1,7 @@
 import { defineEndpoints } from '../endpoint.ts';
 import { adminEndpoints } from './admin.ts';
 import { authEndpoints } from './auth.ts';
+import { callsEndpoints } from './calls.ts';
 import { conversationsEndpoints } from './conversations.ts';
 import { devicesEndpoints } from './devices.ts';
 import { invitesEndpoints } from './invites.ts';
@@ -35,6 +36,7 @@ export const Endpoints = defineEndpoints({
   ...receiptsEndpoints,
   ...presenceEndpoints,
   ...devicesEndpoints,
+  ...callsEndpoints,
   ...adminEndpoints,
 });
 

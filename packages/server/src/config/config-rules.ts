@@ -31,6 +31,12 @@ export function crossFieldProblems({ values, set, problems }: EnvReading): Confi
     }
   }
   if (!bad.has('BLOB_STORE')) found.push(...fileStoreProblems({ values, set }));
+  // TURN without its secret would hand out credentials coturn refuses; LiveKit needs all three to mint tokens.
+  if (set.has('TURN_URLS') !== set.has('TURN_SECRET')) found.push({ variable: set.has('TURN_URLS') ? 'TURN_SECRET' : 'TURN_URLS', problem: 'is required with the other (TURN_URLS and TURN_SECRET go together)' });
+  const livekit = ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'] as const;
+  if (livekit.some((name) => set.has(name)) || set.has('LIVEKIT_API_URL')) {
+    for (const name of livekit) if (!set.has(name)) found.push({ variable: name, problem: 'is required when LiveKit is configured (LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET)' });
+  }
   return found;
 }
 

@@ -126,6 +126,20 @@ export interface Config {
   /** Where uploaded files are kept: a local folder or an S3 bucket. */
   blobs: BlobStoreConfig;
   media: MediaConfig;
+  calls: CallsConfig;
+}
+
+export interface CallsConfig {
+  ringTimeoutMs: number;
+  reconnectGraceMs: number;
+  sweepIntervalMs: number;
+  maxRing: number;
+  meshMaxParticipants: number;
+  stunUrls: string[];
+  /** Null: no TURN. */
+  turn: { urls: string[]; secret: string; ttlSec: number } | null;
+  /** Null: no media backend (group calls peer to peer, no calls in channels). */
+  livekit: { url: string; apiUrl: string; apiKey: string; apiSecret: string; tokenTtlSec: number } | null;
 }
 
 export interface MediaConfig {
@@ -166,6 +180,8 @@ export interface RateLimitsConfig {
   /** Lenient: past it a login is slowed (up to `loginDelayMaxMs`), never refused, so nobody can lock an owner out. */
   loginsPerHandle: BucketRuleConfig | null;
   loginDelayMaxMs: number;
+  callsPerUser: BucketRuleConfig | null;
+  callSignalsPerUser: BucketRuleConfig | null;
   /** Page answers (events, history) one user may have in flight over HTTP on a node. */
   pageReadsPerUser: number;
 }
@@ -265,6 +281,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       loginsPerHandle: v.RATE_LIMIT_LOGINS_PER_HANDLE,
       loginDelayMaxMs: v.RATE_LIMIT_LOGIN_DELAY_MAX_MS,
       pageReadsPerUser: v.PAGE_READS_PER_USER,
+      callsPerUser: v.RATE_LIMIT_CALLS_PER_USER,
+      callSignalsPerUser: v.RATE_LIMIT_CALL_SIGNALS_PER_USER,
     },
     overload: {
       maxConnections: v.WS_MAX_CONNECTIONS,
@@ -296,6 +314,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
         ? { host: v.CLAMD_ADDRESS.slice(0, v.CLAMD_ADDRESS.lastIndexOf(':')), port: Number(v.CLAMD_ADDRESS.slice(v.CLAMD_ADDRESS.lastIndexOf(':') + 1)), timeoutMs: v.CLAMD_TIMEOUT_MS }
         : null,
     },
+    calls: callsConfig(v),
   };
   return deepFreeze(config);
 }
@@ -313,6 +332,32 @@ function externalAuth(v: EnvValues): ExternalAuthConfig | null {
     clockSkewSec: v.AUTH_JWT_CLOCK_SKEW_SEC,
     nameClaim: v.AUTH_JWT_NAME_CLAIM,
     handleClaim: v.AUTH_JWT_HANDLE_CLAIM ?? null,
+  };
+}
+
+const urlList = (value: string | undefined): string[] => (value ? value.split(',').map((entry) => entry.trim()).filter(Boolean) : []);
+
+/** The cross-field rules have made sure TURN has its secret and LiveKit its key and secret. */
+function callsConfig(v: EnvValues): CallsConfig {
+  const livekitUrl = v.LIVEKIT_URL;
+  return {
+    ringTimeoutMs: v.CALL_RING_TIMEOUT_MS,
+    reconnectGraceMs: v.CALL_RECONNECT_GRACE_MS,
+    sweepIntervalMs: v.CALL_SWEEP_INTERVAL_MS,
+    maxRing: v.CALL_MAX_RING,
+    meshMaxParticipants: v.CALL_MESH_MAX_PARTICIPANTS,
+    stunUrls: urlList(v.STUN_URLS),
+    turn: v.TURN_URLS && v.TURN_SECRET ? { urls: urlList(v.TURN_URLS), secret: v.TURN_SECRET, ttlSec: v.TURN_CREDENTIAL_TTL_SEC } : null,
+    livekit: livekitUrl && v.LIVEKIT_API_KEY && v.LIVEKIT_API_SECRET
+      ? {
+          url: livekitUrl,
+          // The SDK's Twirp client speaks HTTP; a ws(s) URL names the same host.
+          apiUrl: v.LIVEKIT_API_URL ?? livekitUrl.replace(/^ws/, 'http'),
+          apiKey: v.LIVEKIT_API_KEY,
+          apiSecret: v.LIVEKIT_API_SECRET,
+          tokenTtlSec: v.LIVEKIT_TOKEN_TTL_SEC,
+        }
+      : null,
   };
 }
 

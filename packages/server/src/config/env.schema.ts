@@ -29,6 +29,7 @@ const REALTIME = 'Receipts, typing and presence';
 const RATE = 'Rate limits';
 const OVERLOAD = 'Overload and shutdown';
 const FILES = 'File storage';
+const CALLS = 'Calls';
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -137,6 +138,8 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_REACTIONS_PER_USER: tokenBucket({ group: RATE, meaning: 'Reactions added or taken back per user', default: '300:5' }),
   RATE_LIMIT_REPORTS_PER_USER: tokenBucket({ group: RATE, meaning: 'Reports filed per user', default: '20:0.05' }),
   RATE_LIMIT_CONVERSATIONS_PER_USER: tokenBucket({ group: RATE, meaning: 'Conversations (direct, group or channel) started per user', default: '100:0.2' }),
+  RATE_LIMIT_CALLS_PER_USER: tokenBucket({ group: RATE, meaning: 'Calls started, answered, declined or joined per user', default: '30:0.5' }),
+  RATE_LIMIT_CALL_SIGNALS_PER_USER: tokenBucket({ group: RATE, meaning: 'Call signaling frames (offers, answers, ICE candidates) per user; past it `call_signal` answers `rate_limited`', default: '300:30' }),
   RATE_LIMIT_REGISTRATIONS_PER_IP: tokenBucket({ group: RATE, meaning: 'Sign-ups per client address (each costs a password hash)', default: '20:0.05' }),
   RATE_LIMIT_REGISTRATIONS: tokenBucket({ group: RATE, meaning: 'Sign-ups on the whole service, from any address (bounds password-hashing work)', default: '200:2' }),
   PAGE_READS_PER_USER: integer({ group: RATE, meaning: 'Pages of events or history one user may have on their way over HTTP on one node (until sent); more get 429', default: 16, minimum: 1, maximum: 1000 }),
@@ -144,6 +147,21 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_LOGINS_PER_HANDLE_IP: tokenBucket({ group: RATE, meaning: 'Logins (right password or not) per handle from one client address; refused past it', default: '10:0.1' }),
   RATE_LIMIT_LOGINS_PER_HANDLE: tokenBucket({ group: RATE, meaning: 'Logins per handle from all addresses; past it answers are slowed, never refused (see Rate limits)', default: '10:0.1' }),
   RATE_LIMIT_LOGIN_DELAY_MAX_MS: integer({ group: RATE, meaning: 'Longest slow-down of a login for a handle past `RATE_LIMIT_LOGINS_PER_HANDLE` (doubling from 250 ms; 0: no slow-down)', default: 8000, minimum: 0, maximum: 60_000 }),
+
+  CALL_RING_TIMEOUT_MS: integer({ group: CALLS, meaning: 'How long a call rings; who has not answered by then missed it (a 1:1 call then ends)', default: 45_000, minimum: 1000, maximum: 600_000 }),
+  CALL_RECONNECT_GRACE_MS: integer({ group: CALLS, meaning: 'How long a participant whose device lost its socket stays in the call before leaving it (`disconnected`)', default: 30_000, minimum: 0, maximum: 600_000 }),
+  CALL_SWEEP_INTERVAL_MS: integer({ group: CALLS, meaning: 'How often each node settles rings that ran out and participants gone too long (reads also settle them when they look)', default: 5000, minimum: 50, maximum: 300_000 }),
+  CALL_MAX_RING: integer({ group: CALLS, meaning: 'Members of a group rung when a call starts; in larger groups nobody is rung (everyone sees `call.started` and may join)', default: 50, minimum: 1, maximum: 10_000 }),
+  CALL_MESH_MAX_PARTICIPANTS: integer({ group: CALLS, meaning: 'People in a group call without a media backend (peer to peer between every pair)', default: 4, minimum: 2, maximum: 16 }),
+  STUN_URLS: optionalText({ group: CALLS, meaning: 'STUN servers handed to 1:1 calls, comma-separated (`stun:host:3478`)', unset: 'none (host candidates only, enough on one network)', pattern: '^stuns?:[^,\\s]+(,stuns?:[^,\\s]+)*$', expected: 'stun: URLs separated by commas' }),
+  TURN_URLS: optionalText({ group: CALLS, meaning: 'TURN servers handed to 1:1 calls with per-call credentials, comma-separated (`turn:host:3478?transport=udp,turns:host:5349`); needs `TURN_SECRET`', unset: 'no TURN', pattern: '^turns?:[^,\\s]+(,turns?:[^,\\s]+)*$', expected: 'turn: or turns: URLs separated by commas' }),
+  TURN_SECRET: secret({ group: CALLS, meaning: 'coturn\'s `static-auth-secret` (`use-auth-secret`): TURN passwords are base64(HMAC-SHA1(secret, "expiry:userId"))', minLength: 16 }),
+  TURN_CREDENTIAL_TTL_SEC: integer({ group: CALLS, meaning: 'Lifetime of a TURN credential (a call running longer asks `GET /v1/calls/:id/media` again)', default: 3600, minimum: 60, maximum: 7 * 24 * 3600 }),
+  LIVEKIT_URL: url(['wss:', 'ws:', 'https:', 'http:'], { group: CALLS, meaning: 'LiveKit server that carries group calls, as clients reach it (`wss://livekit.example.com`); needs `LIVEKIT_API_KEY` and `LIVEKIT_API_SECRET`', unset: 'group calls peer to peer, up to `CALL_MESH_MAX_PARTICIPANTS`; no calls in channels' }),
+  LIVEKIT_API_URL: url(['https:', 'http:'], { group: CALLS, meaning: 'LiveKit\'s API as this server reaches it (inside the cluster)', unset: '`LIVEKIT_URL`' }),
+  LIVEKIT_API_KEY: optionalText({ group: CALLS, meaning: 'LiveKit API key (also the issuer of its webhooks)' }),
+  LIVEKIT_API_SECRET: secret({ group: CALLS, meaning: 'LiveKit API secret: signs access tokens, verifies webhooks at `POST /v1/webhooks/livekit`', minLength: 16 }),
+  LIVEKIT_TOKEN_TTL_SEC: integer({ group: CALLS, meaning: 'Lifetime of a LiveKit access token (only for joining: a connected participant stays)', default: 600, minimum: 30, maximum: 24 * 3600 }),
 
   WS_MAX_CONNECTIONS: integer({ group: OVERLOAD, meaning: 'New sockets beyond this many on the node are refused (4002, resumable)', default: 20_000, minimum: 1, maximum: 10_000_000 }),
   OVERLOAD_EVENT_LOOP_LAG_MS: integer({ group: OVERLOAD, meaning: 'New sockets are refused while the event loop lags more than this (0: never)', default: 1000, minimum: 0, maximum: 60_000 }),

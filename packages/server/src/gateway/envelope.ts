@@ -37,6 +37,8 @@ export interface EphemeralHeader {
   x?: string;
   /** Presence channels: no frame; subscribers check again whether they may see the user. */
   r?: 1;
+  /** User channels: only the sessions of this device session get it (call signaling goes to the device in the call). */
+  d?: string;
 }
 
 export type Header = ConversationHeader | UserHeader | ControlHeader | EphemeralHeader;
@@ -63,7 +65,7 @@ function isHeader(value: unknown): value is Header {
     case 'u':
       return isSeq(header.s) && (header.m === undefined || (typeof header.m === 'object' && header.m !== null && typeof header.m.c === 'string' && isSeq(header.m.s) && typeof header.m.on === 'boolean'));
     case 'e':
-      return (header.x === undefined || typeof header.x === 'string') && (header.r === undefined || header.r === 1);
+      return (header.x === undefined || typeof header.x === 'string') && (header.r === undefined || header.r === 1) && (header.d === undefined || typeof header.d === 'string');
     case 'x':
       return typeof header.close === 'object' && header.close !== null && Number.isInteger(header.close.code) && typeof header.close.reason === 'string'
         && (header.close.session === null || typeof header.close.session === 'string');

@@ -461,7 +461,7 @@ export class Hub {
       if (!topic) return;
       for (const user of topic.users) if (user.id !== header.x) for (const session of user.sessions) this.send(session, frame);
     } else if (kind === 'u:') {
-      for (const session of this.users.get(id)?.sessions ?? []) this.send(session, frame);
+      for (const session of this.users.get(id)?.sessions ?? []) if (header.d === undefined || session.sessionId === header.d) this.send(session, frame);
     } else {
       for (const session of this.watchers.get(id) ?? []) {
         try {

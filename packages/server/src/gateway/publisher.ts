@@ -69,6 +69,9 @@ export function createEphemeralPublisher(broker: Broker, logger: Logger, onPubli
     toUser(userId, frame) {
       publish(userChannel(userId), { k: 'e' }, frame);
     },
+    toDevice(userId, device, frame) {
+      publish(userChannel(userId), { k: 'e', d: device }, frame);
+    },
     toPresenceWatchers(userId, frame) {
       publish(presenceChannel(userId), frame ? { k: 'e' } : { k: 'e', r: 1 }, frame);
     },

@@ -75,8 +75,8 @@ function routeSchema(endpoint: Endpoint): Record<string, unknown> {
     ...(endpoint.params ? { params: endpoint.params } : {}),
     ...(endpoint.query ? { querystring: endpoint.query } : {}),
     ...(endpoint.body ? { body: withExample(endpoint.body, example?.body) } : {}),
-    // A streamed body (uploads) is described by its type, and never parsed as JSON.
-    ...(endpoint.rawBody ? { consumes: [endpoint.rawBody.contentType] } : {}),
+    // A streamed body (uploads) is described by its type, and never parsed as JSON; a raw text one (webhooks) by its own.
+    ...(endpoint.rawBody ? { consumes: [endpoint.rawBody.contentType] } : endpoint.consumes ? { consumes: [endpoint.consumes] } : {}),
     response,
   };
 }
@@ -98,6 +98,11 @@ export async function registerRoutes(app: FastifyInstance, routes: readonly Rout
   for (const access of ['public', 'user', 'admin'] as const) {
     await app.register(async (scope) => {
       if (access !== 'public') scope.addHook('onRequest', hooks[access]);
+      // Bodies that are not JSON reach their handler as the exact string sent (a signature covers those bytes).
+      for (const { endpoint } of handled.values()) {
+        if (endpoint.access !== access || !endpoint.consumes || scope.hasContentTypeParser(endpoint.consumes)) continue;
+        scope.addContentTypeParser(endpoint.consumes, { parseAs: 'string' }, (_request, body, done) => done(null, body));
+      }
       for (const { endpoint, handle } of handled.values()) {
         if (endpoint.access !== access) continue;
         scope.route({

@@ -9,6 +9,8 @@ export interface EphemeralPublisher {
   toConversation(conversationId: string, frame: object, exceptUserId?: string): void;
   /** To every session of one user. */
   toUser(userId: string, frame: object): void;
+  /** To the sessions of one device session of a user (its `sessionId`): call signaling reaches the device in the call, not the others. */
+  toDevice(userId: string, device: string, frame: object): void;
   /** To sessions that subscribed to this user's presence; `null`: ask them to check again whether they may see it. */
   toPresenceWatchers(userId: string, frame: object | null): void;
 }

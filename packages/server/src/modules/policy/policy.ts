@@ -35,7 +35,10 @@ export type Action =
   | 'invites.manage'
   | 'join_request.approve'
   | 'audit.view'
-  | 'reports.moderate';
+  | 'reports.moderate'
+  | 'call.start'
+  | 'call.join'
+  | 'call.end';
 
 export interface PolicyFacts {
   /** Null when the conversation does not exist. */
@@ -232,6 +235,26 @@ export function authorize(actorId: string, action: Action, facts: PolicyFacts): 
     case 'audit.view':
       if (isDirect) throw forbidden('Direct conversations have no audit log.');
       require(facts, 'view_audit_log', 'You may not see the audit log here.');
+      return;
+
+    case 'call.start':
+      // A block stops calls as it stops messages, in either direction; a deleted account answers nothing.
+      if (isDirect) {
+        if (facts.peerStatus === 'deleted') throw forbidden('The other account is deleted.');
+        if (facts.blocked) throw forbidden('You cannot call this user.');
+      }
+      require(facts, 'start_calls', 'You may not start calls here.');
+      return;
+
+    case 'call.join':
+      // Any member may answer or join (publishing is a matter of the media grant); a block still keeps two people apart.
+      if (isDirect && facts.blocked) throw forbidden('You cannot call this user.');
+      return;
+
+    case 'call.end':
+      // Ending a call for everyone that someone else started: either side of a 1:1 call, a moderator elsewhere.
+      if (isDirect) return;
+      if (RANK[role] < RANK.moderator) throw forbidden('Only the caller or a moderator may end this call for everyone.');
       return;
 
     case 'reports.moderate':

@@ -79,6 +79,7 @@ export function createRateLimits({ limiter, rules, metrics, wait: waitFor = wait
     upload: { what: 'uploads', checks: ({ userId = '' }) => [['uploads_per_user', `upload:u:${userId}`, rules.uploadsPerUser]] },
     react: { what: 'reactions', checks: ({ userId = '' }) => [['reactions_per_user', `react:u:${userId}`, rules.reactionsPerUser]] },
     report: { what: 'reports', checks: ({ userId = '' }) => [['reports_per_user', `report:u:${userId}`, rules.reportsPerUser]] },
+    call: { what: 'call requests', checks: ({ userId = '' }) => [['calls_per_user', `call:u:${userId}`, rules.callsPerUser]] },
     create_conversation: { what: 'new conversations', checks: ({ userId = '' }) => [['conversations_per_user', `conv:u:${userId}`, rules.conversationsPerUser]] },
     // Every sign-up costs a password hash: one address is bounded, and so is the whole service (a
     // spread-out flood then slows sign-ups for everyone instead of eating the CPU).
@@ -130,6 +131,11 @@ export function createRateLimits({ limiter, rules, metrics, wait: waitFor = wait
       if (!name) return;
       const delayMs = await loginDelay(name);
       if (delayMs > 0) await waitFor(delayMs);
+    },
+
+    /** One call signaling frame (offer, answer, ICE candidate): a flood of candidates is refused, not relayed. */
+    signal(userId: string): Promise<void> {
+      return enforce('call signals', [['call_signals_per_user', `sig:u:${userId}`, rules.callSignalsPerUser]]);
     },
 
     /** Connection attempts from one address: how long to wait, or null when admitted. */

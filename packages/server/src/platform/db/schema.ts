@@ -3,6 +3,7 @@
  * bigint; the PostgreSQL pool parses int8 to number (safe below 2^53), SQLite returns
  * numbers already. JSON is stored as text: it is never queried into.
  */
+import type { CallEndReason, CallKind, CallMode, CallParticipantState, CallState } from '@parley/protocol';
 import type { AddPrivacy, AttachmentKind, PresencePrivacy, PushPlatform, ConversationKind, Role, UserStatus, Visibility } from '@parley/protocol';
 
 export interface UsersTable {
@@ -232,7 +233,35 @@ export interface MessageFilesTable {
   position: number;
 }
 
+export interface CallsTable {
+  id: string;
+  conversation_id: string;
+  kind: CallKind;
+  mode: CallMode;
+  state: CallState;
+  caller_id: string;
+  caller_device: string | null;
+  created_at: number;
+  ring_expires_at: number;
+  answered_at: number | null;
+  ended_at: number | null;
+  end_reason: CallEndReason | null;
+  room: string | null;
+}
+
+export interface CallParticipantsTable {
+  call_id: string;
+  user_id: string;
+  state: CallParticipantState;
+  device: string | null;
+  joined_at: number | null;
+  left_at: number | null;
+  disconnected_at: number | null;
+}
+
 export interface DB {
+  calls: CallsTable;
+  call_participants: CallParticipantsTable;
   users: UsersTable;
   sessions: SessionsTable;
   conversations: ConversationsTable;
