@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { Id, Seq, Timestamp } from './common.ts';
+import { PushMode } from './push.ts';
 import { ReceiptPointers } from './realtime.ts';
 import { ConversationKind, Rights, Role, Visibility } from './rights.ts';
 
@@ -57,6 +58,8 @@ export const Message = Type.Object({
   forwardedFrom: Type.Union([ForwardedFrom, Type.Null()]),
   /** Counts per emoji, most used first; who reacted is `GET …/messages/:id/reactions`. */
   reactions: Type.Array(ReactionCount),
+  /** Members the text mentions by `@handle` (as the server found them when it was sent or last edited), for highlighting and notifications. */
+  mentions: Type.Array(Id),
 });
 export type Message = Static<typeof Message>;
 
@@ -208,6 +211,10 @@ export const UserEvent = Type.Union([
     /** Who may see your presence (`PUT /v1/me/presence-privacy`). */
     presencePrivacy: Type.Optional(Type.Enum(['everyone', 'contacts', 'nobody'])),
   })),
+  /** Your notification choices changed (`PUT /v1/me/push-settings`). */
+  userEvent('push_settings.updated', Type.Object({ enabled: Type.Boolean(), previews: Type.Boolean() })),
+  /** Your notifications for one conversation changed (`PUT /v1/conversations/:id/push-settings`). */
+  userEvent('conversation_push.updated', Type.Object({ conversationId: Id, mode: PushMode, mutedUntil: Type.Union([Timestamp, Type.Null()]) })),
 ]);
 export type UserEvent = Static<typeof UserEvent>;
 export type UserEventType = UserEvent['type'];

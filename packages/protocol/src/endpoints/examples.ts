@@ -22,6 +22,7 @@ const hello = {
   deletedAt: null,
   forwardedFrom: null,
   reactions: [{ emoji: '👍', count: 2 }],
+  mentions: [],
 };
 const tokens = {
   user: alice,

@@ -9,6 +9,7 @@ import { messagesEndpoints } from './messages.ts';
 import { moderationEndpoints } from './moderation.ts';
 import { operationsEndpoints } from './operations.ts';
 import { presenceEndpoints } from './presence.ts';
+import { pushEndpoints } from './push.ts';
 import { privacyEndpoints } from './privacy.ts';
 import { receiptsEndpoints } from './receipts.ts';
 import { syncEndpoints } from './sync.ts';
@@ -33,6 +34,7 @@ export const Endpoints = defineEndpoints({
   ...receiptsEndpoints,
   ...presenceEndpoints,
   ...devicesEndpoints,
+  ...pushEndpoints,
   ...adminEndpoints,
 });
 

@@ -19,6 +19,7 @@ export function toMessage(row: MessagesTable, reactions: ReactionCount[] = []): 
     deletedAt: isoOrNull(row.deleted_at),
     forwardedFrom: deleted || row.forwarded_from === null ? null : (JSON.parse(row.forwarded_from) as ForwardedFrom),
     reactions: deleted ? [] : reactions,
+    mentions: deleted || !row.mentions ? [] : (JSON.parse(row.mentions) as string[]),
   };
 }
 

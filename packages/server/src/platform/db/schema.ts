@@ -3,7 +3,7 @@
  * bigint; the PostgreSQL pool parses int8 to number (safe below 2^53), SQLite returns
  * numbers already. JSON is stored as text: it is never queried into.
  */
-import type { AddPrivacy, PresencePrivacy, PushPlatform, ConversationKind, Role, UserStatus, Visibility } from '@parley/protocol';
+import type { AddPrivacy, PresencePrivacy, PushMode, PushPlatform, ConversationKind, Role, UserStatus, Visibility } from '@parley/protocol';
 
 export interface UsersTable {
   id: string;
@@ -40,6 +40,8 @@ export interface SessionsTable {
   /** The device's push token (for the push issue); never sent back to clients. */
   push_token?: string | null;
   push_updated_at?: number | null;
+  /** A Web Push subscription's keys, JSON `{p256dh, auth}` (the endpoint is `push_token`). */
+  push_keys?: string | null;
 }
 
 export interface ConversationsTable {
@@ -105,6 +107,8 @@ export interface MessagesTable {
   deleted_at: number | null;
   /** JSON ForwardedFrom, or null. */
   forwarded_from: string | null;
+  /** JSON array of the user ids the text mentions; null (or absent) for none. */
+  mentions?: string | null;
 }
 
 export interface UserEventsTable {
@@ -194,6 +198,58 @@ export interface AuditLogTable {
   created_at: number;
 }
 
+export interface PushOutboxTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  message_id: string;
+  sender_id: string;
+  created_at: number;
+  due_at: number;
+  /** The last recipient (user id) expanded; null: none yet. */
+  cursor: string | null;
+  attempts: number;
+  claimed_until: number | null;
+  claimed_by: string | null;
+}
+
+export type PushDeliveryState = 'pending' | 'sent' | 'gone' | 'dead';
+
+export interface PushDeliveriesTable {
+  id: string;
+  /** `<conversation id>:<seq>`: with the session, what makes a send happen once. */
+  event_key: string;
+  session_id: string;
+  user_id: string;
+  platform: PushPlatform;
+  token: string;
+  keys: string | null;
+  payload: string;
+  state: PushDeliveryState;
+  attempts: number;
+  due_at: number;
+  claimed_until: number | null;
+  claimed_by: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PushSettingsTable {
+  user_id: string;
+  enabled: number;
+  previews: number;
+  updated_at: number;
+}
+
+export interface PushConversationSettingsTable {
+  user_id: string;
+  conversation_id: string;
+  mode: PushMode;
+  muted_until: number | null;
+  updated_at: number;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -210,4 +266,8 @@ export interface DB {
   pins: PinsTable;
   reports: ReportsTable;
   audit_log: AuditLogTable;
+  push_outbox: PushOutboxTable;
+  push_deliveries: PushDeliveriesTable;
+  push_settings: PushSettingsTable;
+  push_conversation_settings: PushConversationSettingsTable;
 }
