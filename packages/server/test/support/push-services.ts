@@ -123,11 +123,14 @@ export async function startWebPushService() {
   const received: WebPushReceived[] = [];
   const refused: Array<{ status: number; reason: string }> = [];
   const script: Scripted[] = [];
+  /** Every answer waits this long (a slow push service). */
+  const pace = { delayMs: 0 };
   let requests = 0;
   let base = '';
   const server = createServer(async (request, response) => {
     requests++;
     const body = await readBody(request);
+    if (pace.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, pace.delayMs));
     const id = request.url!.replace(/^\/push\//, '');
     const refuse = (status: number, reason: string) => {
       refused.push({ status, reason });
@@ -174,6 +177,7 @@ export async function startWebPushService() {
     received,
     refused,
     script,
+    pace,
     get requests() {
       return requests;
     },
