@@ -1,7 +1,7 @@
 import {
   type AddMembersBody, type AuditQuery, type BanBody, type BodyOf, type ChangeRoleBody, type ConversationListQuery, type CreateConversationBody, type CreateInviteBody,
   type CreateReportBody, type DeliveredBody, type Endpoint, endpointPath, Endpoints, type ErrorResponse, type EventsQuery, type ForwardBody, type HeadsQuery, type LoginBody, type MembersQuery,
-  type MessagesQuery, type MuteBody, type ParamsOf, type PresencePrivacy, type PushTokenBody, type QueryOf, type RegisterBody, type ReportsQuery, type ResolveReportBody,
+  type ConversationPushSettingsBody, type MessagesQuery, type MuteBody, type ParamsOf, type PresencePrivacy, type PushSettingsBody, type PushTokenBody, type WebPushSubscriptionBody, type QueryOf, type RegisterBody, type ReportsQuery, type ResolveReportBody,
   type ResponseOf, type SendMessageBody, type UpdateConversationBody, type UpdateMeBody, type UpdateSettingsBody,
 } from '@parley/protocol';
 import { ParleyError } from './errors.ts';
@@ -162,4 +162,12 @@ export class HttpApi {
   revokeDevice = (sessionId: string) => this.call(Endpoints.revokeDevice, { params: { id: sessionId } });
   setPushToken = (body: PushTokenBody) => this.call(Endpoints.setPushToken, { body });
   clearPushToken = () => this.call(Endpoints.clearPushToken, {});
+
+  // --- push notifications ---
+  vapidKey = () => this.call(Endpoints.getVapidKey, {});
+  setWebPushSubscription = (body: WebPushSubscriptionBody) => this.call(Endpoints.setWebPushSubscription, { body });
+  pushSettings = () => this.call(Endpoints.getPushSettings, {});
+  setPushSettings = (body: PushSettingsBody) => this.call(Endpoints.setPushSettings, { body });
+  conversationPushSettings = (id: string) => this.call(Endpoints.getConversationPushSettings, { params: { id } });
+  setConversationPushSettings = (id: string, body: ConversationPushSettingsBody) => this.call(Endpoints.setConversationPushSettings, { params: { id }, body });
 }

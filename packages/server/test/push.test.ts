@@ -128,7 +128,7 @@ for (const backend of backends) {
       await waitFor(() => pushesTo(service, browser).length === 1, 'the mention push');
       await waitFor(() => outboxEmpty(t), 'the outbox drained');
       assert.deepEqual(pushesTo(service, browser).map((m) => [m.data.seq, m.data.mention]), [[mention.seq, true]]);
-      const edited = await ok(t, alice, 'PATCH', `/v1/conversations/${team.id}/messages/${plain.id}`, { text: `now for @${bob.user.handle.toUpperCase()}` });
+      const edited = await ok(t, alice, 'PATCH', `/v1/conversations/${team.id}/messages/${plain.id}`, { text: `now for @${bob.user.handle!.toUpperCase()}` });
       assert.deepEqual(edited.message.mentions, [bob.user.id]);
       const events = await ok(t, bob, 'GET', `/v1/conversations/${team.id}/events?after=0`);
       assert.deepEqual(events.events.find((e: any) => e.type === 'message.created' && e.data.message.id === mention.id).data.message.mentions, [bob.user.id]);
