@@ -4,7 +4,10 @@ import { call, ok, waitFor } from './support/api.ts';
 import { backends, postgresBackend } from './support/backends.ts';
 import { channel, create, send, userLog } from './support/governance.ts';
 import { hasPostgres } from './support/services.ts';
-import { type BrowserSubscription, startWebPushService } from './support/push-services.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apnsDeviceToken, apnsSigningKey, type BrowserSubscription, startApnsService, startFcmService, startWebPushService } from './support/push-services.ts';
 import { createUser, scrapeMetrics, signIn, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
 
@@ -210,6 +213,61 @@ for (const backend of backends) {
       await waitFor(() => pushesTo(service, phoneBrowser).length === 1, 'the phone push');
       await waitFor(() => outboxEmpty(t), 'the outbox drained');
       assert.equal(pushesTo(service, laptopBrowser).length, 0);
+    });
+  });
+
+  describe(`FCM and APNs through the outbox (${backend.name})`, () => {
+    let t: TestApp;
+    let fcm: Awaited<ReturnType<typeof startFcmService>>;
+    let apns: Awaited<ReturnType<typeof startApnsService>>;
+    let dir: string;
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'parley-push-keys-'));
+      fcm = await startFcmService();
+      const key = apnsSigningKey();
+      const ids = { teamId: 'TEAM123456', keyId: 'KEY1234567', topic: 'com.example.parley' };
+      apns = await startApnsService({ ...ids, publicKeyPem: key.publicKeyPem });
+      writeFileSync(join(dir, 'service-account.json'), JSON.stringify(fcm.serviceAccount));
+      writeFileSync(join(dir, 'AuthKey.p8'), key.pem);
+      writeFileSync(join(dir, 'apns-ca.pem'), apns.ca);
+      t = await startApp(backend, {
+        env: {
+          ...PUSH_ENV,
+          FCM_SERVICE_ACCOUNT_FILE: join(dir, 'service-account.json'), FCM_API_URL: fcm.base,
+          APNS_KEY_FILE: join(dir, 'AuthKey.p8'), APNS_KEY_ID: ids.keyId, APNS_TEAM_ID: ids.teamId, APNS_TOPIC: ids.topic, APNS_URL: apns.url, APNS_CA_FILE: join(dir, 'apns-ca.pem'),
+        },
+      });
+    });
+    after(async () => {
+      await t.close();
+      await fcm.close();
+      await apns.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('notifies an Android and an iPhone device of one user, with the badge on both, and removes the tokens their services call dead', async () => {
+      const alice = await createUser(t.url);
+      const bob = await createUser(t.url);
+      const iphone = await signIn(t.url, bob.user.id);
+      const iosToken = apnsDeviceToken();
+      await ok(t, bob, 'PUT', '/v1/me/devices/current/push-token', { platform: 'fcm', token: 'android-token-1' });
+      await ok(t, iphone, 'PUT', '/v1/me/devices/current/push-token', { platform: 'apns', token: iosToken });
+      const direct = (await ok(t, alice, 'POST', '/v1/conversations', { kind: 'direct', userId: bob.user.id })).conversation;
+      const message = await send(t, alice, direct.id, 'hello phones');
+      await waitFor(() => fcm.received.length === 1 && apns.received.length === 1, 'both pushes');
+      assert.deepEqual(fcm.received[0]!.message.notification, { title: alice.user.displayName, body: 'hello phones' });
+      assert.deepEqual(fcm.received[0]!.message.data, { conversationId: direct.id, seq: String(message.seq), messageId: message.id, badge: '1', mention: 'false' });
+      assert.equal(apns.received[0]!.token, iosToken);
+      assert.deepEqual(apns.received[0]!.payload.aps.alert, { title: alice.user.displayName, body: 'hello phones' });
+      assert.equal(apns.received[0]!.payload.aps.badge, 1);
+      assert.equal(apns.received[0]!.headers['apns-collapse-id'], direct.id);
+
+      fcm.unregistered.add('android-token-1');
+      apns.unregistered.add(iosToken);
+      await send(t, alice, direct.id, 'still there?');
+      const tokens = () => t.app.db.kysely.selectFrom('sessions').select('push_token').where('id', 'in', [bob.sessionId, iphone.sessionId]).execute();
+      await waitFor(async () => (await tokens()).every((row) => row.push_token === null), 'both dead tokens removed');
+      assert.deepEqual((await ok(t, bob, 'GET', '/v1/me/devices')).devices.map((d: any) => d.pushPlatform), [null, null]);
     });
   });
 
