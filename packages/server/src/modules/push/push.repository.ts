@@ -50,6 +50,17 @@ export async function finishDelivery(db: Executor, id: string, patch: Partial<Pi
   await db.updateTable('push_deliveries').set({ ...patch, claimed_until: null, claimed_by: null, updated_at: now }).where('id', '=', id).execute();
 }
 
+/** Accepted by their providers: `attempts` counts this one. */
+export async function markSent(db: Executor, ids: readonly string[], now: number): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await db
+      .updateTable('push_deliveries')
+      .set((eb) => ({ state: 'sent', attempts: eb('attempts', '+', 1), last_error: null, claimed_until: null, claimed_by: null, updated_at: now }))
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+  }
+}
+
 export interface Recipient {
   user_id: string;
   role: Role;

@@ -4,7 +4,7 @@ import { newId } from '../../platform/ids.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics/index.ts';
 import type { Clock } from '../../platform/time.ts';
-import { findConversation, totalUnread } from '../conversations/index.ts';
+import { findConversation, totalUnreadOf } from '../conversations/index.ts';
 import { notificationContent } from './push-content.ts';
 import * as repo from './push.repository.ts';
 import type { PushNotification, PushProvider, PushResult } from './providers/push-provider.ts';
@@ -104,8 +104,7 @@ export function createPushWorker({ db, providers, online, clock, logger, metrics
         chosen.set(userId, (mine ? mine.previews === 1 : true) && !conversation.protected_content);
       }
       const devices = (await repo.devicesOf(kysely, [...chosen.keys()], now)).filter((device) => providers.has(device.push_platform as PushPlatform) && (device.push_platform !== 'webpush' || device.push_keys !== null));
-      const badges = new Map<string, number>();
-      for (const userId of new Set(devices.map((device) => device.user_id))) badges.set(userId, await totalUnread(kysely, userId));
+      const badges = await totalUnreadOf(kysely, [...new Set(devices.map((device) => device.user_id))]);
       const eventKey = `${row.conversation_id}:${row.seq}`;
       const deliveries: PushDeliveriesTable[] = devices.map((device) => {
         const content = notificationContent({
@@ -143,13 +142,15 @@ export function createPushWorker({ db, providers, online, clock, logger, metrics
     if (outcomes.length === 0) return;
     const now = clock();
     await kysely.transaction().execute(async (trx) => {
+      // The common case, every send accepted, is one statement for the batch.
+      const sent = outcomes.filter(({ result }) => result.kind === 'sent');
+      for (const { row } of sent) metrics.push.sent.inc({ provider: row.platform });
+      await repo.markSent(trx, sent.map(({ row }) => row.id), now);
       for (const { row, result } of outcomes) {
         const provider = row.platform;
         const attempts = row.attempts + 1;
-        if (result.kind === 'sent') {
-          metrics.push.sent.inc({ provider });
-          await repo.finishDelivery(trx, row.id, { state: 'sent', attempts, last_error: null }, now);
-        } else if (result.kind === 'gone') {
+        if (result.kind === 'sent') continue;
+        if (result.kind === 'gone') {
           metrics.push.deadTokens.inc({ provider });
           await repo.finishDelivery(trx, row.id, { state: 'gone', attempts, last_error: result.reason }, now);
           await repo.removeToken(trx, row.token, now);
