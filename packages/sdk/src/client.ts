@@ -537,11 +537,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
 export interface WebPushRegistration {
   pushManager: {
     getSubscription(): Promise<{ toJSON(): unknown } | null>;
-    subscribe(options: { userVisibleOnly: boolean; applicationServerKey: Uint8Array }): Promise<{ toJSON(): unknown }>;
+    subscribe(options: { userVisibleOnly: boolean; applicationServerKey: Uint8Array<ArrayBuffer> }): Promise<{ toJSON(): unknown }>;
   };
 }
 
-function base64UrlToBytes(value: string): Uint8Array {
+function base64UrlToBytes(value: string): Uint8Array<ArrayBuffer> {
   const base64 = value.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(value.length / 4) * 4, '=');
   const binary = atob(base64);
   return Uint8Array.from(binary, (char) => char.charCodeAt(0));

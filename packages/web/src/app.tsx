@@ -9,6 +9,7 @@ import { AppContext, type AppContextValue } from './hooks/context.ts';
 import { createClient, type PageClient, rememberUser } from './lib/client.ts';
 import { describeError } from './lib/errors.ts';
 import { loadSession, onStoredSessionChange } from './lib/session-storage.ts';
+import { disableWebPush } from './features/notifications/web-push.ts';
 import { UserDirectory } from './lib/users.ts';
 
 type State =
@@ -106,6 +107,8 @@ export function App() {
       sessionId: page.sessionId,
       users,
       signOut: async () => {
+        // This browser stops getting pushes for the account (the server also forgets the subscription with the session).
+        await disableWebPush(null).catch(() => {});
         try {
           await ready.logout();
         } catch {

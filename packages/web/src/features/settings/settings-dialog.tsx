@@ -7,6 +7,7 @@ import { useStoreVersion } from '../../hooks/use-store.ts';
 import { rememberUser } from '../../lib/client.ts';
 import { describeError } from '../../lib/errors.ts';
 import { handleOf } from '../../lib/format.ts';
+import { NotificationSettings } from '../notifications/notification-settings.tsx';
 import { DeviceList } from './device-list.tsx';
 import { PrivacySettings } from './privacy-settings.tsx';
 
@@ -69,6 +70,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose(): vo
         )}
       </form>
       <PrivacySettings />
+      <NotificationSettings />
       <DeviceList />
       <div className="dialog-actions dialog-actions-split">
         <button
