@@ -139,6 +139,10 @@ export async function deleteOutbox(trx: Executor, id: string): Promise<void> {
   await trx.deleteFrom('push_outbox').where('id', '=', id).execute();
 }
 
+export async function deleteOutboxRows(db: Executor, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await db.deleteFrom('push_outbox').where('id', 'in', ids).execute();
+}
+
 /** A dead token is forgotten wherever it is registered. */
 export async function removeToken(db: Executor, token: string, now: number): Promise<void> {
   await db.updateTable('sessions').set({ push_token: null, push_platform: null, push_keys: null, push_updated_at: now }).where('push_token', '=', token).execute();

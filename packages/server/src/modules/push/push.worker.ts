@@ -69,21 +69,23 @@ export function createPushWorker({ db, providers, online, clock, logger, metrics
   let stopped = true;
   let lastHousekeeping = 0;
 
-  async function expand(row: PushOutboxTable): Promise<void> {
+  /**
+   * Expands one outbox row. 'nothing' when it turned out to notify nobody (the common case:
+   * everyone online, or no devices): the caller deletes those rows together, one statement
+   * for the round rather than a transaction each.
+   */
+  async function expand(row: PushOutboxTable): Promise<'done' | 'nothing'> {
     const message = await kysely.selectFrom('messages').select(['text', 'deleted_at', 'mentions', 'sender_id']).where('id', '=', row.message_id).executeTakeFirst();
     const conversation = await findConversation(kysely, row.conversation_id);
     // Deleted before anyone was told: nobody is told.
-    if (!message || message.deleted_at !== null || message.text === null || !conversation) {
-      await repo.deleteOutbox(kysely, row.id);
-      return;
-    }
+    if (!message || message.deleted_at !== null || message.text === null || !conversation) return 'nothing';
     const sender = await kysely.selectFrom('users').select('display_name').where('id', '=', row.sender_id).executeTakeFirst();
     const mentions = new Set<string>(message.mentions ? (JSON.parse(message.mentions) as string[]) : []);
     let cursor = row.cursor;
     for (;;) {
       if (stopped) {
         await repo.releaseOutbox(kysely, row.id, nodeId);
-        return;
+        return 'done';
       }
       const now = clock();
       const page = await repo.recipientPage(kysely, row.conversation_id, row.sender_id, cursor, options.batchSize, now);
@@ -123,12 +125,13 @@ export function createPushWorker({ db, providers, online, clock, logger, metrics
       });
       const last = page.at(-1)?.user_id;
       const done = page.length < options.batchSize || last === undefined;
+      if (done && deliveries.length === 0 && cursor === null) return 'nothing';
       await kysely.transaction().execute(async (trx) => {
         await repo.insertDeliveries(trx, deliveries);
         if (done) await repo.deleteOutbox(trx, row.id);
         else await repo.advanceOutbox(trx, row.id, last, clock() + options.leaseMs);
       });
-      if (done) return;
+      if (done) return 'done';
       cursor = last;
     }
   }
@@ -219,7 +222,9 @@ export function createPushWorker({ db, providers, online, clock, logger, metrics
   async function tick(): Promise<boolean> {
     const now = clock();
     const outbox = await repo.claimOutbox(kysely, db.dialect, now, now + options.leaseMs, nodeId, options.batchSize);
-    for (const row of outbox) await expand(row);
+    const nobody: string[] = [];
+    for (const row of outbox) if ((await expand(row)) === 'nothing') nobody.push(row.id);
+    await repo.deleteOutboxRows(kysely, nobody);
     const deliveries = stopped ? [] : await repo.claimDeliveries(kysely, db.dialect, clock(), clock() + options.leaseMs, nodeId, options.batchSize);
     if (deliveries.length > 0) await send(deliveries);
     await housekeeping();
