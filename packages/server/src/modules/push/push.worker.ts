@@ -75,20 +75,25 @@ export function createPushWorker({ db, providers, online, clock, logger, metrics
    * for the round rather than a transaction each.
    */
   async function expand(row: PushOutboxTable): Promise<'done' | 'nothing'> {
+    // Who has a device at all is asked first: most messages (everyone without an app, or a
+    // conversation of web users) stop here, after one query.
+    let cursor = row.cursor;
+    let first: repo.Recipient[] | null = await repo.recipientPage(kysely, row.conversation_id, row.sender_id, cursor, options.batchSize, clock());
+    if (first.length === 0 && cursor === null) return 'nothing';
     const message = await kysely.selectFrom('messages').select(['text', 'deleted_at', 'mentions', 'sender_id']).where('id', '=', row.message_id).executeTakeFirst();
     const conversation = await findConversation(kysely, row.conversation_id);
     // Deleted before anyone was told: nobody is told.
     if (!message || message.deleted_at !== null || message.text === null || !conversation) return 'nothing';
     const sender = await kysely.selectFrom('users').select('display_name').where('id', '=', row.sender_id).executeTakeFirst();
     const mentions = new Set<string>(message.mentions ? (JSON.parse(message.mentions) as string[]) : []);
-    let cursor = row.cursor;
     for (;;) {
       if (stopped) {
         await repo.releaseOutbox(kysely, row.id, nodeId);
         return 'done';
       }
       const now = clock();
-      const page = await repo.recipientPage(kysely, row.conversation_id, row.sender_id, cursor, options.batchSize, now);
+      const page = first ?? (await repo.recipientPage(kysely, row.conversation_id, row.sender_id, cursor, options.batchSize, now));
+      first = null;
       const ids = page.map((recipient) => recipient.user_id);
       const [settings, conversationSettings, here] = await Promise.all([repo.settingsOf(kysely, ids), repo.conversationSettingsOf(kysely, row.conversation_id, ids), online(ids)]);
       const chosen = new Map<string, boolean>();
