@@ -4,6 +4,7 @@ import { connections } from './scenarios/connections.ts';
 import { direct } from './scenarios/direct.ts';
 import { fanout } from './scenarios/fanout.ts';
 import { media } from './scenarios/media.ts';
+import { push } from './scenarios/push.ts';
 
 /**
  * `npm run bench -- <scenario> [--option value …]`: see docs/benchmarks.md for each
@@ -18,6 +19,7 @@ const scenarios: Record<string, (argv: string[]) => Promise<void>> = {
   'group-fanout': (argv) => fanout(argv, 'group'),
   'channel-fanout': (argv) => fanout(argv, 'channel'),
   media,
+  push,
 };
 
 const [name, ...argv] = process.argv.slice(2);

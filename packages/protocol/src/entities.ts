@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { Id, Seq, Timestamp } from './common.ts';
 import { CallDeclinedData, CallEndedData, CallJoinedData, CallLeftData, CallMissedData, CallStartedData } from './calls.ts';
+import { PushMode } from './push.ts';
 import { ReceiptPointers } from './realtime.ts';
 import { ConversationKind, Rights, Role, Visibility } from './rights.ts';
 
@@ -104,6 +105,8 @@ export const Message = Type.Object({
   reactions: Type.Array(ReactionCount),
   /** Files sent with the message, in the order sent; empty once the message is deleted. */
   attachments: Type.Array(Attachment),
+  /** Members the text mentions by `@handle` (as the server found them when it was sent or last edited), for highlighting and notifications. */
+  mentions: Type.Array(Id),
 });
 export type Message = Static<typeof Message>;
 
@@ -275,6 +278,10 @@ export const UserEvent = Type.Union([
     /** Who may see your presence (`PUT /v1/me/presence-privacy`). */
     presencePrivacy: Type.Optional(Type.Enum(['everyone', 'contacts', 'nobody'])),
   })),
+  /** Your notification choices changed (`PUT /v1/me/push-settings`). */
+  userEvent('push_settings.updated', Type.Object({ enabled: Type.Boolean(), previews: Type.Boolean() })),
+  /** Your notifications for one conversation changed (`PUT /v1/conversations/:id/push-settings`). */
+  userEvent('conversation_push.updated', Type.Object({ conversationId: Id, mode: PushMode, mutedUntil: Type.Union([Timestamp, Type.Null()]) })),
 ]);
 export type UserEvent = Static<typeof UserEvent>;
 export type UserEventType = UserEvent['type'];

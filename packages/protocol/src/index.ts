@@ -7,6 +7,7 @@ export * from './entities.ts';
 export * from './http.ts';
 export * from './realtime.ts';
 export * from './calls.ts';
+export * from './push.ts';
 export * from './frames.ts';
 export * from './endpoint.ts';
 export * from './endpoints/index.ts';

@@ -1,5 +1,6 @@
 import type {
-  AckDataOf, AuthResponse, Call, CallJoinResponse, CallKind, CallMedia, CallRingStopFrame, CallSignal, CallSignalFrame, Conversation, ConversationEvent, Device, FileInfo, JoinRequestFrame, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform, ReceiptFrame,
+  AckDataOf, AuthResponse, Call, CallJoinResponse, CallKind, CallMedia, CallRingStopFrame, CallSignal, CallSignalFrame, Conversation, ConversationEvent, ConversationPushSettings, ConversationPushSettingsBody, Device, FileInfo, JoinRequestFrame, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform,
+  PushSettings, PushSettingsBody, ReceiptFrame, WebPushSubscriptionBody,
   ReceiptPointers, RegisterBody, UpdateMeBody, User, UserEvent,
 } from '@parley/protocol';
 import { CallRinger, type IncomingCall } from './calls.ts';
@@ -630,4 +631,68 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async sendCallSignal(callId: string, to: string, signal: CallSignal): Promise<void> {
     await routeCommand(this.socket, { frame: { type: 'call_signal', payload: { callId, to, signal } } });
   }
+
+  /** Forgets this device's push token or Web Push subscription (signing out does it too). */
+  async unregisterPush(): Promise<void> {
+    await this.http.clearPushToken();
+  }
+
+  // --- push notifications (docs/push.md) ---
+
+  /** The server's VAPID public key (base64url), the `applicationServerKey` to subscribe with; null when Web Push is off. */
+  async vapidPublicKey(): Promise<string | null> {
+    return (await this.http.vapidKey()).publicKey;
+  }
+
+  /** Registers a Web Push subscription (`PushSubscription.toJSON()`) for this device. */
+  async registerWebPush(subscription: WebPushSubscriptionBody): Promise<void> {
+    await this.http.setWebPushSubscription({ endpoint: subscription.endpoint, keys: { p256dh: subscription.keys.p256dh, auth: subscription.keys.auth } });
+  }
+
+  /**
+   * In a browser: subscribes this page's service worker to Web Push with the server's key
+   * (the user must have allowed notifications) and registers the subscription; an existing
+   * subscription is reused. Resolves to false when the server has Web Push off.
+   */
+  async subscribeWebPush(registration: WebPushRegistration): Promise<boolean> {
+    const key = await this.vapidPublicKey();
+    if (!key) return false;
+    const existing = await registration.pushManager.getSubscription();
+    const subscription = existing ?? (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlToBytes(key) }));
+    const json = subscription.toJSON() as WebPushSubscriptionBody;
+    await this.registerWebPush(json);
+    return true;
+  }
+
+  async pushSettings(): Promise<PushSettings> {
+    return this.http.pushSettings();
+  }
+
+  /** Notifications on or off, with or without previews; your other devices hear of it as a `push_settings.updated` user event. */
+  async setPushSettings(change: PushSettingsBody): Promise<PushSettings> {
+    return this.http.setPushSettings(change);
+  }
+
+  async conversationPushSettings(conversationId: string): Promise<ConversationPushSettings> {
+    return this.http.conversationPushSettings(conversationId);
+  }
+
+  /** All, mentions only, or muted (until a time) for one conversation (a `conversation_push.updated` user event). */
+  async setConversationPushSettings(conversationId: string, settings: ConversationPushSettingsBody): Promise<ConversationPushSettings> {
+    return this.http.setConversationPushSettings(conversationId, settings);
+  }
+}
+
+/** What `subscribeWebPush` needs of a `ServiceWorkerRegistration` (so the SDK builds without the DOM types). */
+export interface WebPushRegistration {
+  pushManager: {
+    getSubscription(): Promise<{ toJSON(): unknown } | null>;
+    subscribe(options: { userVisibleOnly: boolean; applicationServerKey: Uint8Array<ArrayBuffer> }): Promise<{ toJSON(): unknown }>;
+  };
+}
+
+function base64UrlToBytes(value: string): Uint8Array<ArrayBuffer> {
+  const base64 = value.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(value.length / 4) * 4, '=');
+  const binary = atob(base64);
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }

@@ -1,7 +1,7 @@
 import type {
   AddMembersBody, AuditQuery, BanBody, BodyOf, CallKind, ChangeRoleBody, ConversationListQuery, CreateConversationBody, CreateInviteBody,
   CreateReportBody, DeliveredBody, Endpoint, Endpoints, ErrorResponse, EventsQuery, ForwardBody, HeadsQuery, LoginBody, MembersQuery,
-  MessagesQuery, MuteBody, OperationId, ParamsOf, PresencePrivacy, PushTokenBody, QueryOf, RegisterBody, ReportsQuery, ResolveReportBody,
+  ConversationPushSettingsBody, MessagesQuery, MuteBody, OperationId, ParamsOf, PresencePrivacy, PushSettingsBody, PushTokenBody, WebPushSubscriptionBody, QueryOf, RegisterBody, ReportsQuery, ResolveReportBody,
   ResponseOf, SendMessageBody, UpdateConversationBody, UpdateMeBody, UpdateSettingsBody,
 } from '@parley/protocol';
 import { endpointPath, type Route, Routes } from '@parley/protocol/client';
@@ -188,4 +188,12 @@ export class HttpApi {
   revokeDevice = (sessionId: string) => this.call(Routes.revokeDevice, { params: { id: sessionId } });
   setPushToken = (body: PushTokenBody) => this.call(Routes.setPushToken, { body });
   clearPushToken = () => this.call(Routes.clearPushToken, {});
+
+  // --- push notifications ---
+  vapidKey = () => this.call(Routes.getVapidKey, {});
+  setWebPushSubscription = (body: WebPushSubscriptionBody) => this.call(Routes.setWebPushSubscription, { body });
+  pushSettings = () => this.call(Routes.getPushSettings, {});
+  setPushSettings = (body: PushSettingsBody) => this.call(Routes.setPushSettings, { body });
+  conversationPushSettings = (id: string) => this.call(Routes.getConversationPushSettings, { params: { id } });
+  setConversationPushSettings = (id: string, body: ConversationPushSettingsBody) => this.call(Routes.setConversationPushSettings, { params: { id }, body });
 }

@@ -1,4 +1,4 @@
-export { ParleyClient, type ClientEvents, type ClientOptions, type ClientStatus, type Session } from './client.ts';
+export { ParleyClient, type ClientEvents, type ClientOptions, type ClientStatus, type Session, type WebPushRegistration } from './client.ts';
 export { ParleyError } from './errors.ts';
 export { HttpApi, type TokenSource } from './http.ts';
 export { type UploadOptions, type UploadSource } from './upload.ts';

@@ -26,7 +26,7 @@ function harness(options: { open?: boolean; kinds?: Record<string, 'direct' | 'g
 
 const message = (conversationId: string, seq: number, senderId: string): ConversationEvent => ({
   conversationId, seq, type: 'message.created', actorId: senderId, createdAt: new Date().toISOString(),
-  data: { message: { id: `m${seq}`, conversationId, seq, senderId, clientMsgId: `c${seq}`, text: 'x', replyTo: null, createdAt: '', editedAt: null, deletedAt: null, forwardedFrom: null, reactions: [], attachments: [] } },
+  data: { message: { id: `m${seq}`, conversationId, seq, senderId, clientMsgId: `c${seq}`, text: 'x', replyTo: null, createdAt: '', editedAt: null, deletedAt: null, forwardedFrom: null, reactions: [], attachments: [], mentions: [] } },
 }) as ConversationEvent;
 
 describe('the live state (receipts, typing, presence)', () => {

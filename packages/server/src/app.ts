@@ -21,6 +21,7 @@ import { createSyncService, syncRoutes } from './modules/sync/index.ts';
 import { createProfileNotices, createUsersService, userRoutes } from './modules/users/index.ts';
 import { createDevicesService, deviceRoutes } from './modules/devices/index.ts';
 import { createPresenceService, presenceRoutes } from './modules/presence/index.ts';
+import { createPushProviders, createPushService, createPushWorker, loadVapidKeys, pushRoutes } from './modules/push/index.ts';
 import { createRateLimits, registerPageReadLimit, registerRateLimitHooks } from './modules/rate-limits/index.ts';
 import { createReceiptsService, receiptRoutes } from './modules/receipts/index.ts';
 import { createTypingService } from './modules/typing/index.ts';
@@ -70,6 +71,9 @@ export interface App {
 export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const clock = overrides.clock ?? systemClock;
+  // Push credentials are read first: a missing or bad key file fails the start before anything is opened.
+  const vapid = config.push.webPush ? loadVapidKeys(config.push.webPush.vapid, config.dataDir) : null;
+  const pushProviders = config.push.enabled ? createPushProviders(config.push, vapid, clock) : new Map();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.db.poolSize, sqliteSynchronous: config.db.sqliteSynchronous, logger });
   let broker: Broker;
   try {
@@ -138,7 +142,12 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const invites = createInvitesService({ db, uow, clock, limits, hook, conversations, joinRequests });
   const privacy = createPrivacyService({ db, uow, clock });
   const moderation = createModerationService({ db, uow, clock });
-  const messages = createMessagesService({ db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes, files: media });
+  const push = createPushService({ db, uow, clock, onlineGraceMs: config.push.onlineGraceMs, vapidPublicKey: vapid?.publicKey ?? null });
+  const messages = createMessagesService({
+    db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes,
+    enqueuePush: config.push.enabled ? push.enqueue : null,
+    files: media,
+  });
   const membershipOf = createMembershipLoader(db.kysely);
   const sync = createSyncService({ db, membershipOf, resetThreshold: config.limits.syncResetThreshold, pageMaxBytes: config.limits.pageMaxBytes });
   const admin = createAdminService({ users, membership });
@@ -146,7 +155,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const receipts = createReceiptsService({ db, ephemeral, clock, maxGroup: config.realtime.receiptsMaxGroup });
   const typing = createTypingService({ db, ephemeral, clock, ttlMs: config.realtime.typingTtlMs, throttleMs: config.realtime.typingThrottleMs });
   const presence = createPresenceService({ db, uow, store: presenceStore, ephemeral, clock, logger, nodeId: config.nodeId, fanoutMax: config.realtime.presenceFanoutMax });
-  const devices = createDevicesService({ db, users, clock });
+  const devices = createDevicesService({ db, users, clock, webPushHosts: config.push.webPush?.hosts ?? null });
   const profiles = createProfileNotices({
     db: db.kysely, ephemeral, fanoutMax: config.realtime.presenceFanoutMax, maxGroup: config.realtime.receiptsMaxGroup,
     onError: (error) => logger.warn({ err: error }, 'a profile change was not announced'),
@@ -173,8 +182,23 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     }
   });
   calls.startSweeper();
+  const pushWorker = config.push.enabled && config.push.worker
+    ? createPushWorker({
+        db, providers: pushProviders, clock, logger, metrics, nodeId: config.nodeId,
+        async online(userIds) {
+          const statuses = await presenceStore.get(userIds);
+          return new Set(userIds.filter((id) => statuses.get(id)?.online));
+        },
+        options: { ...config.push, retentionMs: 24 * 3600_000 },
+      })
+    : null;
   observers.push((changes) => {
-    for (const { event } of changes.conversationEvents) if (event.type === 'message.created') metrics.messagesSent.inc();
+    for (const { event } of changes.conversationEvents) {
+      if (event.type !== 'message.created') continue;
+      metrics.messagesSent.inc();
+      // Its outbox row is due once the online grace has passed.
+      pushWorker?.wake(config.push.onlineGraceMs);
+    }
     for (const { userId, event } of changes.userEvents) {
       if (event.type === 'read') receipts.readMoved(userId, event.data.conversationId);
       // A block changes who may see the blocker's presence.
@@ -198,6 +222,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       }, config.media.sweepIntervalMs)
     : null;
   sweepTimer?.unref();
+  pushWorker?.start();
 
   const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
@@ -242,6 +267,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ...presenceRoutes({ presence }),
     ...deviceRoutes({ devices }),
     ...callRoutes({ calls }),
+    ...pushRoutes({ push }),
     ...adminRoutes({ users, auth, admin }),
     ...adminConversationRoutes({ conversations, membership, messages, moderation, users }),
   ], {
@@ -290,6 +316,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     await http.close();
     clearTimeout(cutOff);
     calls.stop();
+    // Sends in flight finish and are recorded; what was claimed and not started is given back.
+    await pushWorker?.stop();
+    for (const provider of pushProviders.values()) await provider.close();
     await presence.close();
     if (sweepTimer) clearInterval(sweepTimer);
     await sweeping;

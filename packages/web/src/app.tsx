@@ -7,6 +7,7 @@ import type { PageClient } from './lib/client.ts';
 import type { StoredSession } from './lib/session-storage.ts';
 import { describeError } from './lib/errors.ts';
 import { loadSession, onStoredSessionChange } from './lib/session-storage.ts';
+import { disableWebPush } from './features/notifications/web-push.ts';
 import { UserDirectory } from './lib/users.ts';
 
 // Split by route: the first load carries the shell; signing in and the chat come as their own chunks.
@@ -144,6 +145,8 @@ export function App() {
       users,
       signOut: async () => {
         if (ready.me) clearDrafts(ready.me.id);
+        // This browser stops getting pushes for the account (the server also forgets the subscription with the session).
+        await disableWebPush(null).catch(() => {});
         try {
           await ready.logout();
         } catch {

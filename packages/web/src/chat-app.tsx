@@ -7,6 +7,7 @@ import { ConversationView } from './features/conversations/conversation-view.tsx
 import { NewChatDialog } from './features/conversations/new-chat-dialog.tsx';
 import { QuickSwitcher } from './features/conversations/quick-switcher.tsx';
 import { useDepartures } from './features/conversations/use-departures.ts';
+import { useDesktopNotifications } from './features/notifications/use-desktop-notifications.ts';
 import { InvitationPage } from './features/joining/invitation-page.tsx';
 import { SettingsDialog } from './features/settings/settings-dialog.tsx';
 import { useApp } from './hooks/context.ts';
@@ -20,9 +21,10 @@ import { conversationPath, navigate } from './lib/router.ts';
  * one of the two at a time on phones (the URL decides which).
  */
 export function ChatApp() {
-  const { client } = useApp();
+  const { client, users } = useApp();
   const route = useRoute();
   useStoreVersion(client, null);
+  useDesktopNotifications(client, users);
   useReconnectWhenOnline(client);
   const status = useClientStatus(client);
   const [dialog, setDialog] = useState<'new-chat' | 'settings' | 'switcher' | null>(null);

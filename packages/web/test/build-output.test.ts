@@ -40,8 +40,11 @@ describe('a production build of the web client', () => {
   });
 
   it('names its scripts and styles by content hash, so the server may cache them as immutable', () => {
-    const assets = files.filter((file) => /\.(?:js|css)$/.test(file));
+    // Except the service worker: its URL must stay the same across deployments (the browser
+    // checks that URL for updates), and the server sends it `no-cache` like the page.
+    const assets = files.filter((file) => /\.(?:js|css)$/.test(file) && !/[/\\]sw\.js$/.test(file));
     assert.ok(assets.length > 0);
+    assert.ok(files.some((file) => /[/\\]sw\.js$/.test(file)), 'the service worker is published at /sw.js');
     for (const file of assets) assert.match(file, /[/\\]assets[/\\][\w-]+-[\w-]{8,}\.(?:js|css)$/, file);
   });
 

@@ -41,7 +41,7 @@ describe('links in message text', () => {
 });
 
 function message(seq: number, senderId: string, createdAt: string, extra: Partial<Message> = {}): Message {
-  return { id: `m${seq}`, conversationId: 'c', seq, senderId, clientMsgId: `k${seq}`, text: `text ${seq}`, replyTo: null, createdAt, editedAt: null, deletedAt: null, forwardedFrom: null, reactions: [], attachments: [], ...extra };
+  return { id: `m${seq}`, conversationId: 'c', seq, senderId, clientMsgId: `k${seq}`, text: `text ${seq}`, replyTo: null, createdAt, editedAt: null, deletedAt: null, forwardedFrom: null, reactions: [], attachments: [], mentions: [], ...extra };
 }
 
 describe('the message timeline', () => {

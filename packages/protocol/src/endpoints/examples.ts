@@ -23,6 +23,7 @@ const hello = {
   forwardedFrom: null,
   reactions: [{ emoji: '👍', count: 2 }],
   attachments: [],
+  mentions: [],
 };
 const tokens = {
   user: alice,

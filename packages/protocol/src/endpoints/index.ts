@@ -11,6 +11,7 @@ import { messagesEndpoints } from './messages.ts';
 import { moderationEndpoints } from './moderation.ts';
 import { operationsEndpoints } from './operations.ts';
 import { presenceEndpoints } from './presence.ts';
+import { pushEndpoints } from './push.ts';
 import { privacyEndpoints } from './privacy.ts';
 import { receiptsEndpoints } from './receipts.ts';
 import { syncEndpoints } from './sync.ts';
@@ -37,6 +38,7 @@ export const Endpoints = defineEndpoints({
   ...presenceEndpoints,
   ...devicesEndpoints,
   ...callsEndpoints,
+  ...pushEndpoints,
   ...adminEndpoints,
 });
 

@@ -68,7 +68,7 @@ export class FakeServer implements SyncTransport, HistorySource {
     const seq = this.get(conversationId).log.length + 1;
     const message: Message = {
       id: `${conversationId}-m${seq}`, conversationId, seq, senderId, clientMsgId: `c${seq}`, text, replyTo: null,
-      createdAt: this.now(), editedAt: null, deletedAt: null, forwardedFrom: null, reactions: [], attachments: [],
+      createdAt: this.now(), editedAt: null, deletedAt: null, forwardedFrom: null, reactions: [], attachments: [], mentions: [],
     };
     this.get(conversationId).messages.set(message.id, message);
     return this.append(conversationId, 'message.created', { message: { ...message } }, senderId);

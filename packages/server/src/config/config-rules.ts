@@ -1,6 +1,6 @@
 import type { ConfigProblem } from './config-error.ts';
 import type { EnvReading } from './env-reader.ts';
-import { ASYMMETRIC_ALGORITHMS } from './env.schema.ts';
+import { ASYMMETRIC_ALGORITHMS, type EnvName } from './env.schema.ts';
 
 /**
  * Rules between variables, which one variable's schema cannot state. They look at which
@@ -36,6 +36,15 @@ export function crossFieldProblems({ values, set, problems }: EnvReading): Confi
   const livekit = ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'] as const;
   if (livekit.some((name) => set.has(name)) || set.has('LIVEKIT_API_URL')) {
     for (const name of livekit) if (!set.has(name)) found.push({ variable: name, problem: 'is required when LiveKit is configured (LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET)' });
+  }
+  // APNs needs all four or none: a half-configured provider would fail every send.
+  const apns = ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_TOPIC'] as const;
+  if ([...apns, 'APNS_URL', 'APNS_CA_FILE'].some((name) => set.has(name as EnvName))) {
+    for (const name of apns) if (!set.has(name)) found.push({ variable: name, problem: 'is required when APNs is configured (APNS_KEY_FILE, APNS_KEY_ID, APNS_TEAM_ID, APNS_TOPIC)' });
+  }
+  if (set.has('FCM_API_URL') && !set.has('FCM_SERVICE_ACCOUNT_FILE')) found.push({ variable: 'FCM_SERVICE_ACCOUNT_FILE', problem: 'is required when FCM_API_URL is set' });
+  if (set.has('VAPID_PUBLIC_KEY') !== set.has('VAPID_PRIVATE_KEY')) {
+    found.push({ variable: set.has('VAPID_PUBLIC_KEY') ? 'VAPID_PRIVATE_KEY' : 'VAPID_PUBLIC_KEY', problem: 'is required with the other half of the VAPID key pair' });
   }
   return found;
 }

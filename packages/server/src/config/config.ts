@@ -127,6 +127,7 @@ export interface Config {
   blobs: BlobStoreConfig;
   media: MediaConfig;
   calls: CallsConfig;
+  push: PushConfig;
 }
 
 export interface CallsConfig {
@@ -155,6 +156,33 @@ export interface MediaConfig {
   sweepIntervalMs: number;
   /** Null: no scanning. */
   clamd: { host: string; port: number; timeoutMs: number } | null;
+}
+
+/** Push notifications (docs/push.md). Files are named here and read when the app starts. */
+export interface PushConfig {
+  /** Messages queue outbox rows. */
+  enabled: boolean;
+  /** This node drains the outbox. */
+  worker: boolean;
+  onlineGraceMs: number;
+  batchSize: number;
+  concurrency: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  pollMs: number;
+  timeoutMs: number;
+  leaseMs: number;
+  fcm: { serviceAccountFile: string; apiUrl: string } | null;
+  apns: { keyFile: string; keyId: string; teamId: string; topic: string; url: string; caFile: string | null } | null;
+  webPush: {
+    /** Null: generated into the data directory. */
+    vapid: { publicKey: string; privateKey: string } | null;
+    subject: string;
+    /** Hosts (and their subdomains) a subscription endpoint may name. */
+    hosts: string[];
+    ttlSec: number;
+  } | null;
 }
 
 export interface BucketRuleConfig {
@@ -315,6 +343,32 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
         : null,
     },
     calls: callsConfig(v),
+    push: {
+      enabled: v.PUSH_ENABLED,
+      worker: v.PUSH_WORKER,
+      onlineGraceMs: v.PUSH_ONLINE_GRACE_MS,
+      batchSize: v.PUSH_BATCH_SIZE,
+      concurrency: v.PUSH_CONCURRENCY,
+      maxAttempts: v.PUSH_MAX_ATTEMPTS,
+      retryBaseMs: v.PUSH_RETRY_BASE_MS,
+      retryMaxMs: v.PUSH_RETRY_MAX_MS,
+      pollMs: v.PUSH_POLL_MS,
+      timeoutMs: v.PUSH_TIMEOUT_MS,
+      leaseMs: v.PUSH_LEASE_MS,
+      fcm: v.FCM_SERVICE_ACCOUNT_FILE ? { serviceAccountFile: v.FCM_SERVICE_ACCOUNT_FILE, apiUrl: v.FCM_API_URL ?? 'https://fcm.googleapis.com' } : null,
+      // The cross-field rules have made sure the four go together.
+      apns: v.APNS_KEY_FILE && v.APNS_KEY_ID && v.APNS_TEAM_ID && v.APNS_TOPIC
+        ? { keyFile: v.APNS_KEY_FILE, keyId: v.APNS_KEY_ID, teamId: v.APNS_TEAM_ID, topic: v.APNS_TOPIC, url: v.APNS_URL ?? 'https://api.push.apple.com', caFile: v.APNS_CA_FILE ?? null }
+        : null,
+      webPush: v.WEB_PUSH_ENABLED
+        ? {
+            vapid: v.VAPID_PUBLIC_KEY && v.VAPID_PRIVATE_KEY ? { publicKey: v.VAPID_PUBLIC_KEY, privateKey: v.VAPID_PRIVATE_KEY } : null,
+            subject: v.VAPID_SUBJECT,
+            hosts: v.WEB_PUSH_HOSTS.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean),
+            ttlSec: v.WEB_PUSH_TTL_SEC,
+          }
+        : null,
+    },
   };
   return deepFreeze(config);
 }

@@ -30,6 +30,7 @@ const RATE = 'Rate limits';
 const OVERLOAD = 'Overload and shutdown';
 const FILES = 'File storage';
 const CALLS = 'Calls';
+const PUSH = 'Push notifications';
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -162,6 +163,31 @@ export const EnvSchema = Type.Object({
   LIVEKIT_API_KEY: optionalText({ group: CALLS, meaning: 'LiveKit API key (also the issuer of its webhooks)' }),
   LIVEKIT_API_SECRET: secret({ group: CALLS, meaning: 'LiveKit API secret: signs access tokens, verifies webhooks at `POST /v1/webhooks/livekit`', minLength: 16 }),
   LIVEKIT_TOKEN_TTL_SEC: integer({ group: CALLS, meaning: 'Lifetime of a LiveKit access token (only for joining: a connected participant stays)', default: 600, minimum: 30, maximum: 24 * 3600 }),
+  PUSH_ENABLED: flag({ group: PUSH, meaning: 'Push notifications: each message queues one outbox row for recipients who are offline (see `docs/push.md`)', default: true, essential: true }),
+  PUSH_WORKER: flag({ group: PUSH, meaning: 'Drain the push outbox on this node (false: this node only queues; run the worker on other nodes)', default: true }),
+  PUSH_ONLINE_GRACE_MS: integer({ group: PUSH, meaning: 'A message notifies recipients still offline this long after it was sent (who is online on any device gets nothing)', default: 5000, minimum: 0, maximum: 600_000 }),
+  PUSH_BATCH_SIZE: integer({ group: PUSH, meaning: 'Outbox rows, recipients per expansion page and deliveries one worker round claims', default: 100, minimum: 1, maximum: 5000 }),
+  PUSH_CONCURRENCY: integer({ group: PUSH, meaning: 'Sends to providers in flight at once per node', default: 32, minimum: 1, maximum: 1000 }),
+  PUSH_MAX_ATTEMPTS: integer({ group: PUSH, meaning: 'Attempts per device before a notification is recorded as dead', default: 8, minimum: 1, maximum: 100 }),
+  PUSH_RETRY_BASE_MS: integer({ group: PUSH, meaning: 'First retry delay; doubles per attempt, with jitter, never before a provider\'s `Retry-After`', default: 1000, minimum: 10, maximum: 600_000 }),
+  PUSH_RETRY_MAX_MS: integer({ group: PUSH, meaning: 'Longest retry delay', default: 900_000, minimum: 100, maximum: 86_400_000 }),
+  PUSH_POLL_MS: integer({ group: PUSH, meaning: 'How often the worker looks for due rows when nothing woke it (messages sent on this node wake it)', default: 1000, minimum: 10, maximum: 60_000 }),
+  PUSH_TIMEOUT_MS: integer({ group: PUSH, meaning: 'How long one request to a provider may take before it is retried', default: 10_000, minimum: 100, maximum: 120_000 }),
+  PUSH_LEASE_MS: integer({ group: PUSH, meaning: 'Rows a node claimed and did not finish within this are taken over by another (the node died)', default: 300_000, minimum: 1000, maximum: 3_600_000 }),
+  FCM_SERVICE_ACCOUNT_FILE: optionalText({ group: PUSH, meaning: 'Firebase service-account key (JSON) for FCM HTTP v1; its `token_uri` is where access tokens come from', unset: 'no FCM (Android) notifications' }),
+  FCM_API_URL: url(['https:', 'http:'], { group: PUSH, meaning: 'FCM API base URL', unset: '`https://fcm.googleapis.com`' }),
+  APNS_KEY_FILE: optionalText({ group: PUSH, meaning: 'APNs signing key (`AuthKey_<id>.p8`); with `APNS_KEY_ID`, `APNS_TEAM_ID` and `APNS_TOPIC`', unset: 'no APNs (iOS) notifications' }),
+  APNS_KEY_ID: optionalText({ group: PUSH, meaning: 'Key ID of that key (the `kid` of provider tokens)', pattern: '^[A-Z0-9]{1,32}$', expected: 'letters and digits, such as ABC123DEFG' }),
+  APNS_TEAM_ID: optionalText({ group: PUSH, meaning: 'Apple developer team ID (the `iss` of provider tokens)', pattern: '^[A-Z0-9]{1,32}$', expected: 'letters and digits, such as DEF123GHIJ' }),
+  APNS_TOPIC: optionalText({ group: PUSH, meaning: 'The app\'s bundle ID (`apns-topic`)', pattern: '^[A-Za-z0-9.-]{1,255}$', expected: 'a bundle id such as com.example.chat' }),
+  APNS_URL: url(['https:'], { group: PUSH, meaning: 'APNs server (`https://api.sandbox.push.apple.com` for development builds)', unset: '`https://api.push.apple.com`' }),
+  APNS_CA_FILE: optionalText({ group: PUSH, meaning: 'Extra trusted CA certificates (PEM) for the APNs connection (a TLS-inspecting proxy or a test server)', unset: 'the system\'s' }),
+  WEB_PUSH_ENABLED: flag({ group: PUSH, meaning: 'Web Push (browsers) with VAPID', default: true }),
+  VAPID_PUBLIC_KEY: optionalText({ group: PUSH, meaning: 'VAPID public key (uncompressed P-256 point, base64url); with `VAPID_PRIVATE_KEY`. Every node must use the same pair', unset: 'a pair generated into `DATA_DIR`', pattern: '^[A-Za-z0-9_-]{87}$', expected: '87 base64url characters' }),
+  VAPID_PRIVATE_KEY: secret({ group: PUSH, meaning: 'VAPID private key (32 bytes, base64url); with `VAPID_PUBLIC_KEY`', minLength: 43 }),
+  VAPID_SUBJECT: text({ group: PUSH, meaning: 'Contact a push service may use about this server (`sub` of VAPID tokens)', default: 'mailto:push@parley.invalid', pattern: '^(mailto:|https://)\\S+$', expected: 'a mailto: or https:// URL' }),
+  WEB_PUSH_HOSTS: text({ group: PUSH, meaning: 'Push services subscriptions may point at (host names, comma-separated; a subdomain matches); others are refused so the server never posts to arbitrary hosts', default: 'fcm.googleapis.com,updates.push.services.mozilla.com,push.services.mozilla.com,notify.windows.com,push.apple.com', pattern: '^[A-Za-z0-9.:\\[\\]-]+(,[A-Za-z0-9.:\\[\\]-]+)*$', expected: 'comma-separated host names' }),
+  WEB_PUSH_TTL_SEC: integer({ group: PUSH, meaning: 'How long a push service keeps a notification for a browser that is offline', default: 86_400, minimum: 0, maximum: 2_419_200 }),
 
   WS_MAX_CONNECTIONS: integer({ group: OVERLOAD, meaning: 'New sockets beyond this many on the node are refused (4002, resumable)', default: 20_000, minimum: 1, maximum: 10_000_000 }),
   OVERLOAD_EVENT_LOOP_LAG_MS: integer({ group: OVERLOAD, meaning: 'New sockets are refused while the event loop lags more than this (0: never)', default: 1000, minimum: 0, maximum: 60_000 }),

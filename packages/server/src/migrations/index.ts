@@ -4,6 +4,7 @@ import * as governance from './0002-governance.ts';
 import * as realtime from './0003-realtime.ts';
 import * as media from './0004-media.ts';
 import * as calls from './0006-calls.ts';
+import * as push from './0005-push.ts';
 
 /** Migrations are bundled in code (not read from disk) so the built server and the sources run the same list. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003-realtime': realtime,
   '0004-media': media,
   '0006-calls': calls,
+  '0005-push': push,
 };
 
 export const migrationProvider: MigrationProvider = {

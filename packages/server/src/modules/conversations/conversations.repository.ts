@@ -153,6 +153,22 @@ export async function totalUnread(db: Executor, userId: string): Promise<number>
   return Number(row?.count ?? 0);
 }
 
+/** `totalUnread` for many users in one query (users with nothing unread are absent: 0). */
+export async function totalUnreadOf(db: Executor, userIds: readonly string[]): Promise<Map<string, number>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('messages as msg')
+    .innerJoin('members as m', 'm.conversation_id', 'msg.conversation_id')
+    .select(['m.user_id', sql<number>`count(*)`.as('count')])
+    .where('m.user_id', 'in', userIds)
+    .whereRef('msg.seq', '>', 'm.read_seq')
+    .whereRef('msg.sender_id', '!=', 'm.user_id')
+    .where('msg.deleted_at', 'is', null)
+    .groupBy('m.user_id')
+    .execute();
+  return new Map(rows.map((row) => [row.user_id, Number(row.count)]));
+}
+
 /**
  * The user's log head and every conversation they belong to, read in one statement so
  * both describe the same moment: membership changes and user-log appends commit together.

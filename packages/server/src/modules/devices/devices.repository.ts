@@ -20,13 +20,13 @@ export async function findOwnSession(db: Executor, userId: string, sessionId: st
 }
 
 export async function clearPushToken(db: Executor, sessionId: string, now: number): Promise<void> {
-  await db.updateTable('sessions').set({ push_token: null, push_platform: null, push_updated_at: now }).where('id', '=', sessionId).execute();
+  await db.updateTable('sessions').set({ push_token: null, push_platform: null, push_keys: null, push_updated_at: now }).where('id', '=', sessionId).execute();
 }
 
 /** Gives the token to this session, taking it from any other that held it: a device has one token, a token one device. */
-export async function assignPushToken(trx: Tx, sessionId: string, token: string, platform: PushPlatform, now: number): Promise<void> {
-  await trx.updateTable('sessions').set({ push_token: null, push_platform: null, push_updated_at: now }).where('push_token', '=', token).where('id', '!=', sessionId).execute();
-  await trx.updateTable('sessions').set({ push_token: token, push_platform: platform, push_updated_at: now }).where('id', '=', sessionId).execute();
+export async function assignPushToken(trx: Tx, sessionId: string, token: string, platform: PushPlatform, now: number, keys: string | null = null): Promise<void> {
+  await trx.updateTable('sessions').set({ push_token: null, push_platform: null, push_keys: null, push_updated_at: now }).where('push_token', '=', token).where('id', '!=', sessionId).execute();
+  await trx.updateTable('sessions').set({ push_token: token, push_platform: platform, push_keys: keys, push_updated_at: now }).where('id', '=', sessionId).execute();
 }
 
 /** Records a use, unless one was recorded within `intervalMs`: a reconnect storm must not become a write storm. */

@@ -14,6 +14,10 @@ export function deviceRoutes(deps: { devices: DevicesService }): Route[] {
       await devices.setPushToken(actor, body);
       return {};
     }),
+    route(Endpoints.setWebPushSubscription, async ({ actor, body }) => {
+      await devices.setWebPushSubscription(actor, body);
+      return {};
+    }),
     route(Endpoints.clearPushToken, async ({ actor }) => {
       await devices.clearPushToken(actor);
       return {};

@@ -94,7 +94,7 @@ export async function readEvents(db: Executor, conversationId: string, after: nu
       'e.conversation_id', 'e.seq', 'e.type', 'e.actor_id', 'e.message_id', 'e.data', 'e.created_at',
       'm.id as m_id', 'm.seq as m_seq', 'm.sender_id as m_sender_id', 'm.client_msg_id as m_client_msg_id',
       'm.text as m_text', 'm.reply_to as m_reply_to', 'm.created_at as m_created_at',
-      'm.edited_at as m_edited_at', 'm.deleted_at as m_deleted_at', 'm.forwarded_from as m_forwarded_from', 'm.attachments as m_attachments',
+      'm.edited_at as m_edited_at', 'm.deleted_at as m_deleted_at', 'm.forwarded_from as m_forwarded_from', 'm.attachments as m_attachments', 'm.mentions as m_mentions',
     ])
     .where('e.conversation_id', '=', conversationId)
     .where('e.seq', '>', after)
@@ -119,6 +119,7 @@ export async function readEvents(db: Executor, conversationId: string, after: nu
             deleted_at: row.m_deleted_at,
             forwarded_from: row.m_forwarded_from,
             attachments: row.m_attachments ?? null,
+            mentions: row.m_mentions ?? null,
           }, counts.get(row.m_id)),
         };
     return {

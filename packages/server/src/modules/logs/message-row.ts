@@ -20,6 +20,7 @@ export function toMessage(row: MessagesTable, reactions: ReactionCount[] = []): 
     forwardedFrom: deleted || row.forwarded_from === null ? null : (JSON.parse(row.forwarded_from) as ForwardedFrom),
     reactions: deleted ? [] : reactions,
     attachments: deleted || !row.attachments ? [] : (JSON.parse(row.attachments) as Attachment[]),
+    mentions: deleted || !row.mentions ? [] : (JSON.parse(row.mentions) as string[]),
   };
 }
 

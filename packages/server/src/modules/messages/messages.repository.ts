@@ -14,6 +14,19 @@ export async function findInConversation(db: Executor, conversationId: string, m
   return db.selectFrom('messages').selectAll().where('id', '=', messageId).where('conversation_id', '=', conversationId).executeTakeFirst();
 }
 
+/** Of these handles (lower-case), the members of the conversation who hold one, by user id. */
+export async function membersByHandle(db: Executor, conversationId: string, handles: readonly string[]): Promise<string[]> {
+  if (handles.length === 0) return [];
+  const rows = await db
+    .selectFrom('members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select('u.id')
+    .where('m.conversation_id', '=', conversationId)
+    .where('u.handle', 'in', handles)
+    .execute();
+  return rows.map((row) => row.id).sort();
+}
+
 export async function insertMessage(trx: Tx, row: MessagesTable): Promise<void> {
   await trx.insertInto('messages').values(row).execute();
 }
@@ -22,7 +35,7 @@ export async function setAttachments(trx: Tx, id: string, attachments: string): 
   await trx.updateTable('messages').set({ attachments }).where('id', '=', id).execute();
 }
 
-export async function updateMessage(trx: Tx, id: string, patch: Partial<Pick<MessagesTable, 'text' | 'edited_at' | 'deleted_at' | 'forwarded_from' | 'attachments'>>): Promise<MessagesTable> {
+export async function updateMessage(trx: Tx, id: string, patch: Partial<Pick<MessagesTable, 'text' | 'edited_at' | 'deleted_at' | 'forwarded_from' | 'attachments' | 'mentions'>>): Promise<MessagesTable> {
   return trx.updateTable('messages').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 

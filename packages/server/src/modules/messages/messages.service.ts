@@ -10,8 +10,16 @@ import { appendAudit, appendEvent, type ChangeSet, lockConversation, recordEvent
 import { access, checkSlowMode, type MemberAction, type PolicyFacts, type PolicyHook } from '../policy/index.ts';
 import * as repo from './messages.repository.ts';
 
+/**
+ * Queues a message for push notifications in the message's own transaction: one cheap
+ * statement, never per-recipient work (the push worker expands it after commit).
+ */
+export type PushEnqueue = (trx: Tx, message: { conversationId: string; seq: number; messageId: string; senderId: string; now: number }) => Promise<void>;
+
 export interface MessagesDeps {
   db: Database;
+  /** Null: push notifications are off on this server. */
+  enqueuePush?: PushEnqueue | null;
   uow: UnitOfWork;
   clock: Clock;
   hook: PolicyHook;
@@ -61,6 +69,22 @@ const REMOVAL_BATCH = 200;
 const LINK = /\b(?:https?:\/\/|www\.)\S|\b[a-z0-9-]{1,63}\.(?:com|net|org|io|dev|app|co|me|info|biz|xyz|gg|tv|ly|link|site|online|ru|de|uk|fr|es|it|nl|br|in|cn|jp)\b/i;
 export const hasLinks = (text: string) => LINK.test(text);
 
+/** `@handle` not inside a word or an address (`a@b.com` is no mention); a handle's trailing dots end the sentence. */
+const MENTION = /(?<![A-Za-z0-9_.@])@([A-Za-z][A-Za-z0-9_.]{2,31})/g;
+/** Distinct handles looked up per message: a text of a thousand @s costs one bounded query. */
+const MAX_MENTIONS = 50;
+
+/** The distinct handles (lower-case) a text mentions, in order of first appearance. */
+export function mentionedHandles(text: string): string[] {
+  const handles = new Set<string>();
+  for (const match of text.matchAll(MENTION)) {
+    const handle = match[1]!.replace(/\.+$/, '').toLowerCase();
+    if (handle.length >= 3) handles.add(handle);
+    if (handles.size >= MAX_MENTIONS) break;
+  }
+  return [...handles];
+}
+
 /** What the policy sees of a message: who sent it and whether it is deleted (null: not in this conversation). */
 const seen = (message: MessagesTable | undefined): Partial<PolicyFacts> => ({ message: message ? { senderId: message.sender_id, deleted: message.deleted_at !== null } : null });
 
@@ -83,8 +107,14 @@ class NoChange extends Error {
   }
 }
 
-export function createMessagesService({ db, uow, clock, hook, maxMessageLength, pageMaxBytes, files }: MessagesDeps) {
+export function createMessagesService({ db, uow, clock, hook, maxMessageLength, pageMaxBytes, files, enqueuePush = null }: MessagesDeps) {
   const kysely = db.kysely;
+
+  /** Mentions count only members: JSON of their ids, null for none. */
+  async function mentionsIn(executor: Executor, conversationId: string, text: string): Promise<string | null> {
+    const ids = await repo.membersByHandle(executor, conversationId, mentionedHandles(text));
+    return ids.length > 0 ? JSON.stringify(ids) : null;
+  }
 
   function checkText(text: string): void {
     if (text.trim() === '') throw new AppError('validation_failed', 'Message text is empty.', [{ path: '/text', message: 'must contain more than white space' }]);
@@ -170,6 +200,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
           deleted_at: null,
           forwarded_from: input.forwardedFrom ? JSON.stringify(input.forwardedFrom) : null,
           attachments: null,
+          mentions: await mentionsIn(trx, conversationId, input.text),
         };
         // The message row first: its files refer to it.
         await repo.insertMessage(trx, message);
@@ -183,6 +214,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
         if (message.attachments) await repo.setAttachments(trx, id, message.attachments);
         const wire = toMessage(message);
         await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.created', actorId: actor.userId, data: { message: wire }, now, messageId: id });
+        if (enqueuePush) await enqueuePush(trx, { conversationId, seq: seq!, messageId: id, senderId: actor.userId, now });
         return wire;
       }),
     );
@@ -249,7 +281,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
         const now = clock();
         const seq = await takeNextSeq(trx, conversationId, now);
         await messageAccess(trx, actor.userId, conversationId, messageId, 'message.edit', { now, facts: (current) => ({ ...seen(current), hasLinks: hasLinks(text) }) });
-        const message = (await toMessages(trx, [await repo.updateMessage(trx, messageId, { text, edited_at: now })]))[0]!;
+        const message = (await toMessages(trx, [await repo.updateMessage(trx, messageId, { text, edited_at: now, mentions: await mentionsIn(trx, conversationId, text) })]))[0]!;
         await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.edited', actorId: actor.userId, data: { message }, now, messageId });
         return message;
       });
@@ -277,7 +309,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
           await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
           await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
           await files?.release(trx, messageId, now);
-          const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null, attachments: null }));
+          const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null, attachments: null, mentions: null }));
           await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.deleted', actorId: actor.userId, data: { message }, now, messageId });
           if (current!.sender_id !== actor.userId) {
             await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'message.deleted', targetType: 'message', targetId: messageId, data: { senderId: current!.sender_id }, now });
@@ -381,7 +413,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
               await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
               await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
               await files?.release(trx, messageId, now);
-              const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null, attachments: null }));
+              const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null, attachments: null, mentions: null }));
               const seq = (await takeNextSeq(trx, target, now))!;
               await recordEvent(trx, changes, { conversationId: target, seq, type: 'message.deleted', actorId: null, data: { message }, now, messageId });
             }

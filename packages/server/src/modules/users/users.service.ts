@@ -13,6 +13,9 @@ import { findUserByHandle, findUserById, findUsersByIds, insertUser, listUsers, 
 /** How the audit log names a user's fields: as the API does. */
 const FIELD_NAMES = { handle: 'handle', display_name: 'displayName', password_hash: 'password' } as const;
 
+
+/** A signed-out session keeps no way to reach the device: its push token and Web Push keys go with it. */
+const NO_PUSH = { push_token: null, push_platform: null, push_keys: null } as const;
 export interface UsersDeps {
   db: Database;
   uow: UnitOfWork;
@@ -226,7 +229,7 @@ export function createUsersService({ db, uow, clock, pictures }: UsersDeps) {
      */
     async endSession(userId: string, sessionId: string, closeCode: number, reason: string): Promise<void> {
       await uow(async (trx, changes) => {
-        await trx.updateTable('sessions').set({ revoked_at: clock() }).where('id', '=', sessionId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+        await trx.updateTable('sessions').set({ revoked_at: clock(), ...NO_PUSH }).where('id', '=', sessionId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
         changes.closeSessions({ userId, sessionId, closeCode, reason });
       });
     },
@@ -292,7 +295,7 @@ export function createUsersService({ db, uow, clock, pictures }: UsersDeps) {
         await updateUser(trx, id, { status: 'deleted', handle: null, display_name: DELETED_DISPLAY_NAME, password_hash: null, avatar_id: null, updated_at: now });
         // The picture is personal data too: its bytes go after the grace.
         await pictures?.dropPicture(trx, row.avatar_id, now);
-        await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+        await trx.updateTable('sessions').set({ revoked_at: now, ...NO_PUSH }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
         changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.accountDeleted, reason: 'account deleted' });
         await auditUser(trx, 'user.deleted', id);
       });
@@ -304,7 +307,7 @@ export function createUsersService({ db, uow, clock, pictures }: UsersDeps) {
         const row = await findUserById(trx, id);
         if (!row || row.status === 'deleted') throw new AppError('not_found', 'User not found.');
         const now = clock();
-        await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
+        await trx.updateTable('sessions').set({ revoked_at: now, ...NO_PUSH }).where('user_id', '=', id).where('revoked_at', 'is', null).execute();
         changes.closeSessions({ userId: id, sessionId: null, closeCode: CloseCodes.sessionRevoked, reason: 'signed out by the platform' });
         await auditUser(trx, 'user.logged_out', id);
       });

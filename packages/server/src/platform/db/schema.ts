@@ -4,7 +4,7 @@
  * numbers already. JSON is stored as text: it is never queried into.
  */
 import type { CallEndReason, CallKind, CallMode, CallParticipantState, CallState } from '@parley/protocol';
-import type { AddPrivacy, AttachmentKind, PresencePrivacy, PushPlatform, ConversationKind, Role, UserStatus, Visibility } from '@parley/protocol';
+import type { AddPrivacy, AttachmentKind, PresencePrivacy, PushMode, PushPlatform, ConversationKind, Role, UserStatus, Visibility } from '@parley/protocol';
 
 export interface UsersTable {
   id: string;
@@ -43,6 +43,8 @@ export interface SessionsTable {
   /** The device's push token (for the push issue); never sent back to clients. */
   push_token?: string | null;
   push_updated_at?: number | null;
+  /** A Web Push subscription's keys, JSON `{p256dh, auth}` (the endpoint is `push_token`). */
+  push_keys?: string | null;
 }
 
 export interface ConversationsTable {
@@ -112,6 +114,8 @@ export interface MessagesTable {
   forwarded_from: string | null;
   /** JSON array of wire Attachments, or null when none (cleared on delete). */
   attachments: string | null;
+  /** JSON array of the user ids the text mentions; null (or absent) for none. */
+  mentions?: string | null;
 }
 
 export interface UserEventsTable {
@@ -259,6 +263,58 @@ export interface CallParticipantsTable {
   disconnected_at: number | null;
 }
 
+export interface PushOutboxTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  message_id: string;
+  sender_id: string;
+  created_at: number;
+  due_at: number;
+  /** The last recipient (user id) expanded; null: none yet. */
+  cursor: string | null;
+  attempts: number;
+  claimed_until: number | null;
+  claimed_by: string | null;
+}
+
+export type PushDeliveryState = 'pending' | 'sent' | 'gone' | 'dead';
+
+export interface PushDeliveriesTable {
+  id: string;
+  /** `<conversation id>:<seq>`: with the session, what makes a send happen once. */
+  event_key: string;
+  session_id: string;
+  user_id: string;
+  platform: PushPlatform;
+  token: string;
+  keys: string | null;
+  payload: string;
+  state: PushDeliveryState;
+  attempts: number;
+  due_at: number;
+  claimed_until: number | null;
+  claimed_by: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PushSettingsTable {
+  user_id: string;
+  enabled: number;
+  previews: number;
+  updated_at: number;
+}
+
+export interface PushConversationSettingsTable {
+  user_id: string;
+  conversation_id: string;
+  mode: PushMode;
+  muted_until: number | null;
+  updated_at: number;
+}
+
 export interface DB {
   calls: CallsTable;
   call_participants: CallParticipantsTable;
@@ -279,4 +335,8 @@ export interface DB {
   audit_log: AuditLogTable;
   uploads: UploadsTable;
   message_files: MessageFilesTable;
+  push_outbox: PushOutboxTable;
+  push_deliveries: PushDeliveriesTable;
+  push_settings: PushSettingsTable;
+  push_conversation_settings: PushConversationSettingsTable;
 }

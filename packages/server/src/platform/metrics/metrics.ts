@@ -22,6 +22,7 @@ export function createMetrics() {
   let lag = () => 0;
   let overloaded = () => false;
   let brokerState = (): BrokerState => 'in-process';
+  let pushStats = { depth: 0, oldestAgeMs: 0, dead: 0 };
   const registers = [registry];
 
   const gauge = (name: string, help: string, read: () => number) =>
@@ -32,6 +33,9 @@ export function createMetrics() {
   gauge('parley_hub_topics', 'Conversations with local subscribers (broker subscriptions)', () => gauges().topics);
   gauge('parley_event_loop_lag_seconds', 'Event-loop delay (p99 of the last sample) the overload guard acts on', () => lag() / 1000);
   gauge('parley_overloaded', '1 while new connections are refused for event-loop lag', () => (overloaded() ? 1 : 0));
+  gauge('parley_push_outbox_depth', 'Push work waiting: messages not yet expanded plus deliveries not yet sent (read every few seconds by a node running the push worker)', () => pushStats.depth);
+  gauge('parley_push_outbox_oldest_age_seconds', 'Age of the oldest waiting push work', () => pushStats.oldestAgeMs / 1000);
+  gauge('parley_push_dead_deliveries', 'Push deliveries given up after the last attempt, still recorded', () => pushStats.dead);
   gauge('parley_broker_connected', '1 while published events reach every node; 0 while Redis is away and only this node\'s own sessions get them live', () => (brokerState() === 'unavailable' ? 0 : 1));
 
   return {
@@ -43,6 +47,16 @@ export function createMetrics() {
     slowConsumerCloses: new Counter({ name: 'parley_slow_consumer_closes_total', help: 'Sockets closed because they did not read fast enough', registers }),
     drainCloses: new Counter({ name: 'parley_drain_closes_total', help: 'Sockets asked to reconnect elsewhere while draining', registers }),
     ephemeral: new Counter({ name: 'parley_ephemeral_published_total', help: 'Ephemeral messages published (never stored), by kind', labelNames: ['kind'] as const, registers }),
+    push: {
+      sent: new Counter({ name: 'parley_push_sent_total', help: 'Notifications a push provider accepted, by provider', labelNames: ['provider'] as const, registers }),
+      failed: new Counter({ name: 'parley_push_failed_total', help: 'Push attempts that failed (retried or not), by provider', labelNames: ['provider'] as const, registers }),
+      retried: new Counter({ name: 'parley_push_retried_total', help: 'Push attempts scheduled again after a failure, by provider', labelNames: ['provider'] as const, registers }),
+      dead: new Counter({ name: 'parley_push_dead_total', help: 'Push deliveries given up (out of attempts or refused for good), by provider', labelNames: ['provider'] as const, registers }),
+      deadTokens: new Counter({ name: 'parley_push_dead_tokens_total', help: 'Device tokens a provider called dead, removed, by provider', labelNames: ['provider'] as const, registers }),
+      observe(stats: { depth: number; oldestAgeMs: number; dead: number }): void {
+        pushStats = stats;
+      },
+    },
     /** Where the gauges read from; set once the gateway exists. */
     observeGateway(read: () => GatewayGauges): void {
       gauges = read;

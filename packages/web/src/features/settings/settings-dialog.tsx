@@ -7,6 +7,7 @@ import { useStoreVersion } from '../../hooks/use-store.ts';
 import { rememberUser } from '../../lib/client.ts';
 import { describeError } from '../../lib/errors.ts';
 import { handleOf } from '../../lib/format.ts';
+import { NotificationSettings } from '../notifications/notification-settings.tsx';
 import { DeviceList } from './device-list.tsx';
 import { PrivacySettings } from './privacy-settings.tsx';
 import { ThemeSettings } from './theme-settings.tsx';
@@ -71,6 +72,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose(): vo
       </form>
       <ThemeSettings />
       <PrivacySettings />
+      <NotificationSettings />
       <DeviceList />
       <div className="dialog-actions dialog-actions-split">
         <button

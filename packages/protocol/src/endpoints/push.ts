@@ -1,0 +1,65 @@
+import type { EndpointSpec } from '../endpoint.ts';
+import { EmptyResponse, IdParams } from '../http.ts';
+import { ConversationPushSettings, ConversationPushSettingsBody, PushSettings, PushSettingsBody, VapidKeyResponse, WebPushSubscriptionBody } from '../push.ts';
+
+export const pushEndpoints = {
+  getVapidKey: {
+    method: 'GET',
+    path: '/v1/push/vapid-key',
+    access: 'public',
+    tag: 'push',
+    summary: 'The server\'s VAPID public key, the applicationServerKey a browser subscribes with',
+    response: VapidKeyResponse,
+    errors: [],
+  },
+  setWebPushSubscription: {
+    method: 'PUT',
+    path: '/v1/me/devices/current/web-push',
+    access: 'user',
+    tag: 'push',
+    summary: 'Register this device\'s Web Push subscription (endpoint and keys); it replaces the device\'s push token',
+    body: WebPushSubscriptionBody,
+    response: EmptyResponse,
+    errors: ['bad_request', 'validation_failed'],
+  },
+  getPushSettings: {
+    method: 'GET',
+    path: '/v1/me/push-settings',
+    access: 'user',
+    tag: 'push',
+    summary: 'Your notification choices: on or off, with or without previews',
+    response: PushSettings,
+    errors: [],
+  },
+  setPushSettings: {
+    method: 'PUT',
+    path: '/v1/me/push-settings',
+    access: 'user',
+    tag: 'push',
+    summary: 'Change your notification choices (your devices hear of it as a push_settings.updated user event)',
+    body: PushSettingsBody,
+    response: PushSettings,
+    errors: [],
+  },
+  getConversationPushSettings: {
+    method: 'GET',
+    path: '/v1/conversations/:id/push-settings',
+    access: 'user',
+    tag: 'push',
+    summary: 'Your notifications for one conversation: all, mentions only, or muted (channels start muted for subscribers)',
+    params: IdParams,
+    response: ConversationPushSettings,
+    errors: ['not_found'],
+  },
+  setConversationPushSettings: {
+    method: 'PUT',
+    path: '/v1/conversations/:id/push-settings',
+    access: 'user',
+    tag: 'push',
+    summary: 'Choose all, mentions only, or muted (until a time) for one conversation (a conversation_push.updated user event)',
+    params: IdParams,
+    body: ConversationPushSettingsBody,
+    response: ConversationPushSettings,
+    errors: ['not_found', 'validation_failed'],
+  },
+} as const satisfies Record<string, EndpointSpec>;
