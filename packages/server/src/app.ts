@@ -3,7 +3,7 @@ import { Endpoints } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.ts';
 import { createEphemeralPublisher, createGateway, createFrameHandlers, createPublisher, type Gateway } from './gateway/index.ts';
-import { bearerToken, createHttpServer, registerRoutes, requireAdmin, requireUser, route } from './http/index.ts';
+import { bearerToken, createHttpServer, endpointOf, registerRoutes, requireAdmin, requireUser, route } from './http/index.ts';
 import { createWebClientFallback } from './http/static.ts';
 import { createAdminService, adminConversationRoutes, adminRoutes } from './modules/admin/index.ts';
 import { createAccessTokens, createAdminKeyCheck, createAuthService, createExternalVerifier, loadSigningKey, authRoutes } from './modules/auth/index.ts';
@@ -29,7 +29,7 @@ import { createMetrics } from './platform/metrics/index.ts';
 import { createMemoryPresenceStore, createRedisPresenceStore, type MemoryPresenceState } from './platform/presence/index.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './platform/rate-limit/index.ts';
 import { connectRedis, quitRedis } from './platform/redis-client.ts';
-import { type Broker, createMemoryBroker, createRedisBroker } from './platform/broker/index.ts';
+import { type Broker, createMemoryBroker, createRedisBroker, withPublishTiming } from './platform/broker/index.ts';
 import { type Database, openDatabase } from './platform/db/index.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { type Clock, systemClock } from './platform/time.ts';
@@ -68,9 +68,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const clock = overrides.clock ?? systemClock;
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.db.poolSize, sqliteSynchronous: config.db.sqliteSynchronous, logger });
-  let broker: Broker;
+  let transport: Broker;
   try {
-    broker = overrides.broker ?? (config.redisUrl ? await createRedisBroker(config.redisUrl, logger, config.redisKeyPrefix) : createMemoryBroker());
+    transport = overrides.broker ?? (config.redisUrl ? await createRedisBroker(config.redisUrl, logger, config.redisKeyPrefix) : createMemoryBroker());
   } catch (error) {
     await db.close();
     throw error;
@@ -81,11 +81,13 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   try {
     if (config.redisUrl) stateRedis = await connectRedis(config.redisUrl, logger, `state:${config.nodeId}`);
   } catch (error) {
-    if (!overrides.broker) await broker.close();
+    if (!overrides.broker) await transport.close();
     await db.close();
     throw error;
   }
   const metrics = createMetrics();
+  const broker = withPublishTiming(transport, (seconds, outcome) => metrics.brokerPublish.observe({ outcome }, seconds));
+  broker.onGap(() => metrics.brokerGaps.inc());
   const load = createLoadMonitor({ thresholdMs: config.overload.eventLoopLagMs });
   const ephemeral = createEphemeralPublisher(broker, logger, (kind) => metrics.ephemeral.inc({ kind }));
   const limiter = stateRedis ? createRedisRateLimiter(stateRedis, logger, `${config.redisKeyPrefix}rl:`) : createMemoryRateLimiter(clock);
@@ -106,6 +108,11 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         logger.warn({ err: error }, 'a change observer failed');
       }
     }
+  }, {
+    transaction: (seconds, outcome) => metrics.dbTransaction.observe({ outcome }, seconds),
+    published(changes, seconds) {
+      if (changes.conversationEvents.some(({ event }) => event.type === 'message.created')) metrics.sendToPublish.observe(seconds);
+    },
   });
   const users = createUsersService({ db, uow, clock });
   const signingKey = loadSigningKey(config.auth.jwtSecret, config.dataDir);
@@ -153,6 +160,11 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
     notFoundFallback: createWebClientFallback(),
+  });
+  // Every answer timed by the operation it served (the endpoint table's operationId: bounded label values).
+  http.addHook('onResponse', (request, reply, done) => {
+    metrics.httpDuration.observe({ operation: endpointOf(request)?.operationId ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
+    done();
   });
   registerRateLimitHooks(http, { rateLimits });
   registerPageReadLimit(http, { maxPerUser: config.rateLimits.pageReadsPerUser, metrics });
@@ -222,7 +234,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       },
     },
   });
-  metrics.observeGateway(() => gateway.stats());
+  metrics.observeGateway(() => gateway.stats(), () => gateway.bufferedBytes());
   metrics.observeLoad(load.lagMs, load.overloaded);
   metrics.observeBroker(() => broker.state());
   http.server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
