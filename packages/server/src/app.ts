@@ -29,7 +29,7 @@ import { createMetrics } from './platform/metrics/index.ts';
 import { createMemoryPresenceStore, createRedisPresenceStore, type MemoryPresenceState } from './platform/presence/index.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './platform/rate-limit/index.ts';
 import { connectRedis, quitRedis } from './platform/redis-client.ts';
-import { type Broker, createMemoryBroker, createRedisBroker, withPublishTiming } from './platform/broker/index.ts';
+import { type Broker, createMemoryBroker, createNatsBroker, createRedisBroker, withPublishTiming } from './platform/broker/index.ts';
 import { type Database, openDatabase } from './platform/db/index.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { type Clock, systemClock } from './platform/time.ts';
@@ -63,6 +63,15 @@ export interface App {
   shutdown(): Promise<void>;
 }
 
+/** The broker `BROKER` (or the URLs set) chose. */
+function openBroker(config: Readonly<Config>, logger: Logger): Promise<Broker> | Broker {
+  switch (config.broker.kind) {
+    case 'nats': return createNatsBroker(config.broker.url, logger, config.broker.subjectPrefix);
+    case 'redis': return createRedisBroker(config.broker.url, logger, config.redisKeyPrefix);
+    default: return createMemoryBroker();
+  }
+}
+
 /** The one place that wires the server together. */
 export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
@@ -70,7 +79,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.db.poolSize, sqliteSynchronous: config.db.sqliteSynchronous, logger });
   let transport: Broker;
   try {
-    transport = overrides.broker ?? (config.redisUrl ? await createRedisBroker(config.redisUrl, logger, config.redisKeyPrefix) : createMemoryBroker());
+    transport = overrides.broker ?? (await openBroker(config, logger));
   } catch (error) {
     await db.close();
     throw error;

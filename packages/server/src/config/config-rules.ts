@@ -31,6 +31,10 @@ export function crossFieldProblems({ values, set, problems }: EnvReading): Confi
     }
   }
   if (!bad.has('BLOB_STORE')) found.push(...fileStoreProblems({ values, set }));
+  if (!bad.has('BROKER')) {
+    if (values.BROKER === 'redis' && !set.has('REDIS_URL')) found.push({ variable: 'REDIS_URL', problem: 'is required when BROKER is redis' });
+    if (values.BROKER === 'nats' && !set.has('NATS_URL')) found.push({ variable: 'NATS_URL', problem: 'is required when BROKER is nats' });
+  }
   return found;
 }
 
