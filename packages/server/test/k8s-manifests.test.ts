@@ -4,6 +4,13 @@ import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Endpoints } from '@parley/protocol';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../src/config/index.ts';
 import { EnvSchema } from '../src/config/env.schema.ts';
@@ -12,6 +19,17 @@ const k8s = fileURLToPath(new URL('../../../deploy/k8s/', import.meta.url));
 const kubectl = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((path) => existsSync(path));
 const OVERLAYS = ['production', 'staging'];
 const NAMESPACED = new Set(['Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'Ingress', 'ServiceMonitor', 'ConfigMap']);
+
+/** The Kubernetes (and Prometheus Operator) OpenAPI schemas, by apiVersion and kind: `validate()` throws on any violation. */
+const SCHEMAS: Record<string, new (data: any) => { validate(): void }> = {
+  'apps/v1 Deployment': Deployment,
+  'v1 Service': Service,
+  'v1 ConfigMap': ConfigMap,
+  'policy/v1 PodDisruptionBudget': PodDisruptionBudget,
+  'autoscaling/v2 HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'networking.k8s.io/v1 Ingress': Ingress,
+  'monitoring.coreos.com/v1 ServiceMonitor': ServiceMonitor,
+};
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
 
@@ -30,6 +48,12 @@ const one = (objects: Manifest[], kind: string) => {
 };
 
 describe('Kubernetes manifests (deploy/k8s, Kustomize)', () => {
+  it('the schema check refuses what Kubernetes would refuse', () => {
+    const bad = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'parley' }, spec: { replicas: 'three', selector: { matchLabels: { a: 'b' } }, template: { spec: { containers: [{ name: 'parley' }] } } } };
+    assert.throws(() => new Deployment(bad as never).validate());
+    assert.throws(() => new Service({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'parley' }, spec: { ports: [{ port: 'http' }] } } as never).validate());
+  });
+
   for (const overlay of OVERLAYS) {
     it(`the ${overlay} overlay renders, and its objects agree with each other and with the server's configuration`, (t) => {
       if (!kubectl) {
@@ -44,6 +68,9 @@ describe('Kubernetes manifests (deploy/k8s, Kustomize)', () => {
         assert.match(object.metadata.name, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, `${object.kind} name is a DNS label`);
         if (NAMESPACED.has(object.kind)) assert.ok(object.metadata.namespace, `${object.kind} has the overlay's namespace`);
         assert.equal(object.metadata.labels?.['app.kubernetes.io/name'], 'parley', `${object.kind} is labelled`);
+        const Schema = SCHEMAS[`${object.apiVersion} ${object.kind}`];
+        assert.ok(Schema, `a schema for ${object.apiVersion} ${object.kind}`);
+        assert.doesNotThrow(() => new Schema(object).validate(), `${object.kind} is valid against its schema`);
       }
 
       const deployment = one(objects, 'Deployment');
