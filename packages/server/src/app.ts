@@ -3,7 +3,7 @@ import { Endpoints } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.ts';
 import { createEphemeralPublisher, createGateway, createFrameHandlers, createPublisher, type Gateway } from './gateway/index.ts';
-import { bearerToken, createHttpServer, registerRoutes, requireAdmin, requireUser, route } from './http/index.ts';
+import { bearerToken, createHttpServer, endpointOf, registerRoutes, requireAdmin, requireUser, route } from './http/index.ts';
 import { createWebClientFallback } from './http/static.ts';
 import { createAdminService, adminConversationRoutes, adminRoutes } from './modules/admin/index.ts';
 import { callRoutes, createCallsService, createLivekitBackend } from './modules/calls/index.ts';
@@ -33,7 +33,7 @@ import { createMetrics } from './platform/metrics/index.ts';
 import { createMemoryPresenceStore, createRedisPresenceStore, type MemoryPresenceState } from './platform/presence/index.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './platform/rate-limit/index.ts';
 import { connectRedis, quitRedis } from './platform/redis-client.ts';
-import { type Broker, createMemoryBroker, createRedisBroker } from './platform/broker/index.ts';
+import { type Broker, createMemoryBroker, createNatsBroker, createRedisBroker, withPublishTiming } from './platform/broker/index.ts';
 import { type Database, openDatabase } from './platform/db/index.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { type Clock, systemClock } from './platform/time.ts';
@@ -67,6 +67,15 @@ export interface App {
   shutdown(): Promise<void>;
 }
 
+/** The broker `BROKER` (or the URLs set) chose. */
+function openBroker(config: Readonly<Config>, logger: Logger): Promise<Broker> | Broker {
+  switch (config.broker.kind) {
+    case 'nats': return createNatsBroker(config.broker.url, logger, config.broker.subjectPrefix);
+    case 'redis': return createRedisBroker(config.broker.url, logger, config.redisKeyPrefix);
+    default: return createMemoryBroker();
+  }
+}
+
 /** The one place that wires the server together. */
 export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
@@ -75,9 +84,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const vapid = config.push.webPush ? loadVapidKeys(config.push.webPush.vapid, config.dataDir) : null;
   const pushProviders = config.push.enabled ? createPushProviders(config.push, vapid, clock) : new Map();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.db.poolSize, sqliteSynchronous: config.db.sqliteSynchronous, logger });
-  let broker: Broker;
+  let transport: Broker;
   try {
-    broker = overrides.broker ?? (config.redisUrl ? await createRedisBroker(config.redisUrl, logger, config.redisKeyPrefix) : createMemoryBroker());
+    transport = overrides.broker ?? (await openBroker(config, logger));
   } catch (error) {
     await db.close();
     throw error;
@@ -88,11 +97,13 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   try {
     if (config.redisUrl) stateRedis = await connectRedis(config.redisUrl, logger, `state:${config.nodeId}`);
   } catch (error) {
-    if (!overrides.broker) await broker.close();
+    if (!overrides.broker) await transport.close();
     await db.close();
     throw error;
   }
   const metrics = createMetrics();
+  const broker = withPublishTiming(transport, (seconds, outcome) => metrics.brokerPublish.observe({ outcome }, seconds));
+  broker.onGap(() => metrics.brokerGaps.inc());
   const load = createLoadMonitor({ thresholdMs: config.overload.eventLoopLagMs });
   const ephemeral = createEphemeralPublisher(broker, logger, (kind) => metrics.ephemeral.inc({ kind }));
   const limiter = stateRedis ? createRedisRateLimiter(stateRedis, logger, `${config.redisKeyPrefix}rl:`) : createMemoryRateLimiter(clock);
@@ -113,6 +124,11 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
         logger.warn({ err: error }, 'a change observer failed');
       }
     }
+  }, {
+    transaction: (seconds, outcome) => metrics.dbTransaction.observe({ outcome }, seconds),
+    published(changes, seconds) {
+      if (changes.conversationEvents.some(({ event }) => event.type === 'message.created')) metrics.sendToPublish.observe(seconds);
+    },
   });
   const signingKey = loadSigningKey(config.auth.jwtSecret, config.dataDir);
   // The store touches neither disk nor network before its first file (and loads the AWS SDK only for S3).
@@ -228,6 +244,11 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
     notFoundFallback: createWebClientFallback(),
   });
+  // Every answer timed by the operation it served (the endpoint table's operationId: bounded label values).
+  http.addHook('onResponse', (request, reply, done) => {
+    metrics.httpDuration.observe({ operation: endpointOf(request)?.operationId ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
+    done();
+  });
   registerRateLimitHooks(http, { rateLimits });
   registerPageReadLimit(http, { maxPerUser: config.rateLimits.pageReadsPerUser, metrics });
   let draining = false;
@@ -303,7 +324,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       },
     },
   });
-  metrics.observeGateway(() => gateway.stats());
+  metrics.observeGateway(() => gateway.stats(), () => gateway.bufferedBytes());
   metrics.observeLoad(load.lagMs, load.overloaded);
   metrics.observeBroker(() => broker.state());
   http.server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));

@@ -3,10 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { brokerConformance, Inbox } from '../src/platform/broker/broker.conformance.ts';
-import { type Broker, createRedisBroker, MemoryBus } from '../src/platform/broker/index.ts';
+import { type Broker, createNatsBroker, createRedisBroker, MemoryBus, natsSubject } from '../src/platform/broker/index.ts';
 import { createLogger } from '../src/platform/logger.ts';
-import { hasRedis, redisUrl } from './support/services.ts';
+import { hasRedis, natsUrl, redisUrl, requireNats } from './support/services.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
+import { sqliteBackend } from './support/backends.ts';
+import { http, startApp } from './support/test-app.ts';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', nodeId: 'broker-test' });
 
@@ -182,6 +184,113 @@ if (hasRedis) {
       });
       assert.equal(broker, undefined);
       await until(() => JSON.stringify(resources()) === JSON.stringify(beforeStart), 'no timers or sockets left behind', 2_000);
+    });
+  });
+}
+
+const hasNats = await requireNats();
+/** NATS subjects of this run only. */
+const natsPrefix = () => `parley_test_${process.pid}_${randomBytes(6).toString('hex')}`;
+
+if (hasNats) {
+  brokerConformance('NATS', async () => {
+    const prefix = natsPrefix();
+    return [await createNatsBroker(natsUrl, logger, prefix), await createNatsBroker(natsUrl, logger, prefix)];
+  });
+
+  describe('the NATS broker', () => {
+    it('maps distinct channels to distinct subjects: plain names readable, others encoded in their own namespace', () => {
+      const channels = ['c:abc', 'c:abc0', 'c:abc:x', 'c:ab', 'c:Grüße 👋', 'a.b', 'a>b', 'a*', '', 'r.c:abc', 'b.x'];
+      const subjects = channels.map((channel) => natsSubject('p', channel));
+      assert.equal(new Set(subjects).size, channels.length);
+      assert.equal(natsSubject('p', 'c:abc'), 'p.r.c:abc');
+      for (const subject of subjects) assert.match(subject, /^p\.[rb]\.[A-Za-z0-9_:-]+$/, 'one token after the namespace: no dots, wildcards or spaces');
+    });
+
+    it('while NATS is away hands its own messages to its own subscribers at once and says it is unavailable; once NATS is back it reports a gap, hears other nodes again and delivers nothing twice', async () => {
+      const prefix = natsPrefix();
+      const proxy = await startTcpProxy(natsUrl, 4222);
+      let away: Broker | undefined;
+      let other: Broker | undefined;
+      try {
+        away = await createNatsBroker(proxy.url, logger, prefix);
+        other = await createNatsBroker(natsUrl, logger, prefix);
+        const inbox = new Inbox(away);
+        const otherInbox = new Inbox(other);
+        const heardAtGap: string[][] = [];
+        let gaps = 0;
+        away.onGap(() => {
+          gaps++;
+          // Whoever resyncs on a gap must find live delivery already working: this message must arrive.
+          void other!.publish('c', 'published from the gap handler');
+          heardAtGap.push(inbox.on('c'));
+        });
+        await away.subscribe(['c', 'marker']);
+        await other.subscribe(['c', 'marker']);
+        assert.equal(away.state(), 'connected');
+        await other.publish('c', 'before');
+        await inbox.count('c', 1);
+
+        proxy.cut();
+        await until(() => away!.state() === 'unavailable', 'the broker to notice the outage');
+        await assert.rejects(away.publish('c', 'during'), 'other nodes did not get it');
+        await inbox.count('c', 2);
+        assert.deepEqual(inbox.on('c'), ['before', 'during'], 'its own subscriber heard it at once');
+        await away.subscribe(['late']);
+        await assert.rejects(away.publish('late', 'subscribed while away'));
+        await inbox.count('late', 1);
+        await away.unsubscribe(['marker']);
+        await away.subscribe(['marker']);
+        assert.equal(gaps, 0);
+
+        proxy.restore();
+        await until(() => gaps === 1, 'the gap report');
+        assert.equal(away.state(), 'connected');
+        await inbox.count('c', 3);
+        await other.publish('c', 'after');
+        await other.publish('late', 'from the other node');
+        await other.publish('marker', 'm');
+        await inbox.count('marker', 1);
+        await away.publish('c', 'back');
+        await away.publish('marker', 'm2');
+        await inbox.count('marker', 2);
+        await otherInbox.count('marker', 2);
+        assert.deepEqual(heardAtGap, [['before', 'during']]);
+        assert.deepEqual(inbox.on('c'), ['before', 'during', 'published from the gap handler', 'after', 'back'], 'each once: nothing delivered locally came again through NATS');
+        assert.deepEqual(inbox.on('late'), ['subscribed while away', 'from the other node']);
+        assert.deepEqual(otherInbox.on('c'), ['before', 'published from the gap handler', 'after', 'back'], 'the other node missed what was published while NATS was away (it resyncs from the logs)');
+        assert.equal(gaps, 1);
+      } finally {
+        await Promise.all([away?.close(), other?.close()]);
+        await proxy.close();
+      }
+    });
+
+    it('is the broker an app opens when NATS_URL is set: readiness reports it connected, not in-process', async () => {
+      const t = await startApp(sqliteBackend, { env: { NATS_URL: natsUrl, NATS_SUBJECT_PREFIX: natsPrefix() } });
+      try {
+        const ready = await http(t.url, 'GET', '/readyz');
+        assert.equal(ready.status, 200, JSON.stringify(ready.body));
+        assert.equal(ready.body.broker, 'connected');
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('fails to start when NATS is unreachable and leaves nothing retrying in the background', async () => {
+      const resources = () => process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap' && kind !== 'PipeWrap').sort();
+      const beforeStart = resources();
+      let broker: Broker | undefined;
+      await assert.rejects(async () => {
+        broker = await createNatsBroker('nats://127.0.0.1:1', logger, natsPrefix());
+      });
+      assert.equal(broker, undefined);
+      // Nothing more of any kind than before (what earlier tests left finishing may go meanwhile).
+      const count = (list: string[]) => list.reduce((map, kind) => map.set(kind, (map.get(kind) ?? 0) + 1), new Map<string, number>());
+      const noMore = () => [...count(resources())].every(([kind, n]) => n <= (count(beforeStart).get(kind) ?? 0));
+      await until(noMore, `no timers or sockets left behind (before: ${beforeStart.join(', ')})`, 2_000).catch((error: Error) => {
+        throw new Error(`${error.message}; now: ${resources().join(', ')}`);
+      });
     });
   });
 }

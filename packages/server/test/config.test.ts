@@ -71,6 +71,18 @@ describe('configuration schema', () => {
     assert.deepEqual(problemsOf({ POLICY_HOOK_TIMEOUT_MS: '5', AUTH_JWT_CLOCK_SKEW_SEC: 'soon' }).variables, ['AUTH_JWT_CLOCK_SKEW_SEC', 'POLICY_HOOK_TIMEOUT_MS']);
   });
 
+  it('chooses the broker: NATS when NATS_URL is set, else Redis, else in-process; an explicit BROKER needs its URL', () => {
+    assert.deepEqual(loadConfig({}).broker, { kind: 'memory' });
+    assert.deepEqual(loadConfig({ REDIS_URL: 'redis://cache:6379' }).broker, { kind: 'redis', url: 'redis://cache:6379' });
+    assert.deepEqual(loadConfig({ REDIS_URL: 'redis://cache:6379', NATS_URL: 'nats://bus:4222' }).broker, { kind: 'nats', url: 'nats://bus:4222', subjectPrefix: 'parley' });
+    assert.deepEqual(loadConfig({ BROKER: 'redis', REDIS_URL: 'redis://cache:6379', NATS_URL: 'nats://bus:4222' }).broker, { kind: 'redis', url: 'redis://cache:6379' });
+    assert.deepEqual(loadConfig({ BROKER: 'memory', REDIS_URL: 'redis://cache:6379' }).broker, { kind: 'memory' });
+    assert.deepEqual(loadConfig({ BROKER: 'nats', NATS_URL: 'tls://bus:4222', NATS_SUBJECT_PREFIX: 'chat-eu' }).broker, { kind: 'nats', url: 'tls://bus:4222', subjectPrefix: 'chat-eu' });
+    assert.deepEqual(problemsOf({ BROKER: 'nats' }).problems, [{ variable: 'NATS_URL', problem: 'is required when BROKER is nats' }]);
+    assert.deepEqual(problemsOf({ BROKER: 'redis' }).problems, [{ variable: 'REDIS_URL', problem: 'is required when BROKER is redis' }]);
+    assert.deepEqual(problemsOf({ BROKER: 'kafka', NATS_URL: 'http://bus', NATS_SUBJECT_PREFIX: 'a.b' }).variables, ['BROKER', 'NATS_URL', 'NATS_SUBJECT_PREFIX']);
+  });
+
   it('accepts HS256 (and only HS256) as the algorithms of a shared secret', () => {
     assert.deepEqual(loadConfig({ ...external, AUTH_JWT_SECRET: sharedSecret, AUTH_JWT_ALGORITHMS: 'HS256' }).auth.external?.algorithms, ['HS256']);
     assert.deepEqual(loadConfig({ ...external, AUTH_JWT_SECRET: sharedSecret }).auth.external?.algorithms, ['HS256']);

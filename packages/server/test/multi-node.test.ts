@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { type Broker, createRedisBroker, MemoryBus } from '../src/index.ts';
+import { createNatsBroker } from '../src/platform/broker/index.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { type Backend, postgresBackend, sqliteBackend, type Store } from './support/backends.ts';
-import { hasPostgres, hasRedis, redisUrl } from './support/services.ts';
+import { hasPostgres, hasRedis, natsUrl, redisUrl, requireNats } from './support/services.ts';
 import { ADMIN_KEY, createUser, expectOk, http, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
 
@@ -52,6 +53,17 @@ if (hasRedis && hasPostgres) {
       } finally {
         await admin.quit();
       }
+    },
+  });
+}
+
+if (await requireNats()) {
+  const prefix = `parley_test_${process.pid}_${randomBytes(6).toString('hex')}`;
+  variants.push({
+    name: `NATS, ${hasPostgres ? 'PostgreSQL' : 'SQLite'}`,
+    backend: hasPostgres ? postgresBackend : sqliteBackend,
+    async brokers() {
+      return [await createNatsBroker(natsUrl, logger, prefix), await createNatsBroker(natsUrl, logger, prefix)];
     },
   });
 }

@@ -46,6 +46,10 @@ export function crossFieldProblems({ values, set, problems }: EnvReading): Confi
   if (set.has('VAPID_PUBLIC_KEY') !== set.has('VAPID_PRIVATE_KEY')) {
     found.push({ variable: set.has('VAPID_PUBLIC_KEY') ? 'VAPID_PRIVATE_KEY' : 'VAPID_PUBLIC_KEY', problem: 'is required with the other half of the VAPID key pair' });
   }
+  if (!bad.has('BROKER')) {
+    if (values.BROKER === 'redis' && !set.has('REDIS_URL')) found.push({ variable: 'REDIS_URL', problem: 'is required when BROKER is redis' });
+    if (values.BROKER === 'nats' && !set.has('NATS_URL')) found.push({ variable: 'NATS_URL', problem: 'is required when BROKER is nats' });
+  }
   return found;
 }
 

@@ -43,6 +43,8 @@ export interface Config {
   redisUrl: string | null;
   /** Every Redis key and channel starts with it, so deployments can share one Redis. */
   redisKeyPrefix: string;
+  /** What carries events between nodes (`BROKER=auto` resolved). */
+  broker: { kind: 'memory' } | { kind: 'redis'; url: string } | { kind: 'nats'; url: string; subjectPrefix: string };
   /** Unset: the admin API answers 401 to everything. */
   adminApiKey: string | null;
   nodeId: string;
@@ -241,6 +243,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     databaseUrl: v.DATABASE_URL ?? null,
     redisUrl: v.REDIS_URL ?? null,
     redisKeyPrefix: v.REDIS_KEY_PREFIX,
+    broker: brokerConfig(v),
     adminApiKey: v.ADMIN_API_KEY ?? null,
     nodeId: v.NODE_ID ?? `node-${process.pid}`,
     logLevel: v.LOG_LEVEL,
@@ -416,6 +419,14 @@ function callsConfig(v: EnvValues): CallsConfig {
 }
 
 /** The cross-field rules have made sure an S3 store has its bucket and both halves of a key, or neither. */
+/** `BROKER=auto`: NATS when configured, else Redis, else in-process (the rules have checked the URL an explicit choice needs). */
+function brokerConfig(v: EnvValues): Config['broker'] {
+  const kind = v.BROKER === 'auto' ? (v.NATS_URL ? 'nats' : v.REDIS_URL ? 'redis' : 'memory') : v.BROKER;
+  if (kind === 'nats' && v.NATS_URL) return { kind, url: v.NATS_URL, subjectPrefix: v.NATS_SUBJECT_PREFIX };
+  if (kind === 'redis' && v.REDIS_URL) return { kind, url: v.REDIS_URL };
+  return { kind: 'memory' };
+}
+
 function blobStore(v: EnvValues): BlobStoreConfig {
   if (v.BLOB_STORE === 'local' || !v.S3_BUCKET) return { kind: 'local', dir: v.BLOB_DIR ?? join(v.DATA_DIR, 'blobs') };
   return {

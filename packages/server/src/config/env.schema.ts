@@ -83,6 +83,9 @@ export const EnvSchema = Type.Object({
 
   REDIS_URL: url(['redis:', 'rediss:'], { group: NODES, meaning: 'Redis that joins several nodes (broker, presence, shared rate limits)', unset: 'in-process broker, one node', essential: true }),
   REDIS_KEY_PREFIX: text({ group: NODES, meaning: 'Start of every Redis key and channel, so several deployments can share one Redis', default: 'parley:', pattern: '^[A-Za-z0-9_.:-]{1,64}$', expected: '1 to 64 letters, digits and _ . : -' }),
+  BROKER: choice(['auto', 'memory', 'redis', 'nats'], { group: NODES, meaning: 'What carries events between nodes: `auto` is NATS when `NATS_URL` is set, else Redis when `REDIS_URL` is set, else in-process (`memory`, one node); see `docs/operations.md`', default: 'auto' }),
+  NATS_URL: url(['nats:', 'tls:'], { group: NODES, meaning: 'NATS server that carries events between nodes (one URL: the client learns the cluster\'s other servers from it). Presence and shared rate limits still need `REDIS_URL` across nodes', unset: 'no NATS' }),
+  NATS_SUBJECT_PREFIX: text({ group: NODES, meaning: 'First token of every NATS subject, so several deployments can share one NATS', default: 'parley', pattern: '^[A-Za-z0-9_-]{1,64}$', expected: '1 to 64 letters, digits, _ and -' }),
 
   ALLOW_REGISTRATION: flag({ group: ACCOUNTS, meaning: 'Built-in sign-up with handle and password', default: true, essential: true }),
   ADMIN_API_KEY: secret({ group: ACCOUNTS, meaning: 'Bearer key for `/v1/admin/*`', unset: 'admin API answers 401', minLength: 16, essential: true }),

@@ -1,4 +1,5 @@
 import { closeClass, CloseCodes, type ClientFrame, type ErrorBody, type Presence, type ReadyFrame, type ReauthFrame } from '@parley/protocol';
+import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import type { Actor } from '../modules/auth/index.ts';
 import { AppError, asAppError, toErrorBody } from '../platform/errors.ts';
@@ -21,6 +22,10 @@ export interface ConnectionHooks {
   /** A pushed frame was written (metrics). */
   pushed(): void;
   slowConsumer(): void;
+  /** A request frame was answered: its type, how, and seconds since it was dispatched (metrics). */
+  handled?(type: string, outcome: 'ack' | 'error', seconds: number): void;
+  /** The socket closed with this code, whoever closed it (metrics). */
+  closed?(code: number): void;
 }
 
 export interface ConnectionOptions {
@@ -110,6 +115,8 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
   presenceId: string | null = null;
   /** Client address (X-Forwarded-For when the proxy is trusted). */
   readonly ip: string;
+  /** performance.now() at the upgrade: connect-to-ready is measured from it. */
+  readonly openedAt = performance.now();
 
   private readonly ws: WebSocket;
   private readonly options: ConnectionOptions;
@@ -122,7 +129,10 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
     ws.on('pong', () => {
       this.alive = true;
     });
-    ws.on('close', () => this.onClosed());
+    ws.on('close', (code) => {
+      this.options.hooks?.closed?.(code);
+      this.onClosed();
+    });
     ws.on('error', (error) => options.logger.debug({ err: error }, 'socket error'));
     if (queryToken) {
       void this.authenticate(queryToken, null);
@@ -200,6 +210,11 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
 
   onLeftConversation(): void {
     this.presence?.recheckAll();
+  }
+
+  /** Bytes written but not yet sent (read at metrics scrape time). */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
   }
 
   get isReady(): boolean {
@@ -418,10 +433,16 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
       return;
     }
     this.inflight++;
+    const handled = this.options.hooks?.handled;
+    const started = handled ? performance.now() : 0;
     // Called inside the promise chain: a handler that throws synchronously is answered like any failure.
     Promise.resolve().then(() => handler(this.actor!, frame, this)).then(
-      (data) => this.sendJson({ t: 'ack', id: frame.id, data }),
+      (data) => {
+        this.sendJson({ t: 'ack', id: frame.id, data });
+        handled?.(frame.t, 'ack', (performance.now() - started) / 1000);
+      },
       (error: unknown) => {
+        handled?.(frame.t, 'error', (performance.now() - started) / 1000);
         const requestId = newId();
         if (!(error instanceof AppError)) this.options.logger.error({ err: error, requestId, frame: frame.t, user: this.userId }, 'request failed');
         this.sendError(frame.id, toErrorBody(error, requestId));

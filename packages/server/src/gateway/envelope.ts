@@ -12,6 +12,8 @@ export interface ConversationHeader {
   sub?: string[];
   /** Users unsubscribed after this event (they receive it first). */
   unsub?: string[];
+  /** When it was published (epoch ms, the publisher's clock): fan-out latency is measured from it. */
+  t?: number;
 }
 
 export interface UserHeader {
@@ -20,6 +22,8 @@ export interface UserHeader {
   s: number;
   /** Membership change carried by this user event: conversation, its seq, member or not. */
   m?: { c: string; s: number; on: boolean };
+  /** When it was published (epoch ms), as on conversation headers. */
+  t?: number;
 }
 
 export interface ControlHeader {
@@ -53,6 +57,7 @@ export function encodeEnvelope(header: Header, frame = ''): string {
 }
 
 const isSeq = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isTime = (value: unknown) => value === undefined || Number.isFinite(value);
 const isIdList = (value: unknown) => value === undefined || (Array.isArray(value) && value.every((id) => typeof id === 'string'));
 
 /** Only headers this version can act on pass: a bad one is dropped, never half-applied. */
@@ -61,9 +66,9 @@ function isHeader(value: unknown): value is Header {
   const header = value as Record<string, any>;
   switch (header.k) {
     case 'c':
-      return isSeq(header.s) && isIdList(header.sub) && isIdList(header.unsub);
+      return isSeq(header.s) && isIdList(header.sub) && isIdList(header.unsub) && isTime(header.t);
     case 'u':
-      return isSeq(header.s) && (header.m === undefined || (typeof header.m === 'object' && header.m !== null && typeof header.m.c === 'string' && isSeq(header.m.s) && typeof header.m.on === 'boolean'));
+      return isSeq(header.s) && isTime(header.t) && (header.m === undefined || (typeof header.m === 'object' && header.m !== null && typeof header.m.c === 'string' && isSeq(header.m.s) && typeof header.m.on === 'boolean'));
     case 'e':
       return (header.x === undefined || typeof header.x === 'string') && (header.r === undefined || header.r === 1) && (header.d === undefined || typeof header.d === 'string');
     case 'x':

@@ -7,7 +7,7 @@ import type { Actor } from '../modules/auth/index.ts';
 import type { Broker } from '../platform/broker/index.ts';
 import type { LoadMonitor } from '../platform/load-monitor.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { Metrics, RefusalReason } from '../platform/metrics/index.ts';
+import { type Metrics, type RefusalReason, secondsSince } from '../platform/metrics/index.ts';
 import { Connection, type ConnectionHooks } from './connection.ts';
 import type { FrameHandlers } from './frame-handlers.ts';
 import { Hub, type MembershipSource } from './hub.ts';
@@ -65,7 +65,14 @@ function clientAddress(request: IncomingMessage, trustProxy: boolean): string {
 export function createGateway(deps: GatewayDeps) {
   const { config, logger, metrics, lifecycle } = deps;
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.hardMaxFrameBytes, perMessageDeflate: false, clientTracking: false });
-  const hub = new Hub({ broker: deps.broker, loadMembership: deps.loadMembership, logger, reorderHoldMs: config.ws.reorderHoldMs });
+  const hub = new Hub({
+    broker: deps.broker,
+    loadMembership: deps.loadMembership,
+    logger,
+    reorderHoldMs: config.ws.reorderHoldMs,
+    // Epoch ms on both ends: across nodes this includes their clock skew (NTP keeps it to milliseconds).
+    ...(metrics ? { delivered: (kind: 'conversation' | 'user', publishedAt: number) => metrics.fanoutDelay.observe({ kind }, Math.max(0, Date.now() - publishedAt) / 1000) } : {}),
+  });
   const connections = new Set<Connection>();
   let accepting = true;
   let drained: Promise<void> | null = null;
@@ -90,10 +97,17 @@ export function createGateway(deps: GatewayDeps) {
 
   const hooks: ConnectionHooks | undefined = lifecycle && {
     admit: (actor, connection) => lifecycle.admitUser(actor, connection.ip),
-    ready: (connection) => lifecycle.ready(connection),
+    ready: (connection) => {
+      metrics?.connectToReady.observe(secondsSince(connection.openedAt));
+      lifecycle.ready(connection);
+    },
     gone: (connection) => lifecycle.gone(connection),
     pushed: () => metrics?.fanoutFrames.inc(),
     slowConsumer: () => metrics?.slowConsumerCloses.inc(),
+    ...(metrics ? {
+      handled: (type: string, outcome: 'ack' | 'error', seconds: number) => metrics.frameDuration.observe({ type, outcome }, seconds),
+      closed: (code: number) => metrics.closed(code),
+    } : {}),
   };
 
   const connectionOptions = {
@@ -178,6 +192,18 @@ export function createGateway(deps: GatewayDeps) {
 
     stats() {
       return { connections: connections.size, ...hub.stats() };
+    },
+
+    /** Bytes queued on this node's sockets: the largest, and all together (one pass, at scrape time). */
+    bufferedBytes() {
+      let max = 0;
+      let sum = 0;
+      for (const connection of connections) {
+        const bytes = connection.bufferedAmount;
+        sum += bytes;
+        if (bytes > max) max = bytes;
+      }
+      return { max, sum };
     },
 
     get accepting(): boolean {

@@ -107,6 +107,8 @@ export interface HubOptions {
   logger: Logger;
   /** How long an event that arrived before its predecessor is held back. */
   reorderHoldMs: number;
+  /** A published event reached this node's sockets: its publish time (epoch ms), for the fan-out latency metric. */
+  delivered?: (kind: 'conversation' | 'user', publishedAt: number) => void;
 }
 
 export interface HubStats {
@@ -482,6 +484,7 @@ export class Hub {
         if (header.s > user.userSeq) user.userSeq = header.s;
         const bytes = Buffer.from(frame);
         for (const session of user.sessions) this.send(session, bytes);
+        if (header.t !== undefined && user.sessions.size > 0) this.options.delivered?.('user', header.t);
       })
       .catch((error: unknown) => this.options.logger.warn({ err: error, user: user.id }, 'user event not delivered live'));
   }
@@ -532,12 +535,15 @@ export class Hub {
 
   private deliver(topic: Topic, { header, frame }: HeldEvent): void {
     topic.lastSeq = header.s;
+    const delivering = this.options.delivered && header.t !== undefined;
     for (const userId of header.sub ?? []) {
       const user = this.users.get(userId);
       // The topic is subscribed already (this event came through it): nothing to wait for.
       if (user && !user.buffered) this.applyMembership(user, topic.id, header.s, true)?.catch(() => {});
     }
     for (const user of topic.users) for (const session of user.sessions) this.send(session, frame);
+    // Once per event and node, after the last local socket took it (not per socket).
+    if (delivering) this.options.delivered!('conversation', header.t!);
     for (const userId of header.unsub ?? []) {
       const user = this.users.get(userId);
       if (user && !user.buffered) this.applyMembership(user, topic.id, header.s, false);

@@ -26,15 +26,17 @@ export function createPublisher(broker: Broker, logger: Logger): Publisher {
   };
 
   return (changes: ChangeSet) => {
+    // One reading for the whole change set: the publish time fan-out latency is measured from.
+    const t = Date.now();
     for (const { event, subscribe, unsubscribe } of changes.conversationEvents) {
-      const header: ConversationHeader = { k: 'c', s: event.seq };
+      const header: ConversationHeader = { k: 'c', s: event.seq, t };
       if (subscribe.length) header.sub = [...subscribe];
       if (unsubscribe.length) header.unsub = [...unsubscribe];
       const frame: EventFrame = { t: 'event', event };
       publish(conversationChannel(event.conversationId), encodeEnvelope(header, JSON.stringify(frame)));
     }
     for (const { userId, event, membership } of changes.userEvents) {
-      const header: UserHeader = { k: 'u', s: event.seq };
+      const header: UserHeader = { k: 'u', s: event.seq, t };
       if (membership) header.m = { c: membership.conversationId, s: membership.seq, on: membership.member };
       const frame: UserEventFrame = { t: 'user_event', event };
       publish(userChannel(userId), encodeEnvelope(header, JSON.stringify(frame)));

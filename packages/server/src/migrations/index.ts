@@ -3,8 +3,8 @@ import * as initial from './0001-initial.ts';
 import * as governance from './0002-governance.ts';
 import * as realtime from './0003-realtime.ts';
 import * as media from './0004-media.ts';
-import * as calls from './0006-calls.ts';
 import * as push from './0005-push.ts';
+import * as calls from './0006-calls.ts';
 
 /** Migrations are bundled in code (not read from disk) so the built server and the sources run the same list. */
 const migrations: Record<string, Migration> = {
@@ -12,12 +12,13 @@ const migrations: Record<string, Migration> = {
   '0002-governance': governance,
   '0003-realtime': realtime,
   '0004-media': media,
-  '0006-calls': calls,
   '0005-push': push,
+  '0006-calls': calls,
 };
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };
 
-export const latestMigration = Object.keys(migrations).at(-1)!;
+/** The newest by name: Kysely runs them in name order, whatever the order above. */
+export const latestMigration = Object.keys(migrations).sort().at(-1)!;

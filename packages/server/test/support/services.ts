@@ -9,6 +9,7 @@ export const inCi = process.env.CI === 'true';
 
 export const postgresUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 function reachable(url: string, defaultPort: number): Promise<boolean> {
   const { hostname, port } = new URL(url);
@@ -36,3 +37,6 @@ async function require(name: string, url: string, defaultPort: number): Promise<
 
 export const hasPostgres: boolean = await require('PostgreSQL', postgresUrl, 5432);
 export const hasRedis: boolean = await require('Redis', redisUrl, 6379);
+
+/** NATS is asked for only by the suites that use it (the broker's), not by every suite that imports this. */
+export const requireNats = (): Promise<boolean> => require('NATS', natsUrl, 4222);

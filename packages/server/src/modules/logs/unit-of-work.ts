@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import type { Database, Tx } from '../../platform/db/index.ts';
 import { isRetryableTransactionError } from '../../platform/db/index.ts';
@@ -10,6 +11,17 @@ type Work<T> = (trx: Tx, changes: ChangeSet) => Promise<T>;
 const MAX_ATTEMPTS = 4;
 /** Works committed together at most (one fsync for all of them). */
 const MAX_BATCH = 128;
+
+/** What the unit of work reports for metrics (optional; each call is one histogram observe at most). */
+export interface UnitOfWorkTiming {
+  /** A write transaction from begin to commit or rollback, in seconds. */
+  transaction(seconds: number, outcome: 'commit' | 'rollback'): void;
+  /** Changes about to be published, and seconds since their work entered the unit of work (queueing included). */
+  published(changes: ChangeSet, seconds: number): void;
+}
+
+const noTiming: UnitOfWorkTiming = { transaction() {}, published() {} };
+const since = (start: number) => (performance.now() - start) / 1000;
 
 /**
  * Runs work in one transaction and publishes what it changed after the commit.
@@ -25,19 +37,26 @@ const MAX_BATCH = 128;
  * commit together, and only then is any of them answered and published (in the order they
  * ran, which is seq order). A lone work runs at once, so nothing waits for company.
  */
-export function createUnitOfWork(db: Database, publish: Publisher): UnitOfWork {
-  return db.dialect === 'sqlite' ? createGroupCommit(db, publish) : createPerWorkTransactions(db, publish);
+export function createUnitOfWork(db: Database, publish: Publisher, timing: UnitOfWorkTiming = noTiming): UnitOfWork {
+  return db.dialect === 'sqlite' ? createGroupCommit(db, publish, timing) : createPerWorkTransactions(db, publish, timing);
 }
 
-function createPerWorkTransactions(db: Database, publish: Publisher): UnitOfWork {
+function createPerWorkTransactions(db: Database, publish: Publisher, timing: UnitOfWorkTiming): UnitOfWork {
   return async function run<T>(work: Work<T>): Promise<T> {
+    const entered = performance.now();
     for (let attempt = 1; ; attempt++) {
       const changes = new ChangeSet();
+      const begun = performance.now();
       try {
         const result = await db.kysely.transaction().execute((trx) => work(trx, changes));
-        if (!changes.isEmpty) publish(changes);
+        timing.transaction(since(begun), 'commit');
+        if (!changes.isEmpty) {
+          timing.published(changes, since(entered));
+          publish(changes);
+        }
         return result;
       } catch (error) {
+        timing.transaction(since(begun), 'rollback');
         if (attempt < MAX_ATTEMPTS && isRetryableTransactionError(error)) {
           await new Promise((resolve) => setTimeout(resolve, attempt * 5 * Math.random()));
           continue;
@@ -50,15 +69,18 @@ function createPerWorkTransactions(db: Database, publish: Publisher): UnitOfWork
 
 interface Queued {
   work: Work<unknown>;
+  /** performance.now() when the work was queued. */
+  entered: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
-function createGroupCommit(db: Database, publish: Publisher): UnitOfWork {
+function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkTiming): UnitOfWork {
   const queue: Queued[] = [];
   let running = false;
 
   async function runBatch(): Promise<void> {
+    const begun = performance.now();
     let trx;
     try {
       trx = await db.kysely.startTransaction().execute();
@@ -93,12 +115,17 @@ function createGroupCommit(db: Database, publish: Publisher): UnitOfWork {
       // The transaction itself failed (the disk, not a work): nothing of it is kept, and
       // every work not yet answered gets the error (a second reject of one that failed is a no-op).
       await trx.rollback().execute().catch(() => {});
+      timing.transaction(since(begun), 'rollback');
       for (const { item } of done) item.reject(error);
       for (const item of batch.slice(next)) item.reject(error);
       return;
     }
+    timing.transaction(since(begun), 'commit');
     for (const { item, result, changes } of done) {
-      if (!changes.isEmpty) publish(changes);
+      if (!changes.isEmpty) {
+        timing.published(changes, since(item.entered));
+        publish(changes);
+      }
       item.resolve(result);
     }
   }
@@ -111,7 +138,7 @@ function createGroupCommit(db: Database, publish: Publisher): UnitOfWork {
 
   return function run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      queue.push({ work, entered: performance.now(), resolve: resolve as (value: unknown) => void, reject });
       if (!running) void drain();
     });
   };

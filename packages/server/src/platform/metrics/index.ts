@@ -1,1 +1,1 @@
-export { createMetrics, type GatewayGauges, type Metrics, type RefusalReason } from './metrics.ts';
+export { type BufferedBytes, createMetrics, type GatewayGauges, type Metrics, type RefusalReason, secondsSince } from './metrics.ts';

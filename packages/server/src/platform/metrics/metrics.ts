@@ -1,4 +1,6 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { performance } from 'node:perf_hooks';
+import { CloseCodes } from '@parley/protocol';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BrokerState } from '../broker/index.ts';
 
 /** Why a new connection was turned away (the `reason` label of `parley_ws_refused_total`). */
@@ -11,14 +13,35 @@ export interface GatewayGauges {
   topics: number;
 }
 
+/** Bytes queued on the node's sockets, read at scrape time (never on the hot path). */
+export interface BufferedBytes {
+  max: number;
+  sum: number;
+}
+
+/**
+ * Buckets in seconds. Latencies inside one node (frame handling, transactions) start at
+ * 0.5 ms; across nodes (fan-out) the floor is the broker round trip, and the top the
+ * point past which users notice.
+ */
+const FAST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const DELIVERY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Close codes the protocol names; any other code a peer sends is counted as `other` (bounded label values). */
+const KNOWN_CLOSE_CODES = new Set<number>([...Object.values(CloseCodes), 1005]);
+
 /**
  * Prometheus metrics of one app (served at GET /metrics). A registry per app, not the
  * process-global one: tests run several apps in one process.
+ *
+ * Hot paths pay at most one histogram observe per event (never per recipient): fan-out
+ * latency is observed once per broker message a node delivers, not once per socket.
  */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let gauges: () => GatewayGauges = () => ({ connections: 0, sessions: 0, users: 0, topics: 0 });
+  let buffered: () => BufferedBytes = () => ({ max: 0, sum: 0 });
   let lag = () => 0;
   let overloaded = () => false;
   let brokerState = (): BrokerState => 'in-process';
@@ -36,7 +59,30 @@ export function createMetrics() {
   gauge('parley_push_outbox_depth', 'Push work waiting: messages not yet expanded plus deliveries not yet sent (read every few seconds by a node running the push worker)', () => pushStats.depth);
   gauge('parley_push_outbox_oldest_age_seconds', 'Age of the oldest waiting push work', () => pushStats.oldestAgeMs / 1000);
   gauge('parley_push_dead_deliveries', 'Push deliveries given up after the last attempt, still recorded', () => pushStats.dead);
-  gauge('parley_broker_connected', '1 while published events reach every node; 0 while Redis is away and only this node\'s own sessions get them live', () => (brokerState() === 'unavailable' ? 0 : 1));
+  gauge('parley_broker_connected', '1 while published events reach every node; 0 while the broker is away and only this node\'s own sessions get them live', () => (brokerState() === 'unavailable' ? 0 : 1));
+  new Gauge({
+    name: 'parley_ws_buffered_bytes',
+    help: 'Bytes written to sockets but not yet sent: the largest one socket holds (stat=max) and all sockets together (stat=sum)',
+    labelNames: ['stat'] as const,
+    registers,
+    collect() {
+      const { max, sum } = buffered();
+      this.set({ stat: 'max' }, max);
+      this.set({ stat: 'sum' }, sum);
+    },
+  });
+  // Utilization between two scrapes: the share of time the loop was busy (1 = saturated).
+  let elu = performance.eventLoopUtilization();
+  gauge('parley_event_loop_utilization', 'Share of time the event loop was busy since the previous scrape (0..1)', () => {
+    const now = performance.eventLoopUtilization();
+    const since = performance.eventLoopUtilization(now, elu);
+    elu = now;
+    return since.utilization;
+  });
+
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets = FAST_BUCKETS) =>
+    new Histogram<L>({ name, help, labelNames, buckets, registers });
+  const closes = new Counter({ name: 'parley_ws_closes_total', help: 'WebSocket closes on this node, by close code (codes the protocol does not name count as other)', labelNames: ['code'] as const, registers });
 
   return {
     registry,
@@ -57,9 +103,22 @@ export function createMetrics() {
         pushStats = stats;
       },
     },
+    brokerGaps: new Counter({ name: 'parley_broker_gaps_total', help: 'Broker outages ended: messages may have been lost, every session on this node was told to resync', registers }),
+    httpDuration: histogram('parley_http_request_duration_seconds', 'HTTP request duration, by operation (operationId of the endpoint table; unmatched for none) and status class', ['operation', 'status'] as const),
+    frameDuration: histogram('parley_ws_frame_duration_seconds', 'Socket request frames, from parsed to answered, by frame type and outcome (ack or error)', ['type', 'outcome'] as const),
+    sendToPublish: histogram('parley_send_to_publish_seconds', 'A message send from entering the unit of work (queueing for the group commit included) to its publication after commit', []),
+    fanoutDelay: histogram('parley_fanout_delay_seconds', 'From publication (on any node) to the write to this node\'s sockets, once per delivered broker message (not per socket); across nodes it includes their clock skew', ['kind'] as const, DELIVERY_BUCKETS),
+    dbTransaction: histogram('parley_db_transaction_duration_seconds', 'Write transactions of the unit of work, from begin to commit (a group commit counts once)', ['outcome'] as const),
+    brokerPublish: histogram('parley_broker_publish_seconds', 'Broker publish, from the call until the broker accepted it, by outcome', ['outcome'] as const),
+    connectToReady: histogram('parley_ws_connect_to_ready_seconds', 'A socket from the upgrade to its ready frame (token check, admission, subscriptions)', [], DELIVERY_BUCKETS),
+    /** Counts a socket's close code. */
+    closed(code: number): void {
+      closes.inc({ code: KNOWN_CLOSE_CODES.has(code) ? String(code) : 'other' });
+    },
     /** Where the gauges read from; set once the gateway exists. */
-    observeGateway(read: () => GatewayGauges): void {
+    observeGateway(read: () => GatewayGauges, readBuffered?: () => BufferedBytes): void {
       gauges = read;
+      if (readBuffered) buffered = readBuffered;
     },
     observeLoad(readLag: () => number, readOverloaded: () => boolean): void {
       lag = readLag;
@@ -75,3 +134,6 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Seconds since a `performance.now()` reading. */
+export const secondsSince = (start: number): number => (performance.now() - start) / 1000;
