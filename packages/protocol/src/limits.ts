@@ -21,4 +21,14 @@ export const Limits = {
   /** Conversations one `sync` request may ask about. */
   syncConversationsMax: 500,
   adminBulkMax: 1_000,
+  /** Characters of a message search query. */
+  searchQueryMaxLength: 256,
+  /** Characters of a people or conversation search query. */
+  directoryQueryMaxLength: 64,
+  /** Results per search page. */
+  searchPageMax: 50,
+  /** Messages one "delete for me" request may name. */
+  hideMessagesMax: 100,
+  /** Conversations pinned in one user's list. */
+  pinnedConversationsMax: 20,
 } as const;

@@ -15,6 +15,9 @@ import { createMessagesService, messageRoutes } from './modules/messages/index.t
 import { createModerationService, moderationRoutes } from './modules/moderation/index.ts';
 import { createPolicyHook, noPolicyHook } from './modules/policy/index.ts';
 import { createPrivacyService, privacyRoutes } from './modules/privacy/index.ts';
+import { createInboxService, inboxRoutes } from './modules/inbox/index.ts';
+import { createSearchService, searchRoutes } from './modules/search/index.ts';
+import { createMessageIndex } from './modules/search-index/index.ts';
 import { createSyncService, syncRoutes } from './modules/sync/index.ts';
 import { createUsersService, userRoutes } from './modules/users/index.ts';
 import { createDevicesService, deviceRoutes } from './modules/devices/index.ts';
@@ -128,7 +131,10 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const invites = createInvitesService({ db, uow, clock, limits, hook, conversations });
   const privacy = createPrivacyService({ db, uow, clock });
   const moderation = createModerationService({ db, uow, clock });
-  const messages = createMessagesService({ db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes });
+  const index = createMessageIndex(db.dialect, config.search.language);
+  const messages = createMessagesService({ db, uow, clock, hook, index, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes });
+  const search = createSearchService({ db, ...config.search });
+  const inbox = createInboxService({ db, uow, clock });
   const membershipOf = createMembershipLoader(db.kysely);
   const sync = createSyncService({ db, membershipOf, resetThreshold: config.limits.syncResetThreshold, pageMaxBytes: config.limits.pageMaxBytes });
   const admin = createAdminService({ users, membership });
@@ -187,6 +193,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ...privacyRoutes({ privacy }),
     ...moderationRoutes({ moderation }),
     ...messageRoutes({ messages }),
+    ...searchRoutes({ search }),
+    ...inboxRoutes({ inbox }),
     ...syncRoutes({ sync }),
     ...receiptRoutes({ receipts }),
     ...presenceRoutes({ presence }),

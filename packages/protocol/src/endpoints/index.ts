@@ -11,6 +11,7 @@ import { operationsEndpoints } from './operations.ts';
 import { presenceEndpoints } from './presence.ts';
 import { privacyEndpoints } from './privacy.ts';
 import { receiptsEndpoints } from './receipts.ts';
+import { inboxEndpoints, searchEndpoints } from './search.ts';
 import { syncEndpoints } from './sync.ts';
 import { usersEndpoints } from './users.ts';
 
@@ -31,6 +32,8 @@ export const Endpoints = defineEndpoints({
   ...messagesEndpoints,
   ...syncEndpoints,
   ...receiptsEndpoints,
+  ...searchEndpoints,
+  ...inboxEndpoints,
   ...presenceEndpoints,
   ...devicesEndpoints,
   ...adminEndpoints,

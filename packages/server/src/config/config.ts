@@ -124,6 +124,14 @@ export interface Config {
   };
   /** Where uploaded files are kept: a local folder or an S3 bucket. */
   blobs: BlobStoreConfig;
+  search: {
+    /** PostgreSQL text search configuration messages are stemmed in (besides `simple`). */
+    language: string;
+    /** PostgreSQL statement_timeout of one message search. */
+    timeoutMs: number;
+    /** Newest matches ranked at most per search. */
+    candidates: number;
+  };
 }
 
 export interface BucketRuleConfig {
@@ -139,6 +147,7 @@ export interface RateLimitsConfig {
   editsPerUser: BucketRuleConfig | null;
   reactionsPerUser: BucketRuleConfig | null;
   reportsPerUser: BucketRuleConfig | null;
+  searchesPerUser: BucketRuleConfig | null;
   conversationsPerUser: BucketRuleConfig | null;
   registrationsPerIp: BucketRuleConfig | null;
   registrations: BucketRuleConfig | null;
@@ -237,6 +246,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       editsPerUser: v.RATE_LIMIT_EDITS_PER_USER,
       reactionsPerUser: v.RATE_LIMIT_REACTIONS_PER_USER,
       reportsPerUser: v.RATE_LIMIT_REPORTS_PER_USER,
+      searchesPerUser: v.RATE_LIMIT_SEARCHES_PER_USER,
       conversationsPerUser: v.RATE_LIMIT_CONVERSATIONS_PER_USER,
       registrationsPerIp: v.RATE_LIMIT_REGISTRATIONS_PER_IP,
       registrations: v.RATE_LIMIT_REGISTRATIONS,
@@ -263,6 +273,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       sqliteSynchronous: v.SQLITE_SYNCHRONOUS,
     },
     blobs: blobStore(v),
+    search: { language: v.SEARCH_LANGUAGE, timeoutMs: v.SEARCH_TIMEOUT_MS, candidates: v.SEARCH_CANDIDATES },
   };
   return deepFreeze(config);
 }

@@ -29,6 +29,10 @@ const REALTIME = 'Receipts, typing and presence';
 const RATE = 'Rate limits';
 const OVERLOAD = 'Overload and shutdown';
 const FILES = 'File storage';
+const SEARCH = 'Search';
+
+/** PostgreSQL's built-in text search configurations (`SEARCH_LANGUAGE`). */
+export const SEARCH_LANGUAGES = ['simple', 'arabic', 'armenian', 'basque', 'catalan', 'danish', 'dutch', 'english', 'finnish', 'french', 'german', 'greek', 'hindi', 'hungarian', 'indonesian', 'irish', 'italian', 'lithuanian', 'nepali', 'norwegian', 'portuguese', 'romanian', 'russian', 'serbian', 'spanish', 'swedish', 'tamil', 'turkish', 'yiddish'] as const;
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -58,6 +62,10 @@ export const EnvSchema = Type.Object({
   S3_FORCE_PATH_STYLE: flag({ group: FILES, meaning: 'Bucket in the URL path instead of the host name (MinIO and most self-hosted services need it)', default: false }),
   S3_ACCESS_KEY_ID: optionalText({ group: FILES, meaning: 'Access key of the S3 file store; with `S3_SECRET_ACCESS_KEY`', unset: 'the AWS SDK\'s own chain (`AWS_*` variables, pod or instance role)' }),
   S3_SECRET_ACCESS_KEY: secret({ group: FILES, meaning: 'Secret of that access key; with `S3_ACCESS_KEY_ID`', minLength: 8 }),
+
+  SEARCH_LANGUAGE: choice([...SEARCH_LANGUAGES], { group: SEARCH, meaning: 'PostgreSQL: the language messages are stemmed in for search, besides the unstemmed `simple` form every message also gets (SQLite always stems English). Applies to messages written from then on; see `docs/data.md`', default: 'english' }),
+  SEARCH_TIMEOUT_MS: integer({ group: SEARCH, meaning: 'PostgreSQL: longest a message search may run (`statement_timeout`); past it the search answers 503 `unavailable`', default: 2000, minimum: 100, maximum: 60_000 }),
+  SEARCH_CANDIDATES: integer({ group: SEARCH, meaning: 'Matches a message search ranks at most, newest first: bounds its time on both stores and how far it pages', default: 1000, minimum: 50, maximum: 100_000 }),
 
   REDIS_URL: url(['redis:', 'rediss:'], { group: NODES, meaning: 'Redis that joins several nodes (broker, presence, shared rate limits)', unset: 'in-process broker, one node', essential: true }),
   REDIS_KEY_PREFIX: text({ group: NODES, meaning: 'Start of every Redis key and channel, so several deployments can share one Redis', default: 'parley:', pattern: '^[A-Za-z0-9_.:-]{1,64}$', expected: '1 to 64 letters, digits and _ . : -' }),
@@ -114,6 +122,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_EDITS_PER_USER: tokenBucket({ group: RATE, meaning: 'Message edits and deletions per user', default: '120:2' }),
   RATE_LIMIT_REACTIONS_PER_USER: tokenBucket({ group: RATE, meaning: 'Reactions added or taken back per user', default: '300:5' }),
   RATE_LIMIT_REPORTS_PER_USER: tokenBucket({ group: RATE, meaning: 'Reports filed per user', default: '20:0.05' }),
+  RATE_LIMIT_SEARCHES_PER_USER: tokenBucket({ group: RATE, meaning: 'Searches (messages, people, conversations) per user; a search box that searches as you type stays well inside it', default: '30:2' }),
   RATE_LIMIT_CONVERSATIONS_PER_USER: tokenBucket({ group: RATE, meaning: 'Conversations (direct, group or channel) started per user', default: '100:0.2' }),
   RATE_LIMIT_REGISTRATIONS_PER_IP: tokenBucket({ group: RATE, meaning: 'Sign-ups per client address (each costs a password hash)', default: '20:0.05' }),
   RATE_LIMIT_REGISTRATIONS: tokenBucket({ group: RATE, meaning: 'Sign-ups on the whole service, from any address (bounds password-hashing work)', default: '200:2' }),

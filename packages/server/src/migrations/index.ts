@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as initial from './0001-initial.ts';
 import * as governance from './0002-governance.ts';
 import * as realtime from './0003-realtime.ts';
+import * as search from './0007-search.ts';
 
 /** Migrations are bundled in code (not read from disk) so the built server and the sources run the same list. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-governance': governance,
   '0003-realtime': realtime,
+  '0007-search': search,
 };
 
 export const migrationProvider: MigrationProvider = {

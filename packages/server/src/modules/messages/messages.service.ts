@@ -7,6 +7,7 @@ import { iso, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import { findConversation, findMember, updateMember } from '../conversations/index.ts';
 import { appendAudit, appendEvent, type ChangeSet, lockConversation, recordEvent, takeNextSeq, toMessage, toMessages, type UnitOfWork } from '../logs/index.ts';
+import type { MessageIndex } from '../search-index/index.ts';
 import { access, checkSlowMode, type MemberAction, type PolicyFacts, type PolicyHook } from '../policy/index.ts';
 import * as repo from './messages.repository.ts';
 
@@ -15,6 +16,8 @@ export interface MessagesDeps {
   uow: UnitOfWork;
   clock: Clock;
   hook: PolicyHook;
+  /** The search index, kept in step inside each transaction that changes a message. */
+  index: MessageIndex;
   maxMessageLength: number;
   /** Serialized size of one history page; past it the page stops and `hasMore` stays true. */
   pageMaxBytes?: number;
@@ -65,7 +68,7 @@ class NoChange extends Error {
   }
 }
 
-export function createMessagesService({ db, uow, clock, hook, maxMessageLength, pageMaxBytes }: MessagesDeps) {
+export function createMessagesService({ db, uow, clock, hook, index, maxMessageLength, pageMaxBytes }: MessagesDeps) {
   const kysely = db.kysely;
 
   function checkText(text: string): void {
@@ -151,6 +154,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
           forwarded_from: input.forwardedFrom ? JSON.stringify(input.forwardedFrom) : null,
         };
         await repo.insertMessage(trx, message);
+        await index.put(trx, message);
         const wire = toMessage(message);
         await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.created', actorId: actor.userId, data: { message: wire }, now, messageId: id });
         return wire;
@@ -215,7 +219,9 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
         const now = clock();
         const seq = await takeNextSeq(trx, conversationId, now);
         await messageAccess(trx, actor.userId, conversationId, messageId, 'message.edit', { now, facts: (current) => ({ ...seen(current), hasLinks: hasLinks(text) }) });
-        const message = (await toMessages(trx, [await repo.updateMessage(trx, messageId, { text, edited_at: now })]))[0]!;
+        const row = await repo.updateMessage(trx, messageId, { text, edited_at: now });
+        await index.put(trx, row);
+        const message = (await toMessages(trx, [row]))[0]!;
         await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.edited', actorId: actor.userId, data: { message }, now, messageId });
         return message;
       });
@@ -243,6 +249,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
           await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
           await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
           const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null }));
+          await index.remove(trx, messageId);
           await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.deleted', actorId: actor.userId, data: { message }, now, messageId });
           if (current!.sender_id !== actor.userId) {
             await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'message.deleted', targetType: 'message', targetId: messageId, data: { senderId: current!.sender_id }, now });
@@ -316,11 +323,15 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
 
     async history(actor: Actor, conversationId: string, page: { before?: number | undefined; after?: number | undefined; limit?: number | undefined }): Promise<MessagesResponse> {
       const { membership } = await access(kysely, actor.userId, conversationId, 'conversation.view', { now: clock() });
-      const { rows, hasMore } = await repo.pageMessages(kysely, conversationId, {
+      const { rows: all, hasMore } = await repo.pageMessages(kysely, conversationId, {
         ...(page.before !== undefined ? { before: page.before } : {}),
         ...(page.after !== undefined ? { after: page.after } : {}),
         limit: page.limit ?? 50,
+        floor: await repo.clearedSeq(kysely, actor.userId, conversationId),
       });
+      // Deleted for this reader only: left out of their pages (the page may come out shorter; `hasMore` still says whether to page on).
+      const hidden = await repo.hiddenFor(kysely, actor.userId, conversationId, all.map((row) => row.id));
+      const rows = hidden.size === 0 ? all : all.filter((row) => !hidden.has(row.id));
       const [messages, mine] = await Promise.all([toMessages(kysely, rows), repo.myReactions(kysely, actor.userId, rows.map((message) => message.id))]);
       // Cut by size too (platform/page-budget.ts), keeping the end the reader pages on from:
       // the oldest of an `after` page, the newest of the latest page or of a `before` page.
@@ -346,6 +357,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
               await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
               await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
               const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null }));
+              await index.remove(trx, messageId);
               const seq = (await takeNextSeq(trx, target, now))!;
               await recordEvent(trx, changes, { conversationId: target, seq, type: 'message.deleted', actorId: null, data: { message }, now, messageId });
             }

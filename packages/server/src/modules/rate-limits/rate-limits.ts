@@ -78,6 +78,7 @@ export function createRateLimits({ limiter, rules, metrics, wait: waitFor = wait
     edit: { what: 'edits', checks: ({ userId = '' }) => [['edits_per_user', `edit:u:${userId}`, rules.editsPerUser]] },
     react: { what: 'reactions', checks: ({ userId = '' }) => [['reactions_per_user', `react:u:${userId}`, rules.reactionsPerUser]] },
     report: { what: 'reports', checks: ({ userId = '' }) => [['reports_per_user', `report:u:${userId}`, rules.reportsPerUser]] },
+    search: { what: 'searches', checks: ({ userId = '' }) => [['searches_per_user', `search:u:${userId}`, rules.searchesPerUser]] },
     create_conversation: { what: 'new conversations', checks: ({ userId = '' }) => [['conversations_per_user', `conv:u:${userId}`, rules.conversationsPerUser]] },
     // Every sign-up costs a password hash: one address is bounded, and so is the whole service (a
     // spread-out flood then slows sign-ups for everyone instead of eating the CPU).

@@ -79,6 +79,14 @@ export interface MembersTable {
   read_seq: number;
   /** Highest seq that reached any of the member's devices (reported by clients). */
   delivered_seq?: number;
+  /** Your own view of the conversation (issue 20), each changed through your user log. Null: not archived. */
+  archived_at?: number | null;
+  /** Null: not pinned in your list; pinned ones sort by this, most recent first. */
+  pinned_at?: number | null;
+  /** 1: you marked it unread (cleared when you read it). */
+  marked_unread?: number;
+  /** "Delete for me" of the history: messages with seq up to this are hidden from you. */
+  cleared_seq?: number;
 }
 
 export interface ConversationEventsTable {
@@ -194,6 +202,30 @@ export interface AuditLogTable {
   created_at: number;
 }
 
+/** One live message as search sees it (PostgreSQL: with its tsvector; SQLite: the FTS5 row is `doc_id`). */
+export interface MessageSearchDocsTable {
+  doc_id?: number;
+  message_id: string;
+  conversation_id: string;
+  sender_id: string;
+  created_at: number;
+}
+
+/** A word a user (`scope` 'user') or a conversation ('conversation') is found by. */
+export interface SearchTermsTable {
+  scope: 'user' | 'conversation';
+  term: string;
+  ref_id: string;
+}
+
+/** A message one user deleted for themselves. */
+export interface HiddenMessagesTable {
+  user_id: string;
+  message_id: string;
+  conversation_id: string;
+  created_at: number;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -210,4 +242,7 @@ export interface DB {
   pins: PinsTable;
   reports: ReportsTable;
   audit_log: AuditLogTable;
+  message_search_docs: MessageSearchDocsTable;
+  search_terms: SearchTermsTable;
+  hidden_messages: HiddenMessagesTable;
 }
