@@ -2,7 +2,7 @@ import {
   type AddMembersBody, type AuditQuery, type BanBody, type BodyOf, type ChangeRoleBody, type ConversationListQuery, type CreateConversationBody, type CreateInviteBody,
   type CreateReportBody, type DeliveredBody, type Endpoint, endpointPath, Endpoints, type ErrorResponse, type EventsQuery, type ForwardBody, type HeadsQuery, type LoginBody, type MembersQuery,
   type MessagesQuery, type MuteBody, type ParamsOf, type PresencePrivacy, type PushTokenBody, type QueryOf, type RegisterBody, type ReportsQuery, type ResolveReportBody,
-  type ResponseOf, type SendMessageBody, type UpdateConversationBody, type UpdateMeBody, type UpdateSettingsBody,
+  type ResponseOf, type SearchMessagesQuery, type SendMessageBody, type UpdatePrefsBody, type DirectoryQuery, type UpdateConversationBody, type UpdateMeBody, type UpdateSettingsBody,
 } from '@parley/protocol';
 import { ParleyError } from './errors.ts';
 
@@ -146,6 +146,14 @@ export class HttpApi {
   pin = (id: string, messageId: string) => this.call(Endpoints.pinMessage, { params: { id, messageId } });
   unpin = (id: string, messageId: string) => this.call(Endpoints.unpinMessage, { params: { id, messageId } });
   deleteMessage = (id: string, messageId: string) => this.call(Endpoints.deleteMessage, { params: { id, messageId } });
+
+  // --- search, and your own view of your conversations ---
+  searchMessages = (query: SearchMessagesQuery) => this.call(Endpoints.searchMessages, { query });
+  searchUsers = (query: DirectoryQuery) => this.call(Endpoints.searchUsers, { query });
+  searchConversations = (query: DirectoryQuery) => this.call(Endpoints.searchConversations, { query });
+  updatePrefs = (id: string, body: UpdatePrefsBody) => this.call(Endpoints.updateConversationPrefs, { params: { id }, body });
+  clearHistory = (id: string) => this.call(Endpoints.clearConversationHistory, { params: { id }, body: {} });
+  hideMessages = (id: string, messageIds: string[]) => this.call(Endpoints.hideMessages, { params: { id }, body: { messageIds } });
 
   // --- logs ---
   events = (id: string, query: EventsQuery = {}) => this.call(Endpoints.listEvents, { params: { id }, query });

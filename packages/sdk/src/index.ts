@@ -7,6 +7,6 @@ export { HistoryLoader, type HistorySource } from './history-loader.ts';
 export { routeCommand, type Command, type CommandFramePayload, type CommandFrameType, type FrameChannel } from './command-route.ts';
 export { RealtimeSocket, type SocketStatus, type WebSocketFactory, type WebSocketLike } from './socket.ts';
 export { LiveState, type MessageStatus } from './live.ts';
-export { ChatStore, type ConversationState, type MembersScope, type PendingMessage } from './store.ts';
+export { ChatStore, type ConversationState, type ListFilter, type MembersScope, type PendingMessage, prefsOf } from './store.ts';
 export { backoffDelay, reconnectDelay } from './backoff.ts';
 export type * from '@parley/protocol';
