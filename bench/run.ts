@@ -1,6 +1,7 @@
 import { connections } from './scenarios/connections.ts';
 import { direct } from './scenarios/direct.ts';
 import { fanout } from './scenarios/fanout.ts';
+import { search } from './scenarios/search.ts';
 
 /**
  * `npm run bench -- <scenario> [--option value …]`: see docs/benchmarks.md for each
@@ -12,6 +13,7 @@ const scenarios: Record<string, (argv: string[]) => Promise<void>> = {
   direct,
   'group-fanout': (argv) => fanout(argv, 'group'),
   'channel-fanout': (argv) => fanout(argv, 'channel'),
+  search,
 };
 
 const [name, ...argv] = process.argv.slice(2);

@@ -35,6 +35,10 @@ export interface ClusterOptions {
 
 export interface Cluster {
   nodes: ServerProcess[];
+  /** Node i's DATA_DIR (its SQLite file is `parley.db` there). */
+  dataDirOf(index: number): string;
+  /** The run's PostgreSQL database, when the store is PostgreSQL. */
+  databaseUrl: string | null;
   /** Stops every node, then drops the run's database and data directory. */
   close(): Promise<void>;
   /** Restarts node i with the same configuration (for the reconnect storm). */
@@ -139,6 +143,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   }
   return {
     nodes,
+    dataDirOf: (index) => join(dataDir, `node-${index}`),
+    databaseUrl: databaseUrl ?? null,
     async restart(index, signal = 'SIGKILL') {
       await nodes[index]!.stop(signal);
       nodes[index] = await start(index);

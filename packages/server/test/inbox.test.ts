@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Limits } from '@parley/protocol';
 import { call, group, ok } from './support/api.ts';
 import { backends } from './support/backends.ts';
-import { liveUserEvent, refused, send, texts, userLog, view } from './support/governance.ts';
+import { adminOk, liveUserEvent, refused, send, texts, userLog, view } from './support/governance.ts';
 import { createUser, signIn, startApp, type TestApp } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
 
@@ -103,6 +103,28 @@ for (const backend of backends) {
       assert.deepEqual(await found(t, eve, 'words'), ['new words']);
       assert.deepEqual(await texts(t, fay, room.id), ['old secret words', 'old reply words', 'new words']);
       assert.equal((await found(t, fay, 'words')).length, 3);
+    });
+  
+    it('deletes with an account what only its devices read and what names it, and keeps the messages others have', async () => {
+      const gil = await createUser(t.url);
+      const hana = await createUser(t.url);
+      const room = await group(t, gil, 'Stays', [hana]);
+      const kept = await send(t, gil, room.id, 'history the others keep');
+      await ok(t, gil, 'PUT', `/v1/me/blocks/${(await createUser(t.url)).user.id}`);
+      await ok(t, hana, 'PUT', `/v1/me/blocks/${gil.user.id}`);
+      await ok(t, gil, 'POST', `/v1/me/conversations/${room.id}/hidden-messages`, { messageIds: [kept.id] });
+      await adminOk(t, 'DELETE', `/v1/admin/users/${gil.user.id}`);
+      const db = t.app.db.kysely;
+      const count = async (table: 'user_events' | 'hidden_messages' | 'search_terms', column: 'user_id' | 'ref_id') =>
+        Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where(column, '=', gil.user.id).executeTakeFirstOrThrow()).n);
+      assert.equal(await count('user_events', 'user_id'), 0);
+      assert.equal(await count('hidden_messages', 'user_id'), 0);
+      assert.equal(await count('search_terms', 'ref_id'), 0);
+      assert.equal((await db.selectFrom('blocks').selectAll().where('blocker_id', '=', gil.user.id).execute()).length, 0);
+      // Hana's block of him is hers: her log says so, and it stays.
+      assert.equal((await db.selectFrom('blocks').selectAll().where('blocked_id', '=', gil.user.id).execute()).length, 1);
+      assert.deepEqual(await texts(t, hana, room.id), ['history the others keep']);
+      assert.deepEqual(await found(t, hana, 'history'), ['history the others keep']);
     });
   });
 }
