@@ -16,6 +16,8 @@ export interface ServerProcess {
   url: string;
   pid: number;
   child: ChildProcess;
+  /** The last 8,000 characters the server wrote to stderr (what it said before failing). */
+  output(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ function startProcess(main: string, env: Record<string, string>, url: string, ex
     url,
     pid: child.pid!,
     child,
+    output: () => output,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

@@ -65,6 +65,11 @@ export async function search(argv: string[]): Promise<void> {
   log(`${scenario}: ${options.messages} messages in ${options.groups} groups of ${options.members}, ${options.users} users`);
   const cluster = await startCluster({ nodes: 1, store: options.store as Store, postgresUrl: env.postgresUrl, basePort: options.port, env: { RATE_LIMIT_SEARCHES_PER_USER: 'off' } });
   const rows: Array<Record<string, string | number>> = [];
+  // Once: a keep-alive socket left idle through the fill has been closed by the server (HTTP_IDLE_TIMEOUT_MS).
+  const fetch = (url: string, init?: RequestInit) => globalThis.fetch(url, init).catch(() => globalThis.fetch(url, init)).catch((error: unknown) => {
+    const server = cluster.nodes[0]!;
+    throw new Error(`${String(error)} ${String((error as { cause?: unknown }).cause)} (server exit ${server.child.exitCode}, signal ${server.child.signalCode}):\n${server.output()}`);
+  });
   try {
     const base = cluster.nodes[0]!.url;
     await createUsers(base, options.users);

@@ -185,6 +185,8 @@ export const ConversationEvent = Type.Union([
     handle: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     visibility: Type.Optional(Visibility),
     settings: Type.Optional(ConversationSettings),
+    /** Messages older than this many days are deleted for everyone (null: the server's default). */
+    retentionDays: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
   })),
   /** `role` is what they joined as (member, or subscriber in channels). */
   conversationEvent('members.added', Type.Object({ userIds: Type.Array(Id), role: Type.Optional(Role) })),

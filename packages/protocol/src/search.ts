@@ -67,6 +67,22 @@ export type ConversationSearchHit = Static<typeof ConversationSearchHit>;
 export const SearchConversationsResponse = Type.Object({ conversations: Type.Array(ConversationSearchHit) });
 export type SearchConversationsResponse = Static<typeof SearchConversationsResponse>;
 
+// --- retention ---------------------------------------------------------------------
+
+export const RetentionBody = Type.Object({
+  /** Messages older than this many days are deleted for everyone; null: the server's default. */
+  days: Type.Union([Type.Integer({ minimum: 1, maximum: 36_500 }), Type.Null()]),
+}, strict);
+export type RetentionBody = Static<typeof RetentionBody>;
+
+export const RetentionResponse = Type.Object({
+  /** This conversation's own retention (null: none of its own). */
+  days: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  /** What applies: its own, else the server's default (null: messages are kept). */
+  effectiveDays: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+});
+export type RetentionResponse = Static<typeof RetentionResponse>;
+
 // --- your view of your conversations --------------------------------------------------
 
 export const UpdatePrefsBody = Type.Object({

@@ -462,6 +462,16 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return hidden;
   }
 
+  /** How long messages are kept in a conversation (its own retention, and what applies with the server default). */
+  async retention(conversationId: string): Promise<{ days: number | null; effectiveDays: number | null }> {
+    return this.http.retention(conversationId);
+  }
+
+  /** Owners and admins: delete messages older than `days` here, for everyone (null: the server default). */
+  async setRetention(conversationId: string, days: number | null): Promise<{ days: number | null; effectiveDays: number | null }> {
+    return this.http.setRetention(conversationId, days);
+  }
+
   private async changePrefs(conversationId: string, change: () => Promise<{ prefs: ConversationPrefs }>): Promise<ConversationPrefs> {
     const { prefs } = await change();
     this.store.putPrefs(prefs);

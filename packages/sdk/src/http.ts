@@ -153,6 +153,8 @@ export class HttpApi {
   searchConversations = (query: DirectoryQuery) => this.call(Endpoints.searchConversations, { query });
   updatePrefs = (id: string, body: UpdatePrefsBody) => this.call(Endpoints.updateConversationPrefs, { params: { id }, body });
   clearHistory = (id: string) => this.call(Endpoints.clearConversationHistory, { params: { id }, body: {} });
+  retention = (id: string) => this.call(Endpoints.getRetention, { params: { id } });
+  setRetention = (id: string, days: number | null) => this.call(Endpoints.setRetention, { params: { id }, body: { days } });
   hideMessages = (id: string, messageIds: string[]) => this.call(Endpoints.hideMessages, { params: { id }, body: { messageIds } });
 
   // --- logs ---

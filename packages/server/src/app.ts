@@ -16,6 +16,7 @@ import { createModerationService, moderationRoutes } from './modules/moderation/
 import { createPolicyHook, noPolicyHook } from './modules/policy/index.ts';
 import { createPrivacyService, privacyRoutes } from './modules/privacy/index.ts';
 import { createInboxService, inboxRoutes } from './modules/inbox/index.ts';
+import { createRetentionService, retentionRoutes } from './modules/retention/index.ts';
 import { createSearchService, searchRoutes } from './modules/search/index.ts';
 import { createMessageIndex } from './modules/search-index/index.ts';
 import { createSyncService, syncRoutes } from './modules/sync/index.ts';
@@ -135,6 +136,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const messages = createMessagesService({ db, uow, clock, hook, index, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes });
   const search = createSearchService({ db, ...config.search });
   const inbox = createInboxService({ db, uow, clock });
+  const retention = createRetentionService({ db, uow, clock, logger, messages, ...config.retention });
   const membershipOf = createMembershipLoader(db.kysely);
   const sync = createSyncService({ db, membershipOf, resetThreshold: config.limits.syncResetThreshold, pageMaxBytes: config.limits.pageMaxBytes });
   const admin = createAdminService({ users, membership });
@@ -155,6 +157,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     }
   });
   presence.start();
+  retention.start();
 
   const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
@@ -195,6 +198,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ...messageRoutes({ messages }),
     ...searchRoutes({ search }),
     ...inboxRoutes({ inbox }),
+    ...retentionRoutes({ retention }),
     ...syncRoutes({ sync }),
     ...receiptRoutes({ receipts }),
     ...presenceRoutes({ presence }),
@@ -242,6 +246,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const cutOff = setTimeout(() => http.server.closeAllConnections(), config.shutdown.drainGraceMs);
     await http.close();
     clearTimeout(cutOff);
+    await retention.stop();
     await presence.close();
     await limiter.close();
     load.stop();

@@ -11,7 +11,7 @@ import { operationsEndpoints } from './operations.ts';
 import { presenceEndpoints } from './presence.ts';
 import { privacyEndpoints } from './privacy.ts';
 import { receiptsEndpoints } from './receipts.ts';
-import { inboxEndpoints, searchEndpoints } from './search.ts';
+import { inboxEndpoints, retentionEndpoints, searchEndpoints } from './search.ts';
 import { syncEndpoints } from './sync.ts';
 import { usersEndpoints } from './users.ts';
 
@@ -34,6 +34,7 @@ export const Endpoints = defineEndpoints({
   ...receiptsEndpoints,
   ...searchEndpoints,
   ...inboxEndpoints,
+  ...retentionEndpoints,
   ...presenceEndpoints,
   ...devicesEndpoints,
   ...adminEndpoints,

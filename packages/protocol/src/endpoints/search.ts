@@ -1,6 +1,6 @@
 import type { EndpointSpec } from '../endpoint.ts';
 import { IdParams } from '../http.ts';
-import { DirectoryQuery, HideMessagesBody, HideMessagesResponse, PrefsResponse, SearchConversationsResponse, SearchMessagesQuery, SearchMessagesResponse, SearchUsersResponse, UpdatePrefsBody } from '../search.ts';
+import { DirectoryQuery, RetentionBody, RetentionResponse, HideMessagesBody, HideMessagesResponse, PrefsResponse, SearchConversationsResponse, SearchMessagesQuery, SearchMessagesResponse, SearchUsersResponse, UpdatePrefsBody } from '../search.ts';
 import Type from 'typebox';
 
 export const searchEndpoints = {
@@ -36,6 +36,30 @@ export const searchEndpoints = {
     response: SearchConversationsResponse,
     errors: [],
     rateLimit: 'search',
+  },
+} as const satisfies Record<string, EndpointSpec>;
+
+export const retentionEndpoints = {
+  getRetention: {
+    method: 'GET',
+    path: '/v1/conversations/:id/retention',
+    access: 'user',
+    tag: 'retention',
+    summary: 'How long messages are kept here: the conversation\'s own retention and what applies',
+    params: IdParams,
+    response: RetentionResponse,
+    errors: ['not_found'],
+  },
+  setRetention: {
+    method: 'PUT',
+    path: '/v1/conversations/:id/retention',
+    access: 'user',
+    tag: 'retention',
+    summary: 'Delete messages older than N days, for everyone, here (admins with edit_info; a `conversation.updated` event); null falls back to the server default',
+    params: IdParams,
+    body: RetentionBody,
+    response: RetentionResponse,
+    errors: ['not_found', 'forbidden'],
   },
 } as const satisfies Record<string, EndpointSpec>;
 

@@ -124,6 +124,12 @@ export interface Config {
   };
   /** Where uploaded files are kept: a local folder or an S3 bucket. */
   blobs: BlobStoreConfig;
+  retention: {
+    /** 0: messages are kept forever unless a conversation sets its own retention. */
+    defaultDays: number;
+    intervalMs: number;
+    batch: number;
+  };
   search: {
     /** PostgreSQL text search configuration messages are stemmed in (besides `simple`). */
     language: string;
@@ -273,6 +279,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       sqliteSynchronous: v.SQLITE_SYNCHRONOUS,
     },
     blobs: blobStore(v),
+    retention: { defaultDays: v.RETENTION_DEFAULT_DAYS, intervalMs: v.RETENTION_INTERVAL_MS, batch: v.RETENTION_BATCH },
     search: { language: v.SEARCH_LANGUAGE, timeoutMs: v.SEARCH_TIMEOUT_MS, candidates: v.SEARCH_CANDIDATES },
   };
   return deepFreeze(config);

@@ -29,7 +29,7 @@ const REALTIME = 'Receipts, typing and presence';
 const RATE = 'Rate limits';
 const OVERLOAD = 'Overload and shutdown';
 const FILES = 'File storage';
-const SEARCH = 'Search';
+const SEARCH = 'Search and retention';
 
 /** PostgreSQL's built-in text search configurations (`SEARCH_LANGUAGE`). */
 export const SEARCH_LANGUAGES = ['simple', 'arabic', 'armenian', 'basque', 'catalan', 'danish', 'dutch', 'english', 'finnish', 'french', 'german', 'greek', 'hindi', 'hungarian', 'indonesian', 'irish', 'italian', 'lithuanian', 'nepali', 'norwegian', 'portuguese', 'romanian', 'russian', 'serbian', 'spanish', 'swedish', 'tamil', 'turkish', 'yiddish'] as const;
@@ -63,6 +63,9 @@ export const EnvSchema = Type.Object({
   S3_ACCESS_KEY_ID: optionalText({ group: FILES, meaning: 'Access key of the S3 file store; with `S3_SECRET_ACCESS_KEY`', unset: 'the AWS SDK\'s own chain (`AWS_*` variables, pod or instance role)' }),
   S3_SECRET_ACCESS_KEY: secret({ group: FILES, meaning: 'Secret of that access key; with `S3_ACCESS_KEY_ID`', minLength: 8 }),
 
+  RETENTION_DEFAULT_DAYS: integer({ group: SEARCH, meaning: 'Messages older than this many days are deleted for everyone in conversations that set no retention of their own (0: kept forever); see `docs/data.md`', default: 0, minimum: 0, maximum: 36_500 }),
+  RETENTION_INTERVAL_MS: integer({ group: SEARCH, meaning: 'How often the retention job looks for expired messages', default: 3_600_000, minimum: 1000, maximum: 86_400_000 }),
+  RETENTION_BATCH: integer({ group: SEARCH, meaning: 'Messages the retention job deletes per transaction (and it stops a run after 20 batches, going on next time)', default: 200, minimum: 1, maximum: 10_000 }),
   SEARCH_LANGUAGE: choice([...SEARCH_LANGUAGES], { group: SEARCH, meaning: 'PostgreSQL: the language messages are stemmed in for search, besides the unstemmed `simple` form every message also gets (SQLite always stems English). Applies to messages written from then on; see `docs/data.md`', default: 'english' }),
   SEARCH_TIMEOUT_MS: integer({ group: SEARCH, meaning: 'PostgreSQL: longest a message search may run (`statement_timeout`); past it the search answers 503 `unavailable`', default: 2000, minimum: 100, maximum: 60_000 }),
   SEARCH_CANDIDATES: integer({ group: SEARCH, meaning: 'Matches a message search ranks at most, newest first: bounds its time on both stores and how far it pages', default: 1000, minimum: 50, maximum: 100_000 }),

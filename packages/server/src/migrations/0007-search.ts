@@ -12,6 +12,7 @@ import { documentText, nameTerms } from '../platform/search-text.ts';
  *   handles, one row each, for prefix and typo-tolerant lookups on both stores.
  * - `members`: archived, pinned, marked unread, history cleared up to a seq ("delete for
  *   me" of everything so far); `hidden_messages`: single messages deleted for one user.
+ * - `conversations.retention_days`: the conversation's retention (null: the server's default).
  *
  * Existing data is indexed here, in batches. PostgreSQL documents are stemmed as English
  * by this migration (`SEARCH_LANGUAGE`'s default); see docs/data.md.
@@ -71,6 +72,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('hidden_messages_conversation_idx').on('hidden_messages').columns(['user_id', 'conversation_id']).execute();
 
+  // Retention: messages older than this many days are deleted for everyone (null: the server default).
+  await db.schema.alterTable('conversations').addColumn('retention_days', 'integer').execute();
+
   await backfillMessages(db, postgres);
   await backfillTerms(db);
 }
@@ -117,6 +121,7 @@ async function backfillTerms(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  await db.schema.alterTable('conversations').dropColumn('retention_days').execute();
   await db.schema.dropTable('hidden_messages').execute();
   for (const column of ['cleared_seq', 'marked_unread', 'pinned_at', 'archived_at']) await db.schema.alterTable('members').dropColumn(column).execute();
   await db.schema.dropTable('search_terms').execute();

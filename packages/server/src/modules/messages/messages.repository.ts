@@ -119,3 +119,17 @@ export async function clearedSeq(db: Executor, userId: string, conversationId: s
   const row = await db.selectFrom('members').select('cleared_seq').where('conversation_id', '=', conversationId).where('user_id', '=', userId).executeTakeFirst();
   return Number(row?.cleared_seq ?? 0);
 }
+
+/** Live messages of a conversation sent before `cutoff`, oldest first (retention). */
+export async function expiredMessages(db: Executor, conversationId: string, cutoff: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('conversation_id', '=', conversationId)
+    .where('deleted_at', 'is', null)
+    .where('created_at', '<', cutoff)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}

@@ -178,6 +178,20 @@ export function createMessagesService({ db, uow, clock, hook, index, maxMessageL
     return { message };
   }
 
+  /**
+   * Deletes a message for everyone on the platform's behalf (no actor): text, reactions, pin
+   * and search document go, and a `message.deleted` event takes the conversation's next seq,
+   * so logs stay gap-free and clients converge. The caller holds the conversation lock.
+   */
+  async function deleteBySystem(trx: Tx, changes: ChangeSet, conversationId: string, messageId: string, now: number): Promise<void> {
+    await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
+    await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
+    const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null }));
+    await index.remove(trx, messageId);
+    const seq = (await takeNextSeq(trx, conversationId, now))!;
+    await recordEvent(trx, changes, { conversationId, seq, type: 'message.deleted', actorId: null, data: { message }, now, messageId });
+  }
+
   async function reactionEvent(trx: Tx, changes: ChangeSet, type: 'reaction.added' | 'reaction.removed', conversationId: string, messageId: string, userId: string, emoji: string, now: number): Promise<void> {
     const count = await repo.countReactions(trx, messageId, { emoji });
     await appendEvent(trx, changes, { conversationId, type, actorId: userId, data: { messageId, userId, emoji, count }, now });
@@ -341,6 +355,24 @@ export function createMessagesService({ db, uow, clock, hook, index, maxMessageL
       return { messages: kept, hasMore: hasMore || kept.length < messages.length, lastSeq: membership.last_seq, myReactions };
     },
 
+    /**
+     * Retention: deletes for everyone up to `limit` live messages of one conversation sent
+     * before `cutoff` (oldest first), in one transaction, audited with how many and up to
+     * when. Returns how many it deleted (fewer than `limit`: none are left).
+     */
+    async deleteExpired(conversationId: string, cutoff: number, limit: number, days: number): Promise<number> {
+      return uow(async (trx, changes) => {
+        const now = clock();
+        if (!(await lockConversation(trx, db.dialect, conversationId))) return 0;
+        const ids = await repo.expiredMessages(trx, conversationId, cutoff, limit);
+        for (const id of ids) await deleteBySystem(trx, changes, conversationId, id, now);
+        if (ids.length > 0) {
+          await appendAudit(trx, { conversationId, actorId: null, action: 'retention.deleted', targetType: 'conversation', targetId: conversationId, data: { removed: ids.length, before: iso(cutoff), days }, now });
+        }
+        return ids.length;
+      });
+    },
+
     /** Platform moderation: deletes a user's messages (in one conversation or everywhere), in short transactions. */
     async adminRemoveUserMessages(userId: string, conversationId: string | undefined, reason: string | undefined): Promise<number> {
       let removed = 0;
@@ -353,14 +385,7 @@ export function createMessagesService({ db, uow, clock, hook, index, maxMessageL
           await uow(async (trx, changes) => {
             const now = clock();
             if (!(await lockConversation(trx, db.dialect, target))) return;
-            for (const messageId of ids) {
-              await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
-              await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
-              const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null }));
-              await index.remove(trx, messageId);
-              const seq = (await takeNextSeq(trx, target, now))!;
-              await recordEvent(trx, changes, { conversationId: target, seq, type: 'message.deleted', actorId: null, data: { message }, now, messageId });
-            }
+            for (const messageId of ids) await deleteBySystem(trx, changes, target, messageId, now);
             removed += ids.length;
           });
         }

@@ -63,6 +63,8 @@ export interface ConversationsTable {
   last_activity_at: number;
   last_message_id: string | null;
   member_count: number;
+  /** Messages older than this many days are deleted for everyone; null: the server default (RETENTION_DEFAULT_DAYS). */
+  retention_days?: number | null;
 }
 
 export interface MembersTable {
