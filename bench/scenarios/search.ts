@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { documentText } from '../../packages/server/src/platform/search-text.ts';
+import { conversationToken, documentText } from '../../packages/server/src/platform/search-text.ts';
 import { parseOptions } from '../lib/args.ts';
 import { publish } from '../lib/report.ts';
 import { startCluster, type Store } from '../lib/servers.ts';
@@ -112,12 +112,12 @@ export async function search(argv: string[]): Promise<void> {
       db.pragma('busy_timeout = 10000');
       const message = db.prepare('insert into messages (id, conversation_id, seq, sender_id, client_msg_id, text, reply_to, created_at, edited_at, deleted_at, forwarded_from) values (?, ?, ?, ?, ?, ?, null, ?, null, null, null)');
       const doc = db.prepare('insert into message_search_docs (message_id, conversation_id, sender_id, created_at) values (?, ?, ?, ?)');
-      const fts = db.prepare('insert into message_fts (rowid, body) values (?, ?)');
+      const fts = db.prepare('insert into message_fts (rowid, body, conv) values (?, ?, ?)');
       const write = db.transaction((batch: Row[]) => {
         for (const row of batch) {
           message.run(row.id, row.conversation_id, row.seq, row.sender_id, row.client_msg_id, row.text, row.created_at);
           const { lastInsertRowid } = doc.run(row.id, row.conversation_id, row.sender_id, row.created_at);
-          fts.run(lastInsertRowid, documentText(row.text));
+          fts.run(lastInsertRowid, documentText(row.text), conversationToken(row.conversation_id));
         }
       });
       let done = 0;

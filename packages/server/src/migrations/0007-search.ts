@@ -1,5 +1,5 @@
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
-import { documentText, nameTerms } from '../platform/search-text.ts';
+import { conversationToken, documentText, nameTerms } from '../platform/search-text.ts';
 
 /**
  * Search and the per-user conversation state of issue 20.
@@ -42,8 +42,10 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
     // Contentless: the text is in `messages` already; the index keeps only what it needs to
-    // match and rank. contentless_delete lets edits and deletes remove a row's terms.
-    await sql`create virtual table message_fts using fts5(body, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2')`.execute(db);
+    // match and rank. contentless_delete lets edits and deletes remove a row's terms. `conv`
+    // holds one token for the conversation, so a search narrows to the searcher's
+    // conversations inside the index instead of reading every match (see search.repository.ts).
+    await sql`create virtual table message_fts using fts5(body, conv, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2')`.execute(db);
   }
   await db.schema.createIndex('message_search_docs_conversation_idx').on('message_search_docs').columns(['conversation_id', 'created_at']).execute();
 
@@ -99,7 +101,7 @@ async function backfillMessages(db: Kysely<any>, postgres: boolean): Promise<voi
           values (${row.id}, ${row.conversation_id}, ${row.sender_id}, ${row.created_at}, to_tsvector('english', ${body}) || to_tsvector('simple', ${body}))`.execute(db);
       } else {
         const { doc_id } = await db.insertInto('message_search_docs').values({ message_id: row.id, conversation_id: row.conversation_id, sender_id: row.sender_id, created_at: row.created_at }).returning('doc_id').executeTakeFirstOrThrow();
-        await sql`insert into message_fts (rowid, body) values (${doc_id}, ${body})`.execute(db);
+        await sql`insert into message_fts (rowid, body, conv) values (${doc_id}, ${body}, ${conversationToken(row.conversation_id)})`.execute(db);
       }
     }
     after = rows.at(-1)!.id;

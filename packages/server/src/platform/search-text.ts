@@ -71,6 +71,15 @@ export function queryTerms(query: string): QueryTerm[] {
   return terms;
 }
 
+/**
+ * The one token a conversation's messages carry in SQLite's FTS5 index (column `conv`):
+ * its id's letters and digits. Ids are opaque, so two could share a token; it only narrows
+ * the scan, and the membership join still decides what is readable.
+ */
+export function conversationToken(conversationId: string): string {
+  return `c${conversationId.replace(/[^A-Za-z0-9]/g, '').toLowerCase()}`;
+}
+
 /** An FTS5 MATCH expression for the terms: every term a quoted string (implicit AND), so nothing in it is syntax. */
 export function fts5Match(terms: readonly QueryTerm[]): string {
   // Terms hold only letters, digits and marks, so there is no `"` to double; quoting makes

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Dialect, Tx } from '../../platform/db/index.ts';
-import { documentText } from '../../platform/search-text.ts';
+import { conversationToken, documentText } from '../../platform/search-text.ts';
 
 /** What the index needs of a message. */
 export interface IndexedMessage {
@@ -58,7 +58,7 @@ export function createMessageIndex(dialect: Dialect, language: string): MessageI
         .values({ message_id: message.id, conversation_id: message.conversation_id, sender_id: message.sender_id, created_at: message.created_at })
         .returning('doc_id')
         .executeTakeFirstOrThrow();
-      await sql`insert into message_fts (rowid, body) values (${doc_id}, ${documentText(message.text)})`.execute(trx);
+      await sql`insert into message_fts (rowid, body, conv) values (${doc_id}, ${documentText(message.text)}, ${conversationToken(message.conversation_id)})`.execute(trx);
     },
     remove,
   };

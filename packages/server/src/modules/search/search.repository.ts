@@ -1,6 +1,9 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Dialect, Executor } from '../../platform/db/index.ts';
-import { fts5Match, type QueryTerm } from '../search-index/index.ts';
+import { conversationToken, fts5Match, type QueryTerm } from '../search-index/index.ts';
+
+/** Conversations a SQLite search lists in its FTS5 query at most; a member of more is searched without the narrowing. */
+const MAX_LISTED_CONVERSATIONS = 1000;
 
 export interface MessageQuery {
   userId: string;
@@ -65,13 +68,21 @@ export async function matchMessages(db: Executor, dialect: Dialect, language: st
       limit ${query.candidates}`.execute(db);
     return rows.map((row) => ({ message_id: row.message_id, created_at: Number(row.created_at), score: Number(row.score) }));
   }
+  // Narrowed to the searcher's conversations inside the index when they are not too many to
+  // list: FTS5 then intersects the word lists with theirs instead of reading every match.
+  const conversations = query.conversationId !== undefined
+    ? [query.conversationId]
+    : (await db.selectFrom('members').select('conversation_id').where('user_id', '=', query.userId).limit(MAX_LISTED_CONVERSATIONS + 1).execute()).map((row) => row.conversation_id);
+  if (conversations.length === 0) return [];
+  const words = `body : (${fts5Match(query.terms)})`;
+  const match = conversations.length > MAX_LISTED_CONVERSATIONS ? words : `${words} AND conv : (${conversations.map((id) => `"${conversationToken(id)}"`).join(' OR ')})`;
   const { rows } = await sql<Candidate>`
-    select d.message_id, d.created_at, -bm25(message_fts) as score
+    select d.message_id, d.created_at, -bm25(message_fts, 1.0, 0.0) as score
     from message_fts f
     join message_search_docs d on d.doc_id = f.rowid
     join members mb on mb.conversation_id = d.conversation_id and mb.user_id = ${query.userId}
     join messages m on m.id = d.message_id
-    where message_fts match ${fts5Match(query.terms)} and ${readable(query.userId)} and ${filters(query)}
+    where message_fts match ${match} and ${readable(query.userId)} and ${filters(query)}
     order by f.rowid desc
     limit ${query.candidates}`.execute(db);
   return rows.map((row) => ({ message_id: row.message_id, created_at: Number(row.created_at), score: Number(row.score) }));
