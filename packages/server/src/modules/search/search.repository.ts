@@ -50,6 +50,16 @@ function filters(query: MessageQuery): RawBuilder<unknown> {
  * most `candidates` rows); ranking happens among them.
  */
 export async function matchMessages(db: Executor, dialect: Dialect, language: string, query: MessageQuery): Promise<Candidate[]> {
+  // The searcher's conversations, listed in the query when they are not too many: each
+  // engine then narrows to them inside its index (SQLite: FTS5 intersects the word lists
+  // with theirs; PostgreSQL: the planner sees which conversations and how big they are)
+  // instead of reading every match and dropping the unreadable ones after. The membership
+  // join stays either way: it, not this list, decides what is readable.
+  const conversations = query.conversationId !== undefined
+    ? [query.conversationId]
+    : (await db.selectFrom('members').select('conversation_id').where('user_id', '=', query.userId).limit(MAX_LISTED_CONVERSATIONS + 1).execute()).map((row) => row.conversation_id);
+  if (conversations.length === 0) return [];
+  const listed = conversations.length <= MAX_LISTED_CONVERSATIONS;
   if (dialect === 'postgres') {
     // Each word: its stemmed form in the configured language OR the word as typed
     // (`simple`); each CJK run: its characters in a row. All passed as values, never syntax.
@@ -63,19 +73,14 @@ export async function matchMessages(db: Executor, dialect: Dialect, language: st
       from q, message_search_docs d
       join members mb on mb.conversation_id = d.conversation_id and mb.user_id = ${query.userId}
       join messages m on m.id = d.message_id
-      where d.document @@ q.query and ${readable(query.userId)} and ${filters(query)}
+      where d.document @@ q.query and ${listed ? sql`d.conversation_id = any(${conversations}::text[])` : sql`true`}
+        and ${readable(query.userId)} and ${filters(query)}
       order by d.created_at desc
       limit ${query.candidates}`.execute(db);
     return rows.map((row) => ({ message_id: row.message_id, created_at: Number(row.created_at), score: Number(row.score) }));
   }
-  // Narrowed to the searcher's conversations inside the index when they are not too many to
-  // list: FTS5 then intersects the word lists with theirs instead of reading every match.
-  const conversations = query.conversationId !== undefined
-    ? [query.conversationId]
-    : (await db.selectFrom('members').select('conversation_id').where('user_id', '=', query.userId).limit(MAX_LISTED_CONVERSATIONS + 1).execute()).map((row) => row.conversation_id);
-  if (conversations.length === 0) return [];
   const words = `body : (${fts5Match(query.terms)})`;
-  const match = conversations.length > MAX_LISTED_CONVERSATIONS ? words : `${words} AND conv : (${conversations.map((id) => `"${conversationToken(id)}"`).join(' OR ')})`;
+  const match = !listed ? words : `${words} AND conv : (${conversations.map((id) => `"${conversationToken(id)}"`).join(' OR ')})`;
   const { rows } = await sql<Candidate>`
     select d.message_id, d.created_at, -bm25(message_fts, 1.0, 0.0) as score
     from message_fts f
