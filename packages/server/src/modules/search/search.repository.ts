@@ -45,9 +45,12 @@ function filters(query: MessageQuery): RawBuilder<unknown> {
 }
 
 /**
- * The newest `candidates` readable matches with their scores. Taking the newest matches
- * first bounds the work of a query whose words are everywhere (the rank is computed for at
- * most `candidates` rows); ranking happens among them.
+ * At most `candidates` readable matches with their scores, ranked by the caller. PostgreSQL
+ * takes the newest (the rank is computed for those only). SQLite with the conversations
+ * listed takes the best by bm25 (the words and conversations intersected inside FTS5 are
+ * few, and FTS5 reads them fastest in ascending rowid order, which a newest-first order
+ * would undo); a member of too many conversations to list gets the newest, read newest
+ * first, which stops early.
  */
 export async function matchMessages(db: Executor, dialect: Dialect, language: string, query: MessageQuery): Promise<Candidate[]> {
   // The searcher's conversations, listed in the query when they are not too many: each
@@ -88,7 +91,7 @@ export async function matchMessages(db: Executor, dialect: Dialect, language: st
     join members mb on mb.conversation_id = d.conversation_id and mb.user_id = ${query.userId}
     join messages m on m.id = d.message_id
     where message_fts match ${match} and ${readable(query.userId)} and ${filters(query)}
-    order by f.rowid desc
+    ${listed ? sql`order by score desc` : sql`order by f.rowid desc`}
     limit ${query.candidates}`.execute(db);
   return rows.map((row) => ({ message_id: row.message_id, created_at: Number(row.created_at), score: Number(row.score) }));
 }
