@@ -188,7 +188,7 @@ export async function search(argv: string[]): Promise<void> {
     options,
     rows,
     notes: [
-      `${options.messages.toLocaleString('en')} messages; each user reads ${Math.round((options.groups * options.members) / options.users)} groups (${Math.round((options.messages * options.members) / options.users).toLocaleString('en')} messages). Searches one at a time over HTTP, answer time at the client, ${options.store}. Ranked among the newest SEARCH_CANDIDATES (1,000) readable matches.`,
+      `${options.messages.toLocaleString('en')} messages; each user reads ${Math.round((options.groups * options.members) / options.users)} groups (${Math.round((options.messages * options.members) / options.users).toLocaleString('en')} messages). Searches one at a time over HTTP, answer time at the client, ${options.store}. ${options.store === 'sqlite' ? 'The best 1,000 readable matches by bm25 are ranked' : 'The newest 1,000 readable matches are ranked (ts_rank)'} (SEARCH_CANDIDATES).`,
     ],
   });
 }
