@@ -5,6 +5,7 @@ import { direct } from './scenarios/direct.ts';
 import { fanout } from './scenarios/fanout.ts';
 import { media } from './scenarios/media.ts';
 import { push } from './scenarios/push.ts';
+import { search } from './scenarios/search.ts';
 
 /**
  * `npm run bench -- <scenario> [--option value …]`: see docs/benchmarks.md for each
@@ -20,6 +21,7 @@ const scenarios: Record<string, (argv: string[]) => Promise<void>> = {
   'channel-fanout': (argv) => fanout(argv, 'channel'),
   media,
   push,
+  search,
 };
 
 const [name, ...argv] = process.argv.slice(2);

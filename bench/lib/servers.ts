@@ -16,6 +16,8 @@ export interface ServerProcess {
   url: string;
   pid: number;
   child: ChildProcess;
+  /** The last 8,000 characters the server wrote to stderr (what it said before failing). */
+  output(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -35,6 +37,10 @@ export interface ClusterOptions {
 
 export interface Cluster {
   nodes: ServerProcess[];
+  /** Node i's DATA_DIR (its SQLite file is `parley.db` there). */
+  dataDirOf(index: number): string;
+  /** The run's PostgreSQL database, when the store is PostgreSQL. */
+  databaseUrl: string | null;
   /** Stops every node, then drops the run's database and data directory. */
   close(): Promise<void>;
   /** Restarts node i with the same configuration (for the reconnect storm). */
@@ -70,6 +76,7 @@ function startProcess(main: string, env: Record<string, string>, url: string, ex
     url,
     pid: child.pid!,
     child,
+    output: () => output,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
@@ -139,6 +146,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   }
   return {
     nodes,
+    dataDirOf: (index) => join(dataDir, `node-${index}`),
+    databaseUrl: databaseUrl ?? null,
     async restart(index, signal = 'SIGKILL') {
       await nodes[index]!.stop(signal);
       nodes[index] = await start(index);

@@ -14,7 +14,7 @@ export type Access = 'public' | 'user' | 'admin';
  * maps each class to its buckets in one place (modules/rate-limits). Socket requests draw
  * from the class of the operation they stand for.
  */
-export const RateLimitClasses = ['send', 'login', 'register', 'create_conversation', 'edit', 'react', 'report', 'upload', 'call'] as const;
+export const RateLimitClasses = ['send', 'login', 'register', 'create_conversation', 'edit', 'react', 'report', 'upload', 'call', 'search'] as const;
 export type RateLimitClass = (typeof RateLimitClasses)[number];
 
 /**

@@ -134,6 +134,23 @@ export const ConversationSettings = Type.Object({
 });
 export type ConversationSettings = Static<typeof ConversationSettings>;
 
+/**
+ * Your own view of one conversation, the same on all your devices (each change is a
+ * `conversation.prefs` event in your log, carrying all of it, so applying assigns).
+ */
+export const ConversationPrefs = Type.Object({
+  conversationId: Id,
+  /** Archived: listed apart from the others. A new message does not bring it back (the client decides how to show it). */
+  archived: Type.Boolean(),
+  /** Pinned to the top of your list since then (null: not pinned); most recently pinned first. */
+  pinnedAt: Type.Union([Timestamp, Type.Null()]),
+  /** You marked it unread; reading it (moving your read pointer) clears the mark. */
+  markedUnread: Type.Boolean(),
+  /** "Delete for me" of the history: messages with seq up to this are gone for you (0: none). */
+  clearedSeq: Seq,
+});
+export type ConversationPrefs = Static<typeof ConversationPrefs>;
+
 /** A conversation as one member sees it: shared state plus that member's own pointers. */
 export const Conversation = Type.Object({
   id: Id,
@@ -171,6 +188,8 @@ export const Conversation = Type.Object({
    * (groups: `GET …/messages/:messageId/receipts`).
    */
   peerReceipts: Type.Union([ReceiptPointers, Type.Null()]),
+  /** Your own view of it (archived, pinned, marked unread, history cleared); always sent by this server. */
+  prefs: Type.Optional(ConversationPrefs),
 });
 export type Conversation = Static<typeof Conversation>;
 
@@ -224,6 +243,8 @@ export const ConversationEvent = Type.Union([
     photoId: Type.Optional(Type.Union([Id, Type.Null()])),
     visibility: Type.Optional(Visibility),
     settings: Type.Optional(ConversationSettings),
+    /** Messages older than this many days are deleted for everyone (null: the server's default). */
+    retentionDays: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
   })),
   /**
    * `role` is what they joined as (member, or subscriber in channels). A channel's
@@ -273,6 +294,10 @@ export const UserEvent = Type.Union([
   userEvent('block.removed', Type.Object({ userId: Id })),
   /** Your request to join was declined (an approval arrives as `conversation.added`). */
   userEvent('join_request.declined', Type.Object({ conversationId: Id })),
+  /** Archived, pinned, marked unread or history cleared, from one of your devices: the whole view, so applying assigns. */
+  userEvent('conversation.prefs', ConversationPrefs),
+  /** Messages you deleted for yourself (on all your devices; the others still see them). */
+  userEvent('messages.hidden', Type.Object({ conversationId: Id, messageIds: Type.Array(Id) })),
   userEvent('settings.updated', Type.Object({
     addPrivacy: Type.Optional(Type.Enum(['everyone', 'contacts', 'nobody'])),
     /** Who may see your presence (`PUT /v1/me/presence-privacy`). */

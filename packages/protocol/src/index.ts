@@ -5,6 +5,7 @@ export * from './common.ts';
 export * from './rights.ts';
 export * from './entities.ts';
 export * from './http.ts';
+export * from './search.ts';
 export * from './realtime.ts';
 export * from './calls.ts';
 export * from './push.ts';

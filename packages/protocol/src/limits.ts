@@ -23,6 +23,16 @@ export const Limits = {
   adminBulkMax: 1_000,
   /** Files on one message. */
   attachmentsPerMessage: 10,
+  /** Characters of a message search query. */
+  searchQueryMaxLength: 256,
+  /** Characters of a people or conversation search query. */
+  directoryQueryMaxLength: 64,
+  /** Results per search page. */
+  searchPageMax: 50,
+  /** Messages one "delete for me" request may name. */
+  hideMessagesMax: 100,
+  /** Conversations pinned in one user's list. */
+  pinnedConversationsMax: 20,
 } as const;
 
 /** Hard caps of the realtime frames and routes (receipts, presence, push; a server may be configured lower, never higher). */

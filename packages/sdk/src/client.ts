@@ -1,6 +1,6 @@
 import type {
-  AckDataOf, AuthResponse, Call, CallJoinResponse, CallKind, CallMedia, CallRingStopFrame, CallSignal, CallSignalFrame, Conversation, ConversationEvent, ConversationPushSettings, ConversationPushSettingsBody, Device, FileInfo, JoinRequestFrame, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform,
-  PushSettings, PushSettingsBody, ReceiptFrame, WebPushSubscriptionBody,
+  AckDataOf, AuthResponse, Call, CallJoinResponse, CallKind, CallMedia, CallRingStopFrame, CallSignal, CallSignalFrame, Conversation, ConversationEvent, ConversationPrefs, ConversationPushSettings, ConversationPushSettingsBody, ConversationSearchHit, Device, FileInfo, JoinRequestFrame, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform,
+  PushSettings, PushSettingsBody, ReceiptFrame, SearchMessagesQuery, SearchMessagesResponse, WebPushSubscriptionBody,
   ReceiptPointers, RegisterBody, UpdateMeBody, User, UserEvent,
 } from '@parley/protocol';
 import { CallRinger, type IncomingCall } from './calls.ts';
@@ -483,6 +483,72 @@ export class ParleyClient extends Emitter<ClientEvents> {
    */
   private command<T extends CommandFrameType, R>(command: Command<T, R>): Promise<AckDataOf<T> | R> {
     return retryRetryable(() => routeCommand(this.socket, command), (tries) => this.started || tries === 0);
+  }
+
+  // --- search -----------------------------------------------------------------------
+
+  /**
+   * Full-text search over the messages you may read, best match first. `q` is plain words
+   * (no syntax); pass the answer's `nextCursor` as `cursor` for the next page. Each hit has
+   * the message and a snippet with `highlights` (`[start, end)` into `snippet.text`). To
+   * show a hit in context, load history around it: `http.messages(conversationId, { after: seq - 25, limit: 50 })`.
+   */
+  async searchMessages(q: string, options: Omit<SearchMessagesQuery, 'q'> = {}): Promise<SearchMessagesResponse> {
+    return this.http.searchMessages({ q, ...options });
+  }
+
+  /** People by handle or name (start of a word; a typo forgiven in longer words), as their privacy and blocks allow: for "New chat". */
+  async searchUsers(q: string, limit?: number): Promise<User[]> {
+    return (await this.http.searchUsers({ q, ...(limit !== undefined ? { limit } : {}) })).users;
+  }
+
+  /** Public groups and channels (join them by handle), and your own, by title or handle. */
+  async searchConversations(q: string, limit?: number): Promise<ConversationSearchHit[]> {
+    return (await this.http.searchConversations({ q, ...(limit !== undefined ? { limit } : {}) })).conversations;
+  }
+
+  // --- your own view of your conversations (all your devices follow) ------------------
+
+  async archiveConversation(conversationId: string, archived = true): Promise<ConversationPrefs> {
+    return this.changePrefs(conversationId, () => this.http.updatePrefs(conversationId, { archived }));
+  }
+
+  /** Pins to the top of your list (up to 20). */
+  async pinConversation(conversationId: string, pinned = true): Promise<ConversationPrefs> {
+    return this.changePrefs(conversationId, () => this.http.updatePrefs(conversationId, { pinned }));
+  }
+
+  /** Marks unread (reading it, `markRead`, takes the mark off). */
+  async markUnread(conversationId: string, markedUnread = true): Promise<ConversationPrefs> {
+    return this.changePrefs(conversationId, () => this.http.updatePrefs(conversationId, { markedUnread }));
+  }
+
+  /** Deletes the history so far for you only (the others keep it). */
+  async clearHistoryForMe(conversationId: string): Promise<ConversationPrefs> {
+    return this.changePrefs(conversationId, () => this.http.clearHistory(conversationId));
+  }
+
+  /** Deletes messages for you only (the others keep them); returns the ids now hidden. */
+  async deleteForMe(conversationId: string, messageIds: string[]): Promise<string[]> {
+    const { messageIds: hidden } = await this.http.hideMessages(conversationId, messageIds);
+    this.store.hideMessages(conversationId, hidden);
+    return hidden;
+  }
+
+  /** How long messages are kept in a conversation (its own retention, and what applies with the server default). */
+  async retention(conversationId: string): Promise<{ days: number | null; effectiveDays: number | null }> {
+    return this.http.retention(conversationId);
+  }
+
+  /** Owners and admins: delete messages older than `days` here, for everyone (null: the server default). */
+  async setRetention(conversationId: string, days: number | null): Promise<{ days: number | null; effectiveDays: number | null }> {
+    return this.http.setRetention(conversationId, days);
+  }
+
+  private async changePrefs(conversationId: string, change: () => Promise<{ prefs: ConversationPrefs }>): Promise<ConversationPrefs> {
+    const { prefs } = await change();
+    this.store.putPrefs(prefs);
+    return prefs;
   }
 
   // --- receipts, typing, presence, devices -------------------------------------------

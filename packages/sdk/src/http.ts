@@ -2,7 +2,7 @@ import type {
   AddMembersBody, AuditQuery, BanBody, BodyOf, CallKind, ChangeRoleBody, ConversationListQuery, CreateConversationBody, CreateInviteBody,
   CreateReportBody, DeliveredBody, Endpoint, Endpoints, ErrorResponse, EventsQuery, ForwardBody, HeadsQuery, LoginBody, MembersQuery,
   ConversationPushSettingsBody, MessagesQuery, MuteBody, OperationId, ParamsOf, PresencePrivacy, PushSettingsBody, PushTokenBody, WebPushSubscriptionBody, QueryOf, RegisterBody, ReportsQuery, ResolveReportBody,
-  ResponseOf, SendMessageBody, UpdateConversationBody, UpdateMeBody, UpdateSettingsBody,
+  DirectoryQuery, ResponseOf, SearchMessagesQuery, SendMessageBody, UpdatePrefsBody, UpdateConversationBody, UpdateMeBody, UpdateSettingsBody,
 } from '@parley/protocol';
 import { endpointPath, type Route, Routes } from '@parley/protocol/client';
 import { ParleyError } from './errors.ts';
@@ -172,6 +172,16 @@ export class HttpApi {
   fileUrl = (fileId: string, variant: 'original' | 'thumbnail' = 'original') => this.call(Routes.getFileUrl, { params: { fileId }, query: { variant } });
   /** Absolute form of a link from `fileUrl`. */
   absoluteUrl = (url: string) => new URL(url, `${this.baseUrl}/`).toString();
+
+  // --- search, and your own view of your conversations ---
+  searchMessages = (query: SearchMessagesQuery) => this.call(Routes.searchMessages, { query });
+  searchUsers = (query: DirectoryQuery) => this.call(Routes.searchUsers, { query });
+  searchConversations = (query: DirectoryQuery) => this.call(Routes.searchConversations, { query });
+  updatePrefs = (id: string, body: UpdatePrefsBody) => this.call(Routes.updateConversationPrefs, { params: { id }, body });
+  clearHistory = (id: string) => this.call(Routes.clearConversationHistory, { params: { id }, body: {} });
+  retention = (id: string) => this.call(Routes.getRetention, { params: { id } });
+  setRetention = (id: string, days: number | null) => this.call(Routes.setRetention, { params: { id }, body: { days } });
+  hideMessages = (id: string, messageIds: string[]) => this.call(Routes.hideMessages, { params: { id }, body: { messageIds } });
 
   // --- logs ---
   events = (id: string, query: EventsQuery = {}) => this.call(Routes.listEvents, { params: { id }, query });

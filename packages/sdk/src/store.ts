@@ -1,4 +1,4 @@
-import type { Conversation, ConversationEvent, Member, Message, User, UserEvent } from '@parley/protocol';
+import type { Conversation, ConversationEvent, ConversationPrefs, Member, Message, User, UserEvent } from '@parley/protocol';
 import { Emitter } from './emitter.ts';
 
 export type MembersScope = 'all' | 'staff';
@@ -30,6 +30,8 @@ export interface ConversationState {
    * pins) within the loaded history, ascending by seq; see `NOTICE_TYPES`.
    */
   notices: ConversationEvent[];
+  /** Messages you deleted for yourself that this device has heard of (history pages leave them out already). */
+  hidden: Set<string>;
 }
 
 /** The log events a timeline shows as a line of their own (renames only: other updates are settings). */
@@ -46,6 +48,14 @@ export function isNotice(event: ConversationEvent): boolean {
     default:
       return false;
   }
+}
+
+/** Which conversations `list` shows: not archived (the default), archived only, or all. */
+export type ListFilter = 'inbox' | 'archived' | 'all';
+
+/** Your view of a conversation, with defaults for a summary from a server that does not send one. */
+export function prefsOf(summary: Conversation): ConversationPrefs {
+  return summary.prefs ?? { conversationId: summary.id, archived: false, pinnedAt: null, markedUnread: false, clearedSeq: 0 };
 }
 
 export interface PendingMessage {
@@ -108,10 +118,43 @@ export class ChatStore extends Emitter<StoreEvents> {
     if (listChanged || this.me?.id === user.id) this.emit('change', null);
   }
 
-  list(): ConversationState[] {
-    return [...this.conversations.values()].sort((a, b) =>
-      a.summary.lastActivityAt === b.summary.lastActivityAt ? (a.summary.id < b.summary.id ? 1 : -1) : a.summary.lastActivityAt < b.summary.lastActivityAt ? 1 : -1,
-    );
+  /**
+   * Your conversations, pinned ones first (most recently pinned first), then by activity.
+   * `filter` (default `all`): `inbox` leaves out archived ones, `archived` shows only those.
+   */
+  list(filter: ListFilter = 'all'): ConversationState[] {
+    const shown = [...this.conversations.values()].filter((state) => filter === 'all' || prefsOf(state.summary).archived === (filter === 'archived'));
+    return shown.sort((a, b) => {
+      const pinA = prefsOf(a.summary).pinnedAt ?? '';
+      const pinB = prefsOf(b.summary).pinnedAt ?? '';
+      if (pinA !== pinB) return pinA < pinB ? 1 : -1;
+      return a.summary.lastActivityAt === b.summary.lastActivityAt ? (a.summary.id < b.summary.id ? 1 : -1) : a.summary.lastActivityAt < b.summary.lastActivityAt ? 1 : -1;
+    });
+  }
+
+  /** Whether a message is deleted for you (one by one, or by clearing the history up to it). */
+  isHiddenForMe(conversationId: string, message: Pick<Message, 'id' | 'seq'>): boolean {
+    const state = this.conversations.get(conversationId);
+    return !!state && (message.seq <= prefsOf(state.summary).clearedSeq || state.hidden.has(message.id));
+  }
+
+  /** Your view of a conversation as the server now has it (an answer to your own change): shown at once, the user log brings it to your other devices. */
+  putPrefs(prefs: ConversationPrefs): void {
+    const state = this.conversations.get(prefs.conversationId);
+    if (!state) return;
+    state.summary.prefs = prefs;
+    if (state.messages) state.messages = state.messages.filter((message) => message.seq > prefs.clearedSeq);
+    this.emit('change', null);
+    this.emit('change', prefs.conversationId);
+  }
+
+  /** Messages deleted for you: gone from this device's state. */
+  hideMessages(conversationId: string, messageIds: readonly string[]): void {
+    const state = this.conversations.get(conversationId);
+    if (!state) return;
+    for (const id of messageIds) state.hidden.add(id);
+    if (state.messages) state.messages = state.messages.filter((message) => !state.hidden.has(message.id));
+    this.emit('change', conversationId);
   }
 
   get(conversationId: string): ConversationState | undefined {
@@ -136,7 +179,7 @@ export class ChatStore extends Emitter<StoreEvents> {
       existing.base = summary.lastSeq;
       existing.counted.clear();
     } else {
-      this.conversations.set(summary.id, { summary, messages: null, hasOlder: true, members: null, membersScope: 'all', pending: [], myReactions: new Map(), notices: [], base: summary.lastSeq, counted: new Set() });
+      this.conversations.set(summary.id, { summary, messages: null, hasOlder: true, members: null, membersScope: 'all', pending: [], myReactions: new Map(), notices: [], hidden: new Set(), base: summary.lastSeq, counted: new Set() });
     }
     this.emit('change', null);
   }
@@ -174,7 +217,7 @@ export class ChatStore extends Emitter<StoreEvents> {
       if (myReactions) state.myReactions.set(message.id, myReactions[message.id] ?? []);
     }
     const byId = new Map((state.messages ?? []).map((message) => [message.id, message]));
-    for (const message of messages) byId.set(message.id, message);
+    for (const message of messages) if (!this.isHiddenForMe(conversationId, message)) byId.set(message.id, message);
     state.messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
     if (hasOlder !== undefined) state.hasOlder = hasOlder;
     this.emit('change', conversationId);
@@ -320,7 +363,8 @@ export class ChatStore extends Emitter<StoreEvents> {
         const message = event.data.message;
         this.countUnread(state, event.type, message, fresh);
         if (!summary.lastMessage || message.seq >= summary.lastMessage.seq) summary.lastMessage = message;
-        if (state.messages) {
+        // Deleted for you: the log still carries its events (it is shared), your state does not.
+        if (state.messages && !this.isHiddenForMe(event.conversationId, message)) {
           const index = state.messages.findIndex((m) => m.id === message.id);
           if (index >= 0) state.messages[index] = message;
           else if (event.type === 'message.created') state.messages.push(message);
@@ -363,6 +407,12 @@ export class ChatStore extends Emitter<StoreEvents> {
       case 'profile.updated':
         this.me = event.data.user;
         this.emit('change', null);
+        return null;
+      case 'conversation.prefs':
+        this.putPrefs(event.data);
+        return null;
+      case 'messages.hidden':
+        this.hideMessages(event.data.conversationId, event.data.messageIds);
         return null;
       default:
         return null;

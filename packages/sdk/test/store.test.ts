@@ -78,4 +78,25 @@ describe('the chat store', () => {
     assert.deepEqual([...store.get('c1')!.members!.keys()], ['owner']);
     assert.equal(store.get('c1')!.membersScope, 'staff');
   });
+
+  it('applies your own view from the user log: pinned first, archived apart, history cleared and messages hidden stay gone', () => {
+    const store = new ChatStore();
+    for (const id of ['c1', 'c2', 'c3']) store.putSummary({ ...summary(id), lastActivityAt: `2025-01-0${id.slice(1)}T00:00:00.000Z` });
+    assert.deepEqual(store.list().map((s) => s.summary.id), ['c3', 'c2', 'c1']);
+    const prefs = (conversationId: string, extra: object) => ({ conversationId, archived: false, pinnedAt: null, markedUnread: false, clearedSeq: 0, ...extra });
+    store.applyUserEvent({ seq: 1, type: 'conversation.prefs', createdAt: at, data: prefs('c1', { pinnedAt: at }) });
+    store.applyUserEvent({ seq: 2, type: 'conversation.prefs', createdAt: at, data: prefs('c3', { archived: true }) });
+    assert.deepEqual(store.list('inbox').map((s) => s.summary.id), ['c1', 'c2']);
+    assert.deepEqual(store.list('archived').map((s) => s.summary.id), ['c3']);
+    const message = (id: string, seq: number) => ({ id, conversationId: 'c2', seq, senderId: 'u2', clientMsgId: id, text: id, replyTo: null, createdAt: at, editedAt: null, deletedAt: null, forwardedFrom: null, reactions: [], attachments: [], mentions: [] });
+    store.putMessages('c2', [message('m1', 1), message('m2', 2), message('m3', 3)], false);
+    store.applyUserEvent({ seq: 3, type: 'messages.hidden', createdAt: at, data: { conversationId: 'c2', messageIds: ['m3'] } });
+    store.applyUserEvent({ seq: 4, type: 'conversation.prefs', createdAt: at, data: prefs('c2', { clearedSeq: 1 }) });
+    assert.deepEqual(store.get('c2')!.messages!.map((m) => m.id), ['m2']);
+    // Events of the shared log (an edit of a hidden message, a page overlapping the cleared part) do not bring them back.
+    store.applyEvent({ conversationId: 'c2', seq: 5, type: 'message.edited', actorId: 'u2', createdAt: at, data: { message: { ...message('m3', 3), text: 'edited' } } });
+    store.putMessages('c2', [message('m1', 1), message('m3', 3)]);
+    assert.deepEqual(store.get('c2')!.messages!.map((m) => m.id), ['m2']);
+    assert.equal(store.isHiddenForMe('c2', message('m1', 1)), true);
+  });
 });

@@ -17,6 +17,10 @@ import { createMessagesService, messageRoutes } from './modules/messages/index.t
 import { createModerationService, moderationRoutes } from './modules/moderation/index.ts';
 import { createPolicyHook, noPolicyHook } from './modules/policy/index.ts';
 import { createPrivacyService, privacyRoutes } from './modules/privacy/index.ts';
+import { createInboxService, inboxRoutes } from './modules/inbox/index.ts';
+import { createRetentionService, retentionRoutes } from './modules/retention/index.ts';
+import { createSearchService, searchRoutes } from './modules/search/index.ts';
+import { createMessageIndex } from './modules/search-index/index.ts';
 import { createSyncService, syncRoutes } from './modules/sync/index.ts';
 import { createProfileNotices, createUsersService, userRoutes } from './modules/users/index.ts';
 import { createDevicesService, deviceRoutes } from './modules/devices/index.ts';
@@ -159,11 +163,15 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const privacy = createPrivacyService({ db, uow, clock });
   const moderation = createModerationService({ db, uow, clock });
   const push = createPushService({ db, uow, clock, onlineGraceMs: config.push.onlineGraceMs, vapidPublicKey: vapid?.publicKey ?? null });
+  const index = createMessageIndex(db.dialect, config.search.language);
   const messages = createMessagesService({
-    db, uow, clock, hook, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes,
+    db, uow, clock, hook, index, maxMessageLength: config.limits.maxMessageLength, pageMaxBytes: config.limits.pageMaxBytes,
     enqueuePush: config.push.enabled ? push.enqueue : null,
     files: media,
   });
+  const search = createSearchService({ db, ...config.search });
+  const inbox = createInboxService({ db, uow, clock });
+  const retention = createRetentionService({ db, uow, clock, logger, messages, ...config.retention });
   const membershipOf = createMembershipLoader(db.kysely);
   const sync = createSyncService({ db, membershipOf, resetThreshold: config.limits.syncResetThreshold, pageMaxBytes: config.limits.pageMaxBytes });
   const admin = createAdminService({ users, membership });
@@ -239,6 +247,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     : null;
   sweepTimer?.unref();
   pushWorker?.start();
+  retention.start();
 
   const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
@@ -283,6 +292,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ...moderationRoutes({ moderation }),
     ...messageRoutes({ messages }),
     ...mediaRoutes({ media }),
+    ...searchRoutes({ search }),
+    ...inboxRoutes({ inbox }),
+    ...retentionRoutes({ retention }),
     ...syncRoutes({ sync }),
     ...receiptRoutes({ receipts }),
     ...presenceRoutes({ presence }),
@@ -340,6 +352,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     // Sends in flight finish and are recorded; what was claimed and not started is given back.
     await pushWorker?.stop();
     for (const provider of pushProviders.values()) await provider.close();
+    await retention.stop();
     await presence.close();
     if (sweepTimer) clearInterval(sweepTimer);
     await sweeping;

@@ -14,6 +14,7 @@ import { presenceEndpoints } from './presence.ts';
 import { pushEndpoints } from './push.ts';
 import { privacyEndpoints } from './privacy.ts';
 import { receiptsEndpoints } from './receipts.ts';
+import { inboxEndpoints, retentionEndpoints, searchEndpoints } from './search.ts';
 import { syncEndpoints } from './sync.ts';
 import { usersEndpoints } from './users.ts';
 
@@ -35,6 +36,9 @@ export const Endpoints = defineEndpoints({
   ...mediaEndpoints,
   ...syncEndpoints,
   ...receiptsEndpoints,
+  ...searchEndpoints,
+  ...inboxEndpoints,
+  ...retentionEndpoints,
   ...presenceEndpoints,
   ...devicesEndpoints,
   ...callsEndpoints,

@@ -130,6 +130,20 @@ export interface Config {
   media: MediaConfig;
   calls: CallsConfig;
   push: PushConfig;
+  retention: {
+    /** 0: messages are kept forever unless a conversation sets its own retention. */
+    defaultDays: number;
+    intervalMs: number;
+    batch: number;
+  };
+  search: {
+    /** PostgreSQL text search configuration messages are stemmed in (besides `simple`). */
+    language: string;
+    /** PostgreSQL statement_timeout of one message search. */
+    timeoutMs: number;
+    /** Newest matches ranked at most per search. */
+    candidates: number;
+  };
 }
 
 export interface CallsConfig {
@@ -201,6 +215,7 @@ export interface RateLimitsConfig {
   reactionsPerUser: BucketRuleConfig | null;
   uploadsPerUser: BucketRuleConfig | null;
   reportsPerUser: BucketRuleConfig | null;
+  searchesPerUser: BucketRuleConfig | null;
   conversationsPerUser: BucketRuleConfig | null;
   registrationsPerIp: BucketRuleConfig | null;
   registrations: BucketRuleConfig | null;
@@ -304,6 +319,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       reactionsPerUser: v.RATE_LIMIT_REACTIONS_PER_USER,
       uploadsPerUser: v.RATE_LIMIT_UPLOADS_PER_USER,
       reportsPerUser: v.RATE_LIMIT_REPORTS_PER_USER,
+      searchesPerUser: v.RATE_LIMIT_SEARCHES_PER_USER,
       conversationsPerUser: v.RATE_LIMIT_CONVERSATIONS_PER_USER,
       registrationsPerIp: v.RATE_LIMIT_REGISTRATIONS_PER_IP,
       registrations: v.RATE_LIMIT_REGISTRATIONS,
@@ -372,6 +388,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
           }
         : null,
     },
+    retention: { defaultDays: v.RETENTION_DEFAULT_DAYS, intervalMs: v.RETENTION_INTERVAL_MS, batch: v.RETENTION_BATCH },
+    search: { language: v.SEARCH_LANGUAGE, timeoutMs: v.SEARCH_TIMEOUT_MS, candidates: v.SEARCH_CANDIDATES },
   };
   return deepFreeze(config);
 }

@@ -31,6 +31,10 @@ const OVERLOAD = 'Overload and shutdown';
 const FILES = 'File storage';
 const CALLS = 'Calls';
 const PUSH = 'Push notifications';
+const SEARCH = 'Search and retention';
+
+/** PostgreSQL's built-in text search configurations (`SEARCH_LANGUAGE`). */
+export const SEARCH_LANGUAGES = ['simple', 'arabic', 'armenian', 'basque', 'catalan', 'danish', 'dutch', 'english', 'finnish', 'french', 'german', 'greek', 'hindi', 'hungarian', 'indonesian', 'irish', 'italian', 'lithuanian', 'nepali', 'norwegian', 'portuguese', 'romanian', 'russian', 'serbian', 'spanish', 'swedish', 'tamil', 'turkish', 'yiddish'] as const;
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -80,6 +84,13 @@ export const EnvSchema = Type.Object({
   MEDIA_SWEEP_INTERVAL_MS: integer({ group: FILES, meaning: 'How often a node deletes expired uploads and the bytes of deleted files (in batches; 0: never, for tests)', default: 60_000, minimum: 0, maximum: 24 * 3600 * 1000 }),
   CLAMD_ADDRESS: optionalText({ group: FILES, meaning: 'A ClamAV daemon (`host:port`) every upload is streamed to (`INSTREAM`) before it can be used; a flagged file is refused and deleted', unset: 'no scanning', pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$', expected: 'host:port' }),
   CLAMD_TIMEOUT_MS: integer({ group: FILES, meaning: 'How long one scan may take; a scan that fails or times out refuses the upload (503, retryable)', default: 30_000, minimum: 100, maximum: 600_000 }),
+
+  RETENTION_DEFAULT_DAYS: integer({ group: SEARCH, meaning: 'Messages older than this many days are deleted for everyone in conversations that set no retention of their own (0: kept forever); see `docs/data.md`', default: 0, minimum: 0, maximum: 36_500 }),
+  RETENTION_INTERVAL_MS: integer({ group: SEARCH, meaning: 'How often the retention job looks for expired messages', default: 3_600_000, minimum: 1000, maximum: 86_400_000 }),
+  RETENTION_BATCH: integer({ group: SEARCH, meaning: 'Messages the retention job deletes per transaction (and it stops a run after 20 batches, going on next time)', default: 200, minimum: 1, maximum: 10_000 }),
+  SEARCH_LANGUAGE: choice([...SEARCH_LANGUAGES], { group: SEARCH, meaning: 'PostgreSQL: the language messages are stemmed in for search, besides the unstemmed `simple` form every message also gets (SQLite always stems English). Applies to messages written from then on; see `docs/data.md`', default: 'english' }),
+  SEARCH_TIMEOUT_MS: integer({ group: SEARCH, meaning: 'PostgreSQL: longest a message search may run (`statement_timeout`); past it the search answers 503 `unavailable`', default: 2000, minimum: 100, maximum: 60_000 }),
+  SEARCH_CANDIDATES: integer({ group: SEARCH, meaning: 'Matches a message search ranks at most, newest first: bounds its time on both stores and how far it pages', default: 1000, minimum: 50, maximum: 100_000 }),
 
   REDIS_URL: url(['redis:', 'rediss:'], { group: NODES, meaning: 'Redis that joins several nodes (broker, presence, shared rate limits)', unset: 'in-process broker, one node', essential: true }),
   REDIS_KEY_PREFIX: text({ group: NODES, meaning: 'Start of every Redis key and channel, so several deployments can share one Redis', default: 'parley:', pattern: '^[A-Za-z0-9_.:-]{1,64}$', expected: '1 to 64 letters, digits and _ . : -' }),
@@ -141,6 +152,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_UPLOADS_PER_USER: tokenBucket({ group: RATE, meaning: 'File uploads per user', default: '100:0.5' }),
   RATE_LIMIT_REACTIONS_PER_USER: tokenBucket({ group: RATE, meaning: 'Reactions added or taken back per user', default: '300:5' }),
   RATE_LIMIT_REPORTS_PER_USER: tokenBucket({ group: RATE, meaning: 'Reports filed per user', default: '20:0.05' }),
+  RATE_LIMIT_SEARCHES_PER_USER: tokenBucket({ group: RATE, meaning: 'Searches (messages, people, conversations) per user; a search box that searches as you type stays well inside it', default: '30:2' }),
   RATE_LIMIT_CONVERSATIONS_PER_USER: tokenBucket({ group: RATE, meaning: 'Conversations (direct, group or channel) started per user', default: '100:0.2' }),
   RATE_LIMIT_CALLS_PER_USER: tokenBucket({ group: RATE, meaning: 'Calls started, answered, declined or joined per user', default: '30:0.5' }),
   RATE_LIMIT_CALL_SIGNALS_PER_USER: tokenBucket({ group: RATE, meaning: 'Call signaling frames (offers, answers, ICE candidates) per user; past it `call_signal` answers `rate_limited`', default: '300:30' }),

@@ -5,6 +5,7 @@ import * as realtime from './0003-realtime.ts';
 import * as media from './0004-media.ts';
 import * as push from './0005-push.ts';
 import * as calls from './0006-calls.ts';
+import * as search from './0007-search.ts';
 
 /** Migrations are bundled in code (not read from disk) so the built server and the sources run the same list. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0004-media': media,
   '0005-push': push,
   '0006-calls': calls,
+  '0007-search': search,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -10,6 +10,7 @@ export function createAdminService({ users, membership }: { users: UsersService;
     // transaction each: a user in thousands of groups never holds one long lock.
     await users.markDeleted(id);
     await membership.removeUserEverywhere(id);
+    await users.purgeDeleted(id);
   }
   return { deleteUser };
 }

@@ -1,5 +1,5 @@
 import type { ReceiptPointers } from '@parley/protocol';
-import type { AdminConversation, Conversation, ConversationPreview, ConversationSettings, Member, Message, User } from '@parley/protocol';
+import type { AdminConversation, Conversation, ConversationPrefs, ConversationPreview, ConversationSettings, Member, Message, User } from '@parley/protocol';
 import type { ConversationsTable, MembersTable, UsersTable } from '../../platform/db/index.ts';
 import { iso } from '../../platform/time.ts';
 import { MEMBER_DEFAULTS, memberRights, parseRights, sortRights } from '../policy/index.ts';
@@ -22,7 +22,18 @@ function activeMute(mutedUntil: number | null, now: number): string | null {
 }
 
 export type ConversationRow = Pick<ConversationsTable, 'id' | 'kind' | 'visibility' | 'handle' | 'title' | 'description' | 'photo_id' | 'member_rights' | 'slow_mode_sec' | 'protected_content' | 'join_approval' | 'created_at' | 'last_seq' | 'last_activity_at' | 'last_message_id' | 'member_count'>
-  & Pick<MembersTable, 'role' | 'rights' | 'muted_until' | 'read_seq'>;
+  & Pick<MembersTable, 'role' | 'rights' | 'muted_until' | 'read_seq' | 'archived_at' | 'pinned_at' | 'marked_unread' | 'cleared_seq'>;
+
+/** Your own view of a conversation (archived, pinned, marked unread, history cleared), as the wire and the user log carry it. */
+export function toPrefs(conversationId: string, row: Pick<MembersTable, 'archived_at' | 'pinned_at' | 'marked_unread' | 'cleared_seq'>): ConversationPrefs {
+  return {
+    conversationId,
+    archived: row.archived_at != null,
+    pinnedAt: row.pinned_at != null ? iso(row.pinned_at) : null,
+    markedUnread: row.marked_unread === 1,
+    clearedSeq: row.cleared_seq ?? 0,
+  };
+}
 
 export function toConversation(row: ConversationRow, extra: { peer: User | null; lastMessage: Message | null; unreadCount: number; pinnedMessageIds: string[]; now: number; peerReceipts?: ReceiptPointers | null }): Conversation {
   return {
@@ -47,6 +58,7 @@ export function toConversation(row: ConversationRow, extra: { peer: User | null;
     peerReceipts: extra.peerReceipts ?? null,
     lastMessage: extra.lastMessage,
     pinnedMessageIds: extra.pinnedMessageIds,
+    prefs: toPrefs(row.id, row),
   };
 }
 

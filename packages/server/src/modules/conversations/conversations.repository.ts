@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { type ConversationsTable, createBatchLoader, type Executor, type MembersTable, type Tx } from '../../platform/db/index.ts';
+import { putSearchTerms } from '../search-index/index.ts';
 
 export async function findConversation(db: Executor, id: string): Promise<ConversationsTable | undefined> {
   return db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
@@ -11,10 +12,13 @@ export async function findDirectByKey(db: Executor, key: string): Promise<Conver
 
 export async function insertConversation(trx: Tx, row: ConversationsTable): Promise<void> {
   await trx.insertInto('conversations').values(row).execute();
+  // Conversation search finds groups and channels by the words of their title and handle.
+  if (row.kind !== 'direct') await putSearchTerms(trx, 'conversation', row.id, row.title, row.handle);
 }
 
 export async function updateConversation(trx: Tx, id: string, patch: Partial<Omit<ConversationsTable, 'id' | 'kind' | 'direct_key' | 'created_at' | 'created_by' | 'last_seq'>>): Promise<void> {
-  await trx.updateTable('conversations').set(patch).where('id', '=', id).execute();
+  const row = await trx.updateTable('conversations').set(patch).where('id', '=', id).returning(['kind', 'title', 'handle']).executeTakeFirst();
+  if (row && row.kind !== 'direct' && (patch.title !== undefined || patch.handle !== undefined)) await putSearchTerms(trx, 'conversation', id, row.title, row.handle);
 }
 
 export async function adjustMemberCount(trx: Tx, id: string, delta: number): Promise<void> {
@@ -39,7 +43,7 @@ export async function deleteMember(trx: Tx, conversationId: string, userId: stri
   await trx.deleteFrom('members').where('conversation_id', '=', conversationId).where('user_id', '=', userId).execute();
 }
 
-export async function updateMember(trx: Tx, conversationId: string, userId: string, patch: Partial<Pick<MembersTable, 'role' | 'rights' | 'muted_until' | 'last_sent_at'>>): Promise<void> {
+export async function updateMember(trx: Tx, conversationId: string, userId: string, patch: Partial<Pick<MembersTable, 'role' | 'rights' | 'muted_until' | 'last_sent_at' | 'archived_at' | 'pinned_at' | 'marked_unread' | 'cleared_seq'>>): Promise<void> {
   await trx.updateTable('members').set(patch).where('conversation_id', '=', conversationId).where('user_id', '=', userId).execute();
 }
 
@@ -91,7 +95,7 @@ export async function listForUser(db: Executor, userId: string, cursor: ListCurs
   let query = db
     .selectFrom('members as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .select(['c.id', 'c.kind', 'c.visibility', 'c.handle', 'c.title', 'c.description', 'c.photo_id', 'c.member_rights', 'c.slow_mode_sec', 'c.protected_content', 'c.join_approval', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'c.last_message_id', 'c.member_count', 'm.role', 'm.rights', 'm.muted_until', 'm.read_seq'])
+    .select(['c.id', 'c.kind', 'c.visibility', 'c.handle', 'c.title', 'c.description', 'c.photo_id', 'c.member_rights', 'c.slow_mode_sec', 'c.protected_content', 'c.join_approval', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'c.last_message_id', 'c.member_count', 'm.role', 'm.rights', 'm.muted_until', 'm.read_seq', 'm.archived_at', 'm.pinned_at', 'm.marked_unread', 'm.cleared_seq'])
     .where('m.user_id', '=', userId)
     .orderBy('c.last_activity_at', 'desc')
     .orderBy('c.id', 'desc')
@@ -106,7 +110,7 @@ export async function findConversationForUser(db: Executor, userId: string, conv
   return db
     .selectFrom('members as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .select(['c.id', 'c.kind', 'c.visibility', 'c.handle', 'c.title', 'c.description', 'c.photo_id', 'c.member_rights', 'c.slow_mode_sec', 'c.protected_content', 'c.join_approval', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'c.last_message_id', 'c.member_count', 'm.role', 'm.rights', 'm.muted_until', 'm.read_seq'])
+    .select(['c.id', 'c.kind', 'c.visibility', 'c.handle', 'c.title', 'c.description', 'c.photo_id', 'c.member_rights', 'c.slow_mode_sec', 'c.protected_content', 'c.join_approval', 'c.created_at', 'c.last_seq', 'c.last_activity_at', 'c.last_message_id', 'c.member_count', 'm.role', 'm.rights', 'm.muted_until', 'm.read_seq', 'm.archived_at', 'm.pinned_at', 'm.marked_unread', 'm.cleared_seq'])
     .where('m.user_id', '=', userId)
     .where('m.conversation_id', '=', conversationId)
     .executeTakeFirst();

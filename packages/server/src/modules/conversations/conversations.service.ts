@@ -12,7 +12,7 @@ import { appendAudit, appendEvent, appendUserEvent, lockConversation, toMessages
 import { access, authorize, joinRole, MEMBER_DEFAULTS, MEMBER_GRANTABLE, parseRights, type PolicyHook, sortRights } from '../policy/index.ts';
 import { addCandidates, blockedEitherWay } from '../privacy/index.ts';
 import { findUsersByIds, type PictureFiles, toUser } from '../users/index.ts';
-import { toAdminConversation, toConversation, type ConversationRow, toPreview, toSettings } from './conversations.mapper.ts';
+import { toAdminConversation, toConversation, type ConversationRow, toPrefs, toPreview, toSettings } from './conversations.mapper.ts';
 import * as repo from './conversations.repository.ts';
 import { admit } from './membership.ops.ts';
 
@@ -271,9 +271,16 @@ export function createConversationsService({ db, uow, clock, limits, hook, pictu
       await uow(async (trx, changes) => {
         const { membership } = await access(trx, actor.userId, conversationId, 'conversation.view', { now: clock() });
         const target = Math.min(seq, membership.last_seq);
-        if (target <= membership.read_seq) return;
-        await repo.advanceReadSeq(trx, conversationId, actor.userId, target);
-        await appendUserEvent(trx, changes, { userId: actor.userId, type: 'read', data: { conversationId, seq: target }, now: clock() });
+        if (target > membership.read_seq) {
+          await repo.advanceReadSeq(trx, conversationId, actor.userId, target);
+          await appendUserEvent(trx, changes, { userId: actor.userId, type: 'read', data: { conversationId, seq: target }, now: clock() });
+        }
+        // Reading a conversation you marked unread takes the mark off, on every device.
+        const member = await repo.findMember(trx, conversationId, actor.userId);
+        if (member?.marked_unread === 1) {
+          await repo.updateMember(trx, conversationId, actor.userId, { marked_unread: 0 });
+          await appendUserEvent(trx, changes, { userId: actor.userId, type: 'conversation.prefs', data: toPrefs(conversationId, { ...member, marked_unread: 0 }), now: clock() });
+        }
       });
       const after = await repo.findMember(kysely, conversationId, actor.userId);
       if (!after) throw new AppError('not_found', 'Conversation not found.');

@@ -6,4 +6,4 @@ export { admit, part } from './membership.ops.ts';
 export { findConversation, findMember, findMembers, groupIdsOfUser, listMembers, totalUnread, totalUnreadOf, updateMember } from './conversations.repository.ts';
 // One consistent read of a user's memberships, batched across connects: sync and the gateway share it.
 export { createMembershipLoader, type MembershipSnapshot } from './conversations.repository.ts';
-export { toMember, toPreview } from './conversations.mapper.ts';
+export { toMember, toPrefs, toPreview } from './conversations.mapper.ts';

@@ -43,8 +43,10 @@ export async function updateMessage(trx: Tx, id: string, patch: Partial<Pick<Mes
  * One page of history in ascending seq order. `before` pages backwards from the end
  * (or from a seq), `after` pages forwards; one extra row tells whether there is more.
  */
-export async function pageMessages(db: Executor, conversationId: string, page: { before?: number; after?: number; limit: number }): Promise<{ rows: MessagesTable[]; hasMore: boolean }> {
+export async function pageMessages(db: Executor, conversationId: string, page: { before?: number; after?: number; limit: number; floor?: number }): Promise<{ rows: MessagesTable[]; hasMore: boolean }> {
   let query = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).limit(page.limit + 1);
+  // History the reader cleared for themselves ends the history for them.
+  if (page.floor) query = query.where('seq', '>', page.floor);
   if (page.after !== undefined) {
     query = query.where('seq', '>', page.after).orderBy('seq', 'asc');
     if (page.before !== undefined) query = query.where('seq', '<', page.before);
@@ -121,4 +123,30 @@ export async function liveMessagesOf(db: Executor, senderId: string, conversatio
   let query = db.selectFrom('messages').select(['id', 'conversation_id']).where('sender_id', '=', senderId).where('deleted_at', 'is', null).orderBy('conversation_id').limit(limit);
   if (conversationId) query = query.where('conversation_id', '=', conversationId);
   return query.execute();
+}
+
+/** What one reader deleted for themselves here: their cleared seq, and of `messageIds` those hidden one by one. */
+export async function hiddenFor(db: Executor, userId: string, conversationId: string, messageIds: readonly string[]): Promise<Set<string>> {
+  if (messageIds.length === 0) return new Set();
+  const rows = await db.selectFrom('hidden_messages').select('message_id').where('user_id', '=', userId).where('message_id', 'in', messageIds).execute();
+  return new Set(rows.map((row) => row.message_id));
+}
+
+export async function clearedSeq(db: Executor, userId: string, conversationId: string): Promise<number> {
+  const row = await db.selectFrom('members').select('cleared_seq').where('conversation_id', '=', conversationId).where('user_id', '=', userId).executeTakeFirst();
+  return Number(row?.cleared_seq ?? 0);
+}
+
+/** Live messages of a conversation sent before `cutoff`, oldest first (retention). */
+export async function expiredMessages(db: Executor, conversationId: string, cutoff: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('conversation_id', '=', conversationId)
+    .where('deleted_at', 'is', null)
+    .where('created_at', '<', cutoff)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
 }

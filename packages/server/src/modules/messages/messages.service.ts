@@ -7,6 +7,7 @@ import { iso, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import { findConversation, findMember, updateMember } from '../conversations/index.ts';
 import { appendAudit, appendEvent, type ChangeSet, lockConversation, recordEvent, takeNextSeq, toMessage, toMessages, type UnitOfWork } from '../logs/index.ts';
+import type { MessageIndex } from '../search-index/index.ts';
 import { access, checkSlowMode, type MemberAction, type PolicyFacts, type PolicyHook } from '../policy/index.ts';
 import * as repo from './messages.repository.ts';
 
@@ -23,6 +24,8 @@ export interface MessagesDeps {
   uow: UnitOfWork;
   clock: Clock;
   hook: PolicyHook;
+  /** The search index, kept in step inside each transaction that changes a message. */
+  index: MessageIndex;
   maxMessageLength: number;
   /** Serialized size of one history page; past it the page stops and `hasMore` stays true. */
   pageMaxBytes?: number;
@@ -107,7 +110,7 @@ class NoChange extends Error {
   }
 }
 
-export function createMessagesService({ db, uow, clock, hook, maxMessageLength, pageMaxBytes, files, enqueuePush = null }: MessagesDeps) {
+export function createMessagesService({ db, uow, clock, hook, index, maxMessageLength, pageMaxBytes, files, enqueuePush = null }: MessagesDeps) {
   const kysely = db.kysely;
 
   /** Mentions count only members: JSON of their ids, null for none. */
@@ -212,6 +215,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
           message.attachments = input.forwardedFiles.attachments;
         }
         if (message.attachments) await repo.setAttachments(trx, id, message.attachments);
+        await index.put(trx, message);
         const wire = toMessage(message);
         await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.created', actorId: actor.userId, data: { message: wire }, now, messageId: id });
         if (enqueuePush) await enqueuePush(trx, { conversationId, seq: seq!, messageId: id, senderId: actor.userId, now });
@@ -234,6 +238,21 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
     const more = async () => options.facts((message = await repo.findInConversation(executor, conversationId, messageId)));
     await access(executor, actorId, conversationId, action, { now: options.now, lock: options.lock, more });
     return { message };
+  }
+
+  /**
+   * Deletes a message for everyone on the platform's behalf (no actor): text, reactions, pin
+   * and search document go, and a `message.deleted` event takes the conversation's next seq,
+   * so logs stay gap-free and clients converge. The caller holds the conversation lock.
+   */
+  async function deleteBySystem(trx: Tx, changes: ChangeSet, conversationId: string, messageId: string, now: number): Promise<void> {
+    await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
+    await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
+    await files?.release(trx, messageId, now);
+    const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null, attachments: null, mentions: null }));
+    await index.remove(trx, messageId);
+    const seq = (await takeNextSeq(trx, conversationId, now))!;
+    await recordEvent(trx, changes, { conversationId, seq, type: 'message.deleted', actorId: null, data: { message }, now, messageId });
   }
 
   async function reactionEvent(trx: Tx, changes: ChangeSet, type: 'reaction.added' | 'reaction.removed', conversationId: string, messageId: string, userId: string, emoji: string, now: number): Promise<void> {
@@ -281,7 +300,9 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
         const now = clock();
         const seq = await takeNextSeq(trx, conversationId, now);
         await messageAccess(trx, actor.userId, conversationId, messageId, 'message.edit', { now, facts: (current) => ({ ...seen(current), hasLinks: hasLinks(text) }) });
-        const message = (await toMessages(trx, [await repo.updateMessage(trx, messageId, { text, edited_at: now, mentions: await mentionsIn(trx, conversationId, text) })]))[0]!;
+        const row = await repo.updateMessage(trx, messageId, { text, edited_at: now, mentions: await mentionsIn(trx, conversationId, text) });
+        await index.put(trx, row);
+        const message = (await toMessages(trx, [row]))[0]!;
         await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.edited', actorId: actor.userId, data: { message }, now, messageId });
         return message;
       });
@@ -310,6 +331,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
           await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
           await files?.release(trx, messageId, now);
           const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null, attachments: null, mentions: null }));
+          await index.remove(trx, messageId);
           await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.deleted', actorId: actor.userId, data: { message }, now, messageId });
           if (current!.sender_id !== actor.userId) {
             await appendAudit(trx, { conversationId, actorId: actor.userId, action: 'message.deleted', targetType: 'message', targetId: messageId, data: { senderId: current!.sender_id }, now });
@@ -383,11 +405,15 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
 
     async history(actor: Actor, conversationId: string, page: { before?: number | undefined; after?: number | undefined; limit?: number | undefined }): Promise<MessagesResponse> {
       const { membership } = await access(kysely, actor.userId, conversationId, 'conversation.view', { now: clock() });
-      const { rows, hasMore } = await repo.pageMessages(kysely, conversationId, {
+      const { rows: all, hasMore } = await repo.pageMessages(kysely, conversationId, {
         ...(page.before !== undefined ? { before: page.before } : {}),
         ...(page.after !== undefined ? { after: page.after } : {}),
         limit: page.limit ?? 50,
+        floor: await repo.clearedSeq(kysely, actor.userId, conversationId),
       });
+      // Deleted for this reader only: left out of their pages (the page may come out shorter; `hasMore` still says whether to page on).
+      const hidden = await repo.hiddenFor(kysely, actor.userId, conversationId, all.map((row) => row.id));
+      const rows = hidden.size === 0 ? all : all.filter((row) => !hidden.has(row.id));
       const [messages, mine] = await Promise.all([toMessages(kysely, rows), repo.myReactions(kysely, actor.userId, rows.map((message) => message.id))]);
       // Cut by size too (platform/page-budget.ts), keeping the end the reader pages on from:
       // the oldest of an `after` page, the newest of the latest page or of a `before` page.
@@ -395,6 +421,24 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
       const keptIds = new Set(kept.map((message) => message.id));
       const myReactions = Object.fromEntries(Object.entries(mine).filter(([id]) => keptIds.has(id)));
       return { messages: kept, hasMore: hasMore || kept.length < messages.length, lastSeq: membership.last_seq, myReactions };
+    },
+
+    /**
+     * Retention: deletes for everyone up to `limit` live messages of one conversation sent
+     * before `cutoff` (oldest first), in one transaction, audited with how many and up to
+     * when. Returns how many it deleted (fewer than `limit`: none are left).
+     */
+    async deleteExpired(conversationId: string, cutoff: number, limit: number, days: number): Promise<number> {
+      return uow(async (trx, changes) => {
+        const now = clock();
+        if (!(await lockConversation(trx, db.dialect, conversationId))) return 0;
+        const ids = await repo.expiredMessages(trx, conversationId, cutoff, limit);
+        for (const id of ids) await deleteBySystem(trx, changes, conversationId, id, now);
+        if (ids.length > 0) {
+          await appendAudit(trx, { conversationId, actorId: null, action: 'retention.deleted', targetType: 'conversation', targetId: conversationId, data: { removed: ids.length, before: iso(cutoff), days }, now });
+        }
+        return ids.length;
+      });
     },
 
     /** Platform moderation: deletes a user's messages (in one conversation or everywhere), in short transactions. */
@@ -409,14 +453,7 @@ export function createMessagesService({ db, uow, clock, hook, maxMessageLength, 
           await uow(async (trx, changes) => {
             const now = clock();
             if (!(await lockConversation(trx, db.dialect, target))) return;
-            for (const messageId of ids) {
-              await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
-              await trx.deleteFrom('pins').where('message_id', '=', messageId).execute();
-              await files?.release(trx, messageId, now);
-              const message = toMessage(await repo.updateMessage(trx, messageId, { text: null, deleted_at: now, forwarded_from: null, attachments: null, mentions: null }));
-              const seq = (await takeNextSeq(trx, target, now))!;
-              await recordEvent(trx, changes, { conversationId: target, seq, type: 'message.deleted', actorId: null, data: { message }, now, messageId });
-            }
+            for (const messageId of ids) await deleteBySystem(trx, changes, target, messageId, now);
             removed += ids.length;
           });
         }

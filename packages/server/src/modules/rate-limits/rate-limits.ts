@@ -80,6 +80,7 @@ export function createRateLimits({ limiter, rules, metrics, wait: waitFor = wait
     react: { what: 'reactions', checks: ({ userId = '' }) => [['reactions_per_user', `react:u:${userId}`, rules.reactionsPerUser]] },
     report: { what: 'reports', checks: ({ userId = '' }) => [['reports_per_user', `report:u:${userId}`, rules.reportsPerUser]] },
     call: { what: 'call requests', checks: ({ userId = '' }) => [['calls_per_user', `call:u:${userId}`, rules.callsPerUser]] },
+    search: { what: 'searches', checks: ({ userId = '' }) => [['searches_per_user', `search:u:${userId}`, rules.searchesPerUser]] },
     create_conversation: { what: 'new conversations', checks: ({ userId = '' }) => [['conversations_per_user', `conv:u:${userId}`, rules.conversationsPerUser]] },
     // Every sign-up costs a password hash: one address is bounded, and so is the whole service (a
     // spread-out flood then slows sign-ups for everyone instead of eating the CPU).

@@ -1,6 +1,7 @@
 import type { Executor, UsersTable } from '../../platform/db/index.ts';
 import { isUniqueViolation } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
+import { putSearchTerms } from '../search-index/index.ts';
 
 export async function findUserById(db: Executor, id: string): Promise<UsersTable | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -22,11 +23,18 @@ export async function insertUser(db: Executor, row: UsersTable): Promise<void> {
   } catch (error) {
     throw translateUniqueViolation(error);
   }
+  await putSearchTerms(db, 'user', row.id, row.handle, row.display_name);
+}
+
+/** People search finds users by the words of their handle and name: kept in step with every write of either. */
+async function findableBy(db: Executor, patch: Partial<UsersTable>, row: UsersTable | undefined): Promise<UsersTable | undefined> {
+  if (row && (patch.handle !== undefined || patch.display_name !== undefined)) await putSearchTerms(db, 'user', row.id, row.handle, row.display_name);
+  return row;
 }
 
 export async function updateUser(db: Executor, id: string, patch: Partial<Omit<UsersTable, 'id'>>): Promise<UsersTable | undefined> {
   try {
-    return await db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
+    return await findableBy(db, patch, await db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst());
   } catch (error) {
     throw translateUniqueViolation(error);
   }
@@ -39,7 +47,7 @@ export async function updateUser(db: Executor, id: string, patch: Partial<Omit<U
  */
 export async function updateLiveUser(db: Executor, id: string, patch: Partial<Omit<UsersTable, 'id'>>): Promise<UsersTable | undefined> {
   try {
-    return await db.updateTable('users').set(patch).where('id', '=', id).where('status', '!=', 'deleted').returningAll().executeTakeFirst();
+    return await findableBy(db, patch, await db.updateTable('users').set(patch).where('id', '=', id).where('status', '!=', 'deleted').returningAll().executeTakeFirst());
   } catch (error) {
     throw translateUniqueViolation(error);
   }

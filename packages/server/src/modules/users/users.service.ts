@@ -301,6 +301,24 @@ export function createUsersService({ db, uow, clock, pictures }: UsersDeps) {
       });
     },
 
+    /**
+     * The last step of deleting an account, once it has left its groups (which wrote to its
+     * log): what only its devices could read, and what names it to others, goes (docs/data.md).
+     */
+    async purgeDeleted(id: string): Promise<void> {
+      await uow(async (trx) => {
+        // What only this person's devices could read, and what names them to others, goes with
+        // the account (docs/data.md): their own log, push tokens, their block list, messages
+        // deleted for themselves, the words people search them by. Blocks others made of them
+        // are the others' (their logs say so) and stay.
+        await trx.updateTable('sessions').set({ push_token: null, push_platform: null, device_name: null }).where('user_id', '=', id).execute();
+        await trx.deleteFrom('user_events').where('user_id', '=', id).execute();
+        await trx.deleteFrom('blocks').where('blocker_id', '=', id).execute();
+        await trx.deleteFrom('hidden_messages').where('user_id', '=', id).execute();
+        await trx.deleteFrom('search_terms').where('scope', '=', 'user').where('ref_id', '=', id).execute();
+      });
+    },
+
     /** Signs a user out everywhere: every device session revoked and its sockets closed (do not reconnect). */
     async logoutEverywhere(id: string): Promise<void> {
       await uow(async (trx, changes) => {

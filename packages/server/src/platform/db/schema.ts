@@ -70,6 +70,8 @@ export interface ConversationsTable {
   member_count: number;
   /** The upload shown as the conversation's picture. */
   photo_id?: string | null;
+  /** Messages older than this many days are deleted for everyone; null: the server default (RETENTION_DEFAULT_DAYS). */
+  retention_days?: number | null;
 }
 
 export interface MembersTable {
@@ -86,6 +88,14 @@ export interface MembersTable {
   read_seq: number;
   /** Highest seq that reached any of the member's devices (reported by clients). */
   delivered_seq?: number;
+  /** Your own view of the conversation (issue 20), each changed through your user log. Null: not archived. */
+  archived_at?: number | null;
+  /** Null: not pinned in your list; pinned ones sort by this, most recent first. */
+  pinned_at?: number | null;
+  /** 1: you marked it unread (cleared when you read it). */
+  marked_unread?: number;
+  /** "Delete for me" of the history: messages with seq up to this are hidden from you. */
+  cleared_seq?: number;
 }
 
 export interface ConversationEventsTable {
@@ -315,6 +325,30 @@ export interface PushConversationSettingsTable {
   updated_at: number;
 }
 
+/** One live message as search sees it (PostgreSQL: with its tsvector; SQLite: the FTS5 row is `doc_id`). */
+export interface MessageSearchDocsTable {
+  doc_id?: number;
+  message_id: string;
+  conversation_id: string;
+  sender_id: string;
+  created_at: number;
+}
+
+/** A word a user (`scope` 'user') or a conversation ('conversation') is found by. */
+export interface SearchTermsTable {
+  scope: 'user' | 'conversation';
+  term: string;
+  ref_id: string;
+}
+
+/** A message one user deleted for themselves. */
+export interface HiddenMessagesTable {
+  user_id: string;
+  message_id: string;
+  conversation_id: string;
+  created_at: number;
+}
+
 export interface DB {
   calls: CallsTable;
   call_participants: CallParticipantsTable;
@@ -339,4 +373,7 @@ export interface DB {
   push_deliveries: PushDeliveriesTable;
   push_settings: PushSettingsTable;
   push_conversation_settings: PushConversationSettingsTable;
+  message_search_docs: MessageSearchDocsTable;
+  search_terms: SearchTermsTable;
+  hidden_messages: HiddenMessagesTable;
 }

@@ -1,0 +1,65 @@
+import { sql } from 'kysely';
+import type { Dialect, Tx } from '../../platform/db/index.ts';
+import { conversationToken, documentText } from '../../platform/search-text.ts';
+
+/** What the index needs of a message. */
+export interface IndexedMessage {
+  id: string;
+  conversation_id: string;
+  sender_id: string;
+  created_at: number;
+  text: string | null;
+}
+
+/**
+ * Keeps the message search index in step with `messages`, inside the transaction that
+ * changes the message: a send indexes it, an edit re-indexes it, a delete (for everyone,
+ * by anyone, or by retention) takes it out. Search never sees a message its transaction
+ * did not commit, nor one whose deletion committed.
+ */
+export interface MessageIndex {
+  /** Indexes a message, or re-indexes it with its current text; a message without text is taken out. */
+  put(trx: Tx, message: IndexedMessage): Promise<void>;
+  remove(trx: Tx, messageId: string): Promise<void>;
+}
+
+/**
+ * PostgreSQL: a `tsvector` of the text stemmed in `language` joined with the same text under
+ * `simple` (no stemming, no stop words), so a query matches either a stemmed form or the word
+ * as typed — names, other languages and stop words still match exactly. SQLite: an FTS5 row
+ * (porter stemming over unicode61) keyed by the document's integer id.
+ */
+export function createMessageIndex(dialect: Dialect, language: string): MessageIndex {
+  if (dialect === 'postgres') {
+    return {
+      async put(trx, message) {
+        if (message.text === null) return this.remove(trx, message.id);
+        const body = documentText(message.text);
+        await sql`insert into message_search_docs (message_id, conversation_id, sender_id, created_at, document)
+          values (${message.id}, ${message.conversation_id}, ${message.sender_id}, ${message.created_at},
+            to_tsvector(${language}::regconfig, ${body}) || to_tsvector('simple', ${body}))
+          on conflict (message_id) do update set document = excluded.document`.execute(trx);
+      },
+      async remove(trx, messageId) {
+        await trx.deleteFrom('message_search_docs').where('message_id', '=', messageId).execute();
+      },
+    };
+  }
+  const remove = async (trx: Tx, messageId: string) => {
+    const doc = await trx.deleteFrom('message_search_docs').where('message_id', '=', messageId).returning('doc_id').executeTakeFirst();
+    if (doc) await sql`delete from message_fts where rowid = ${doc.doc_id}`.execute(trx);
+  };
+  return {
+    async put(trx, message) {
+      await remove(trx, message.id);
+      if (message.text === null) return;
+      const { doc_id } = await trx
+        .insertInto('message_search_docs')
+        .values({ message_id: message.id, conversation_id: message.conversation_id, sender_id: message.sender_id, created_at: message.created_at })
+        .returning('doc_id')
+        .executeTakeFirstOrThrow();
+      await sql`insert into message_fts (rowid, body, conv) values (${doc_id}, ${documentText(message.text)}, ${conversationToken(message.conversation_id)})`.execute(trx);
+    },
+    remove,
+  };
+}

@@ -1,0 +1,16 @@
+import type { Executor } from '../../platform/db/index.ts';
+import { nameTerms } from '../../platform/search-text.ts';
+
+/**
+ * Replaces the words a user or a conversation is found by (people and conversation search),
+ * in the caller's transaction or statement order: written wherever a name, title or handle
+ * is written. Cheap when nothing changed (one read).
+ */
+export async function putSearchTerms(db: Executor, scope: 'user' | 'conversation', refId: string, ...texts: Array<string | null | undefined>): Promise<void> {
+  const wanted = new Set(nameTerms(...texts));
+  const current = new Set((await db.selectFrom('search_terms').select('term').where('scope', '=', scope).where('ref_id', '=', refId).execute()).map((row) => row.term));
+  const gone = [...current].filter((term) => !wanted.has(term));
+  const added = [...wanted].filter((term) => !current.has(term));
+  if (gone.length > 0) await db.deleteFrom('search_terms').where('scope', '=', scope).where('ref_id', '=', refId).where('term', 'in', gone).execute();
+  if (added.length > 0) await db.insertInto('search_terms').values(added.map((term) => ({ scope, term, ref_id: refId }))).onConflict((c) => c.doNothing()).execute();
+}
