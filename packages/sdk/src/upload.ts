@@ -1,4 +1,4 @@
-import { type ErrorResponse, type FileInfo, type FileResponse } from '@parley/protocol';
+import type { ErrorResponse, FileInfo, FileResponse } from '@parley/protocol';
 import { ParleyError } from './errors.ts';
 
 /** What `uploadFile` takes: a browser `File`/`Blob`, bytes, or a stream of bytes (Node, or a browser stream). */

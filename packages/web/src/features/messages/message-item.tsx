@@ -3,6 +3,7 @@ import { messagePreview } from '../../lib/markdown.ts';
 import { memo } from 'react';
 import { RichText } from '../../components/rich-text.tsx';
 import { timeLabel } from '../../lib/format.ts';
+import { MessageAttachments } from '../media/message-attachments.tsx';
 import { ForwardedFrom } from './forwarded-from.tsx';
 import { MessageMenu } from './message-menu.tsx';
 import { MessageReactions } from './message-reactions.tsx';
@@ -60,7 +61,17 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
               <span className="reply-quote-text">{replied ? (replied.text === null ? 'Message deleted' : messagePreview(replied.text, 80)) : 'Not loaded'}</span>
             </button>
           )}
-          {deleted ? <p className="message-text message-deleted">Message deleted</p> : <div className="message-text"><RichText text={message.text!} /></div>}
+          {!deleted && <MessageAttachments attachments={message.attachments} />}
+          {deleted ? (
+            <p className="message-text message-deleted">Message deleted</p>
+          ) : (
+            // A file sent without a caption has no text to show.
+            (message.text !== '' || message.attachments.length === 0) && (
+              <div className="message-text">
+                <RichText text={message.text!} />
+              </div>
+            )
+          )}
           <span className="message-meta">
             {message.editedAt && !deleted && <span className="edited">edited</span>}
             <time dateTime={message.createdAt}>{timeLabel(message.createdAt)}</time>
