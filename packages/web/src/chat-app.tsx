@@ -53,7 +53,7 @@ export function ChatApp() {
       <aside className="sidebar" aria-label="Conversations">
         <header className="sidebar-header">
           <button type="button" className="me-button" aria-label="Settings and profile" onClick={() => setDialog('settings')}>
-            {me && <Avatar id={me.id} name={me.displayName} size="sm" />}
+            {me && <Avatar id={me.id} name={me.displayName} size="sm" picture={me.avatarId} />}
             <span className="me-name">{me?.displayName}</span>
             <SettingsIcon />
           </button>

@@ -107,6 +107,9 @@ describe('web client files, images and voice notes in Chromium', { skip }, () =>
       assert.equal(await chip(sender.page, 'beach.png').getAttribute('data-state'), 'ready');
       assert.equal(await chip(sender.page, 'report.pdf').getAttribute('data-state'), 'ready');
     }, 'the picture and the PDF uploaded');
+    // The picture's chip shows the server's preview of it.
+    const chipImage = chip(sender.page, 'beach.png').locator('img');
+    await eventually(async () => assert.ok(await chipImage.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0)), 'the chip’s preview loaded');
     await chip(sender.page, 'huge.txt').getByRole('alert').waitFor();
     assert.equal(await chip(sender.page, 'huge.txt').getByRole('alert').textContent(), 'huge.txt is too large: files can be at most 200 KB.');
     await chip(sender.page, 'setup.exe').getByRole('alert').waitFor();
@@ -273,5 +276,33 @@ describe('web client files, images and voice notes in Chromium', { skip }, () =>
     await screenshot(reader.page, 'media-voice-note');
     assert.deepEqual([...sender.errors, ...reader.errors], []);
     await Promise.all([sender.context.close(), reader.context.close()]);
+  });
+
+  it('sets an avatar in Settings; the other person sees it where the initials were', async () => {
+    const [wil, zoe] = await Promise.all([createUser(server.url, uniqueHandle('wil')), createUser(server.url, uniqueHandle('zoe'))]);
+    await post(zoe, '/v1/conversations', { kind: 'direct', userId: wil.user.id });
+    const owner = await openAs(browser, server, wil);
+    await owner.page.getByRole('button', { name: 'Settings and profile' }).click();
+    const settings = owner.page.getByRole('dialog', { name: 'Settings' });
+    await settings.waitFor();
+    const [chooser] = await Promise.all([owner.page.waitForEvent('filechooser'), settings.getByRole('button', { name: 'Add a picture' }).click()]);
+    await chooser.setFiles([{ name: 'me.png', mimeType: 'image/png', buffer: png(64, 64) }]);
+    await settings.getByRole('status').filter({ hasText: 'Picture changed.' }).waitFor();
+    const loaded = (locator: Locator) => locator.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0 && image.classList.contains('loaded'));
+    await eventually(async () => assert.ok(await loaded(settings.locator('.profile-summary .avatar img'))), 'the new picture in Settings');
+    await settings.getByRole('button', { name: 'Remove picture' }).waitFor();
+    assert.deepEqual(await seriousViolations(owner.page), [], 'Settings with a picture');
+    await screenshot(owner.page, 'media-avatar-settings');
+    await owner.page.keyboard.press('Escape');
+    await eventually(async () => assert.ok(await loaded(owner.page.getByRole('button', { name: 'Settings and profile' }).locator('.avatar img'))), 'the picture in the app header');
+
+    const avatarId = expectOk(await http(server.url, 'GET', `/v1/users/${wil.user.id}`, { token: zoe.token }), 'GET user').user.avatarId;
+    assert.ok(avatarId, 'the profile names the picture');
+    const other = await openAs(browser, server, zoe);
+    const listAvatar = other.page.getByRole('navigation', { name: 'Conversation list' }).locator('.avatar img');
+    await eventually(async () => assert.ok(await loaded(listAvatar)), 'Wil’s picture in Zoe’s list');
+    assert.equal(await listAvatar.getAttribute('data-file-id'), avatarId);
+    assert.deepEqual([...owner.errors, ...other.errors], []);
+    await Promise.all([owner.context.close(), other.context.close()]);
   });
 });

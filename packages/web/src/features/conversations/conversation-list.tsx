@@ -66,7 +66,7 @@ function ConversationItem({ state, selected, preview }: { state: ConversationSta
         navigate(path);
       }}
     >
-      <Avatar id={avatarId} name={title} badge={summary.kind === 'direct' && summary.peer ? <PresenceDot userId={summary.peer.id} /> : null} />
+      <Avatar id={avatarId} name={title} picture={summary.kind === 'direct' ? summary.peer?.avatarId : summary.photoId} badge={summary.kind === 'direct' && summary.peer ? <PresenceDot userId={summary.peer.id} /> : null} />
       <span className="conversation-text">
         <span className="conversation-top">
           <span className="conversation-title">

@@ -1,7 +1,8 @@
 import { CloseIcon } from '../../components/dialog.tsx';
 import { FileIcon } from '../../components/icons.tsx';
 import type { UploadItem } from './use-uploads.ts';
-import { formatBytes } from './use-file-url.ts';
+import type { FileInfo } from '@parley/protocol';
+import { formatBytes, useFileUrl } from './use-file-url.ts';
 import './media.css';
 
 /** The files chosen for the next message: preview or icon, name, progress or size, and a button to cancel or remove each. */
@@ -12,7 +13,7 @@ export function AttachmentChips({ items, onRemove }: { items: UploadItem[]; onRe
       {items.map((item) => (
         <li key={item.key} className={`attachment-chip chip-${item.state}`} data-state={item.state}>
           <span className="chip-thumb" aria-hidden="true">
-            {item.previewUrl ? <img src={item.previewUrl} alt="" /> : <FileIcon />}
+            {item.file?.kind === 'image' ? <ChipPreview file={item.file} /> : <FileIcon />}
           </span>
           <span className="chip-body">
             <span className="chip-name" title={item.name}>
@@ -35,4 +36,13 @@ export function AttachmentChips({ items, onRemove }: { items: UploadItem[]; onRe
       ))}
     </ul>
   );
+}
+
+/**
+ * An uploaded image's preview from the server (a local blob: URL would be simpler, but the
+ * page's Content-Security-Policy admits images from its own origin only).
+ */
+function ChipPreview({ file }: { file: FileInfo }) {
+  const link = useFileUrl(file.id, file.thumbnail ? 'thumbnail' : 'original');
+  return link.url ? <img src={link.url} alt="" onError={link.renew} /> : <FileIcon />;
 }

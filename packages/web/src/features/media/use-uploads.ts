@@ -15,8 +15,6 @@ export interface UploadItem {
   state: 'uploading' | 'ready' | 'failed';
   file: FileInfo | null;
   error: string | null;
-  /** An image chosen from disk: a local preview for its chip (revoked when the chip goes). */
-  previewUrl: string | null;
 }
 
 let counter = 0;
@@ -31,10 +29,6 @@ export function useUploads(conversationId: string) {
   const controllers = useRef(new Map<string, AbortController>());
 
   const update = (key: string, change: Partial<UploadItem>) => setItems((current) => current.map((item) => (item.key === key ? { ...item, ...change } : item)));
-
-  const release = (item: UploadItem | undefined) => {
-    if (item?.previewUrl) URL.revokeObjectURL(item.previewUrl);
-  };
 
   const add = useCallback(
     (files: Array<File | { blob: Blob; name: string }>, options: { kind?: 'voice' } = {}): number => {
@@ -52,8 +46,7 @@ export function useUploads(conversationId: string) {
         const key = `u${++counter}`;
         const controller = new AbortController();
         controllers.current.set(key, controller);
-        const previewUrl = blob.type.startsWith('image/') ? URL.createObjectURL(blob) : null;
-        added.push({ key, name, size: blob.size, sent: 0, state: 'uploading', file: null, error: null, previewUrl });
+        added.push({ key, name, size: blob.size, sent: 0, state: 'uploading', file: null, error: null });
         client
           .uploadFile(blob, { name, ...(options.kind ? { kind: options.kind } : {}), signal: controller.signal, onProgress: (sent) => update(key, { sent }) })
           .then(
@@ -74,18 +67,12 @@ export function useUploads(conversationId: string) {
   const remove = useCallback((key: string) => {
     controllers.current.get(key)?.abort();
     controllers.current.delete(key);
-    setItems((current) => {
-      release(current.find((item) => item.key === key));
-      return current.filter((item) => item.key !== key);
-    });
+    setItems((current) => current.filter((item) => item.key !== key));
   }, []);
 
   /** After sending: the chips go (the files now belong to the message). */
   const clear = useCallback(() => {
-    setItems((current) => {
-      current.forEach(release);
-      return [];
-    });
+    setItems([]);
   }, []);
 
   // Another conversation, or the composer goes away: uploads under way are cancelled.
@@ -93,10 +80,7 @@ export function useUploads(conversationId: string) {
     () => () => {
       for (const controller of controllers.current.values()) controller.abort();
       controllers.current.clear();
-      setItems((current) => {
-        current.forEach(release);
-        return [];
-      });
+      setItems([]);
     },
     [conversationId],
   );

@@ -66,7 +66,7 @@ export function ForwardDialog({ conversation, message }: { conversation: Convers
             return (
               <li key={target.id}>
                 <button type="button" className="forward-target" aria-label={`Forward to ${title}`} disabled={sending !== null} onClick={() => forward(target)}>
-                  <Avatar id={target.kind === 'direct' && target.peer ? target.peer.id : target.id} name={title} size="sm" />
+                  <Avatar id={target.kind === 'direct' && target.peer ? target.peer.id : target.id} name={title} size="sm" picture={target.kind === 'direct' ? target.peer?.avatarId : target.photoId} />
                   <span className="forward-target-title">{title}</span>
                   {sending === target.id && <span className="muted">Sending…</span>}
                 </button>
