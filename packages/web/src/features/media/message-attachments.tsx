@@ -124,13 +124,34 @@ function FileCard({ file }: { file: Attachment }) {
   );
 }
 
+/**
+ * When the server found no duration (MediaRecorder's WebM has none in its header) the player
+ * measures it: such a file reports an infinite duration until the browser has seen its end,
+ * so it seeks far past the end once, reads the real duration, and goes back to the start.
+ */
+function measureDuration(audio: HTMLAudioElement, found: (ms: number) => void) {
+  if (Number.isFinite(audio.duration) && audio.duration > 0) {
+    found(Math.round(audio.duration * 1000));
+    if (audio.paused && audio.currentTime > 0 && audio.currentTime >= audio.duration - 0.05) audio.currentTime = 0;
+  } else if (audio.duration === Infinity && audio.paused && audio.currentTime === 0) {
+    audio.currentTime = 1e101;
+  }
+}
+
 function AudioPlayer({ file }: { file: Attachment }) {
   const link = useFileUrl(file.id, 'original');
+  const [measured, setMeasured] = useState<number | null>(null);
   const label = file.kind === 'voice' ? 'Voice note' : file.name;
-  const duration = file.durationMs !== null ? formatDuration(file.durationMs) : null;
+  const durationMs = file.durationMs ?? measured;
+  const duration = durationMs !== null ? formatDuration(durationMs) : null;
+  const measure = file.durationMs === null ? (event: React.SyntheticEvent<HTMLAudioElement>) => measureDuration(event.currentTarget, setMeasured) : undefined;
   return (
     <figure className="audio-card" data-file-id={file.id}>
-      {link.url ? <audio controls preload="metadata" src={link.url} aria-label={`${label}${duration ? `, ${duration}` : ''}`} onError={link.renew} /> : <span className="audio-pending">{link.failed ? 'Unavailable' : 'Loading…'}</span>}
+      {link.url ? (
+        <audio controls preload="metadata" src={link.url} aria-label={`${label}${duration ? `, ${duration}` : ''}`} onError={link.renew} onLoadedMetadata={measure} onDurationChange={measure} />
+      ) : (
+        <span className="audio-pending">{link.failed ? 'Unavailable' : 'Loading…'}</span>
+      )}
       <figcaption>
         {label}
         {duration ? ` · ${duration}` : ''}

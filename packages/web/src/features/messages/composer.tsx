@@ -7,6 +7,7 @@ import { useNotify } from '../../components/toasts.tsx';
 import { useApp } from '../../hooks/context.ts';
 import { describeError } from '../../lib/errors.ts';
 import { AttachmentChips } from '../media/attachment-chips.tsx';
+import { previewWithFiles } from '../media/files-label.ts';
 import { useUploads } from '../media/use-uploads.ts';
 import { VoiceRecorder } from '../media/voice-recorder.tsx';
 import { useDrafts } from './drafts.tsx';
@@ -120,7 +121,7 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
     }
   };
 
-  const context = editing ? { label: 'Editing message', text: editing.text ?? '' } : replyTo ? { label: `Replying to ${replyTo.senderId === client.me?.id ? 'yourself' : users.name(replyTo.senderId)}`, text: replyTo.text ?? 'Message deleted' } : null;
+  const context = editing ? { label: 'Editing message', text: editing.text ?? '' } : replyTo ? { label: `Replying to ${replyTo.senderId === client.me?.id ? 'yourself' : users.name(replyTo.senderId)}`, text: replyTo.text === null ? 'Message deleted' : previewWithFiles(replyTo.text, replyTo.attachments) } : null;
   const remaining = SOFT_LIMIT - text.trim().length;
   const hasFiles = !editing && uploads.ready.length > 0;
   const canSubmit = (text.trim() !== '' || hasFiles) && remaining >= 0 && (editing !== null || !uploads.busy);

@@ -1,5 +1,4 @@
 import type { Conversation, Message } from '@parley/protocol';
-import { messagePreview } from '../../lib/markdown.ts';
 import { memo } from 'react';
 import { RichText } from '../../components/rich-text.tsx';
 import { timeLabel } from '../../lib/format.ts';
@@ -8,6 +7,7 @@ import { ForwardedFrom } from './forwarded-from.tsx';
 import { MessageMenu } from './message-menu.tsx';
 import { MessageReactions } from './message-reactions.tsx';
 import { ReadTicks } from './read-ticks.tsx';
+import { previewWithFiles } from '../media/files-label.ts';
 
 export interface MessageItemProps {
   conversation: Conversation;
@@ -54,11 +54,11 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
               type="button"
               className="reply-quote"
               disabled={!replied}
-              aria-label={replied ? `Reply to ${repliedName}: ${replied.text === null ? 'deleted message' : messagePreview(replied.text, 80)}. Show it.` : 'Reply to an earlier message'}
+              aria-label={replied ? `Reply to ${repliedName}: ${replied.text === null ? 'deleted message' : previewWithFiles(replied.text, replied.attachments, 80)}. Show it.` : 'Reply to an earlier message'}
               onClick={() => replied && props.onShowReplied(replied)}
             >
               <span className="reply-quote-name">{replied ? repliedName : 'Earlier message'}</span>
-              <span className="reply-quote-text">{replied ? (replied.text === null ? 'Message deleted' : messagePreview(replied.text, 80)) : 'Not loaded'}</span>
+              <span className="reply-quote-text">{replied ? (replied.text === null ? 'Message deleted' : previewWithFiles(replied.text, replied.attachments, 80)) : 'Not loaded'}</span>
             </button>
           )}
           {!deleted && <MessageAttachments attachments={message.attachments} />}
