@@ -8,6 +8,7 @@ import { NewChatDialog } from './features/conversations/new-chat-dialog.tsx';
 import { QuickSwitcher } from './features/conversations/quick-switcher.tsx';
 import { useDepartures } from './features/conversations/use-departures.ts';
 import { InvitationPage } from './features/joining/invitation-page.tsx';
+import { FileUrlsProvider } from './features/media/use-file-url.ts';
 import { SettingsDialog } from './features/settings/settings-dialog.tsx';
 import { useApp } from './hooks/context.ts';
 import { useReconnectWhenOnline } from './hooks/use-browser.ts';
@@ -20,6 +21,14 @@ import { conversationPath, navigate } from './lib/router.ts';
  * one of the two at a time on phones (the URL decides which).
  */
 export function ChatApp() {
+  return (
+    <FileUrlsProvider>
+      <ChatLayout />
+    </FileUrlsProvider>
+  );
+}
+
+function ChatLayout() {
   const { client } = useApp();
   const route = useRoute();
   useStoreVersion(client, null);

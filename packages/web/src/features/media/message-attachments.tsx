@@ -2,8 +2,7 @@ import type { Attachment } from '@parley/protocol';
 import { useEffect, useState } from 'react';
 import { Dialog } from '../../components/dialog.tsx';
 import { FileIcon } from '../../components/icons.tsx';
-import { useApp } from '../../hooks/context.ts';
-import { fileUrl, formatBytes, formatDuration, useFileUrl } from './use-file-url.ts';
+import { formatBytes, formatDuration, useFileUrl, useFileUrls } from './use-file-url.ts';
 import './media.css';
 
 /** The files on a message: images as a grid of previews (a click opens the lightbox), audio and voice as players, the rest as cards with a download link. */
@@ -74,7 +73,7 @@ function Lightbox({ image, onClose }: { image: Attachment; onClose(): void }) {
 
 /** A download link whose signed URL may have expired since it was rendered: then a fresh one is asked for first. */
 function DownloadLink({ file, url, expiresAt, children }: { file: Attachment; url: string; expiresAt: number; children?: React.ReactNode }) {
-  const { client } = useApp();
+  const urls = useFileUrls();
   return (
     <a
       href={url}
@@ -84,7 +83,7 @@ function DownloadLink({ file, url, expiresAt, children }: { file: Attachment; ur
       onClick={(event) => {
         if (expiresAt > Date.now() + 5_000) return;
         event.preventDefault();
-        void fileUrl(client, file.id, 'original', true).then((fresh) => {
+        void urls.get(file.id, 'original', true).then((fresh) => {
           const link = document.createElement('a');
           link.href = fresh.url;
           link.download = file.name;

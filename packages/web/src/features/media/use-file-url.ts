@@ -1,5 +1,5 @@
 import type { ParleyClient } from '@parley/sdk';
-import { useCallback, useEffect, useState } from 'react';
+import { createContext, createElement, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { useApp } from '../../hooks/context.ts';
 
 export type FileVariant = 'original' | 'thumbnail';
@@ -11,23 +11,44 @@ interface CachedUrl {
 }
 
 const MARGIN_MS = 15_000;
-/** Per client: links are credentials of the signed-in user, so a sign-out drops them with the client. */
-const caches = new WeakMap<ParleyClient, Map<string, Promise<CachedUrl>>>();
 
-/** A signed link for a file (shared by every element showing it), asked again once it is about to expire. */
-export function fileUrl(client: ParleyClient, fileId: string, variant: FileVariant, fresh = false): Promise<CachedUrl> {
-  let cache = caches.get(client);
-  if (!cache) caches.set(client, (cache = new Map()));
-  const key = `${fileId}:${variant}`;
-  const cached = cache.get(key);
-  if (cached && !fresh) {
-    return cached.then((entry) => (entry.expiresAt - MARGIN_MS > Date.now() ? entry : fileUrl(client, fileId, variant, true)));
+/**
+ * Signed links for files, shared by every element showing the same file, asked again once
+ * about to expire. One per signed-in client (links are that user's credentials), held in
+ * context by the chat app.
+ */
+export class FileUrls {
+  private readonly cache = new Map<string, Promise<CachedUrl>>();
+  private readonly client: ParleyClient;
+
+  constructor(client: ParleyClient) {
+    this.client = client;
   }
-  const request = client.attachmentUrl(fileId, { variant }).then(({ url, expiresAt }) => ({ url, expiresAt: Date.parse(expiresAt) }));
-  cache.set(key, request);
-  // A failure is not kept: the next render asks again.
-  request.catch(() => cache.get(key) === request && cache.delete(key));
-  return request;
+
+  get(fileId: string, variant: FileVariant, fresh = false): Promise<CachedUrl> {
+    const key = `${fileId}:${variant}`;
+    const cached = this.cache.get(key);
+    if (cached && !fresh) return cached.then((entry) => (entry.expiresAt - MARGIN_MS > Date.now() ? entry : this.get(fileId, variant, true)));
+    const request = this.client.attachmentUrl(fileId, { variant }).then(({ url, expiresAt }) => ({ url, expiresAt: Date.parse(expiresAt) }));
+    this.cache.set(key, request);
+    // A failure is not kept: the next render asks again.
+    request.catch(() => this.cache.get(key) === request && this.cache.delete(key));
+    return request;
+  }
+}
+
+const FileUrlsContext = createContext<FileUrls | null>(null);
+
+export function FileUrlsProvider({ children }: { children: ReactNode }) {
+  const { client } = useApp();
+  const urls = useMemo(() => new FileUrls(client), [client]);
+  return createElement(FileUrlsContext.Provider, { value: urls }, children);
+}
+
+export function useFileUrls(): FileUrls {
+  const urls = useContext(FileUrlsContext);
+  if (!urls) throw new Error('useFileUrls outside of FileUrlsProvider');
+  return urls;
 }
 
 export interface FileUrlState {
@@ -41,19 +62,19 @@ export interface FileUrlState {
 
 /** The signed link of a file for an element (`<img>`, `<audio>`, a download link); null while it is asked for. */
 export function useFileUrl(fileId: string, variant: FileVariant, enabled = true): FileUrlState {
-  const { client } = useApp();
+  const urls = useFileUrls();
   const [state, setState] = useState<{ url: string | null; expiresAt: number; failed: boolean; attempt: number }>({ url: null, expiresAt: 0, failed: false, attempt: 0 });
   useEffect(() => {
     if (!enabled) return;
     let live = true;
-    fileUrl(client, fileId, variant, state.attempt > 0).then(
+    urls.get(fileId, variant, state.attempt > 0).then(
       (entry) => live && setState((current) => ({ ...current, url: entry.url, expiresAt: entry.expiresAt, failed: false })),
       () => live && setState((current) => ({ ...current, failed: true })),
     );
     return () => {
       live = false;
     };
-  }, [client, fileId, variant, enabled, state.attempt]);
+  }, [urls, fileId, variant, enabled, state.attempt]);
   // At most a few renewals for one element: a link that fails again is not an expiry.
   const renew = useCallback(() => setState((current) => (current.attempt < 2 ? { url: null, expiresAt: 0, failed: false, attempt: current.attempt + 1 } : { ...current, failed: true })), []);
   return { url: state.url, expiresAt: state.expiresAt, failed: state.failed, renew };

@@ -17,8 +17,6 @@ export interface UploadItem {
   error: string | null;
 }
 
-let counter = 0;
-
 /**
  * Files chosen for the next message: each starts uploading at once (so sending is quick),
  * shows its progress, and can be cancelled or removed until the message is sent.
@@ -27,6 +25,7 @@ export function useUploads(conversationId: string) {
   const { client } = useApp();
   const [items, setItems] = useState<UploadItem[]>([]);
   const controllers = useRef(new Map<string, AbortController>());
+  const counter = useRef(0);
 
   const update = (key: string, change: Partial<UploadItem>) => setItems((current) => current.map((item) => (item.key === key ? { ...item, ...change } : item)));
 
@@ -43,7 +42,7 @@ export function useUploads(conversationId: string) {
         room--;
         const blob = entry instanceof Blob ? entry : entry.blob;
         const name = entry instanceof File ? entry.name || 'file' : 'blob' in entry ? entry.name : 'file';
-        const key = `u${++counter}`;
+        const key = `u${++counter.current}`;
         const controller = new AbortController();
         controllers.current.set(key, controller);
         added.push({ key, name, size: blob.size, sent: 0, state: 'uploading', file: null, error: null });

@@ -27,10 +27,12 @@ export interface ComposerProps {
   onCancel(): void;
   onEditLast(): void;
   placeholder: string;
+  /** May send files and voice notes here (`send_media`); without it, no attach or record buttons, and drops and pastes of files are ignored. */
+  mediaAllowed: boolean;
 }
 
 /** Enter sends, Shift+Enter starts a new line; Escape cancels a reply or an edit; ↑ in an empty box edits your last message. */
-export function Composer({ conversationId, replyTo, editing, onCancel, onEditLast, placeholder }: ComposerProps) {
+export function Composer({ conversationId, replyTo, editing, onCancel, onEditLast, placeholder, mediaAllowed }: ComposerProps) {
   const { client, users } = useApp();
   const notify = useNotify();
   const drafts = useDrafts();
@@ -43,7 +45,7 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
   const [dropping, setDropping] = useState(false);
 
   const attach = (files: Array<File | { blob: Blob; name: string }>, options: { kind?: 'voice' } = {}) => {
-    if (editing || files.length === 0) return;
+    if (editing || !mediaAllowed || files.length === 0) return;
     const refused = uploads.add(files, options);
     if (refused) notify(`A message can carry at most 10 files: ${refused === 1 ? 'one was' : `${refused} were`} left out.`);
   };
@@ -125,7 +127,7 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
   const remaining = SOFT_LIMIT - text.trim().length;
   const hasFiles = !editing && uploads.ready.length > 0;
   const canSubmit = (text.trim() !== '' || hasFiles) && remaining >= 0 && (editing !== null || !uploads.busy);
-  const withFiles = (transfer: DataTransfer | null) => !editing && !!transfer && Array.from(transfer.types).includes('Files');
+  const withFiles = (transfer: DataTransfer | null) => !editing && mediaAllowed && !!transfer && Array.from(transfer.types).includes('Files');
   return (
     <form
       className={`composer${dropping ? ' composer-dropping' : ''}`}
@@ -163,7 +165,7 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
       )}
       {!editing && <AttachmentChips items={uploads.items} onRemove={uploads.remove} />}
       <div className="composer-row">
-        {!editing && (
+        {!editing && mediaAllowed && (
           <>
             <button type="button" className="icon-button composer-attach" aria-label="Attach files" onClick={() => picker.current?.click()}>
               <AttachIcon />
@@ -195,12 +197,12 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
           onPaste={(event) => {
             // Pasted files (a screenshot, files copied in a file manager) become attachments; text pastes as text.
             const files = Array.from(event.clipboardData.files);
-            if (files.length === 0 || editing) return;
+            if (files.length === 0 || editing || !mediaAllowed) return;
             event.preventDefault();
             attach(files);
           }}
         />
-        {!editing && <VoiceRecorder onRecorded={(blob, name) => attach([{ blob, name }], { kind: 'voice' })} />}
+        {!editing && mediaAllowed && <VoiceRecorder onRecorded={(blob, name) => attach([{ blob, name }], { kind: 'voice' })} />}
         <button type="submit" className="send-button" aria-label={editing ? 'Save edit' : 'Send'} disabled={!canSubmit}>
           <SendIcon />
         </button>
