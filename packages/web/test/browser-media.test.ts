@@ -306,4 +306,24 @@ describe('web client files, images and voice notes in Chromium', { skip }, () =>
     assert.deepEqual([...owner.errors, ...other.errors], []);
     await Promise.all([owner.context.close(), other.context.close()]);
   });
+
+  it('without send_media a member gets no attach or record buttons, and dropped files are ignored', async () => {
+    const [owner, member] = await Promise.all([createUser(server.url, uniqueHandle('own')), createUser(server.url, uniqueHandle('mem'))]);
+    const { conversation } = await post(owner, '/v1/conversations', { kind: 'group', title: 'Text only', memberIds: [member.user.id] });
+    expectOk(await http(server.url, 'PATCH', `/v1/conversations/${conversation.id}`, { token: owner.token, body: { settings: { memberRights: ['send_messages'] } } }), 'PATCH settings');
+    const person = await openAs(browser, server, member);
+    await openConversation(person.page, 'Text only');
+    await person.page.getByRole('textbox', { name: 'Message', exact: true }).waitFor();
+    assert.equal(await person.page.getByRole('button', { name: 'Attach files' }).count(), 0);
+    assert.equal(await person.page.getByRole('button', { name: 'Record a voice note' }).count(), 0);
+    const dropped = await person.page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['hello'], 'note.txt', { type: 'text/plain' }));
+      return transfer;
+    });
+    await person.page.dispatchEvent('form.composer', 'drop', { dataTransfer: dropped });
+    assert.equal(await person.page.getByRole('list', { name: 'Files to send' }).count(), 0);
+    assert.deepEqual(person.errors, []);
+    await person.context.close();
+  });
 });
