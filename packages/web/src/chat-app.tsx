@@ -9,6 +9,7 @@ import { QuickSwitcher } from './features/conversations/quick-switcher.tsx';
 import { useDepartures } from './features/conversations/use-departures.ts';
 import { useDesktopNotifications } from './features/notifications/use-desktop-notifications.ts';
 import { InvitationPage } from './features/joining/invitation-page.tsx';
+import { FileUrlsProvider } from './features/media/use-file-url.ts';
 import { SettingsDialog } from './features/settings/settings-dialog.tsx';
 import { useApp } from './hooks/context.ts';
 import { useReconnectWhenOnline } from './hooks/use-browser.ts';
@@ -21,6 +22,14 @@ import { conversationPath, navigate } from './lib/router.ts';
  * one of the two at a time on phones (the URL decides which).
  */
 export function ChatApp() {
+  return (
+    <FileUrlsProvider>
+      <ChatLayout />
+    </FileUrlsProvider>
+  );
+}
+
+function ChatLayout() {
   const { client, users } = useApp();
   const route = useRoute();
   useStoreVersion(client, null);
@@ -55,7 +64,7 @@ export function ChatApp() {
       <aside className="sidebar" aria-label="Conversations">
         <header className="sidebar-header">
           <button type="button" className="me-button" aria-label="Settings and profile" onClick={() => setDialog('settings')}>
-            {me && <Avatar id={me.id} name={me.displayName} size="sm" />}
+            {me && <Avatar id={me.id} name={me.displayName} size="sm" picture={me.avatarId} />}
             <span className="me-name">{me?.displayName}</span>
             <SettingsIcon />
           </button>

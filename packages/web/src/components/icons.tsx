@@ -68,3 +68,20 @@ export const ChatsIcon = () => (
     <path d="M8 10h8M8 14h5" />
   </svg>
 );
+export const AttachIcon = () => (
+  <svg {...common}>
+    <path d="m21.4 11.1-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5" />
+  </svg>
+);
+export const MicIcon = () => (
+  <svg {...common}>
+    <rect x="9" y="2" width="6" height="12" rx="3" />
+    <path d="M19 10v1a7 7 0 0 1-14 0v-1M12 18v4" />
+  </svg>
+);
+export const FileIcon = () => (
+  <svg {...common}>
+    <path d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8Z" />
+    <path d="M14 2v6h6" />
+  </svg>
+);

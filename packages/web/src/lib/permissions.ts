@@ -54,6 +54,12 @@ export function canSend(viewer: Viewer): boolean {
   return viewer.rights.includes('send_messages') || viewer.rights.includes('post');
 }
 
+/** Files and voice notes (`send_media`); channels' posters send what they post. */
+export function canSendMedia(viewer: Viewer): boolean {
+  if (viewer.kind === 'direct' || !Array.isArray(viewer.rights)) return true;
+  return viewer.rights.includes('send_media');
+}
+
 /** Why the composer is replaced by a note, or null when the viewer may send. */
 export function sendBlockedReason(viewer: Viewer & Pick<Conversation, 'mutedUntil'>, now = Date.now()): 'muted' | 'subscriber' | 'read_only' | null {
   if (canSend(viewer)) return null;

@@ -15,12 +15,13 @@ export function browserSkipReason(): string | false {
   return `Chromium is not installed at ${CHROMIUM} (apt-get install chromium; .ci/run does it): browser tests skipped`;
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** `extraArgs`: more switches (a suite that records from a fake microphone adds `--use-fake-device-for-media-stream`). */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required for the browser suite and is missing at ${CHROMIUM}: apt-get install chromium (.ci/run installs it)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 

@@ -16,10 +16,10 @@ export interface BrowserSuite {
  * the error is thrown, because the suite's `after` has no suite to close and an open server would keep
  * the test process alive forever (a missing Chromium under CI=true once hung a run for 25 minutes).
  */
-export async function startBrowserSuite(options: { env?: Record<string, string> } = {}): Promise<BrowserSuite> {
+export async function startBrowserSuite(options: { env?: Record<string, string>; browserArgs?: string[] } = {}): Promise<BrowserSuite> {
   const build = ensureWebBuild();
   if (build.built) console.log(`# built the web client in ${build.ms} ms`);
-  const [server, browser] = await Promise.allSettled([startApp(sqliteOnly, options.env ? { env: options.env } : {}), launchChromium()]);
+  const [server, browser] = await Promise.allSettled([startApp(sqliteOnly, options.env ? { env: options.env } : {}), launchChromium(options.browserArgs)]);
   if (server.status === 'rejected' || browser.status === 'rejected') {
     await Promise.allSettled([server.status === 'fulfilled' && server.value.close(), browser.status === 'fulfilled' && browser.value.close()]);
     throw server.status === 'rejected' ? server.reason : (browser as PromiseRejectedResult).reason;

@@ -15,7 +15,7 @@ export function ConversationHeader({ conversation: summary, detailsOpen, onToggl
       <button type="button" className="icon-button back-button" aria-label="Back to conversations" onClick={() => navigate('/')}>
         <BackIcon />
       </button>
-      <Avatar id={peer ? peer.id : summary.id} name={title} />
+      <Avatar id={peer ? peer.id : summary.id} name={title} picture={peer ? peer.avatarId : summary.photoId} />
       <div className="conversation-heading">
         <h2 className="conversation-name">{title}</h2>
         <p className="conversation-subtitle">

@@ -1,5 +1,4 @@
 import type { ConversationState } from '@parley/sdk';
-import { messagePreview } from '../../lib/markdown.ts';
 import { Avatar } from '../../components/avatar.tsx';
 import { ChannelIcon, GroupIcon } from '../../components/icons.tsx';
 import { useApp } from '../../hooks/context.ts';
@@ -7,6 +6,7 @@ import { useStoreVersion, useUsersVersion } from '../../hooks/use-store.ts';
 import { conversationTitle, shortWhen, unreadLabel } from '../../lib/format.ts';
 import { conversationPath, navigate } from '../../lib/router.ts';
 import { PresenceDot } from '../presence/presence-dot.tsx';
+import { previewWithFiles } from '../media/files-label.ts';
 
 /** Every conversation, most recently active first, live. */
 export function ConversationList({ selectedId, onNewChat }: { selectedId: string | null; onNewChat(): void }) {
@@ -41,7 +41,7 @@ export function ConversationList({ selectedId, onNewChat }: { selectedId: string
 function previewOf(state: ConversationState, meId: string | null, nameOf: (id: string) => string): string {
   const message = state.summary.lastMessage;
   if (!message) return state.summary.kind === 'direct' ? 'No messages yet — say hello' : 'No messages yet';
-  const text = message.deletedAt !== null || message.text === null ? 'Message deleted' : messagePreview(message.text);
+  const text = message.deletedAt !== null || message.text === null ? 'Message deleted' : previewWithFiles(message.text, message.attachments);
   if (message.senderId === meId) return `You: ${text}`;
   if (state.summary.kind !== 'direct') return `${nameOf(message.senderId)}: ${text}`;
   return text;
@@ -66,7 +66,7 @@ function ConversationItem({ state, selected, preview }: { state: ConversationSta
         navigate(path);
       }}
     >
-      <Avatar id={avatarId} name={title} badge={summary.kind === 'direct' && summary.peer ? <PresenceDot userId={summary.peer.id} /> : null} />
+      <Avatar id={avatarId} name={title} picture={summary.kind === 'direct' ? summary.peer?.avatarId : summary.photoId} badge={summary.kind === 'direct' && summary.peer ? <PresenceDot userId={summary.peer.id} /> : null} />
       <span className="conversation-text">
         <span className="conversation-top">
           <span className="conversation-title">

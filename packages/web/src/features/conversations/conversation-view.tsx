@@ -6,7 +6,7 @@ import { useApp } from '../../hooks/context.ts';
 import { useStoreVersion, useUsersVersion } from '../../hooks/use-store.ts';
 import { describeError } from '../../lib/errors.ts';
 import { conversationTitle, previewText } from '../../lib/format.ts';
-import { canSend } from '../../lib/permissions.ts';
+import { canSend, canSendMedia } from '../../lib/permissions.ts';
 import { BlockedPeerNote } from '../moderation/blocked-peer-note.tsx';
 import { useBlocks } from '../moderation/use-blocks.ts';
 import { Composer } from '../messages/composer.tsx';
@@ -135,6 +135,7 @@ export function ConversationView({ conversationId, departure }: { conversationId
                 setEditing(null);
               }}
               onEditLast={editLast}
+              mediaAllowed={canSendMedia(summary)}
               placeholder={`Message ${previewText(peer ? peer.displayName : title, 24)}`}
             />
           ) : (

@@ -58,7 +58,7 @@ export function DirectChatForm({ onOpened }: { onOpened(conversationId: string):
       )}
       {found && (
         <div className="person-card" role="status">
-          <Avatar id={found.id} name={found.displayName} />
+          <Avatar id={found.id} name={found.displayName} picture={found.avatarId} />
           <div className="person-text">
             <strong>{found.displayName}</strong>
             <span>{handleOf(found)}</span>

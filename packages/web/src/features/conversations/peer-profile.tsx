@@ -8,7 +8,7 @@ import { PresenceDot } from '../presence/presence-dot.tsx';
 export function PeerProfile({ conversation, peer }: { conversation: Conversation; peer: User }) {
   return (
     <div className="panel-section profile">
-      <Avatar id={peer.id} name={peer.displayName} size="lg" badge={<PresenceDot userId={peer.id} />} />
+      <Avatar id={peer.id} name={peer.displayName} size="lg" picture={peer.avatarId} badge={<PresenceDot userId={peer.id} />} />
       <strong>{peer.displayName}</strong>
       <span className="muted">{handleOf(peer)}</span>
       <BlockAndReport conversation={conversation} userId={peer.id} />

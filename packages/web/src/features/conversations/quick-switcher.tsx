@@ -87,7 +87,7 @@ export function QuickSwitcher({ open, onClose }: { open: boolean; onClose(): voi
                 onMouseMove={() => setActive(index)}
                 onClick={() => go(summary.id)}
               >
-                <Avatar id={summary.kind === 'direct' && summary.peer ? summary.peer.id : summary.id} name={title} size="sm" />
+                <Avatar id={summary.kind === 'direct' && summary.peer ? summary.peer.id : summary.id} name={title} size="sm" picture={summary.kind === 'direct' ? summary.peer?.avatarId : summary.photoId} />
                 <span className="switcher-title">{title}</span>
                 {handle && <span className="muted">{handle}</span>}
               </li>

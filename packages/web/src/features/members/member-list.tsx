@@ -40,7 +40,7 @@ export function MemberList({ conversation, members, scope, onRemove }: { convers
             const isMe = member.userId === meId;
             return (
               <li key={member.userId} className="member" data-user-id={member.userId}>
-                <Avatar id={member.userId} name={user.displayName} size="sm" badge={<PresenceDot userId={member.userId} />} />
+                <Avatar id={member.userId} name={user.displayName} size="sm" picture={user.avatarId} badge={<PresenceDot userId={member.userId} />} />
                 <span className="member-text">
                   <span className="member-name">
                     {user.displayName}

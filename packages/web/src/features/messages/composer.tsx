@@ -2,10 +2,14 @@ import type { Message } from '@parley/protocol';
 import { messagePreview } from '../../lib/markdown.ts';
 import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import { CloseIcon } from '../../components/dialog.tsx';
-import { SendIcon } from '../../components/icons.tsx';
+import { AttachIcon, SendIcon } from '../../components/icons.tsx';
 import { useNotify } from '../../components/toasts.tsx';
 import { useApp } from '../../hooks/context.ts';
 import { describeError } from '../../lib/errors.ts';
+import { AttachmentChips } from '../media/attachment-chips.tsx';
+import { previewWithFiles } from '../media/files-label.ts';
+import { useUploads } from '../media/use-uploads.ts';
+import { VoiceRecorder } from '../media/voice-recorder.tsx';
 import { useDrafts } from './drafts.tsx';
 
 /**
@@ -23,10 +27,12 @@ export interface ComposerProps {
   onCancel(): void;
   onEditLast(): void;
   placeholder: string;
+  /** May send files and voice notes here (`send_media`); without it, no attach or record buttons, and drops and pastes of files are ignored. */
+  mediaAllowed: boolean;
 }
 
 /** Enter sends, Shift+Enter starts a new line; Escape cancels a reply or an edit; ↑ in an empty box edits your last message. */
-export function Composer({ conversationId, replyTo, editing, onCancel, onEditLast, placeholder }: ComposerProps) {
+export function Composer({ conversationId, replyTo, editing, onCancel, onEditLast, placeholder, mediaAllowed }: ComposerProps) {
   const { client, users } = useApp();
   const notify = useNotify();
   const drafts = useDrafts();
@@ -34,6 +40,15 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
   const input = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
   const draftBeforeEdit = useRef<string | null>(null);
+  const uploads = useUploads(conversationId);
+  const picker = useRef<HTMLInputElement>(null);
+  const [dropping, setDropping] = useState(false);
+
+  const attach = (files: Array<File | { blob: Blob; name: string }>, options: { kind?: 'voice' } = {}) => {
+    if (editing || !mediaAllowed || files.length === 0) return;
+    const refused = uploads.add(files, options);
+    if (refused) notify(`A message can carry at most 10 files: ${refused === 1 ? 'one was' : `${refused} were`} left out.`);
+  };
 
   // Editing: the message's text goes into the box; cancelling brings the draft back.
   // Runs only when the mode changes (text is read, not watched).
@@ -71,7 +86,12 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
 
   const submit = () => {
     const body = text.trim();
-    if (!body) return;
+    const files = editing ? [] : uploads.ready;
+    if (!body && files.length === 0) return;
+    if (uploads.busy && !editing) {
+      notify('Wait for the files to finish uploading, or remove them.');
+      return;
+    }
     if (body.length > SOFT_LIMIT) {
       notify(`Messages can be at most ${SOFT_LIMIT} characters.`);
       return;
@@ -82,10 +102,11 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
       return;
     }
     // Shown at once as pending; the SDK retries until the server has it (or shows it as not sent).
-    client.sendMessage(conversationId, body, replyTo ? { replyTo: replyTo.id } : {}).catch(() => {});
+    client.sendMessage(conversationId, body, { ...(replyTo ? { replyTo: replyTo.id } : {}), ...(files.length ? { attachments: files } : {}) }).catch(() => {});
     client.stopTyping(conversationId);
     drafts.delete(conversationId);
     setText('');
+    uploads.clear();
     onCancel();
   };
 
@@ -102,15 +123,33 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
     }
   };
 
-  const context = editing ? { label: 'Editing message', text: editing.text ?? '' } : replyTo ? { label: `Replying to ${replyTo.senderId === client.me?.id ? 'yourself' : users.name(replyTo.senderId)}`, text: replyTo.text ?? 'Message deleted' } : null;
+  const context = editing ? { label: 'Editing message', text: editing.text ?? '' } : replyTo ? { label: `Replying to ${replyTo.senderId === client.me?.id ? 'yourself' : users.name(replyTo.senderId)}`, text: replyTo.text === null ? 'Message deleted' : previewWithFiles(replyTo.text, replyTo.attachments) } : null;
   const remaining = SOFT_LIMIT - text.trim().length;
+  const hasFiles = !editing && uploads.ready.length > 0;
+  const canSubmit = (text.trim() !== '' || hasFiles) && remaining >= 0 && (editing !== null || !uploads.busy);
+  const withFiles = (transfer: DataTransfer | null) => !editing && mediaAllowed && !!transfer && Array.from(transfer.types).includes('Files');
   return (
     <form
-      className="composer"
+      className={`composer${dropping ? ' composer-dropping' : ''}`}
       aria-label="Send a message"
       onSubmit={(event) => {
         event.preventDefault();
         submit();
+      }}
+      onDragOver={(event) => {
+        if (!withFiles(event.dataTransfer)) return;
+        event.preventDefault();
+        event.dataTransfer.dropEffect = 'copy';
+        setDropping(true);
+      }}
+      onDragLeave={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDropping(false);
+      }}
+      onDrop={(event) => {
+        setDropping(false);
+        if (!withFiles(event.dataTransfer)) return;
+        event.preventDefault();
+        attach(Array.from(event.dataTransfer.files));
       }}
     >
       {context && (
@@ -124,7 +163,27 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
           </button>
         </div>
       )}
+      {!editing && <AttachmentChips items={uploads.items} onRemove={uploads.remove} />}
       <div className="composer-row">
+        {!editing && mediaAllowed && (
+          <>
+            <button type="button" className="icon-button composer-attach" aria-label="Attach files" onClick={() => picker.current?.click()}>
+              <AttachIcon />
+            </button>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              tabIndex={-1}
+              onChange={(event) => {
+                attach(Array.from(event.target.files ?? []));
+                // The same file can be chosen again after being removed.
+                event.target.value = '';
+              }}
+            />
+          </>
+        )}
         <textarea
           ref={input}
           className="composer-input"
@@ -135,8 +194,16 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
           aria-describedby={hintId}
           onChange={(event) => change(event.target.value)}
           onKeyDown={onKeyDown}
+          onPaste={(event) => {
+            // Pasted files (a screenshot, files copied in a file manager) become attachments; text pastes as text.
+            const files = Array.from(event.clipboardData.files);
+            if (files.length === 0 || editing || !mediaAllowed) return;
+            event.preventDefault();
+            attach(files);
+          }}
         />
-        <button type="submit" className="send-button" aria-label={editing ? 'Save edit' : 'Send'} disabled={text.trim() === '' || remaining < 0}>
+        {!editing && mediaAllowed && <VoiceRecorder onRecorded={(blob, name) => attach([{ blob, name }], { kind: 'voice' })} />}
+        <button type="submit" className="send-button" aria-label={editing ? 'Save edit' : 'Send'} disabled={!canSubmit}>
           <SendIcon />
         </button>
       </div>

@@ -1,5 +1,4 @@
 import type { Conversation, Message } from '@parley/protocol';
-import { messagePreview } from '../../lib/markdown.ts';
 import { useCallback, useId, useState } from 'react';
 import { Avatar } from '../../components/avatar.tsx';
 import { Dialog } from '../../components/dialog.tsx';
@@ -11,6 +10,7 @@ import { conversationTitle } from '../../lib/format.ts';
 import { canSend } from '../../lib/permissions.ts';
 import { useCloseMessageAction } from './message-action.tsx';
 import './messages.css';
+import { previewWithFiles } from '../media/files-label.ts';
 
 /** Pick a conversation to forward into; the server's refusal (protected content, rights) is shown as it says it. */
 export function ForwardDialog({ conversation, message }: { conversation: Conversation; message: Message }) {
@@ -47,7 +47,7 @@ export function ForwardDialog({ conversation, message }: { conversation: Convers
 
   return (
     <Dialog title="Forward message" open onClose={close}>
-      <p className="forward-preview">{message.text === null ? 'Message deleted' : messagePreview(message.text, 160)}</p>
+      <p className="forward-preview">{message.text === null ? 'Message deleted' : previewWithFiles(message.text, message.attachments, 160)}</p>
       <div className="stack">
         <label htmlFor={filterId}>Forward to</label>
         <input id={filterId} type="search" value={filter} placeholder="Search conversations" autoFocus onChange={(event) => setFilter(event.target.value)} />
@@ -66,7 +66,7 @@ export function ForwardDialog({ conversation, message }: { conversation: Convers
             return (
               <li key={target.id}>
                 <button type="button" className="forward-target" aria-label={`Forward to ${title}`} disabled={sending !== null} onClick={() => forward(target)}>
-                  <Avatar id={target.kind === 'direct' && target.peer ? target.peer.id : target.id} name={title} size="sm" />
+                  <Avatar id={target.kind === 'direct' && target.peer ? target.peer.id : target.id} name={title} size="sm" picture={target.kind === 'direct' ? target.peer?.avatarId : target.photoId} />
                   <span className="forward-target-title">{title}</span>
                   {sending === target.id && <span className="muted">Sending…</span>}
                 </button>

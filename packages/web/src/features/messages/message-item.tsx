@@ -1,12 +1,13 @@
 import type { Conversation, Message } from '@parley/protocol';
-import { messagePreview } from '../../lib/markdown.ts';
 import { memo } from 'react';
 import { RichText } from '../../components/rich-text.tsx';
 import { timeLabel } from '../../lib/format.ts';
+import { MessageAttachments } from '../media/message-attachments.tsx';
 import { ForwardedFrom } from './forwarded-from.tsx';
 import { MessageMenu } from './message-menu.tsx';
 import { MessageReactions } from './message-reactions.tsx';
 import { ReadTicks } from './read-ticks.tsx';
+import { previewWithFiles } from '../media/files-label.ts';
 
 export interface MessageItemProps {
   conversation: Conversation;
@@ -53,14 +54,24 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
               type="button"
               className="reply-quote"
               disabled={!replied}
-              aria-label={replied ? `Reply to ${repliedName}: ${replied.text === null ? 'deleted message' : messagePreview(replied.text, 80)}. Show it.` : 'Reply to an earlier message'}
+              aria-label={replied ? `Reply to ${repliedName}: ${replied.text === null ? 'deleted message' : previewWithFiles(replied.text, replied.attachments, 80)}. Show it.` : 'Reply to an earlier message'}
               onClick={() => replied && props.onShowReplied(replied)}
             >
               <span className="reply-quote-name">{replied ? repliedName : 'Earlier message'}</span>
-              <span className="reply-quote-text">{replied ? (replied.text === null ? 'Message deleted' : messagePreview(replied.text, 80)) : 'Not loaded'}</span>
+              <span className="reply-quote-text">{replied ? (replied.text === null ? 'Message deleted' : previewWithFiles(replied.text, replied.attachments, 80)) : 'Not loaded'}</span>
             </button>
           )}
-          {deleted ? <p className="message-text message-deleted">Message deleted</p> : <div className="message-text"><RichText text={message.text!} /></div>}
+          {!deleted && <MessageAttachments attachments={message.attachments} />}
+          {deleted ? (
+            <p className="message-text message-deleted">Message deleted</p>
+          ) : (
+            // A file sent without a caption has no text to show.
+            (message.text !== '' || message.attachments.length === 0) && (
+              <div className="message-text">
+                <RichText text={message.text!} />
+              </div>
+            )
+          )}
           <span className="message-meta">
             {message.editedAt && !deleted && <span className="edited">edited</span>}
             <time dateTime={message.createdAt}>{timeLabel(message.createdAt)}</time>

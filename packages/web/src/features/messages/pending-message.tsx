@@ -15,9 +15,16 @@ export function PendingMessageItem({ pending, replied, onRetry, onDiscard }: { p
               <span className="reply-quote-text">{replied?.text ? messagePreview(replied.text, 80) : 'Earlier message'}</span>
             </span>
           )}
-          <div className="message-text">
-            <RichText text={pending.text} />
-          </div>
+          {pending.attachments?.length ? (
+            <p className="pending-files">
+              {pending.attachments.length === 1 ? '1 file' : `${pending.attachments.length} files`}
+            </p>
+          ) : null}
+          {(pending.text !== '' || !pending.attachments?.length) && (
+            <div className="message-text">
+              <RichText text={pending.text} />
+            </div>
+          )}
           <span className="message-meta">{failed ? <span className="send-failed">Not sent</span> : <span className="sending">Sending…</span>}</span>
         </div>
       </div>

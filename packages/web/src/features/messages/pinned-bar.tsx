@@ -1,5 +1,4 @@
 import type { Conversation, Message } from '@parley/protocol';
-import { messagePreview } from '../../lib/markdown.ts';
 import { useEffect, useState } from 'react';
 import { CloseIcon } from '../../components/dialog.tsx';
 import { useNotify } from '../../components/toasts.tsx';
@@ -9,6 +8,7 @@ import { describeError } from '../../lib/errors.ts';
 import { canPin } from '../../lib/permissions.ts';
 import { flash, messageElement, waitForElement } from './message-element.ts';
 import './messages.css';
+import { previewWithFiles } from '../media/files-label.ts';
 
 /** The pinned-message bar under the conversation header: the newest pin first, each click shows one and moves to the next. */
 export function PinnedBar({ conversation }: { conversation: Conversation }) {
@@ -47,7 +47,7 @@ export function PinnedBar({ conversation }: { conversation: Conversation }) {
   const shownIndex = Math.min(index, ids.length - 1);
   const messageId = ids[shownIndex]!;
   const message = loaded.get(messageId) ?? fetched.get(messageId) ?? null;
-  const text = message === null ? 'Loading…' : message.deletedAt !== null || message.text === null ? 'Message deleted' : messagePreview(message.text, 140);
+  const text = message === null ? 'Loading…' : message.deletedAt !== null || message.text === null ? 'Message deleted' : previewWithFiles(message.text, message.attachments, 140);
   const who = message ? (message.senderId === client.me?.id ? 'You' : users.name(message.senderId)) : null;
   const label = ids.length > 1 ? `Pinned message ${shownIndex + 1} of ${ids.length}` : 'Pinned message';
 

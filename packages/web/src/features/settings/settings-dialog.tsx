@@ -7,6 +7,7 @@ import { useStoreVersion } from '../../hooks/use-store.ts';
 import { rememberUser } from '../../lib/client.ts';
 import { describeError } from '../../lib/errors.ts';
 import { handleOf } from '../../lib/format.ts';
+import { AvatarSettings } from '../media/avatar-settings.tsx';
 import { NotificationSettings } from '../notifications/notification-settings.tsx';
 import { DeviceList } from './device-list.tsx';
 import { PrivacySettings } from './privacy-settings.tsx';
@@ -49,13 +50,14 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose(): vo
     <Dialog title="Settings" open={open} onClose={onClose}>
       {me && (
         <div className="profile-summary">
-          <Avatar id={me.id} name={me.displayName} size="lg" />
+          <Avatar id={me.id} name={me.displayName} size="lg" picture={me.avatarId} />
           <div>
             <strong>{me.displayName}</strong>
             <div className="muted">{handleOf(me) ?? 'No handle'}</div>
           </div>
         </div>
       )}
+      <AvatarSettings />
       <form className="stack" onSubmit={save} aria-label="Profile">
         <label htmlFor={inputId}>Display name</label>
         <div className="input-row">
