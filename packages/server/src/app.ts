@@ -30,7 +30,7 @@ import { createRateLimits, registerPageReadLimit, registerRateLimitHooks } from 
 import { createReceiptsService, receiptRoutes } from './modules/receipts/index.ts';
 import { createTypingService } from './modules/typing/index.ts';
 import type { ChangeSet } from './modules/logs/index.ts';
-import { createBlobStore, createBlobUrlSigner } from './platform/blob/index.ts';
+import { blobReadOrigins, createBlobStore, createBlobUrlSigner } from './platform/blob/index.ts';
 import { AppError } from './platform/errors.ts';
 import { createLoadMonitor } from './platform/load-monitor.ts';
 import { createMetrics } from './platform/metrics/index.ts';
@@ -251,7 +251,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
 
   const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
-    notFoundFallback: createWebClientFallback(),
+    notFoundFallback: createWebClientFallback({ mediaOrigins: blobReadOrigins(config.blobs) }),
   });
   // Every answer timed by the operation it served (the endpoint table's operationId: bounded label values).
   http.addHook('onResponse', (request, reply, done) => {

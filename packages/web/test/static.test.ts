@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from '../../server/src/http/index.ts';
 import { createWebClientFallback } from '../../server/src/http/static.ts';
+import { blobReadOrigins } from '../../server/src/platform/blob/index.ts';
 import { createLogger } from '../../server/src/platform/logger.ts';
 
 /**
@@ -13,8 +14,8 @@ import { createLogger } from '../../server/src/platform/logger.ts';
  * Runs against the project's own HTTP setup (error shape, not-found handler) with a
  * stand-in build, so it needs neither Vite nor a browser.
  */
-async function serverFor(root: string): Promise<FastifyInstance> {
-  const http = await createHttpServer({ logger: createLogger({ level: 'silent', nodeId: 'test' }), bodyLimit: 1 << 20, idleTimeoutMs: 60_000, version: 'test', notFoundFallback: createWebClientFallback({ root }) });
+async function serverFor(root: string, mediaOrigins: string[] = []): Promise<FastifyInstance> {
+  const http = await createHttpServer({ logger: createLogger({ level: 'silent', nodeId: 'test' }), bodyLimit: 1 << 20, idleTimeoutMs: 60_000, version: 'test', notFoundFallback: createWebClientFallback({ root, mediaOrigins }) });
   http.get('/healthz', async () => ({ status: 'ok' }));
   await http.ready();
   return http;
@@ -140,5 +141,23 @@ describe('serving the web client', () => {
       await bare.close();
       rmSync(empty, { recursive: true, force: true });
     }
+  });
+
+  it('lets the page load files from an S3 bucket\'s signed links, and from nowhere else', async () => {
+    const bucketOrigins = blobReadOrigins({ kind: 's3', bucket: 'chat-files', region: 'eu-west-1', endpoint: null, forcePathStyle: false, credentials: null });
+    assert.deepEqual(bucketOrigins, ['https://s3.eu-west-1.amazonaws.com', 'https://chat-files.s3.eu-west-1.amazonaws.com']);
+    assert.deepEqual(blobReadOrigins({ kind: 's3', bucket: 'b', region: 'us-east-1', endpoint: 'http://minio:9000', forcePathStyle: true, credentials: null }), ['http://minio:9000']);
+    assert.deepEqual(blobReadOrigins({ kind: 'local', dir: '/tmp/x' }), []);
+    const withBucket = await serverFor(dir, bucketOrigins);
+    try {
+      const policy = String((await withBucket.inject({ method: 'GET', url: '/' })).headers['content-security-policy']);
+      assert.match(policy, /img-src 'self' data: https:\/\/s3\.eu-west-1\.amazonaws\.com https:\/\/chat-files\.s3\.eu-west-1\.amazonaws\.com;/);
+      assert.match(policy, /media-src 'self' https:\/\/s3\.eu-west-1\.amazonaws\.com https:\/\/chat-files\.s3\.eu-west-1\.amazonaws\.com;/);
+      assert.match(policy, /connect-src 'self';/, 'scripts still talk to the server only');
+    } finally {
+      await withBucket.close();
+    }
+    const local = String((await http.inject({ method: 'GET', url: '/' })).headers['content-security-policy']);
+    assert.match(local, /img-src 'self' data:; media-src 'self';/);
   });
 });

@@ -30,6 +30,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export interface WebClientOptions {
   /** The built client; default: packages/web/dist of this checkout. */
   root?: string;
+  /** Other origins the page may load pictures, audio and video from (an S3 bucket's signed links). */
+  mediaOrigins?: readonly string[];
 }
 
 /** packages/server/{src,dist}/http → packages/web/dist */
@@ -42,15 +44,17 @@ const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * The page may talk to its own origin only (HTTP and the WebSocket), loads nothing from
- * elsewhere, runs no inline script, and cannot be framed. Links to other sites still open
+ * elsewhere but the files of messages (from the blob store's origin when that is not this
+ * one), runs no inline script, and cannot be framed. Links to other sites still open
  * (navigation is not governed by these directives).
  */
-const PAGE_HEADERS: Record<string, string> = {
+const pageHeaders = (mediaOrigins: readonly string[]): Record<string, string> => ({
   'content-security-policy': [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    ["img-src 'self' data:", ...mediaOrigins].join(' '),
+    ["media-src 'self'", ...mediaOrigins].join(' '),
     "connect-src 'self'",
     "font-src 'self'",
     "object-src 'none'",
@@ -61,7 +65,7 @@ const PAGE_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
-};
+});
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en">
@@ -98,6 +102,7 @@ export type WebClientFallback = (request: FastifyRequest, reply: FastifyReply) =
 
 export function createWebClientFallback(options: WebClientOptions = {}): WebClientFallback {
   const root = resolve(options.root ?? defaultWebRoot);
+  const PAGE_HEADERS = pageHeaders(options.mediaOrigins ?? []);
   const sendOptions = { root, dotfiles: 'ignore', index: false, cacheControl: false, acceptRanges: true } as const;
 
   async function serve(request: FastifyRequest, reply: FastifyReply, path: string): Promise<'sent' | 'missing'> {

@@ -15,6 +15,17 @@ export type BlobStoreConfig =
       credentials: { accessKeyId: string; secretAccessKey: string } | null;
     };
 
+/**
+ * Origins a browser fetches signed links from, besides the server's own: an S3 store's
+ * presigned URLs point at the bucket (virtual-host or path style), so the web page's
+ * Content-Security-Policy must allow them. The local store's links are the server's own.
+ */
+export function blobReadOrigins(config: BlobStoreConfig): string[] {
+  if (config.kind === 'local') return [];
+  const base = new URL(config.endpoint ?? `https://s3.${config.region}.amazonaws.com`);
+  return config.forcePathStyle ? [base.origin] : [base.origin, `${base.protocol}//${config.bucket}.${base.host}`];
+}
+
 export interface BlobStoreDeps {
   /** The node's token key; the local store derives its link-signing key from it. */
   secret: Uint8Array;

@@ -3,4 +3,4 @@ export { assertBlobKey, isBlobKey } from './blob-keys.ts';
 export { type BlobUrlSigner, createBlobUrlSigner, DEFAULT_BLOB_URL_PATH, MAX_SIGNED_URL_TTL_SEC } from './blob-url-signer.ts';
 export { createLocalBlobStore } from './local-blob-store.ts';
 // The S3 store is reached through the factory, which loads the AWS SDK only when it is configured.
-export { type BlobStoreConfig, type BlobStoreDeps, createBlobStore } from './create-blob-store.ts';
+export { blobReadOrigins, type BlobStoreConfig, type BlobStoreDeps, createBlobStore } from './create-blob-store.ts';
