@@ -245,7 +245,7 @@ for (const backend of backends) {
           assert.equal(removed.event.seq, seq);
           assert.deepEqual(removed.event.data, { userId: carol.user.id, reason: 'removed' });
           const note = await device.next((f) => f.t === 'user_event' && f.event.type === 'conversation.removed');
-          assert.deepEqual(note.event.data, { conversationId: room.id, seq });
+          assert.deepEqual(note.event.data, { conversationId: room.id, seq, reason: 'removed' });
         }
         await send(t, owner, room.id, 'after');
         await ok(t, owner, 'PATCH', `/v1/conversations/${room.id}`, { title: 'Without carol' });

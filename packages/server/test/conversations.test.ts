@@ -336,7 +336,7 @@ for (const backend of backends) {
         assert.deepEqual(event.event.data, { userId: bob.user.id, reason: 'removed' });
         assert.equal(event.event.actorId, owner.user.id);
         const note = await bobSocket.next((f) => f.t === 'user_event' && f.event.type === 'conversation.removed');
-        assert.deepEqual(note.event.data, { conversationId: conversation.id, seq: 4 });
+        assert.deepEqual(note.event.data, { conversationId: conversation.id, seq: 4, reason: 'removed' });
       } finally {
         bobSocket.close();
       }
@@ -345,7 +345,7 @@ for (const backend of backends) {
       assert.deepEqual(log.at(-1)!.data, { userId: bob.user.id, reason: 'removed' });
       assert.deepEqual((await userLog(t, bob)).map((e) => [e.type, e.data]), [
         ['conversation.added', { conversationId: conversation.id, seq: 3 }],
-        ['conversation.removed', { conversationId: conversation.id, seq: 4 }],
+        ['conversation.removed', { conversationId: conversation.id, seq: 4, reason: 'removed' }],
       ]);
       assert.deepEqual(expectOk(await call(t, bob, 'GET', '/v1/conversations')).conversations, []);
       assert.equal((await call(t, bob, 'GET', `/v1/conversations/${conversation.id}`)).status, 404);
@@ -383,7 +383,7 @@ for (const backend of backends) {
       assert.equal(left.seq, 4);
       const log = await conversationLog(t, owner, conversation.id);
       assert.deepEqual([log.at(-1)!.type, log.at(-1)!.actorId, log.at(-1)!.data], ['member.removed', bob.user.id, { userId: bob.user.id, reason: 'left' }]);
-      assert.deepEqual((await userLog(t, bob)).at(-1)!.data, { conversationId: conversation.id, seq: 4 });
+      assert.deepEqual((await userLog(t, bob)).at(-1)!.data, { conversationId: conversation.id, seq: 4, reason: 'left' });
       assert.deepEqual(expectOk(await call(t, bob, 'GET', '/v1/conversations')).conversations, []);
       assert.equal((await getConversation(t, owner, conversation.id)).memberCount, 1);
       // Leaving again: no longer a member.
