@@ -195,7 +195,15 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     media: livekit ? createLivekitBackend({ ...livekit, logger }) : null,
     drawSignal: (userId) => rateLimits.signal(userId),
   });
-  const afterCalls = (work: Promise<void>) => void work.catch((error: unknown) => logger.warn({ err: error }, 'updating calls after a change failed'));
+  // Call updates that follow other changes (removals, blocks, sockets coming and going) run
+  // after them; closing waits for those still running before the stores close.
+  const callWork = new Set<Promise<void>>();
+  const afterCalls = (work: Promise<void>) => {
+    const tracked: Promise<void> = work
+      .catch((error: unknown) => logger.warn({ err: error }, 'updating calls after a change failed'))
+      .finally(() => callWork.delete(tracked));
+    callWork.add(tracked);
+  };
   observers.push((changes) => {
     // Kicked, banned or gone from a conversation: out of its call too.
     // (Read from their own log: a channel's log does not name its subscribers.)
@@ -348,7 +356,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     const cutOff = setTimeout(() => http.server.closeAllConnections(), config.shutdown.drainGraceMs);
     await http.close();
     clearTimeout(cutOff);
-    calls.stop();
+    await calls.stop();
+    while (callWork.size > 0) await Promise.allSettled([...callWork]);
     // Sends in flight finish and are recorded; what was claimed and not started is given back.
     await pushWorker?.stop();
     for (const provider of pushProviders.values()) await provider.close();

@@ -297,7 +297,8 @@ export function createCallsService({ db, uow, clock, ephemeral, logger, config, 
   }
 
   let sweeper: NodeJS.Timeout | null = null;
-  let sweeping = false;
+  /** The sweep running now, if any: one at a time, and `stop` waits for it. */
+  let sweeping: Promise<void> | null = null;
 
   return {
     toCall,
@@ -557,20 +558,20 @@ export function createCallsService({ db, uow, clock, ephemeral, logger, config, 
     startSweeper(): void {
       if (sweeper) return;
       sweeper = setInterval(() => {
-        if (sweeping) return;
-        sweeping = true;
-        sweep()
-          .catch((error: unknown) => logger.warn({ err: error }, 'call sweep failed'))
+        sweeping ??= sweep()
+          .then(() => {}, (error: unknown) => logger.warn({ err: error }, 'call sweep failed'))
           .finally(() => {
-            sweeping = false;
+            sweeping = null;
           });
       }, config.sweepIntervalMs);
       sweeper.unref();
     },
 
-    stop(): void {
+    /** No more sweeps; resolves once the one running (if any) is done, before the stores it uses close. */
+    async stop(): Promise<void> {
       if (sweeper) clearInterval(sweeper);
       sweeper = null;
+      await sweeping;
     },
   };
 }
