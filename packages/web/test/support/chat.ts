@@ -80,7 +80,8 @@ export async function shownMessages(page: Page): Promise<string[]> {
   return page.locator('.messages .message:not(.pending) .message-text').allTextContents();
 }
 
-export async function waitForMessages(page: Page, expected: string[], what = 'messages', timeoutMs = 10_000): Promise<void> {
+/** Waits until the page shows exactly `expected`; the deadline is generous because a loaded CI machine delivers slowly, and it returns as soon as they show. */
+export async function waitForMessages(page: Page, expected: string[], what = 'messages', timeoutMs = 30_000): Promise<void> {
   await eventually(async () => assert.deepEqual(await shownMessages(page), expected), what, timeoutMs);
 }
 
