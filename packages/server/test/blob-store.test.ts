@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, opendir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -14,6 +14,7 @@ import { type BlobStore, createBlobStore, createBlobUrlSigner, DEFAULT_BLOB_URL_
 import { blobStoreConformance } from '../src/platform/blob/blob-store.conformance.ts';
 import { isAppError } from '../src/platform/errors.ts';
 import { startS3Server } from './support/s3-server.ts';
+import { filesBelow } from './support/media-files.ts';
 
 /** A clock that runs with real time and can be moved ahead, never slept on. */
 function movableClock() {
@@ -27,18 +28,6 @@ async function collect(body: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Every file below `root`, as `/`-separated paths relative to it. */
-async function filesBelow(root: string): Promise<string[]> {
-  const files: string[] = [];
-  try {
-    for await (const entry of await opendir(root, { recursive: true })) {
-      if (entry.isFile()) files.push(relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'));
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  return files.sort();
-}
 
 const secret = randomBytes(32);
 const execFileAsync = promisify(execFile);

@@ -110,8 +110,12 @@ export async function uploadOk(t: TestApp, user: TestUser, bytes: Uint8Array, na
 }
 
 /** Every file below the local store's folder (temporary ones included). */
-export async function storedFiles(t: TestApp): Promise<string[]> {
-  const root = join(t.store.dataDir, 'blobs');
+export function storedFiles(t: TestApp): Promise<string[]> {
+  return filesBelow(join(t.store.dataDir, 'blobs'));
+}
+
+/** Every file below `root`, as `/`-separated paths relative to it (none when it does not exist). */
+export async function filesBelow(root: string): Promise<string[]> {
   const files: string[] = [];
   try {
     for await (const entry of await opendir(root, { recursive: true })) {
