@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ParleyError } from '@parley/sdk';
+import { randomBytes } from 'node:crypto';
+import { ParleyClient, ParleyError } from '@parley/sdk';
 import { sqliteBackend } from '../../packages/server/test/support/backends.ts';
 import { pngWithText, sha256, storedFiles, uploadRows, wav } from '../../packages/server/test/support/media-files.ts';
-import { createUser, startApp, type TestApp } from '../../packages/server/test/support/test-app.ts';
+import { createUser, startApp, type TestApp, type TestUser } from '../../packages/server/test/support/test-app.ts';
 import { type Device, openDevice, waitUntil } from './harness.ts';
 
 describe('files through the SDK', () => {
@@ -73,5 +74,43 @@ describe('files through the SDK', () => {
     release();
     await waitUntil(async () => (await storedFiles(t)).join() === before.join(), 5_000, 'the partial upload to be removed');
     assert.deepEqual((await uploadRows(t)).filter((row) => row.owner_id === alice.user.id), []);
+  });
+
+  /** A client whose fetch is `fetchImpl` (a network that breaks where the test says). */
+  const clientOf = (user: TestUser, fetchImpl: typeof fetch) =>
+    new ParleyClient({ baseUrl: t.url, session: { userId: user.user.id, accessToken: user.token, refreshToken: user.refreshToken, sessionId: user.sessionId }, fetch: fetchImpl });
+  const pdf = (size: number) => Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(size - 9)]);
+
+  it('sends a file in resumable parts and rides out network breaks, whether the server got the part or not', async () => {
+    const alice = await createUser(t.url);
+    let patches = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      if (init?.method === 'PATCH') {
+        patches++;
+        // The second part is lost on the way; the fourth reaches the server but its answer is lost.
+        if (patches === 2) throw new TypeError('fetch failed');
+        if (patches === 4) {
+          await fetch(input, init);
+          throw new TypeError('fetch failed');
+        }
+      }
+      return fetch(input, init);
+    };
+    const bytes = pdf(300 * 1024);
+    const progress: Array<[number, number | null]> = [];
+    const file = await clientOf(alice, flaky).uploadFile(new Blob([new Uint8Array(bytes)]), { name: 'scan.pdf', resumable: true, partBytes: 64 * 1024, onProgress: (sent, total) => progress.push([sent, total]) });
+    assert.deepEqual([file.name, file.type, file.size, file.sha256], ['scan.pdf', 'application/pdf', bytes.length, sha256(bytes)]);
+    // Five parts, one sent twice (the lost one); the one the server got is not sent again.
+    assert.equal(patches, 6);
+    assert.deepEqual(progress.at(-1), [bytes.length, bytes.length]);
+  });
+
+  it('cancels a resumable upload and the server deletes what it had', async () => {
+    const alice = await createUser(t.url);
+    const controller = new AbortController();
+    const upload = clientOf(alice, fetch).uploadFile(pdf(300 * 1024), { name: 'big.pdf', resumable: true, partBytes: 64 * 1024, signal: controller.signal, onProgress: (sent) => sent >= 128 * 1024 && controller.abort() });
+    await assert.rejects(upload, (error: unknown) => (error as Error).name === 'AbortError');
+    const left = () => t.app.db.kysely.selectFrom('resumable_uploads').select('id').where('owner_id', '=', alice.user.id).execute();
+    await waitUntil(async () => (await left()).length === 0, 5_000, 'the abandoned upload to be deleted');
   });
 });

@@ -39,8 +39,13 @@ export interface EndpointSpec {
   readonly params?: TSchema;
   readonly query?: TSchema;
   readonly body?: TSchema;
-  /** The 200 answer. */
+  /** The success answer (200, or `successStatus`). */
   readonly response: TSchema;
+  /**
+   * A success status other than 200, for protocols that fix it (tus answers a creation with
+   * 201 and a part with 204, whose body is empty).
+   */
+  readonly successStatus?: 201 | 204;
   /** Other successful or expected statuses the operation answers with their own shape (e.g. /readyz's 503). */
   readonly otherResponses?: Readonly<Record<number, TSchema>>;
   /**

@@ -19,6 +19,7 @@ export const ErrorCodes = {
   call_busy: { status: 409, retryable: false, message: 'You are already in another call.' },
   call_ended: { status: 409, retryable: false, message: 'This call is over.' },
   handle_taken: { status: 409, retryable: false, message: 'This handle is already taken.' },
+  precondition_failed: { status: 412, retryable: false, message: 'A precondition of the request does not hold (a protocol version the server does not speak).' },
   payload_too_large: { status: 413, retryable: false, message: 'The payload is too large.' },
   unsupported_media_type: { status: 415, retryable: false, message: 'Unsupported content type.' },
   range_not_satisfiable: { status: 416, retryable: false, message: 'The requested byte range is outside the content.' },

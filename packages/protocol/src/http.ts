@@ -573,6 +573,31 @@ export type UploadQuery = Static<typeof UploadQuery>;
 /** The request body of an upload: the file's bytes, as they are (any Content-Type; the server looks at the bytes). */
 export const UploadBody = Type.Unsafe<undefined>({ type: 'string', format: 'binary', description: 'The file\'s bytes. Send `Content-Type: application/octet-stream` and a `Content-Length` when you know it.' });
 
+/** A resumable (tus 1.0) upload in progress, or the file it became. */
+export const ResumableUpload = Type.Object({
+  id: Id,
+  /** The file's name, made safe by the server. */
+  name: Type.String(),
+  /** Bytes the whole file has (`Upload-Length`). */
+  length: Type.Integer({ minimum: 1 }),
+  /** Bytes stored so far (`Upload-Offset`): the next part starts here. */
+  offset: Type.Integer({ minimum: 0 }),
+  /** An unfinished upload is deleted with its parts at this time (`Upload-Expires`). */
+  expiresAt: Timestamp,
+  /** The upload (as from `POST /v1/uploads`) the parts became once all arrived; null before. */
+  fileId: Type.Union([Id, Type.Null()]),
+}, strict);
+export type ResumableUpload = Static<typeof ResumableUpload>;
+
+export const ResumableUploadResponse = Type.Object({ upload: ResumableUpload });
+export type ResumableUploadResponse = Static<typeof ResumableUploadResponse>;
+
+export const ResumableUploadParams = Type.Object({ uploadId: Id });
+export type ResumableUploadParams = Static<typeof ResumableUploadParams>;
+
+/** The body of a tus `PATCH`: the next bytes of the file, from `Upload-Offset` on. */
+export const ResumablePartBody = Type.Unsafe<undefined>({ type: 'string', format: 'binary', description: 'The next bytes of the file, starting at `Upload-Offset`. Send `Content-Type: application/offset+octet-stream` and `Tus-Resumable: 1.0.0`.' });
+
 export const FileResponse = Type.Object({ file: FileInfo });
 export type FileResponse = Static<typeof FileResponse>;
 

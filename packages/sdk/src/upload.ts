@@ -1,5 +1,9 @@
 import type { ErrorResponse, FileInfo, FileResponse } from '@parley/protocol';
 import { ParleyError } from './errors.ts';
+import { uploadResumable } from './resumable-upload.ts';
+import { abortError, sendWithXhr, type UploadExchange, type UploadTransport } from './upload-exchange.ts';
+
+export type { UploadTransport } from './upload-exchange.ts';
 
 /** What `uploadFile` takes: a browser `File`/`Blob`, bytes, or a stream of bytes (Node, or a browser stream). */
 export type UploadSource = Blob | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -13,17 +17,20 @@ export interface UploadOptions {
   onProgress?: (sent: number, total: number | null) => void;
   /** Aborting cancels the upload; the promise rejects with the signal's reason (an `AbortError`). */
   signal?: AbortSignal;
+  /**
+   * Send the file in parts over the tus protocol, resuming after network breaks where the
+   * server's bytes end (a Blob or bytes only). Default: for files from `RESUMABLE_FROM_BYTES` on.
+   */
+  resumable?: boolean;
+  /** Bytes per part of a resumable upload (default 4 MiB). */
+  partBytes?: number;
 }
 
-export interface UploadTransport {
-  /** `${baseUrl}/v1/uploads`. */
-  url: string;
-  token: () => string | null;
-  renew: () => Promise<string | null>;
-  fetch: typeof fetch;
-}
+/** Files this large or larger go in resumable parts unless `resumable: false`. */
+export const RESUMABLE_FROM_BYTES = 8 * 1024 * 1024;
 
-const sizeOf = (source: UploadSource): number | null => (source instanceof Uint8Array ? source.byteLength : typeof Blob !== 'undefined' && source instanceof Blob ? source.size : null);
+
+export const sizeOf = (source: UploadSource): number | null => (source instanceof Uint8Array ? source.byteLength : typeof Blob !== 'undefined' && source instanceof Blob ? source.size : null);
 
 /** Bytes can be sent again (after a token refresh); a stream only once. */
 const replayable = (source: UploadSource) => sizeOf(source) !== null;
@@ -47,42 +54,9 @@ function asStream(source: UploadSource, onChunk: (bytes: number) => void): Reada
   });
 }
 
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('The upload was cancelled.', 'AbortError');
-}
-
-/**
- * Browsers: XMLHttpRequest, the one browser API that reports upload progress. The body is
- * the Blob or bytes as they are (the browser streams a File from disk).
- */
-function sendWithXhr(transport: UploadTransport, url: string, source: Blob | Uint8Array, token: string | null, options: UploadOptions): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', url);
-    if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
-    xhr.setRequestHeader('content-type', 'application/octet-stream');
-    const total = sizeOf(source);
-    xhr.upload.onprogress = (event) => options.onProgress?.(event.loaded, event.lengthComputable ? event.total : total);
-    const onAbort = () => xhr.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    xhr.onload = () => {
-      options.signal?.removeEventListener('abort', onAbort);
-      let body: unknown;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        body = undefined;
-      }
-      resolve({ status: xhr.status, body });
-    };
-    xhr.onerror = () => reject(new ParleyError('network', 'network error during the upload'));
-    xhr.onabort = () => reject(options.signal ? abortError(options.signal) : new DOMException('The upload was cancelled.', 'AbortError'));
-    xhr.send(source as XMLHttpRequestBodyInit);
-  });
-}
 
 /** Elsewhere (Node, workers): fetch with a streamed body, counting bytes as the network takes them. */
-async function sendWithFetch(transport: UploadTransport, url: string, source: UploadSource, token: string | null, options: UploadOptions): Promise<{ status: number; body: unknown }> {
+async function sendWithFetch(transport: UploadTransport, url: string, source: UploadSource, token: string | null, options: UploadOptions): Promise<UploadExchange> {
   const total = sizeOf(source);
   let sent = 0;
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
@@ -101,7 +75,7 @@ async function sendWithFetch(transport: UploadTransport, url: string, source: Up
     if (options.signal?.aborted) throw abortError(options.signal);
     throw new ParleyError('network', `network error: ${(error as Error).message}`);
   }
-  return { status: response.status, body: await response.json().catch(() => undefined) };
+  return { status: response.status, body: await response.json().catch(() => undefined), header: (name) => response.headers.get(name) };
 }
 
 /**
@@ -116,11 +90,18 @@ export async function uploadFile(transport: UploadTransport, source: UploadSourc
   url.searchParams.set('name', name);
   if (options.kind) url.searchParams.set('kind', options.kind);
   if (options.signal?.aborted) throw abortError(options.signal);
+  const size = sizeOf(source);
+  if (size !== null && (options.resumable ?? size >= RESUMABLE_FROM_BYTES)) return uploadResumable(transport, source as Blob | Uint8Array, name, options);
   const useXhr = typeof XMLHttpRequest !== 'undefined' && replayable(source);
   let token = transport.token();
   for (let attempt = 0; ; attempt++) {
+    const total = sizeOf(source);
     const { status, body } = useXhr
-      ? await sendWithXhr(transport, url.toString(), source as Blob | Uint8Array, token, options)
+      ? await sendWithXhr(
+          { method: 'POST', url: url.toString(), headers: { 'content-type': 'application/octet-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: source as Blob | Uint8Array },
+          (loaded) => options.onProgress?.(loaded, total),
+          options.signal,
+        )
       : await sendWithFetch(transport, url.toString(), source, token, options);
     if (status === 200) return (body as FileResponse).file;
     const error = ParleyError.fromBody((body as ErrorResponse | undefined)?.error, status);

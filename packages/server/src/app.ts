@@ -12,7 +12,7 @@ import { createConversationsService, createMembershipLoader, conversationRoutes 
 import { createUnitOfWork } from './modules/logs/index.ts';
 import { createInvitesService, inviteRoutes } from './modules/invites/index.ts';
 import { createJoinRequestNotices, createMembershipService, membershipRoutes } from './modules/membership/index.ts';
-import { createClamdScanner, createMediaService, mediaRoutes } from './modules/media/index.ts';
+import { createClamdScanner, createMediaService, createResumableUploads, mediaRoutes } from './modules/media/index.ts';
 import { createMessagesService, messageRoutes } from './modules/messages/index.ts';
 import { createModerationService, moderationRoutes } from './modules/moderation/index.ts';
 import { createPolicyHook, noPolicyHook } from './modules/policy/index.ts';
@@ -141,6 +141,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     db, store: blobs, signer: createBlobUrlSigner({ secret: signingKey, clock }), config: config.media, clock, logger,
     scanner: config.media.clamd ? createClamdScanner(config.media.clamd) : null,
   });
+  const resumable = createResumableUploads({ db, store: blobs, media, config: config.media, clock, logger });
   const users = createUsersService({ db, uow, clock, pictures: media });
   const auth = createAuthService({
     db,
@@ -243,12 +244,12 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     }
   });
   presence.start();
-  // Expired uploads and files no message uses any more: one sweep at a time, never overlapping.
+  // Expired uploads (whole or resumable) and files no message uses any more: one sweep at a time, never overlapping.
   let sweeping: Promise<void> | null = null;
   const sweepTimer = config.media.sweepIntervalMs > 0
     ? setInterval(() => {
-        sweeping ??= media.sweep().then(
-          (deleted) => void (deleted > 0 && logger.info({ deleted }, 'deleted expired files')),
+        sweeping ??= Promise.all([media.sweep(), resumable.sweep()]).then(
+          ([deleted, abandoned]) => void (deleted + abandoned > 0 && logger.info({ deleted, abandoned }, 'deleted expired files')),
           (error: unknown) => logger.warn({ err: error }, 'the file sweep failed'),
         ).finally(() => void (sweeping = null));
       }, config.media.sweepIntervalMs)
@@ -299,7 +300,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ...privacyRoutes({ privacy }),
     ...moderationRoutes({ moderation }),
     ...messageRoutes({ messages }),
-    ...mediaRoutes({ media }),
+    ...mediaRoutes({ media, resumable }),
     ...searchRoutes({ search }),
     ...inboxRoutes({ inbox }),
     ...retentionRoutes({ retention }),

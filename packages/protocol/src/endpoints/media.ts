@@ -1,5 +1,5 @@
 import type { EndpointSpec } from '../endpoint.ts';
-import { BlobBody, BlobRange, BlobParams, BlobQuery, EmptyResponse, FileParams, FileResponse, FileUrlQuery, FileUrlResponse, UploadBody, UploadQuery } from '../http.ts';
+import { BlobBody, BlobRange, BlobParams, BlobQuery, EmptyResponse, FileParams, FileResponse, FileUrlQuery, FileUrlResponse, ResumablePartBody, ResumableUploadParams, ResumableUploadResponse, UploadBody, UploadQuery } from '../http.ts';
 
 /** Files: uploads, the links that fetch them, and the route those links point at on the local store (docs/media.md). */
 export const mediaEndpoints = {
@@ -15,6 +15,51 @@ export const mediaEndpoints = {
     response: FileResponse,
     errors: ['payload_too_large', 'unsupported_media_type', 'limit_exceeded'],
     rateLimit: 'upload',
+  },
+  createResumableUpload: {
+    method: 'POST',
+    path: '/v1/uploads/resumable',
+    access: 'user',
+    tag: 'files',
+    summary: 'Begin a resumable upload (tus 1.0 creation: `Tus-Resumable: 1.0.0`, `Upload-Length`, `Upload-Metadata` with `filename` and optionally `kind voice`); 201 with its `Location`. Send the bytes with PATCH, resume after a break with HEAD',
+    response: ResumableUploadResponse,
+    successStatus: 201,
+    errors: ['payload_too_large', 'limit_exceeded', 'precondition_failed'],
+    rateLimit: 'upload',
+  },
+  getResumableUpload: {
+    method: 'GET',
+    path: '/v1/uploads/resumable/:uploadId',
+    access: 'user',
+    tag: 'files',
+    summary: 'How much of a resumable upload arrived, and the file it became once complete (tus HEAD answers the same in `Upload-Offset` and `Upload-Length`)',
+    params: ResumableUploadParams,
+    response: ResumableUploadResponse,
+    errors: ['not_found', 'precondition_failed'],
+  },
+  appendResumableUpload: {
+    method: 'PATCH',
+    path: '/v1/uploads/resumable/:uploadId',
+    access: 'user',
+    tag: 'files',
+    summary: 'The next bytes of a resumable upload, from `Upload-Offset` (which must equal the bytes stored); 204 with the new `Upload-Offset`, and `Parley-File-Id` once the file is complete. Bytes that arrived before a break are kept',
+    params: ResumableUploadParams,
+    body: ResumablePartBody,
+    rawBody: { contentType: 'application/offset+octet-stream' },
+    response: EmptyResponse,
+    successStatus: 204,
+    errors: ['not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'limit_exceeded', 'precondition_failed'],
+  },
+  deleteResumableUpload: {
+    method: 'DELETE',
+    path: '/v1/uploads/resumable/:uploadId',
+    access: 'user',
+    tag: 'files',
+    summary: 'Abandon a resumable upload (tus termination): its parts are deleted',
+    params: ResumableUploadParams,
+    response: EmptyResponse,
+    successStatus: 204,
+    errors: ['not_found', 'precondition_failed'],
   },
   getFile: {
     method: 'GET',

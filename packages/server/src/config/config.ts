@@ -168,6 +168,9 @@ export interface MediaConfig {
   unusedTtlMs: number;
   deleteGraceMs: number;
   urlTtlSec: number;
+  /** Resumable (tus) uploads: how long one may take, how many one user may have going. */
+  resumableTtlMs: number;
+  resumableMaxPerUser: number;
   /** 0: no sweep timer. */
   sweepIntervalMs: number;
   /** Null: no scanning. */
@@ -356,6 +359,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       unusedTtlMs: v.MEDIA_UNUSED_TTL_SEC * 1000,
       deleteGraceMs: v.MEDIA_DELETE_GRACE_SEC * 1000,
       urlTtlSec: v.MEDIA_URL_TTL_SEC,
+      resumableTtlMs: v.MEDIA_RESUMABLE_TTL_SEC * 1000,
+      resumableMaxPerUser: v.MEDIA_RESUMABLE_MAX_PER_USER,
       sweepIntervalMs: v.MEDIA_SWEEP_INTERVAL_MS,
       clamd: v.CLAMD_ADDRESS
         ? { host: v.CLAMD_ADDRESS.slice(0, v.CLAMD_ADDRESS.lastIndexOf(':')), port: Number(v.CLAMD_ADDRESS.slice(v.CLAMD_ADDRESS.lastIndexOf(':') + 1)), timeoutMs: v.CLAMD_TIMEOUT_MS }

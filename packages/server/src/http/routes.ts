@@ -61,7 +61,7 @@ function routeSchema(endpoint: Endpoint): Record<string, unknown> {
   const example = EndpointExamples[endpoint.operationId as OperationId] as EndpointExample<never> | undefined;
   const withExample = (schema: object, value: unknown) => (value === undefined ? schema : { ...schema, examples: [value] });
   const response: Record<string, unknown> = {};
-  response[200] = endpoint.produces ? { description: endpoint.summary, content: { [endpoint.produces]: { schema: endpoint.response } } } : withExample(endpoint.response, example?.response);
+  response[endpoint.successStatus ?? 200] = endpoint.produces ? { description: endpoint.summary, content: { [endpoint.produces]: { schema: endpoint.response } } } : withExample(endpoint.response, example?.response);
   for (const [status, codes] of byStatus) response[status] = errorResponse(status, codes);
   // A non-JSON operation's other answers are of its type too (a file's 206).
   for (const [status, schema] of Object.entries(endpoint.otherResponses ?? {})) {
@@ -113,14 +113,17 @@ export async function registerRoutes(app: FastifyInstance, routes: readonly Rout
           ...(endpoint.bodyLimitBytes ? { bodyLimit: endpoint.bodyLimitBytes } : {}),
           // File bytes go as they are stored: never re-encoded, so lengths and ranges stay true.
           ...(endpoint.produces === 'application/octet-stream' ? { compress: false as const } : {}),
-          handler: async (request, reply) => handle({
-            params: request.params as never,
-            query: request.query as never,
-            body: request.body as never,
-            actor: request.actor as never,
-            request,
-            reply,
-          }),
+          handler: async (request, reply) => {
+            if (endpoint.successStatus) reply.code(endpoint.successStatus);
+            return handle({
+              params: request.params as never,
+              query: request.query as never,
+              body: request.body as never,
+              actor: request.actor as never,
+              request,
+              reply,
+            });
+          },
         });
       }
     });

@@ -240,6 +240,28 @@ export interface UploadsTable {
   purge_after: number | null;
 }
 
+/** A tus upload in progress (migration 0012): its parts become an `uploads` row once all arrived. */
+export interface ResumableUploadsTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  kind: 'voice' | null;
+  length: number;
+  /** Bytes stored so far: the next part starts here. */
+  received: number;
+  created_at: number;
+  expires_at: number;
+  finishing_until: number | null;
+  file_id: string | null;
+}
+
+export interface ResumableUploadPartsTable {
+  upload_id: string;
+  start: number;
+  size: number;
+  blob_key: string;
+}
+
 export interface MessageFilesTable {
   message_id: string;
   upload_id: string;
@@ -369,6 +391,8 @@ export interface DB {
   audit_log: AuditLogTable;
   uploads: UploadsTable;
   message_files: MessageFilesTable;
+  resumable_uploads: ResumableUploadsTable;
+  resumable_upload_parts: ResumableUploadPartsTable;
   push_outbox: PushOutboxTable;
   push_deliveries: PushDeliveriesTable;
   push_settings: PushSettingsTable;
