@@ -7,7 +7,7 @@ import { backends } from './support/backends.ts';
 import { refused } from './support/governance.ts';
 import { call, waitFor } from './support/api.ts';
 import { elf, sha256, storedFiles } from './support/media-files.ts';
-import { startS3Server, type S3TestServer } from './support/s3-server.ts';
+import { s3Env, startS3Server, type S3TestServer } from './support/s3-server.ts';
 import { createUser, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 
 const LIMIT = 512 * 1024;
@@ -215,12 +215,7 @@ for (const backend of backends) {
 resumableSuite('sqlite, files on s3rver', async () => {
   const s3: S3TestServer = await startS3Server();
   try {
-    const t = await startApp(backends[0]!, {
-      env: {
-        ...ENV, BLOB_STORE: 's3', S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'us-east-1',
-        S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-      },
-    });
+    const t = await startApp(backends[0]!, { env: { ...ENV, ...s3Env(s3) } });
     return { t, stop: async () => { await t.close(); await s3.close(); } };
   } catch (error) {
     await s3.close();

@@ -6,7 +6,7 @@ import { call, group, ok, waitFor } from './support/api.ts';
 import { backends } from './support/backends.ts';
 import { nextClientId, refused } from './support/governance.ts';
 import { EICAR, pngWithText, sha256, storedFiles, upload, uploadOk, uploadRows } from './support/media-files.ts';
-import { startS3Server, type S3TestServer } from './support/s3-server.ts';
+import { s3Env, startS3Server, type S3TestServer } from './support/s3-server.ts';
 import { createUser, startApp, type TestApp } from './support/test-app.ts';
 
 /**
@@ -137,8 +137,7 @@ describe('files on S3 (s3rver)', () => {
     try {
       t = await startApp(backends[0]!, {
         env: {
-          BLOB_STORE: 's3', S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'us-east-1',
-          S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+          ...s3Env(s3),
           MEDIA_DELETE_GRACE_SEC: '0', MEDIA_SWEEP_INTERVAL_MS: '20',
         },
       });

@@ -26,6 +26,14 @@ const CREDENTIALS = { accessKeyId: 'PARLEYTEST', secretAccessKey: 'parley-test-s
 const { DUMMY_ACCOUNT } = createRequire(import.meta.url)('s3rver/lib/models/account.js') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
 DUMMY_ACCOUNT.createKeyPair(CREDENTIALS.accessKeyId, CREDENTIALS.secretAccessKey);
 
+/** The server's configuration for files on `s3`: path-style, as MinIO and s3rver need. */
+export function s3Env(s3: S3TestServer): Record<string, string> {
+  return {
+    BLOB_STORE: 's3', S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'us-east-1',
+    S3_ACCESS_KEY_ID: s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+  };
+}
+
 export async function startS3Server(): Promise<S3TestServer> {
   const directory = await mkdtemp(join(tmpdir(), 'parley-s3rver-'));
   const uploads = join(directory, BUCKET, '._S3rver_uploads');
