@@ -6,7 +6,7 @@ import { createEphemeralPublisher, createGateway, createFrameHandlers, createPub
 import { bearerToken, createHttpServer, endpointOf, registerRoutes, requireAdmin, requireUser, route } from './http/index.ts';
 import { createWebClientFallback } from './http/static.ts';
 import { createAdminService, adminConversationRoutes, adminRoutes } from './modules/admin/index.ts';
-import { callRoutes, createCallsService, createLivekitBackend } from './modules/calls/index.ts';
+import { callRoutes, createCallsService, createJanusBackend, createLivekitBackend, type MediaBackend } from './modules/calls/index.ts';
 import { createAccessTokens, createAdminKeyCheck, createAuthService, createExternalVerifier, loadSigningKey, authRoutes } from './modules/auth/index.ts';
 import { createConversationsService, createMembershipLoader, conversationRoutes } from './modules/conversations/index.ts';
 import { createUnitOfWork } from './modules/logs/index.ts';
@@ -184,7 +184,10 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     db: db.kysely, ephemeral, fanoutMax: config.realtime.presenceFanoutMax, maxGroup: config.realtime.receiptsMaxGroup,
     onError: (error) => logger.warn({ err: error }, 'a profile change was not announced'),
   });
-  const livekit = config.calls.livekit;
+  const { livekit, janus, mediaBackend } = config.calls;
+  const callMedia: MediaBackend | null = mediaBackend === 'livekit' && livekit ? createLivekitBackend({ ...livekit, logger })
+    : mediaBackend === 'janus' && janus ? createJanusBackend({ ...janus, logger })
+    : null;
   const calls = createCallsService({
     db,
     uow,
@@ -192,7 +195,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ephemeral,
     logger,
     config: config.calls,
-    media: livekit ? createLivekitBackend({ ...livekit, logger }) : null,
+    media: callMedia,
     drawSignal: (userId) => rateLimits.signal(userId),
   });
   // Call updates that follow other changes (removals, blocks, sockets coming and going) run
