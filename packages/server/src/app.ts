@@ -25,7 +25,7 @@ import { createSyncService, syncRoutes } from './modules/sync/index.ts';
 import { createProfileNotices, createUsersService, userRoutes } from './modules/users/index.ts';
 import { createDevicesService, deviceRoutes } from './modules/devices/index.ts';
 import { createPresenceService, presenceRoutes } from './modules/presence/index.ts';
-import { createPushProviders, createPushService, createPushWorker, loadVapidKeys, pushRoutes } from './modules/push/index.ts';
+import { createCallRingPush, createPushProviders, createPushService, createPushWorker, loadVapidKeys, pushRoutes } from './modules/push/index.ts';
 import { createRateLimits, registerPageReadLimit, registerRateLimitHooks } from './modules/rate-limits/index.ts';
 import { createReceiptsService, receiptRoutes } from './modules/receipts/index.ts';
 import { createTypingService } from './modules/typing/index.ts';
@@ -197,6 +197,18 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     config: config.calls,
     media: callMedia,
     drawSignal: (userId) => rateLimits.signal(userId),
+    ringPush: config.push.enabled
+      ? createCallRingPush({
+          db, clock,
+          async online(userIds) {
+            const statuses = await presenceStore.get(userIds);
+            return new Set(userIds.filter((id) => statuses.get(id)?.online));
+          },
+          // The worker is made below; rings only happen once the app serves.
+          wake: () => pushWorker?.wake(),
+          platforms: new Set(pushProviders.keys()),
+        })
+      : null,
   });
   // Call updates that follow other changes (removals, blocks, sockets coming and going) run
   // after them; closing waits for those still running before the stores close.

@@ -26,6 +26,11 @@ export interface CallsDeps {
   media: MediaBackend | null;
   /** Charges one signaling frame to its sender (throws `rate_limited`). */
   drawSignal: (userId: string) => Promise<void>;
+  /** Rings the devices of callees whose app is closed (push), and stops those rings; null: no push. */
+  ringPush?: {
+    ring(input: { callId: string; conversationId: string; callerId: string; kind: CallKind; userIds: readonly string[]; expiresAt: number }): Promise<unknown>;
+    stop(callId: string, conversationId: string, userIds: readonly string[], reason: string): Promise<void>;
+  } | null;
 }
 
 export type CallsService = ReturnType<typeof createCallsService>;
@@ -57,7 +62,7 @@ const callEnded = () => new AppError('call_ended', 'This call is over.');
  * touched, and a sweep on every node settles the ones nobody touches: a node dying
  * mid-ring leaves nothing that another node does not finish.
  */
-export function createCallsService({ db, uow, clock, ephemeral, logger, config, media, drawSignal }: CallsDeps) {
+export function createCallsService({ db, uow, clock, ephemeral, logger, config, media, drawSignal, ringPush = null }: CallsDeps) {
   const kysely = db.kysely;
 
   async function run<T>(work: (trx: Tx, changes: ChangeSet, after: Effect[]) => Promise<T>): Promise<T> {
@@ -117,6 +122,9 @@ export function createCallsService({ db, uow, clock, ephemeral, logger, config, 
       const call = toCall({ call: state.call, participants: joined(state) });
       const frame: CallRingFrame = { t: 'call_ring', call, expiresInMs: Math.max(0, state.call.ring_expires_at - now) };
       for (const userId of userIds) ephemeral.toUser(userId, frame);
+      const { id, conversation_id: conversationId, caller_id: callerId, kind, ring_expires_at: expiresAt } = state.call;
+      // Devices with the app closed hear it by push (awaited, so a stop that follows finds it; a failure is logged by `run`, the call stands).
+      return ringPush?.ring({ callId: id, conversationId, callerId, kind, userIds, expiresAt }).then(() => {});
     };
   }
 
@@ -124,6 +132,7 @@ export function createCallsService({ db, uow, clock, ephemeral, logger, config, 
     return () => {
       const frame: CallRingStopFrame = { t: 'call_ring_stop', callId: call.id, conversationId: call.conversation_id, reason };
       for (const userId of userIds) ephemeral.toUser(userId, frame);
+      return ringPush?.stop(call.id, call.conversation_id, userIds, reason);
     };
   }
 
