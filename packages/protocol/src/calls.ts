@@ -93,6 +93,15 @@ export type IceServer = Static<typeof IceServer>;
 export const CallMedia = Type.Union([
   Type.Object({ type: Type.Literal('p2p'), iceServers: Type.Array(IceServer), expiresAt: Type.Union([Timestamp, Type.Null()]) }),
   Type.Object({ type: Type.Literal('livekit'), url: Type.String(), room: Type.String(), token: Type.String(), canPublish: Type.Boolean(), expiresAt: Timestamp }),
+  /**
+   * Janus VideoRoom: its HTTP API at `url`; join `room` with `token` (on the room's `allowed`
+   * list until you leave or are removed) and `display` (your user id: how Parley finds you to
+   * remove you). `expiresAt` is null: the token lasts as long as your place in the call.
+   */
+  Type.Object({
+    type: Type.Literal('janus'), url: Type.String(), room: Type.String(), token: Type.String(), display: Type.String(), canPublish: Type.Boolean(),
+    expiresAt: Type.Union([Timestamp, Type.Null()]),
+  }),
 ]);
 export type CallMedia = Static<typeof CallMedia>;
 

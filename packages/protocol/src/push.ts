@@ -82,5 +82,14 @@ export const PushData = Type.Object({
   badge: Type.Integer({ minimum: 0 }),
   /** True when you were mentioned. */
   mention: Type.Boolean(),
+  /**
+   * Absent or `message`: a message (above). `call_ring`: a call rings for you (`callId`,
+   * `callKind`; `seq` 0, `messageId` empty) — show the incoming call until a `call_ring_stop`
+   * with the same `callId` arrives or the notification expires; `GET /v1/me/calls` says
+   * whether it still rings. `call_ring_stop`: it was answered, declined, missed or ended.
+   */
+  kind: Type.Optional(Type.Enum(['message', 'call_ring', 'call_ring_stop'])),
+  callId: Type.Optional(Type.String()),
+  callKind: Type.Optional(Type.Enum(['voice', 'video'])),
 });
 export type PushData = Static<typeof PushData>;

@@ -6,7 +6,7 @@ import { createEphemeralPublisher, createGateway, createFrameHandlers, createPub
 import { bearerToken, createHttpServer, endpointOf, registerRoutes, requireAdmin, requireUser, route } from './http/index.ts';
 import { createWebClientFallback } from './http/static.ts';
 import { createAdminService, adminConversationRoutes, adminRoutes } from './modules/admin/index.ts';
-import { callRoutes, createCallsService, createLivekitBackend } from './modules/calls/index.ts';
+import { callRoutes, createCallsService, createJanusBackend, createLivekitBackend, type MediaBackend } from './modules/calls/index.ts';
 import { createAccessTokens, createAdminKeyCheck, createAuthService, createExternalVerifier, loadSigningKey, authRoutes } from './modules/auth/index.ts';
 import { createConversationsService, createMembershipLoader, conversationRoutes } from './modules/conversations/index.ts';
 import { createUnitOfWork } from './modules/logs/index.ts';
@@ -25,7 +25,7 @@ import { createSyncService, syncRoutes } from './modules/sync/index.ts';
 import { createProfileNotices, createUsersService, userRoutes } from './modules/users/index.ts';
 import { createDevicesService, deviceRoutes } from './modules/devices/index.ts';
 import { createPresenceService, presenceRoutes } from './modules/presence/index.ts';
-import { createPushProviders, createPushService, createPushWorker, loadVapidKeys, pushRoutes } from './modules/push/index.ts';
+import { createCallRingPush, createPushProviders, createPushService, createPushWorker, loadVapidKeys, pushRoutes } from './modules/push/index.ts';
 import { createRateLimits, registerPageReadLimit, registerRateLimitHooks } from './modules/rate-limits/index.ts';
 import { createReceiptsService, receiptRoutes } from './modules/receipts/index.ts';
 import { createTypingService } from './modules/typing/index.ts';
@@ -185,7 +185,10 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     db: db.kysely, ephemeral, fanoutMax: config.realtime.presenceFanoutMax, maxGroup: config.realtime.receiptsMaxGroup,
     onError: (error) => logger.warn({ err: error }, 'a profile change was not announced'),
   });
-  const livekit = config.calls.livekit;
+  const { livekit, janus, mediaBackend } = config.calls;
+  const callMedia: MediaBackend | null = mediaBackend === 'livekit' && livekit ? createLivekitBackend({ ...livekit, logger })
+    : mediaBackend === 'janus' && janus ? createJanusBackend({ ...janus, logger })
+    : null;
   const calls = createCallsService({
     db,
     uow,
@@ -193,8 +196,20 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ephemeral,
     logger,
     config: config.calls,
-    media: livekit ? createLivekitBackend({ ...livekit, logger }) : null,
+    media: callMedia,
     drawSignal: (userId) => rateLimits.signal(userId),
+    ringPush: config.push.enabled
+      ? createCallRingPush({
+          db, clock,
+          async online(userIds) {
+            const statuses = await presenceStore.get(userIds);
+            return new Set(userIds.filter((id) => statuses.get(id)?.online));
+          },
+          // The worker is made below; rings only happen once the app serves.
+          wake: () => pushWorker?.wake(),
+          platforms: new Set(pushProviders.keys()),
+        })
+      : null,
   });
   // Call updates that follow other changes (removals, blocks, sockets coming and going) run
   // after them; closing waits for those still running before the stores close.

@@ -83,6 +83,19 @@ describe('configuration schema', () => {
     assert.deepEqual(problemsOf({ BROKER: 'kafka', NATS_URL: 'http://bus', NATS_SUBJECT_PREFIX: 'a.b' }).variables, ['BROKER', 'NATS_URL', 'NATS_SUBJECT_PREFIX']);
   });
 
+  it('chooses the media backend of group calls: the one configured, an explicit choice when both are, none when told', () => {
+    const livekit = { LIVEKIT_URL: 'wss://lk.example', LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'livekit-secret-0123456789' };
+    const janus = { JANUS_URL: 'https://janus.example/janus', JANUS_ADMIN_KEY: 'janus-admin-key-0123' };
+    assert.equal(loadConfig({}).calls.mediaBackend, null);
+    assert.equal(loadConfig(livekit).calls.mediaBackend, 'livekit');
+    assert.deepEqual([loadConfig(janus).calls.mediaBackend, loadConfig(janus).calls.janus], ['janus', { url: janus.JANUS_URL, apiUrl: janus.JANUS_URL, adminKey: janus.JANUS_ADMIN_KEY }]);
+    assert.equal(loadConfig({ ...livekit, ...janus, CALL_MEDIA_BACKEND: 'janus' }).calls.mediaBackend, 'janus');
+    assert.equal(loadConfig({ ...janus, CALL_MEDIA_BACKEND: 'none' }).calls.mediaBackend, null);
+    assert.deepEqual(problemsOf({ ...livekit, ...janus }).problems, [{ variable: 'CALL_MEDIA_BACKEND', problem: 'must be livekit or janus when both LIVEKIT_URL and JANUS_URL are set' }]);
+    assert.deepEqual(problemsOf({ JANUS_URL: janus.JANUS_URL }).problems, [{ variable: 'JANUS_ADMIN_KEY', problem: 'is required when Janus is configured (JANUS_URL and JANUS_ADMIN_KEY)' }]);
+    assert.deepEqual(problemsOf({ CALL_MEDIA_BACKEND: 'janus' }).problems, [{ variable: 'JANUS_URL', problem: 'is required when CALL_MEDIA_BACKEND is janus' }]);
+  });
+
   it('accepts HS256 (and only HS256) as the algorithms of a shared secret', () => {
     assert.deepEqual(loadConfig({ ...external, AUTH_JWT_SECRET: sharedSecret, AUTH_JWT_ALGORITHMS: 'HS256' }).auth.external?.algorithms, ['HS256']);
     assert.deepEqual(loadConfig({ ...external, AUTH_JWT_SECRET: sharedSecret }).auth.external?.algorithms, ['HS256']);

@@ -37,6 +37,16 @@ export function crossFieldProblems({ values, set, problems }: EnvReading): Confi
   if (livekit.some((name) => set.has(name)) || set.has('LIVEKIT_API_URL')) {
     for (const name of livekit) if (!set.has(name)) found.push({ variable: name, problem: 'is required when LiveKit is configured (LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET)' });
   }
+  const janus = ['JANUS_URL', 'JANUS_ADMIN_KEY'] as const;
+  if (janus.some((name) => set.has(name)) || set.has('JANUS_API_URL')) {
+    for (const name of janus) if (!set.has(name)) found.push({ variable: name, problem: 'is required when Janus is configured (JANUS_URL and JANUS_ADMIN_KEY)' });
+  }
+  if (!bad.has('CALL_MEDIA_BACKEND')) {
+    const chosen = values.CALL_MEDIA_BACKEND;
+    if (chosen === 'auto' && set.has('LIVEKIT_URL') && set.has('JANUS_URL')) found.push({ variable: 'CALL_MEDIA_BACKEND', problem: 'must be livekit or janus when both LIVEKIT_URL and JANUS_URL are set' });
+    if (chosen === 'livekit' && !set.has('LIVEKIT_URL')) found.push({ variable: 'LIVEKIT_URL', problem: 'is required when CALL_MEDIA_BACKEND is livekit' });
+    if (chosen === 'janus' && !set.has('JANUS_URL')) found.push({ variable: 'JANUS_URL', problem: 'is required when CALL_MEDIA_BACKEND is janus' });
+  }
   // APNs needs all four or none: a half-configured provider would fail every send.
   const apns = ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_TOPIC'] as const;
   if ([...apns, 'APNS_URL', 'APNS_CA_FILE'].some((name) => set.has(name as EnvName))) {

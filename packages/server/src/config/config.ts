@@ -155,8 +155,10 @@ export interface CallsConfig {
   stunUrls: string[];
   /** Null: no TURN. */
   turn: { urls: string[]; secret: string; ttlSec: number } | null;
-  /** Null: no media backend (group calls peer to peer, no calls in channels). */
+  /** Which backend carries group calls; null: none (group calls peer to peer, no calls in channels). */
+  mediaBackend: 'livekit' | 'janus' | null;
   livekit: { url: string; apiUrl: string; apiKey: string; apiSecret: string; tokenTtlSec: number } | null;
+  janus: { url: string; apiUrl: string; adminKey: string } | null;
 }
 
 export interface MediaConfig {
@@ -417,10 +419,15 @@ function externalAuth(v: EnvValues): ExternalAuthConfig | null {
 
 const urlList = (value: string | undefined): string[] => (value ? value.split(',').map((entry) => entry.trim()).filter(Boolean) : []);
 
-/** The cross-field rules have made sure TURN has its secret and LiveKit its key and secret. */
+/** The cross-field rules have made sure TURN has its secret, LiveKit its key and secret, Janus its admin key, and the chosen backend is configured. */
 function callsConfig(v: EnvValues): CallsConfig {
   const livekitUrl = v.LIVEKIT_URL;
+  const janusUrl = v.JANUS_URL;
+  const choice = v.CALL_MEDIA_BACKEND;
+  const mediaBackend = choice === 'none' ? null : choice === 'auto' ? (livekitUrl ? 'livekit' : janusUrl ? 'janus' : null) : choice;
   return {
+    mediaBackend,
+    janus: janusUrl && v.JANUS_ADMIN_KEY ? { url: janusUrl, apiUrl: v.JANUS_API_URL ?? janusUrl, adminKey: v.JANUS_ADMIN_KEY } : null,
     ringTimeoutMs: v.CALL_RING_TIMEOUT_MS,
     reconnectGraceMs: v.CALL_RECONNECT_GRACE_MS,
     sweepIntervalMs: v.CALL_SWEEP_INTERVAL_MS,

@@ -26,6 +26,11 @@ export interface CallsDeps {
   media: MediaBackend | null;
   /** Charges one signaling frame to its sender (throws `rate_limited`). */
   drawSignal: (userId: string) => Promise<void>;
+  /** Rings the devices of callees whose app is closed (push), and stops those rings; null: no push. */
+  ringPush?: {
+    ring(input: { callId: string; conversationId: string; callerId: string; kind: CallKind; userIds: readonly string[]; expiresAt: number }): Promise<unknown>;
+    stop(callId: string, conversationId: string, userIds: readonly string[], reason: string): Promise<void>;
+  } | null;
 }
 
 export type CallsService = ReturnType<typeof createCallsService>;
@@ -57,7 +62,7 @@ const callEnded = () => new AppError('call_ended', 'This call is over.');
  * touched, and a sweep on every node settles the ones nobody touches: a node dying
  * mid-ring leaves nothing that another node does not finish.
  */
-export function createCallsService({ db, uow, clock, ephemeral, logger, config, media, drawSignal }: CallsDeps) {
+export function createCallsService({ db, uow, clock, ephemeral, logger, config, media, drawSignal, ringPush = null }: CallsDeps) {
   const kysely = db.kysely;
 
   async function run<T>(work: (trx: Tx, changes: ChangeSet, after: Effect[]) => Promise<T>): Promise<T> {
@@ -117,6 +122,9 @@ export function createCallsService({ db, uow, clock, ephemeral, logger, config, 
       const call = toCall({ call: state.call, participants: joined(state) });
       const frame: CallRingFrame = { t: 'call_ring', call, expiresInMs: Math.max(0, state.call.ring_expires_at - now) };
       for (const userId of userIds) ephemeral.toUser(userId, frame);
+      const { id, conversation_id: conversationId, caller_id: callerId, kind, ring_expires_at: expiresAt } = state.call;
+      // Devices with the app closed hear it by push (awaited, so a stop that follows finds it; a failure is logged by `run`, the call stands).
+      return ringPush?.ring({ callId: id, conversationId, callerId, kind, userIds, expiresAt }).then(() => {});
     };
   }
 
@@ -124,6 +132,7 @@ export function createCallsService({ db, uow, clock, ephemeral, logger, config, 
     return () => {
       const frame: CallRingStopFrame = { t: 'call_ring_stop', callId: call.id, conversationId: call.conversation_id, reason };
       for (const userId of userIds) ephemeral.toUser(userId, frame);
+      return ringPush?.stop(call.id, call.conversation_id, userIds, reason);
     };
   }
 
@@ -212,7 +221,8 @@ export function createCallsService({ db, uow, clock, ephemeral, logger, config, 
     const { call } = state;
     if (call.mode === 'sfu' && call.room && media) {
       const joinInfo = await media.join(call.room, userId, { canPublish }, now);
-      return { type: 'livekit', url: joinInfo.url, room: call.room, token: joinInfo.token, canPublish, expiresAt: iso(joinInfo.expiresAt) };
+      if (media.name === 'janus') return { type: 'janus', url: joinInfo.url, room: call.room, token: joinInfo.token, display: userId, canPublish, expiresAt: isoOrNull(joinInfo.expiresAt) };
+      return { type: 'livekit', url: joinInfo.url, room: call.room, token: joinInfo.token, canPublish, expiresAt: iso(joinInfo.expiresAt ?? now) };
     }
     const { iceServers, expiresAt } = iceServersFor(config, userId, now);
     return { type: 'p2p', iceServers, expiresAt: isoOrNull(expiresAt) };
@@ -237,6 +247,10 @@ export function createCallsService({ db, uow, clock, ephemeral, logger, config, 
         throw new AppError('conflict', answering ? 'This call was answered on another of your devices.' : 'You are in this call on another device.');
       }
       await requireFree(trx, actor.userId, call.id);
+      if (call.mode === 'sfu' && media?.name === 'janus' && !granted.facts.membership!.rights.has('start_calls')) {
+        // Janus admits or refuses a token, with no publish grant: listening only cannot be enforced, so nobody without the right is let in.
+        throw new AppError('forbidden', 'You may not take part in calls here (listening only needs the LiveKit media backend).');
+      }
       if (call.mode === 'p2p') {
         const most = state.conversationKind === 'direct' ? 2 : config.meshMaxParticipants;
         if (joined(state).length >= most) throw new AppError('limit_exceeded', `This call is full (${most} people peer to peer).`, { limit: most });
@@ -308,7 +322,7 @@ export function createCallsService({ db, uow, clock, ephemeral, logger, config, 
       const outcome = await run(async (trx, changes, after) => {
         const { membership, facts } = await access(trx, actor.userId, conversationId, 'call.start', { now, lock: db.dialect });
         const conversationKind = membership.kind;
-        if (conversationKind === 'channel' && !media) throw new AppError('conflict', 'Calls in channels need a media backend, and this server has none (LIVEKIT_URL).');
+        if (conversationKind === 'channel' && !media) throw new AppError('conflict', 'Calls in channels need a media backend, and this server has none (LIVEKIT_URL or JANUS_URL).');
         const existing = await repo.activeCallIn(trx, conversationId);
         if (existing) {
           const state = await loadState(trx, existing.id, conversationKind);
@@ -541,7 +555,8 @@ export function createCallsService({ db, uow, clock, ephemeral, logger, config, 
 
     /** Verifies a media backend's webhook and acts on it. */
     async receiveWebhook(body: string, authorization: string | undefined): Promise<void> {
-      if (!media) throw new AppError('not_found', 'No media backend is configured.');
+      // Only LiveKit sends webhooks (Janus has none that verify).
+      if (media?.name !== 'livekit') throw new AppError('not_found', 'No LiveKit media backend is configured.');
       let event: MediaEvent | null;
       try {
         event = await media.receiveWebhook(body, authorization);

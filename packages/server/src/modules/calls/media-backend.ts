@@ -12,7 +12,8 @@ export interface MediaJoin {
   /** Where clients connect (the backend's public URL). */
   url: string;
   token: string;
-  expiresAt: number;
+  /** Null: valid as long as the room, until Parley withdraws it (Janus' `allowed` list). */
+  expiresAt: number | null;
 }
 
 /** What a backend reports about its rooms, in Parley's terms. */
@@ -22,7 +23,7 @@ export type MediaEvent =
   | { type: 'room_finished'; room: string };
 
 export interface MediaBackend {
-  readonly name: 'livekit';
+  readonly name: 'livekit' | 'janus';
   /** Makes the room ready before anyone joins (idempotent: an existing room is fine). */
   createRoom(room: string, options: { maxParticipants: number }): Promise<void>;
   /** Closes the room and disconnects whoever is still in it (a room already gone is fine). */

@@ -1,3 +1,4 @@
+export { type CallRing, type CallRingPush, createCallRingPush } from './call-ring-push.ts';
 export { createPushService, type PushService } from './push.service.ts';
 export { pushRoutes } from './push.routes.ts';
 export { createPushWorker, type PushWorker, type PushWorkerOptions } from './push.worker.ts';

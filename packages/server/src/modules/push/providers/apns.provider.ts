@@ -77,6 +77,8 @@ export function createApnsProvider(options: ApnsOptions): PushProvider {
       seq: data.seq,
       messageId: data.messageId,
       mention: data.mention,
+      ...(data.kind ? { kind: data.kind } : {}),
+      ...(data.callId ? { callId: data.callId, ...(data.callKind ? { callKind: data.callKind } : {}) } : {}),
     });
   }
 
@@ -91,7 +93,7 @@ export function createApnsProvider(options: ApnsOptions): PushProvider {
           'apns-topic': options.topic,
           'apns-push-type': 'alert',
           'apns-priority': '10',
-          'apns-expiration': String(Math.floor(clock() / 1000) + EXPIRATION_SEC),
+          'apns-expiration': String(Math.floor(clock() / 1000) + (notification.ttlSec ?? EXPIRATION_SEC)),
           'apns-collapse-id': collapseId(notification.collapseKey),
           'content-type': 'application/json',
         });

@@ -85,8 +85,11 @@ export function createFcmProvider({ serviceAccount, apiUrl, timeoutMs, clock }: 
         token: target.token,
         notification: { title: notification.title, body },
         // FCM data values are strings.
-        data: { conversationId: data.conversationId, seq: String(data.seq), messageId: data.messageId, badge: String(data.badge), mention: String(data.mention) },
-        android: { collapse_key: collapseKey, priority: 'HIGH', notification: { tag: collapseKey, notification_count: data.badge } },
+        data: {
+          conversationId: data.conversationId, seq: String(data.seq), messageId: data.messageId, badge: String(data.badge), mention: String(data.mention),
+          ...(data.kind ? { kind: data.kind } : {}), ...(data.callId ? { callId: data.callId } : {}), ...(data.callKind ? { callKind: data.callKind } : {}),
+        },
+        android: { collapse_key: collapseKey, priority: 'HIGH', ...(notification.ttlSec !== undefined ? { ttl: `${notification.ttlSec}s` } : {}), notification: { tag: collapseKey, notification_count: data.badge } },
         apns: { headers: { 'apns-collapse-id': collapseKey.slice(0, 64) }, payload: { aps: { badge: data.badge, 'thread-id': collapseKey } } },
       },
     });

@@ -14,6 +14,8 @@ export interface PushNotification {
   data: PushData;
   /** Notifications with the same key replace each other on the device (one per conversation). */
   collapseKey: string;
+  /** How long the push service keeps it for an unreachable device (a call ring: until the ring runs out); absent: the provider's default. */
+  ttlSec?: number;
 }
 
 /**

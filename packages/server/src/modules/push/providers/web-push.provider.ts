@@ -78,7 +78,7 @@ export function createWebPushProvider(options: WebPushOptions): PushProvider {
             authorization: `vapid t=${await vapidToken(endpoint.origin)}, k=${options.vapid.publicKey}`,
             'content-encoding': 'aes128gcm',
             'content-type': 'application/octet-stream',
-            ttl: String(options.ttlSec),
+            ttl: String(notification.ttlSec ?? options.ttlSec),
             urgency: 'high',
             topic: topic(notification.collapseKey),
           },
