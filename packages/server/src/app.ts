@@ -12,7 +12,7 @@ import { createConversationsService, createMembershipLoader, conversationRoutes 
 import { createUnitOfWork } from './modules/logs/index.ts';
 import { createInvitesService, inviteRoutes } from './modules/invites/index.ts';
 import { createJoinRequestNotices, createMembershipService, membershipRoutes } from './modules/membership/index.ts';
-import { createClamdScanner, createMediaService, createResumableUploads, mediaRoutes } from './modules/media/index.ts';
+import { createClamdScanner, createFfmpegDecoder, createMediaService, createResumableUploads, findFfmpeg, mediaRoutes } from './modules/media/index.ts';
 import { createMessagesService, messageRoutes } from './modules/messages/index.ts';
 import { createModerationService, moderationRoutes } from './modules/moderation/index.ts';
 import { createPolicyHook, noPolicyHook } from './modules/policy/index.ts';
@@ -137,9 +137,12 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const signingKey = loadSigningKey(config.auth.jwtSecret, config.dataDir);
   // The store touches neither disk nor network before its first file (and loads the AWS SDK only for S3).
   const blobs = await createBlobStore(config.blobs, { secret: signingKey, clock });
+  const ffmpeg = await findFfmpeg(config.media.ffmpeg);
+  if (!ffmpeg && config.media.ffmpeg !== 'auto' && config.media.ffmpeg !== 'off') throw new Error(`MEDIA_FFMPEG: no executable ffmpeg with ffprobe beside it at ${config.media.ffmpeg}`);
   const media = createMediaService({
     db, store: blobs, signer: createBlobUrlSigner({ secret: signingKey, clock }), config: config.media, clock, logger,
     scanner: config.media.clamd ? createClamdScanner(config.media.clamd) : null,
+    decoder: ffmpeg ? createFfmpegDecoder(ffmpeg, config.media.ffmpegTimeoutMs) : null,
   });
   const resumable = createResumableUploads({ db, store: blobs, media, config: config.media, clock, logger });
   const users = createUsersService({ db, uow, clock, pictures: media });

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
+import { findFfmpeg } from '../../server/src/modules/media/ffmpeg.ts';
 import { createUser, expectOk, http, type TestApp, type TestUser } from '../../server/test/support/test-app.ts';
 import { browserSkipReason, eventually, screenshot } from './support/browser.ts';
 import { type BrowserSuite, startBrowserSuite } from './support/suite.ts';
@@ -281,6 +282,8 @@ for (const store of ['local', 's3'] as const) {
       await player.waitFor();
       // The duration: the server's, or (WebM from MediaRecorder has none in its header) measured by the player.
       await eventually(async () => assert.match((await player.locator('figcaption').textContent()) ?? '', /^Voice note · 0:0[2-9]$/u), 'the voice note’s duration shown');
+      // With ffmpeg beside the server (MEDIA_FFMPEG=auto; .ci/run installs it) the Opus recording has the server's waveform.
+      if (await findFfmpeg('auto')) assert.equal(await player.locator('.waveform > span').count(), 64, 'the waveform drawn');
       const audio = player.locator('audio');
       assert.equal(await audio.getAttribute('controls'), '');
       const fetched = await fetchBytes((await audio.getAttribute('src'))!);

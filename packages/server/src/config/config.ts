@@ -177,6 +177,9 @@ export interface MediaConfig {
   sweepIntervalMs: number;
   /** Null: no scanning. */
   clamd: { host: string; port: number; timeoutMs: number } | null;
+  /** `auto`, `off` or the path of ffmpeg. */
+  ffmpeg: string;
+  ffmpegTimeoutMs: number;
 }
 
 /** Push notifications (docs/push.md). Files are named here and read when the app starts. */
@@ -364,6 +367,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       resumableTtlMs: v.MEDIA_RESUMABLE_TTL_SEC * 1000,
       resumableMaxPerUser: v.MEDIA_RESUMABLE_MAX_PER_USER,
       sweepIntervalMs: v.MEDIA_SWEEP_INTERVAL_MS,
+      ffmpeg: v.MEDIA_FFMPEG,
+      ffmpegTimeoutMs: v.MEDIA_FFMPEG_TIMEOUT_MS,
       clamd: v.CLAMD_ADDRESS
         ? { host: v.CLAMD_ADDRESS.slice(0, v.CLAMD_ADDRESS.lastIndexOf(':')), port: Number(v.CLAMD_ADDRESS.slice(v.CLAMD_ADDRESS.lastIndexOf(':') + 1)), timeoutMs: v.CLAMD_TIMEOUT_MS }
         : null,

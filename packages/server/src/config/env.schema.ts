@@ -84,6 +84,8 @@ export const EnvSchema = Type.Object({
   MEDIA_RESUMABLE_MAX_PER_USER: integer({ group: FILES, meaning: 'Resumable uploads one user may have in progress at once; one more gets 422 `limit_exceeded`', default: 20, minimum: 1, maximum: 1000 }),
   MEDIA_URL_TTL_SEC: integer({ group: FILES, meaning: 'Lifetime of a link from `GET /v1/files/:fileId/url`', default: 300, minimum: 10, maximum: 7 * 24 * 3600 }),
   MEDIA_SWEEP_INTERVAL_MS: integer({ group: FILES, meaning: 'How often a node deletes expired uploads and the bytes of deleted files (in batches; 0: never, for tests)', default: 60_000, minimum: 0, maximum: 24 * 3600 * 1000 }),
+  MEDIA_FFMPEG: text({ group: FILES, meaning: 'ffmpeg for waveforms and lengths of compressed audio (voice notes from browsers), first frames and sizes of videos, and GIF and WebP previews: `auto` (ffmpeg and ffprobe from PATH when there), `off`, or the path of ffmpeg (ffprobe beside it); see `docs/media.md`', default: 'auto', pattern: '^(auto|off|/.{1,4095})$', expected: 'auto, off or an absolute path' }),
+  MEDIA_FFMPEG_TIMEOUT_MS: integer({ group: FILES, meaning: 'How long ffmpeg may spend on one file before it is stopped (the file then has no waveform or preview)', default: 30_000, minimum: 1000, maximum: 600_000 }),
   CLAMD_ADDRESS: optionalText({ group: FILES, meaning: 'A ClamAV daemon (`host:port`) every upload is streamed to (`INSTREAM`) before it can be used; a flagged file is refused and deleted', unset: 'no scanning', pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$', expected: 'host:port' }),
   CLAMD_TIMEOUT_MS: integer({ group: FILES, meaning: 'How long one scan may take; a scan that fails or times out refuses the upload (503, retryable)', default: 30_000, minimum: 100, maximum: 600_000 }),
 

@@ -2,3 +2,4 @@ export { createMediaService, type MediaService, parseRangeHeader, toAttachment }
 export { mediaRoutes } from './media.routes.ts';
 export { createClamdScanner, type FileScanner, type ScanVerdict } from './clamd-scanner.ts';
 export { createResumableUploads, type ResumableUploads } from './resumable-uploads.ts';
+export { createFfmpegDecoder, findFfmpeg, type MediaDecoder } from './ffmpeg.ts';

@@ -1,4 +1,9 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Attachment, FileInfo, FileUrlResponse, FileVariant } from '@parley/protocol';
 import type { MediaConfig } from '../../config/index.ts';
 import type { BlobStore, BlobUrlSigner, ByteRange } from '../../platform/blob/index.ts';
@@ -11,6 +16,7 @@ import type { Actor } from '../auth/index.ts';
 import { access } from '../policy/index.ts';
 import { pcmWaveform, readDuration } from './audio-info.ts';
 import type { FileScanner } from './clamd-scanner.ts';
+import type { MediaDecoder } from './ffmpeg.ts';
 import { detectContentType, isAllowedType, kindOf, sanitizeFileName, SNIFF_BYTES } from './file-inspection.ts';
 import { IMAGE_HEADER_BYTES, makeThumbnail, readDimensions, THUMBNAIL_SOURCE_MAX_BYTES, THUMBNAIL_SOURCE_MAX_PIXELS } from './image-preview.ts';
 import { createMetadataStripper } from './metadata-stripper.ts';
@@ -26,6 +32,8 @@ export interface MediaDeps {
   logger: Logger;
   /** Null: no scanning (CLAMD_ADDRESS unset). */
   scanner: FileScanner | null;
+  /** Null: no ffmpeg (`MEDIA_FFMPEG`): no waveforms of compressed audio, no video frames, no GIF or WebP previews. */
+  decoder?: MediaDecoder | null;
 }
 
 export type MediaService = ReturnType<typeof createMediaService>;
@@ -34,6 +42,10 @@ export type MediaService = ReturnType<typeof createMediaService>;
 const SWEEP_BATCH = 100;
 /** WAV files read whole for a waveform at most. */
 const WAVEFORM_SOURCE_MAX_BYTES = 32 * 1024 * 1024;
+/** Files copied for ffmpeg at most (recordings and videos); larger ones get no waveform or first frame. */
+const DECODE_SOURCE_MAX_BYTES = 512 * 1024 * 1024;
+/** Pictures the JavaScript decoders cannot read, whose previews ffmpeg makes. */
+const DECODED_IMAGE_TYPES = new Set(['image/gif', 'image/webp']);
 /** Where a file's bytes live in the store: its id decides, never its name. */
 const blobKey = (id: string, variant: FileVariant) => `files/${id}/${variant}`;
 
@@ -146,7 +158,7 @@ function contentDisposition(contentType: string, name: string): string {
  * them, and their end: unused uploads expire, files no message uses any more are removed
  * after a grace. docs/media.md describes the whole path.
  */
-export function createMediaService({ db, store, signer, config, clock, logger, scanner }: MediaDeps) {
+export function createMediaService({ db, store, signer, config, clock, logger, scanner, decoder = null }: MediaDeps) {
   const kysely = db.kysely;
 
   async function removeBlobs(row: Pick<UploadsTable, 'blob_key' | 'thumbnail_key'>): Promise<void> {
@@ -161,7 +173,29 @@ export function createMediaService({ db, store, signer, config, clock, logger, s
     }
   }
 
-  /** What the server learns from a stored file: an image's size and preview, a recording's length and waveform. */
+  async function storeThumbnail(id: string, thumbnail: { data: Buffer; width: number; height: number }) {
+    const key = blobKey(id, 'thumbnail');
+    await store.write(key, Readable.from([thumbnail.data]), { contentType: 'image/jpeg', maxBytes: 4 * 1024 * 1024 });
+    return { thumbnail_key: key, thumbnail_width: thumbnail.width, thumbnail_height: thumbnail.height };
+  }
+
+  /** Runs `use` on a local copy of the stored file (ffmpeg seeks, so a stream will not do); the copy is removed after. */
+  async function withLocalCopy<T>(key: string, use: (file: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(tmpdir(), 'parley-media-'));
+    try {
+      const file = join(dir, 'source');
+      await pipeline((await store.read(key)).body, createWriteStream(file));
+      return await use(file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * What the server learns from a stored file: an image's size and preview, a recording's
+   * length and waveform, a video's size and first frame. JPEG, PNG and WAV are read here;
+   * compressed audio, video, GIF and WebP by ffmpeg when the server has it (`decoder`).
+   */
   async function inspect(key: string, id: string, contentType: string, kind: Attachment['kind'], size: number) {
     const found: Pick<UploadsTable, 'width' | 'height' | 'duration_ms' | 'waveform' | 'thumbnail_key' | 'thumbnail_width' | 'thumbnail_height'> = {
       width: null, height: null, duration_ms: null, waveform: null, thumbnail_key: null, thumbnail_width: null, thumbnail_height: null,
@@ -172,19 +206,30 @@ export function createMediaService({ db, store, signer, config, clock, logger, s
       found.width = dimensions.width;
       found.height = dimensions.height;
       if (size <= THUMBNAIL_SOURCE_MAX_BYTES && dimensions.width * dimensions.height <= THUMBNAIL_SOURCE_MAX_PIXELS) {
-        const thumbnail = makeThumbnail(await collect((await store.read(key)).body), contentType, dimensions.orientation);
-        if (thumbnail) {
-          const thumbnailKey = blobKey(id, 'thumbnail');
-          await store.write(thumbnailKey, Readable.from([thumbnail.data]), { contentType: 'image/jpeg', maxBytes: 4 * 1024 * 1024 });
-          found.thumbnail_key = thumbnailKey;
-          found.thumbnail_width = thumbnail.width;
-          found.thumbnail_height = thumbnail.height;
-        }
+        const thumbnail = makeThumbnail(await collect((await store.read(key)).body), contentType, dimensions.orientation)
+          ?? (decoder && DECODED_IMAGE_TYPES.has(contentType) ? await withLocalCopy(key, (file) => decoder.preview(file)) : null);
+        if (thumbnail) Object.assign(found, await storeThumbnail(id, thumbnail));
       }
     } else if (kind === 'audio' || kind === 'voice' || kind === 'video') {
       found.duration_ms = await readDuration((await store.read(key)).body, contentType, size);
       if (kind !== 'video' && (contentType === 'audio/wav' || contentType === 'audio/x-wav' || contentType === 'audio/vnd.wave') && size <= WAVEFORM_SOURCE_MAX_BYTES) {
         found.waveform = pcmWaveform(await collect((await store.read(key)).body));
+      } else if (decoder && size <= DECODE_SOURCE_MAX_BYTES) {
+        await withLocalCopy(key, async (file) => {
+          if (kind === 'video') {
+            const shape = await decoder.videoSize(file);
+            if (shape) [found.width, found.height] = [shape.width, shape.height];
+            const poster = await decoder.preview(file);
+            if (poster) Object.assign(found, await storeThumbnail(id, poster));
+          } else {
+            const audio = await decoder.audio(file);
+            if (audio) {
+              found.waveform = audio.waveform;
+              // WebM from a browser's recorder has no length in its header: the decoded length is it.
+              found.duration_ms ??= audio.durationMs;
+            }
+          }
+        });
       }
     }
     return found;

@@ -124,8 +124,8 @@ function FileCard({ file }: { file: Attachment }) {
 }
 
 /**
- * When the server found no duration (MediaRecorder's WebM has none in its header) the player
- * measures it: such a file reports an infinite duration until the browser has seen its end,
+ * MediaRecorder's WebM has no duration in its header, so the player measures it (the
+ * server's, from ffmpeg, is shown meanwhile when it has one): such a file reports an infinite duration until the browser has seen its end,
  * so it seeks far past the end once, reads the real duration, and goes back to the start.
  */
 function measureDuration(audio: HTMLAudioElement, found: (ms: number) => void) {
@@ -143,7 +143,8 @@ function AudioPlayer({ file }: { file: Attachment }) {
   const label = file.kind === 'voice' ? 'Voice note' : file.name;
   const durationMs = file.durationMs ?? measured;
   const duration = durationMs !== null ? formatDuration(durationMs) : null;
-  const measure = file.durationMs === null ? (event: React.SyntheticEvent<HTMLAudioElement>) => measureDuration(event.currentTarget, setMeasured) : undefined;
+  // Measured even when the server knows the length: Chromium's player shows a WebM recording without one in its header as endless until it has seen the end.
+  const measure = (event: React.SyntheticEvent<HTMLAudioElement>) => measureDuration(event.currentTarget, setMeasured);
   return (
     <figure className="audio-card" data-file-id={file.id}>
       {link.url ? (
@@ -151,6 +152,7 @@ function AudioPlayer({ file }: { file: Attachment }) {
       ) : (
         <span className="audio-pending">{link.failed ? 'Unavailable' : 'Loading…'}</span>
       )}
+      {file.waveform ? <Waveform bars={waveformBars(file.waveform)} /> : null}
       <figcaption>
         {label}
         {duration ? ` · ${duration}` : ''}
@@ -159,11 +161,33 @@ function AudioPlayer({ file }: { file: Attachment }) {
   );
 }
 
+/** The server's waveform (base64url peaks, 0–255) as numbers; nothing for a malformed one. */
+export function waveformBars(waveform: string): number[] {
+  try {
+    const binary = atob(waveform.replace(/-/g, '+').replace(/_/g, '/'));
+    return Array.from(binary, (char) => char.charCodeAt(0));
+  } catch {
+    return [];
+  }
+}
+
+/** The shape of a recording, as messengers draw a voice note; decoration beside the player, so hidden from screen readers. */
+function Waveform({ bars }: { bars: number[] }) {
+  const loudest = Math.max(1, ...bars);
+  return (
+    <span className="waveform" aria-hidden="true">
+      {bars.map((bar, index) => <span key={index} style={{ height: `${Math.max(8, Math.round((bar / loudest) * 100))}%` }} />)}
+    </span>
+  );
+}
+
 function VideoPlayer({ file }: { file: Attachment }) {
   const link = useFileUrl(file.id, 'original');
+  // The server's first frame (when it has ffmpeg) shows before the video is played.
+  const poster = useFileUrl(file.id, 'thumbnail', file.thumbnail !== null);
   return (
     <figure className="video-card" data-file-id={file.id}>
-      {link.url ? <video controls preload="metadata" src={link.url} aria-label={file.name} width={file.width ?? undefined} height={file.height ?? undefined} onError={link.renew} /> : <span className="audio-pending">{link.failed ? 'Unavailable' : 'Loading…'}</span>}
+      {link.url ? <video controls preload="metadata" src={link.url} poster={poster.url ?? undefined} aria-label={file.name} width={file.width ?? undefined} height={file.height ?? undefined} onError={link.renew} /> : <span className="audio-pending">{link.failed ? 'Unavailable' : 'Loading…'}</span>}
       <figcaption>
         {file.name}
         {file.durationMs !== null ? ` · ${formatDuration(file.durationMs)}` : ''}
