@@ -64,6 +64,8 @@ export interface App {
   readonly db: Database;
   readonly logger: Logger;
   readonly tracing: Tracing;
+  /** The background jobs this process runs (none on ROLE=gateway or api). */
+  readonly jobs: readonly string[];
   /** Starts listening; resolves to the base URL. */
   listen(): Promise<string>;
   /** Closes at once: WebSockets closed with a resumable code, HTTP stopped, broker and database closed. */
@@ -267,6 +269,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   sweepTimer?.unref();
   pushWorker?.start();
   if (jobs) retention.start();
+  const jobNames = jobs ? ['call-sweep', ...(pushWorker ? ['push-worker'] : []), ...(sweepTimer ? ['file-sweep'] : []), 'retention'] : [];
 
   const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
@@ -411,6 +414,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     db,
     logger,
     tracing,
+    jobs: jobNames,
     async listen() {
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();
