@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +12,8 @@ import { createLogger } from '../src/platform/logger.ts';
 import { createOtelTracing } from '../src/platform/tracing/otel-tracing.ts';
 import type { Tracing } from '../src/platform/tracing/index.ts';
 import { type Backend, postgresBackend, sqliteBackend, type Store } from './support/backends.ts';
+import { openTracing } from '../src/platform/tracing/index.ts';
+import { loadConfig } from '../src/index.ts';
 import { hasPostgres, hasRedis, natsUrl, redisUrl, requireNats } from './support/services.ts';
 import { createUser, expectOk, http, startApp, type TestApp } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
@@ -175,5 +179,44 @@ describe('tracing off', () => {
     const otel = loaded.filter((url) => url.includes('/@opentelemetry/') && !url.includes('/@opentelemetry/api/'));
     assert.deepEqual(otel, [], 'no OpenTelemetry SDK, context manager, propagator or exporter');
     assert.ok(!loaded.some((url) => url.includes('otel-tracing')), 'nor the SDK wrapper');
+  });
+});
+
+describe('tracing on through the OTEL_* variables', () => {
+  it('posts OTLP/HTTP protobuf spans to OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces, with the headers of OTEL_EXPORTER_OTLP_HEADERS', async () => {
+    // A collector stand-in: it takes what the real OTLP exporter posts and keeps it.
+    const posts: Array<{ url: string; type: string; auth: string; body: Buffer }> = [];
+    const collector = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        posts.push({ url: request.url ?? '', type: String(request.headers['content-type']), auth: String(request.headers['x-api-key']), body: Buffer.concat(chunks) });
+        response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = collector.address() as AddressInfo;
+      const config = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=collector-key', OTEL_SERVICE_NAME: 'parley-otlp-test' });
+      const tracing = await openTracing(config.tracing, { nodeId: 'otlp-node', version: 'test' });
+      assert.equal(tracing.enabled, true);
+      const node = await startApp(sqliteBackend, { tracing });
+      try {
+        assert.equal((await http(node.url, 'GET', '/readyz')).status, 200);
+      } finally {
+        await node.close();
+        // Shutting down exports what the batch still holds.
+        await tracing.shutdown();
+      }
+      const post = posts.find((candidate) => candidate.body.includes('HTTP GET getReadiness'));
+      assert.ok(post, `the request's span was posted (${posts.length} posts)`);
+      assert.equal(post.url, '/v1/traces');
+      assert.equal(post.type, 'application/x-protobuf');
+      assert.equal(post.auth, 'collector-key');
+      assert.ok(post.body.includes('parley-otlp-test'), 'with OTEL_SERVICE_NAME as service.name');
+      assert.ok(post.body.includes('otlp-node'), 'and NODE_ID as service.instance.id');
+    } finally {
+      await new Promise((resolve) => collector.close(resolve));
+    }
   });
 });
