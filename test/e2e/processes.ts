@@ -7,6 +7,8 @@ const MAIN = fileURLToPath(new URL('../../packages/server/src/main.ts', import.m
 export interface NodeProcess {
   url: string;
   port: number;
+  /** The JSON log line that announced it listening (role, jobs, storage, broker). */
+  started: Record<string, unknown>;
   child: ChildProcess;
   /** Resolves when the process has exited. */
   exited: Promise<number | null>;
@@ -21,12 +23,19 @@ export async function startNode(env: Record<string, string>): Promise<NodeProces
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let output = '';
+  let started: Record<string, unknown> = {};
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`node did not start:\n${output}`)), 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
       if (match) {
+        const line = output.split('\n').find((text) => text.includes('"url":"'));
+        try {
+          started = JSON.parse(line ?? '{}');
+        } catch {
+          // A line cut in the middle: the URL is all callers need.
+        }
         clearTimeout(timer);
         resolve(match[1]!);
       }
@@ -38,6 +47,7 @@ export async function startNode(env: Record<string, string>): Promise<NodeProces
   child.stdout!.resume();
   return {
     url,
+    started,
     port: Number(new URL(url).port),
     child,
     exited,

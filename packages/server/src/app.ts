@@ -3,7 +3,7 @@ import { Endpoints } from '@parley/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.ts';
 import { createEphemeralPublisher, createGateway, createFrameHandlers, createPublisher, type Gateway } from './gateway/index.ts';
-import { bearerToken, createHttpServer, endpointOf, registerRoutes, requireAdmin, requireUser, route } from './http/index.ts';
+import { bearerToken, createHttpServer, endpointOf, registerRoutes, registerTracingHooks, requireAdmin, requireUser, route } from './http/index.ts';
 import { createWebClientFallback } from './http/static.ts';
 import { createAdminService, adminConversationRoutes, adminRoutes } from './modules/admin/index.ts';
 import { callRoutes, createCallsService, createJanusBackend, createLivekitBackend, type MediaBackend } from './modules/calls/index.ts';
@@ -41,6 +41,8 @@ import { type Broker, createMemoryBroker, createNatsBroker, createRedisBroker, w
 import { type Database, openDatabase } from './platform/db/index.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { type Clock, systemClock } from './platform/time.ts';
+import { openTracing, type Tracing } from './platform/tracing/index.ts';
+import { runsBackgroundJobs, servesApi, servesSockets } from './config/index.ts';
 
 export const VERSION: string = createRequire(import.meta.url)('../package.json').version;
 
@@ -51,6 +53,8 @@ export interface AppOverrides {
   clock?: Clock;
   /** Presence shared by several apps in one process (without Redis), like `broker`. */
   presenceState?: MemoryPresenceState;
+  /** Tracing made by the caller (tests with an in-memory exporter); it is not shut down by close(). */
+  tracing?: Tracing;
 }
 
 export interface App {
@@ -59,6 +63,9 @@ export interface App {
   readonly gateway: Gateway;
   readonly db: Database;
   readonly logger: Logger;
+  readonly tracing: Tracing;
+  /** The background jobs this process runs (none on ROLE=gateway or api). */
+  readonly jobs: readonly string[];
   /** Starts listening; resolves to the base URL. */
   listen(): Promise<string>;
   /** Closes at once: WebSockets closed with a resumable code, HTTP stopped, broker and database closed. */
@@ -84,6 +91,8 @@ function openBroker(config: Readonly<Config>, logger: Logger): Promise<Broker> |
 export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const clock = overrides.clock ?? systemClock;
+  const tracing = overrides.tracing ?? (await openTracing(config.tracing, { nodeId: config.nodeId, version: VERSION }));
+  const role = config.role;
   // Push credentials are read first: a missing or bad key file fails the start before anything is opened.
   const vapid = config.push.webPush ? loadVapidKeys(config.push.webPush.vapid, config.dataDir) : null;
   const pushProviders = config.push.enabled ? createPushProviders(config.push, vapid, clock) : new Map();
@@ -117,7 +126,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
 
   // What committed changes mean beyond the logs (receipts, presence visibility, metrics):
   // observers run after the publisher, after commit, like it.
-  const publish = createPublisher(broker, logger);
+  const publish = createPublisher(broker, logger, tracing);
   const observers: Array<(changes: ChangeSet) => void> = [];
   const uow = createUnitOfWork(db, (changes) => {
     publish(changes);
@@ -133,7 +142,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     published(changes, seconds) {
       if (changes.conversationEvents.some(({ event }) => event.type === 'message.created')) metrics.sendToPublish.observe(seconds);
     },
-  });
+  }, tracing);
   const signingKey = loadSigningKey(config.auth.jwtSecret, config.dataDir);
   // The store touches neither disk nor network before its first file (and loads the AWS SDK only for S3).
   const blobs = await createBlobStore(config.blobs, { secret: signingKey, clock });
@@ -232,8 +241,12 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       else if (event.type === 'block.added') afterCalls(calls.blocked(userId, event.data.userId));
     }
   });
-  calls.startSweeper();
-  const pushWorker = config.push.enabled && config.push.worker
+  // Background jobs run where ROLE says (all, or worker): the call sweep, the push worker,
+  // the file sweep and retention. Presence's heartbeat belongs with the sockets; its sweep of
+  // crashed nodes' entries runs there and on workers (it is safe on many nodes at once).
+  const jobs = runsBackgroundJobs(role);
+  if (jobs) calls.startSweeper();
+  const pushWorker = jobs && config.push.enabled && config.push.worker
     ? createPushWorker({
         db, providers: pushProviders, clock, logger, metrics, nodeId: config.nodeId,
         async online(userIds) {
@@ -261,10 +274,10 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       else if (event.type === 'profile.updated') profiles.changed(event.data.user);
     }
   });
-  presence.start();
+  if (servesSockets(role) || jobs) presence.start();
   // Expired uploads (whole or resumable) and files no message uses any more: one sweep at a time, never overlapping.
   let sweeping: Promise<void> | null = null;
-  const sweepTimer = config.media.sweepIntervalMs > 0
+  const sweepTimer = jobs && config.media.sweepIntervalMs > 0
     ? setInterval(() => {
         sweeping ??= Promise.all([media.sweep(), resumable.sweep()]).then(
           ([deleted, abandoned]) => void (deleted + abandoned > 0 && logger.info({ deleted, abandoned }, 'deleted expired files')),
@@ -274,7 +287,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     : null;
   sweepTimer?.unref();
   pushWorker?.start();
-  retention.start();
+  if (jobs) retention.start();
+  const jobNames = jobs ? ['call-sweep', ...(pushWorker ? ['push-worker'] : []), ...(sweepTimer ? ['file-sweep'] : []), 'retention'] : [];
 
   const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
@@ -285,6 +299,16 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     metrics.httpDuration.observe({ operation: endpointOf(request)?.operationId ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
     done();
   });
+  if (tracing.enabled) registerTracingHooks(http, tracing);
+  if (!servesApi(role)) {
+    // A gateway or worker answers its probes and metrics; any other request was routed here by
+    // mistake and gets a typed 404 before authentication costs anything.
+    http.addHook('onRequest', async (request) => {
+      const operation = endpointOf(request)?.operationId;
+      if (operation === 'getHealth' || operation === 'getReadiness' || operation === 'getMetrics') return;
+      throw new AppError('not_found', `This process (ROLE=${role}) serves ${servesSockets(role) ? 'WebSockets' : 'background jobs'} and health checks only; HTTP API requests go to an api process.`);
+    });
+  }
   registerRateLimitHooks(http, { rateLimits });
   registerPageReadLimit(http, { maxPerUser: config.rateLimits.pageReadsPerUser, metrics });
   let draining = false;
@@ -347,6 +371,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     presence,
     load,
     metrics,
+    tracing,
     lifecycle: {
       admitAddress: (ip) => rateLimits.connectAddress(ip),
       admitUser: (actor) => rateLimits.connectUser(actor.userId),
@@ -366,7 +391,14 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   metrics.observeGateway(() => gateway.stats(), () => gateway.bufferedBytes());
   metrics.observeLoad(load.lagMs, load.overloaded);
   metrics.observeBroker(() => broker.state());
-  http.server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
+  if (servesSockets(role)) {
+    http.server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
+  } else {
+    // An api or worker process takes no sockets: the balancer should send /v1/ws to gateways.
+    http.server.on('upgrade', (_request, socket) => {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    });
+  }
 
   let closing: Promise<void> | null = null;
   const closeRest = async () => {
@@ -391,6 +423,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     // A broker handed in (shared by several apps in one process) belongs to the caller.
     if (!overrides.broker) await broker.close();
     await db.close();
+    // Spans still buffered are exported last (a tracing handed in belongs to the caller).
+    if (!overrides.tracing) await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'exporting the last spans failed'));
   };
   return {
     config,
@@ -398,6 +432,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     gateway,
     db,
     logger,
+    tracing,
+    jobs: jobNames,
     async listen() {
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();

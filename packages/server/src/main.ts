@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   }
   const app = await createApp(config);
   const url = await app.listen();
-  app.logger.info({ url, storage: app.db.dialect, broker: config.broker.kind }, `Parley is listening on ${url}`);
+  app.logger.info({ url, storage: app.db.dialect, broker: config.broker.kind, role: config.role, jobs: app.jobs, tracing: app.tracing.enabled }, `Parley is listening on ${url}`);
   // One plain line for the person who ran `npm start`, among the JSON log lines (which stay
   // JSON: log shippers skip a line they cannot parse).
   process.stdout.write(`Parley is running at ${url}\n`);

@@ -96,6 +96,35 @@ describe('configuration schema', () => {
     assert.deepEqual(problemsOf({ CALL_MEDIA_BACKEND: 'janus' }).problems, [{ variable: 'JANUS_URL', problem: 'is required when CALL_MEDIA_BACKEND is janus' }]);
   });
 
+  it('refuses split roles on the embedded SQLite store or without Redis, naming ROLE', () => {
+    const pg = 'postgres://db/parley';
+    const redis = 'redis://cache:6379';
+    assert.equal(loadConfig({}).role, 'all');
+    for (const role of ['gateway', 'api', 'worker']) {
+      assert.equal(loadConfig({ ROLE: role, DATABASE_URL: pg, REDIS_URL: redis }).role, role);
+      const sqlite = problemsOf({ ROLE: role, REDIS_URL: redis });
+      assert.deepEqual(sqlite.variables, ['ROLE']);
+      assert.match(sqlite.message, new RegExp(`ROLE is ${role}, which needs PostgreSQL \\(DATABASE_URL\\): the embedded SQLite store serves one process`));
+      assert.match(problemsOf({ ROLE: role, DATABASE_URL: pg }).message, /needs Redis \(REDIS_URL\)/);
+    }
+    assert.deepEqual(problemsOf({ ROLE: 'frontend' }).variables, ['ROLE']);
+  });
+
+  it('turns tracing on only when an OTEL_* variable asks for it', () => {
+    assert.equal(loadConfig({}).tracing, null);
+    assert.equal(loadConfig({ OTEL_SERVICE_NAME: 'chat' }).tracing, null);
+    assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing, null);
+    assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }).tracing, null);
+    assert.deepEqual(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_EXPORTER_OTLP_HEADERS: 'api-key=abc%20def,x-team=chat' }).tracing, {
+      exporter: 'otlp', url: 'http://collector:4318/v1/traces', headers: { 'api-key': 'abc def', 'x-team': 'chat' }, serviceName: 'parley', sampler: { kind: 'parentbased_always_on' },
+    });
+    const traces = loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otel.example/traces', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }).tracing;
+    assert.equal(traces?.url, 'https://otel.example/traces');
+    assert.deepEqual(traces?.sampler, { kind: 'parentbased_traceidratio', ratio: 0.25 });
+    assert.equal(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp' }).tracing?.url, 'http://localhost:4318/v1/traces');
+    assert.deepEqual(problemsOf({ OTEL_TRACES_SAMPLER_ARG: '1.5', OTEL_EXPORTER_OTLP_HEADERS: 'no-equals-sign' }).variables, ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_TRACES_SAMPLER_ARG']);
+  });
+
   it('accepts HS256 (and only HS256) as the algorithms of a shared secret', () => {
     assert.deepEqual(loadConfig({ ...external, AUTH_JWT_SECRET: sharedSecret, AUTH_JWT_ALGORITHMS: 'HS256' }).auth.external?.algorithms, ['HS256']);
     assert.deepEqual(loadConfig({ ...external, AUTH_JWT_SECRET: sharedSecret }).auth.external?.algorithms, ['HS256']);

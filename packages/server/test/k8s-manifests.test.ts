@@ -14,6 +14,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../src/config/index.ts';
 import { EnvSchema } from '../src/config/env.schema.ts';
+import { WS_PATH } from '../src/gateway/index.ts';
 
 const k8s = fileURLToPath(new URL('../../../deploy/k8s/', import.meta.url));
 const kubectl = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((path) => existsSync(path));
@@ -112,4 +113,46 @@ describe('Kubernetes manifests (deploy/k8s, Kustomize)', () => {
       assert.equal(deployment.spec.strategy.rollingUpdate.maxUnavailable, 0, 'a rolling update never lowers capacity');
     });
   }
+  it('the split-roles overlay renders one Deployment, Service, PDB, HPA and ServiceMonitor per ROLE, each selecting only its own pods', (t) => {
+    if (!kubectl) {
+      t.skip('kubectl is not installed: the manifests were not rendered');
+      return;
+    }
+    const objects = render('split-roles');
+    for (const object of objects) {
+      assert.equal(object.metadata.namespace, 'parley', `${object.kind} ${object.metadata.name} has the overlay's namespace`);
+      const Schema = SCHEMAS[`${object.apiVersion} ${object.kind}`];
+      assert.ok(Schema, `a schema for ${object.apiVersion} ${object.kind}`);
+      assert.doesNotThrow(() => new Schema(object).validate(), `${object.kind} ${object.metadata.name} is valid against its schema`);
+    }
+    const secrets = { DATABASE_URL: 'postgres://parley@db/parley', REDIS_URL: 'redis://redis:6379', JWT_SECRET: 'x'.repeat(32), ADMIN_API_KEY: 'y'.repeat(16), METRICS_TOKEN: 'z'.repeat(16) };
+    const services = new Map<string, Manifest>();
+    for (const role of ['gateway', 'api', 'worker']) {
+      const mine = objects.filter((object) => object.metadata.labels?.['app.kubernetes.io/component'] === role);
+      assert.deepEqual(mine.map((object) => object.kind).sort(), ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service', 'ServiceMonitor'], `the ${role} objects`);
+      const deployment = one(mine, 'Deployment');
+      const podLabels = deployment.spec.template.metadata.labels as Record<string, string>;
+      // Selecting this role's pods and no other role's: each selector names the role.
+      const selects = (selector: Record<string, string>) => selector['app.kubernetes.io/component'] === role && Object.entries(selector).every(([key, value]) => podLabels[key] === value);
+      assert.ok(selects(deployment.spec.selector.matchLabels), `the ${role} Deployment selects its own pods`);
+      const service = one(mine, 'Service');
+      services.set(role, service);
+      assert.ok(selects(service.spec.selector), `the ${role} Service selects only ${role} pods`);
+      assert.ok(selects(one(mine, 'PodDisruptionBudget').spec.selector.matchLabels), `the ${role} PDB`);
+      assert.ok(Object.entries(one(mine, 'ServiceMonitor').spec.selector.matchLabels).every(([key, value]) => service.metadata.labels?.[key] === value), `the ${role} ServiceMonitor`);
+      assert.equal(one(mine, 'HorizontalPodAutoscaler').spec.scaleTargetRef.name, deployment.metadata.name);
+      const configMap = one(mine, 'ConfigMap');
+      const [container] = deployment.spec.template.spec.containers;
+      assert.equal(container.envFrom[0].configMapRef.name, configMap.metadata.name, `the ${role} pods read their own ConfigMap`);
+      const config = loadConfig({ ...configMap.data!, ...secrets, DATA_DIR: '/var/lib/parley', NODE_ID: `parley-${role}-0` });
+      assert.equal(config.role, role, `the ${role} pods run ROLE=${role}`);
+      const { delayMs, drainWindowMs, drainGraceMs } = config.shutdown;
+      assert.ok(deployment.spec.template.spec.terminationGracePeriodSeconds * 1000 >= delayMs + drainWindowMs + drainGraceMs + 5_000, `the ${role} pods are given the whole drain`);
+    }
+    // One Ingress: the socket path to gateways, everything else to api processes, nothing to workers.
+    const [ingress, ...more] = objects.filter((object) => object.kind === 'Ingress');
+    assert.equal(more.length, 0, 'one Ingress');
+    const paths = ingress!.spec.rules[0].http.paths as Array<{ path: string; backend: { service: { name: string } } }>;
+    assert.deepEqual(paths.map((path) => [path.path, path.backend.service.name]), [[WS_PATH, services.get('gateway')!.metadata.name], ['/', services.get('api')!.metadata.name]]);
+  });
 });

@@ -60,6 +60,16 @@ export function crossFieldProblems({ values, set, problems }: EnvReading): Confi
     if (values.BROKER === 'redis' && !set.has('REDIS_URL')) found.push({ variable: 'REDIS_URL', problem: 'is required when BROKER is redis' });
     if (values.BROKER === 'nats' && !set.has('NATS_URL')) found.push({ variable: 'NATS_URL', problem: 'is required when BROKER is nats' });
   }
+  // Split processes meet only through the shared stores: an embedded SQLite file (one process)
+  // or an in-process broker would leave a gateway that never hears what the api process commits.
+  if (!bad.has('ROLE') && values.ROLE !== 'all') {
+    if (!set.has('DATABASE_URL')) found.push({ variable: 'ROLE', problem: `is ${values.ROLE}, which needs PostgreSQL (DATABASE_URL): the embedded SQLite store serves one process, which must run ROLE=all` });
+    if (!set.has('REDIS_URL')) found.push({ variable: 'ROLE', problem: `is ${values.ROLE}, which needs Redis (REDIS_URL) shared by every process (broker, presence, rate limits); without it run ROLE=all` });
+  }
+  if (set.has('OTEL_EXPORTER_OTLP_HEADERS') && !bad.has('OTEL_EXPORTER_OTLP_HEADERS')
+    && !(values.OTEL_EXPORTER_OTLP_HEADERS ?? '').split(',').every((pair) => /^[^=,\s]+=[^,]*$/.test(pair.trim()))) {
+    found.push({ variable: 'OTEL_EXPORTER_OTLP_HEADERS', problem: 'must be key=value pairs separated by commas' });
+  }
   return found;
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { BlobStoreConfig } from '../platform/blob/create-blob-store.ts';
+import type { TracingConfig } from '../platform/tracing/tracing-config.ts';
 import { ConfigError } from './config-error.ts';
 import { crossFieldProblems } from './config-rules.ts';
 import { type Env, envVariables, readEnv } from './env-reader.ts';
@@ -33,6 +34,8 @@ export interface PolicyHookConfig {
   secret: string | null;
 }
 
+export type Role = 'all' | 'gateway' | 'api' | 'worker';
+
 export interface Config {
   port: number;
   host: string;
@@ -49,6 +52,13 @@ export interface Config {
   adminApiKey: string | null;
   nodeId: string;
   logLevel: string;
+  /**
+   * What this process runs: `all`, or one part of a split deployment on PostgreSQL + Redis —
+   * `gateway` (WebSockets), `api` (HTTP) or `worker` (background jobs).
+   */
+  role: Role;
+  /** OpenTelemetry tracing; null: off, and no OpenTelemetry module is loaded. */
+  tracing: TracingConfig | null;
   allowRegistration: boolean;
   auth: {
     /** Unset: a key is generated on first start and kept in `dataDir`. */
@@ -270,6 +280,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     adminApiKey: v.ADMIN_API_KEY ?? null,
     nodeId: v.NODE_ID ?? `node-${process.pid}`,
     logLevel: v.LOG_LEVEL,
+    role: v.ROLE,
+    tracing: tracingConfig(v),
     allowRegistration: v.ALLOW_REGISTRATION,
     auth: {
       jwtSecret: v.JWT_SECRET ?? null,
@@ -455,6 +467,38 @@ function callsConfig(v: EnvValues): CallsConfig {
 
 /** The cross-field rules have made sure an S3 store has its bucket and both halves of a key, or neither. */
 /** `BROKER=auto`: NATS when configured, else Redis, else in-process (the rules have checked the URL an explicit choice needs). */
+/**
+ * Tracing follows OpenTelemetry's variables, but is off unless asked for: an exporter named,
+ * or an OTLP endpoint set (the SDK's own default would be to export to localhost always).
+ */
+function tracingConfig(v: EnvValues): TracingConfig | null {
+  const endpointSet = v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined || v.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
+  const exporter = v.OTEL_TRACES_EXPORTER ?? (endpointSet ? 'otlp' : 'none');
+  if (v.OTEL_SDK_DISABLED || exporter === 'none') return null;
+  const url = v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+    ?? (v.OTEL_EXPORTER_OTLP_ENDPOINT ? `${v.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : 'http://localhost:4318/v1/traces');
+  const ratio = v.OTEL_TRACES_SAMPLER_ARG === undefined ? 1 : Number(v.OTEL_TRACES_SAMPLER_ARG);
+  const kind = v.OTEL_TRACES_SAMPLER;
+  return {
+    exporter: exporter === 'console' ? 'console' : 'otlp',
+    url,
+    headers: otlpHeaders(v.OTEL_EXPORTER_OTLP_HEADERS),
+    serviceName: v.OTEL_SERVICE_NAME,
+    sampler: kind === 'traceidratio' || kind === 'parentbased_traceidratio' ? { kind, ratio } : { kind },
+  };
+}
+
+/** `key=value,key2=value2` (values URL-encoded, as OpenTelemetry specifies); pairs without `=` are skipped by the rules first. */
+export function otlpHeaders(text: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (text ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return headers;
+}
+
 function brokerConfig(v: EnvValues): Config['broker'] {
   const kind = v.BROKER === 'auto' ? (v.NATS_URL ? 'nats' : v.REDIS_URL ? 'redis' : 'memory') : v.BROKER;
   if (kind === 'nats' && v.NATS_URL) return { kind, url: v.NATS_URL, subjectPrefix: v.NATS_SUBJECT_PREFIX };

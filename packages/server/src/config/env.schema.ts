@@ -32,6 +32,7 @@ const FILES = 'File storage';
 const CALLS = 'Calls';
 const PUSH = 'Push notifications';
 const SEARCH = 'Search and retention';
+const TRACING = 'Tracing (OpenTelemetry)';
 
 /** PostgreSQL's built-in text search configurations (`SEARCH_LANGUAGE`). */
 export const SEARCH_LANGUAGES = ['simple', 'arabic', 'armenian', 'basque', 'catalan', 'danish', 'dutch', 'english', 'finnish', 'french', 'german', 'greek', 'hindi', 'hungarian', 'indonesian', 'irish', 'italian', 'lithuanian', 'nepali', 'norwegian', 'portuguese', 'romanian', 'russian', 'serbian', 'spanish', 'swedish', 'tamil', 'turkish', 'yiddish'] as const;
@@ -60,6 +61,16 @@ export const EnvSchema = Type.Object({
   HTTP_BODY_LIMIT_BYTES: integer({ group: SERVER, meaning: 'Largest HTTP request body; larger ones get 413', default: 256 * KIB, minimum: KIB, maximum: 16 * MIB }),
   HTTP_MAX_HEADER_BYTES: integer({ group: SERVER, meaning: 'Largest request line (the URL) plus headers; larger ones get 431 `headers_too_large`', default: 16 * KIB, minimum: 4 * KIB, maximum: 256 * KIB }),
   HTTP_IDLE_TIMEOUT_MS: integer({ group: SERVER, meaning: 'An HTTP socket with no bytes either way for this long is closed (WebSockets have their heartbeat instead)', default: 60_000, minimum: 1_000, maximum: 3_600_000 }),
+  ROLE: choice(['all', 'gateway', 'api', 'worker'], { group: SERVER, meaning: 'What this process does: `all`; `gateway` (WebSockets only), `api` (HTTP only) or `worker` (background jobs only), processes that share PostgreSQL and Redis; see `docs/operations.md`', default: 'all', essential: true }),
+
+  OTEL_SDK_DISABLED: flag({ group: TRACING, meaning: 'Turns tracing off whatever else is set', default: false }),
+  OTEL_TRACES_EXPORTER: optionalText({ group: TRACING, meaning: 'Where spans go: `otlp` (OTLP/HTTP protobuf), `console` (stdout, for trying it) or `none`', unset: '`otlp` when an OTLP endpoint is set, else tracing is off', pattern: '^(otlp|console|none)$', expected: 'otlp, console or none' }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:'], { group: TRACING, meaning: 'OTLP/HTTP collector base URL (spans go to `<it>/v1/traces`); setting it turns tracing on', unset: 'tracing off (unless `OTEL_TRACES_EXPORTER` or the traces endpoint is set)' }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:'], { group: TRACING, meaning: 'Full URL spans are posted to (wins over `OTEL_EXPORTER_OTLP_ENDPOINT`); setting it turns tracing on', unset: '`OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`, or `http://localhost:4318/v1/traces`' }),
+  OTEL_EXPORTER_OTLP_HEADERS: secret({ group: TRACING, meaning: 'Headers sent with every export, `key=value` pairs separated by commas (a hosted collector\'s API key)', minLength: 3 }),
+  OTEL_SERVICE_NAME: text({ group: TRACING, meaning: '`service.name` of the spans (each node is also told apart by `service.instance.id` = `NODE_ID`)', default: 'parley', pattern: '^[A-Za-z0-9_.-]{1,64}$', expected: '1 to 64 letters, digits and _ . -' }),
+  OTEL_TRACES_SAMPLER: choice(['parentbased_always_on', 'always_on', 'always_off', 'parentbased_always_off', 'traceidratio', 'parentbased_traceidratio'], { group: TRACING, meaning: 'Which traces are kept; `parentbased_*` follows a caller\'s `traceparent` decision', default: 'parentbased_always_on' }),
+  OTEL_TRACES_SAMPLER_ARG: optionalText({ group: TRACING, meaning: 'Share of traces the `*traceidratio` samplers keep (0 to 1)', unset: '1', pattern: '^(0(\\.[0-9]+)?|1(\\.0+)?)$', expected: 'a number from 0 to 1 such as 0.1' }),
 
   DATA_DIR: text({ group: STORAGE, meaning: 'Embedded SQLite database, the generated token key and (by default) uploaded files', default: './data', essential: true }),
   DATABASE_URL: url(['postgres:', 'postgresql:'], { group: STORAGE, meaning: 'PostgreSQL instead of the embedded SQLite', unset: 'SQLite in `DATA_DIR`', essential: true }),

@@ -12,6 +12,7 @@ import type { Hub, HubSession } from './hub.ts';
 import type { PresenceWatches } from './presence-watch.ts';
 import type { FrameSession, PresenceWatch, WatchingSession } from './session.ts';
 import { tokenExpiresAt } from './token-expiry.ts';
+import type { Tracing } from '../platform/tracing/index.ts';
 
 /** What a connection tells the rest of the node about its life (presence, device last-used, metrics). */
 export interface ConnectionHooks {
@@ -48,6 +49,8 @@ export interface ConnectionOptions {
   onClose: (connection: Connection) => void;
   hooks?: ConnectionHooks;
   watches?: PresenceWatches;
+  /** Each request frame is a span (the trace starts at the socket: clients send no traceparent in frames). */
+  tracing?: Tracing;
 }
 
 type State = 'authenticating' | 'attaching' | 'ready' | 'closed';
@@ -435,8 +438,12 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
     this.inflight++;
     const handled = this.options.hooks?.handled;
     const started = handled ? performance.now() : 0;
+    const tracing = this.options.tracing;
+    const run = tracing?.enabled
+      ? () => tracing.span(`ws ${frame.t}`, { 'parley.frame': frame.t, 'parley.user_id': this.userId }, () => handler(this.actor!, frame, this))
+      : () => handler(this.actor!, frame, this);
     // Called inside the promise chain: a handler that throws synchronously is answered like any failure.
-    Promise.resolve().then(() => handler(this.actor!, frame, this)).then(
+    Promise.resolve().then(run).then(
       (data) => {
         this.sendJson({ t: 'ack', id: frame.id, data });
         handled?.(frame.t, 'ack', (performance.now() - started) / 1000);

@@ -14,6 +14,8 @@ export interface ConversationHeader {
   unsub?: string[];
   /** When it was published (epoch ms, the publisher's clock): fan-out latency is measured from it. */
   t?: number;
+  /** W3C `traceparent` of the publish, only while tracing is on: delivery on other nodes joins the sender's trace. */
+  tp?: string;
 }
 
 export interface UserHeader {
@@ -24,6 +26,8 @@ export interface UserHeader {
   m?: { c: string; s: number; on: boolean };
   /** When it was published (epoch ms), as on conversation headers. */
   t?: number;
+  /** W3C `traceparent`, as on conversation headers. */
+  tp?: string;
 }
 
 export interface ControlHeader {
@@ -58,6 +62,7 @@ export function encodeEnvelope(header: Header, frame = ''): string {
 
 const isSeq = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const isTime = (value: unknown) => value === undefined || Number.isFinite(value);
+const isTraceparent = (value: unknown) => value === undefined || (typeof value === 'string' && value.length <= 128);
 const isIdList = (value: unknown) => value === undefined || (Array.isArray(value) && value.every((id) => typeof id === 'string'));
 
 /** Only headers this version can act on pass: a bad one is dropped, never half-applied. */
@@ -66,9 +71,9 @@ function isHeader(value: unknown): value is Header {
   const header = value as Record<string, any>;
   switch (header.k) {
     case 'c':
-      return isSeq(header.s) && isIdList(header.sub) && isIdList(header.unsub) && isTime(header.t);
+      return isSeq(header.s) && isIdList(header.sub) && isIdList(header.unsub) && isTime(header.t) && isTraceparent(header.tp);
     case 'u':
-      return isSeq(header.s) && isTime(header.t) && (header.m === undefined || (typeof header.m === 'object' && header.m !== null && typeof header.m.c === 'string' && isSeq(header.m.s) && typeof header.m.on === 'boolean'));
+      return isSeq(header.s) && isTime(header.t) && isTraceparent(header.tp) && (header.m === undefined || (typeof header.m === 'object' && header.m !== null && typeof header.m.c === 'string' && isSeq(header.m.s) && typeof header.m.on === 'boolean'));
     case 'e':
       return (header.x === undefined || typeof header.x === 'string') && (header.r === undefined || header.r === 1) && (header.d === undefined || typeof header.d === 'string');
     case 'x':

@@ -7,6 +7,7 @@ import type { Actor } from '../modules/auth/index.ts';
 import type { Broker } from '../platform/broker/index.ts';
 import type { LoadMonitor } from '../platform/load-monitor.ts';
 import type { Logger } from '../platform/logger.ts';
+import type { Tracing } from '../platform/tracing/index.ts';
 import { type Metrics, type RefusalReason, secondsSince } from '../platform/metrics/index.ts';
 import { Connection, type ConnectionHooks } from './connection.ts';
 import type { FrameHandlers } from './frame-handlers.ts';
@@ -38,6 +39,7 @@ export interface GatewayDeps {
   metrics?: Metrics;
   /** The app's clock (token expiry); the system's by default. */
   clock?: () => number;
+  tracing?: Tracing;
 }
 
 export const WS_PATH = '/v1/ws';
@@ -70,6 +72,7 @@ export function createGateway(deps: GatewayDeps) {
     loadMembership: deps.loadMembership,
     logger,
     reorderHoldMs: config.ws.reorderHoldMs,
+    ...(deps.tracing ? { tracing: deps.tracing } : {}),
     // Epoch ms on both ends: across nodes this includes their clock skew (NTP keeps it to milliseconds).
     ...(metrics ? { delivered: (kind: 'conversation' | 'user', publishedAt: number) => metrics.fanoutDelay.observe({ kind }, Math.max(0, Date.now() - publishedAt) / 1000) } : {}),
   });
@@ -126,6 +129,7 @@ export function createGateway(deps: GatewayDeps) {
     maxMessageLength: config.limits.maxMessageLength,
     onClose: (connection: Connection) => connections.delete(connection),
     ...(hooks ? { hooks } : {}),
+    ...(deps.tracing ? { tracing: deps.tracing } : {}),
     ...(deps.presence ? { watches: createPresenceWatches({ hub, viewer: deps.presence, maxPerSession: config.realtime.presenceMaxSubscriptions }) } : {}),
   };
 

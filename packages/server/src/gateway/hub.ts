@@ -1,5 +1,6 @@
 import type { Broker } from '../platform/broker/index.ts';
 import type { Logger } from '../platform/logger.ts';
+import type { Tracing } from '../platform/tracing/index.ts';
 import { conversationChannel, type ConversationHeader, decodeEnvelope, type EphemeralHeader, presenceChannel, type UserHeader, userChannel } from './envelope.ts';
 
 /** What the hub needs of a connection. */
@@ -109,6 +110,8 @@ export interface HubOptions {
   reorderHoldMs: number;
   /** A published event reached this node's sockets: its publish time (epoch ms), for the fan-out latency metric. */
   delivered?: (kind: 'conversation' | 'user', publishedAt: number) => void;
+  /** Delivery of an event that carries a `traceparent` becomes a span of the sender's trace. */
+  tracing?: Tracing;
 }
 
 export interface HubStats {
@@ -483,7 +486,14 @@ export class Hub {
         if (header.m) await this.applyMembership(user, header.m.c, header.m.s, header.m.on);
         if (header.s > user.userSeq) user.userSeq = header.s;
         const bytes = Buffer.from(frame);
-        for (const session of user.sessions) this.send(session, bytes);
+        const tracing = this.options.tracing;
+        if (header.tp && tracing?.enabled) {
+          tracing.continueFrom(header.tp, 'deliver user event', { 'messaging.operation.type': 'deliver', 'parley.user_id': user.id, 'parley.seq': header.s, 'parley.sockets': user.sessions.size }, () => {
+            for (const session of user.sessions) this.send(session, bytes);
+          });
+        } else {
+          for (const session of user.sessions) this.send(session, bytes);
+        }
         if (header.t !== undefined && user.sessions.size > 0) this.options.delivered?.('user', header.t);
       })
       .catch((error: unknown) => this.options.logger.warn({ err: error, user: user.id }, 'user event not delivered live'));
@@ -533,7 +543,16 @@ export class Hub {
     }
   }
 
-  private deliver(topic: Topic, { header, frame }: HeldEvent): void {
+  private deliver(topic: Topic, event: HeldEvent): void {
+    const tracing = this.options.tracing;
+    if (event.header.tp && tracing?.enabled) {
+      tracing.continueFrom(event.header.tp, 'deliver event', { 'messaging.operation.type': 'deliver', 'parley.conversation_id': topic.id, 'parley.seq': event.header.s, 'parley.local_users': topic.users.size }, () => this.deliverNow(topic, event));
+    } else {
+      this.deliverNow(topic, event);
+    }
+  }
+
+  private deliverNow(topic: Topic, { header, frame }: HeldEvent): void {
     topic.lastSeq = header.s;
     const delivering = this.options.delivered && header.t !== undefined;
     for (const userId of header.sub ?? []) {

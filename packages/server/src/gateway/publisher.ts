@@ -3,6 +3,7 @@ import type { Broker } from '../platform/broker/index.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ChangeSet, Publisher } from '../modules/logs/index.ts';
 import type { EphemeralPublisher } from '../platform/ephemeral.ts';
+import { noTracing, type Tracing } from '../platform/tracing/index.ts';
 import { type ConversationHeader, conversationChannel, type EphemeralHeader, encodeEnvelope, presenceChannel, type UserHeader, userChannel } from './envelope.ts';
 
 /**
@@ -10,7 +11,7 @@ import { type ConversationHeader, conversationChannel, type EphemeralHeader, enc
  * every recipient on every node. A failed publish is logged and otherwise ignored:
  * clients find the event in the log when they notice the gap.
  */
-export function createPublisher(broker: Broker, logger: Logger): Publisher {
+export function createPublisher(broker: Broker, logger: Logger, tracing: Tracing = noTracing): Publisher {
   // During a broker outage every publish fails: one log line per interval, with a count.
   let failures = 0;
   let lastReport = 0;
@@ -25,11 +26,12 @@ export function createPublisher(broker: Broker, logger: Logger): Publisher {
     });
   };
 
-  return (changes: ChangeSet) => {
+  const publishAll = (changes: ChangeSet, tp: string | undefined) => {
     // One reading for the whole change set: the publish time fan-out latency is measured from.
     const t = Date.now();
     for (const { event, subscribe, unsubscribe } of changes.conversationEvents) {
       const header: ConversationHeader = { k: 'c', s: event.seq, t };
+      if (tp) header.tp = tp;
       if (subscribe.length) header.sub = [...subscribe];
       if (unsubscribe.length) header.unsub = [...unsubscribe];
       const frame: EventFrame = { t: 'event', event };
@@ -37,6 +39,7 @@ export function createPublisher(broker: Broker, logger: Logger): Publisher {
     }
     for (const { userId, event, membership } of changes.userEvents) {
       const header: UserHeader = { k: 'u', s: event.seq, t };
+      if (tp) header.tp = tp;
       if (membership) header.m = { c: membership.conversationId, s: membership.seq, on: membership.member };
       const frame: UserEventFrame = { t: 'user_event', event };
       publish(userChannel(userId), encodeEnvelope(header, JSON.stringify(frame)));
@@ -45,6 +48,14 @@ export function createPublisher(broker: Broker, logger: Logger): Publisher {
       publish(userChannel(control.userId), encodeEnvelope({ k: 'x', close: { code: control.closeCode, reason: control.reason, session: control.sessionId } }));
     }
   };
+
+  if (!tracing.enabled) return (changes) => publishAll(changes, undefined);
+  // A span for handing the change set to the broker; its traceparent rides in every header, so
+  // each node's delivery of these events is a child of it, in the trace of the request that made them.
+  return (changes) => tracing.span('broker publish', {
+    'messaging.operation.type': 'publish',
+    'parley.events': changes.conversationEvents.length + changes.userEvents.length,
+  }, () => publishAll(changes, tracing.traceparent()));
 }
 
 /**

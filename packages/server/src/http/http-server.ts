@@ -210,7 +210,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   app.addHook('onResponse', async (request, reply) => {
-    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    // The route's template, never the URL: query strings carry signed links' signatures, paths carry handles.
+    const params = request.params as Record<string, unknown> | undefined;
+    const conversationId = request.routeOptions.url?.startsWith('/v1/conversations/:id') || request.routeOptions.url?.startsWith('/v1/admin/conversations/:id') ? params?.id : undefined;
+    request.log.debug({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+      ms: reply.elapsedTime,
+      ...(request.actor ? { userId: request.actor.userId } : {}),
+      ...(typeof conversationId === 'string' ? { conversationId } : {}),
+    }, 'request');
   });
 
   // Text answers of 1 KiB or more (JSON pages, the OpenAPI document, the web client's

@@ -1,3 +1,4 @@
 export { type AccessHook, bearerToken, requireAdmin, requireUser } from './access-hooks.ts';
 export { createHttpServer } from './http-server.ts';
 export { endpointOf, registerRoutes, type Route, route, type RouteContext } from './routes.ts';
+export { registerTracingHooks } from './tracing-hooks.ts';

@@ -2,6 +2,7 @@ import type { AuthResponse, User } from '@parley/protocol';
 import { type App, type Broker, createApp, loadConfig } from '../../src/index.ts';
 import type { Backend, Store } from './backends.ts';
 import type { Logger } from '../../src/platform/logger.ts';
+import type { Tracing } from '../../src/platform/tracing/index.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 export const JWT_SECRET = 'test-jwt-secret-0123456789-0123456789-abcdef';
@@ -30,6 +31,8 @@ export interface StartOptions {
   clock?: () => number;
   /** Where the app logs (tests that read its warnings); silent by default. */
   logger?: Logger;
+  /** Tracing with the test's own exporter (tests of traces). */
+  tracing?: Tracing;
 }
 
 /** Starts a real server on a random local port with a fresh store. */
@@ -49,6 +52,7 @@ export async function startApp(backend: Backend, options: StartOptions = {}): Pr
     ...(options.broker ? { broker: options.broker } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
   const url = await app.listen();
   return {

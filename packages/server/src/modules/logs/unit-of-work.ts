@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import type { Database, Tx } from '../../platform/db/index.ts';
 import { isRetryableTransactionError } from '../../platform/db/index.ts';
+import { noTracing, type TraceContext, type Tracing } from '../../platform/tracing/index.ts';
 import { ChangeSet, type Publisher } from './changes.ts';
 
 export type UnitOfWork = <T>(work: (trx: Tx, changes: ChangeSet) => Promise<T>) => Promise<T>;
@@ -37,12 +38,14 @@ const since = (start: number) => (performance.now() - start) / 1000;
  * commit together, and only then is any of them answered and published (in the order they
  * ran, which is seq order). A lone work runs at once, so nothing waits for company.
  */
-export function createUnitOfWork(db: Database, publish: Publisher, timing: UnitOfWorkTiming = noTiming): UnitOfWork {
-  return db.dialect === 'sqlite' ? createGroupCommit(db, publish, timing) : createPerWorkTransactions(db, publish, timing);
+export function createUnitOfWork(db: Database, publish: Publisher, timing: UnitOfWorkTiming = noTiming, tracing: Tracing = noTracing): UnitOfWork {
+  return db.dialect === 'sqlite' ? createGroupCommit(db, publish, timing, tracing) : createPerWorkTransactions(db, publish, timing, tracing);
 }
 
-function createPerWorkTransactions(db: Database, publish: Publisher, timing: UnitOfWorkTiming): UnitOfWork {
-  return async function run<T>(work: Work<T>): Promise<T> {
+const TRANSACTION_SPAN = { 'db.operation.name': 'transaction' };
+
+function createPerWorkTransactions(db: Database, publish: Publisher, timing: UnitOfWorkTiming, tracing: Tracing): UnitOfWork {
+  const run = async function run<T>(work: Work<T>): Promise<T> {
     const entered = performance.now();
     for (let attempt = 1; ; attempt++) {
       const changes = new ChangeSet();
@@ -65,17 +68,22 @@ function createPerWorkTransactions(db: Database, publish: Publisher, timing: Uni
       }
     }
   };
+  if (!tracing.enabled) return run;
+  // The transaction (its retries included) is one span; the publish after the commit runs inside it.
+  return (work) => tracing.span('db transaction', { 'db.system.name': 'postgresql', ...TRANSACTION_SPAN }, () => run(work));
 }
 
 interface Queued {
   work: Work<unknown>;
   /** performance.now() when the work was queued. */
   entered: number;
+  /** The trace context of whoever queued it: the work and its publish run under it, whichever caller's turn ran the batch. */
+  trace: TraceContext | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
-function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkTiming): UnitOfWork {
+function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkTiming, tracing: Tracing): UnitOfWork {
   const queue: Queued[] = [];
   let running = false;
 
@@ -100,7 +108,9 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
         await sql`savepoint work`.execute(trx);
         let result: unknown;
         try {
-          result = await item.work(trx, changes);
+          result = await (tracing.enabled
+            ? tracing.within(item.trace, () => tracing.span('db transaction', { 'db.system.name': 'sqlite', ...TRANSACTION_SPAN, 'parley.batch': batch.length }, () => item.work(trx, changes)))
+            : item.work(trx, changes));
         } catch (error) {
           item.reject(error);
           await sql`rollback to work`.execute(trx);
@@ -124,7 +134,7 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
     for (const { item, result, changes } of done) {
       if (!changes.isEmpty) {
         timing.published(changes, since(item.entered));
-        publish(changes);
+        tracing.within(item.trace, () => publish(changes));
       }
       item.resolve(result);
     }
@@ -138,7 +148,7 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
 
   return function run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      queue.push({ work, entered: performance.now(), resolve: resolve as (value: unknown) => void, reject });
+      queue.push({ work, entered: performance.now(), trace: tracing.capture(), resolve: resolve as (value: unknown) => void, reject });
       if (!running) void drain();
     });
   };
