@@ -19,6 +19,7 @@ import { createPolicyHook, noPolicyHook } from './modules/policy/index.ts';
 import { createPrivacyService, privacyRoutes } from './modules/privacy/index.ts';
 import { createInboxService, inboxRoutes } from './modules/inbox/index.ts';
 import { createRetentionService, retentionRoutes } from './modules/retention/index.ts';
+import { createExportsService, exportsRoutes } from './modules/exports/index.ts';
 import { createSearchService, searchRoutes } from './modules/search/index.ts';
 import { createMessageIndex } from './modules/search-index/index.ts';
 import { createSyncService, syncRoutes } from './modules/sync/index.ts';
@@ -137,8 +138,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const signingKey = loadSigningKey(config.auth.jwtSecret, config.dataDir);
   // The store touches neither disk nor network before its first file (and loads the AWS SDK only for S3).
   const blobs = await createBlobStore(config.blobs, { secret: signingKey, clock });
+  const blobSigner = createBlobUrlSigner({ secret: signingKey, clock });
   const media = createMediaService({
-    db, store: blobs, signer: createBlobUrlSigner({ secret: signingKey, clock }), config: config.media, clock, logger,
+    db, store: blobs, signer: blobSigner, config: config.media, clock, logger,
     scanner: config.media.clamd ? createClamdScanner(config.media.clamd) : null,
   });
   const users = createUsersService({ db, uow, clock, pictures: media });
@@ -174,7 +176,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const retention = createRetentionService({ db, uow, clock, logger, messages, ...config.retention });
   const membershipOf = createMembershipLoader(db.kysely);
   const sync = createSyncService({ db, membershipOf, resetThreshold: config.limits.syncResetThreshold, pageMaxBytes: config.limits.pageMaxBytes });
-  const admin = createAdminService({ users, membership });
+  const exports = createExportsService({ db, store: blobs, signer: blobSigner, config: config.exports, clock, logger });
+  const admin = createAdminService({ users, membership, exports });
   const rateLimits = createRateLimits({ limiter, rules: config.rateLimits, logger, metrics });
   const receipts = createReceiptsService({ db, ephemeral, clock, maxGroup: config.realtime.receiptsMaxGroup });
   const typing = createTypingService({ db, ephemeral, clock, ttlMs: config.realtime.typingTtlMs, throttleMs: config.realtime.typingThrottleMs });
@@ -256,6 +259,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   sweepTimer?.unref();
   pushWorker?.start();
   retention.start();
+  exports.start();
 
   const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
@@ -303,6 +307,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ...searchRoutes({ search }),
     ...inboxRoutes({ inbox }),
     ...retentionRoutes({ retention }),
+    ...exportsRoutes({ exports }),
     ...syncRoutes({ sync }),
     ...receiptRoutes({ receipts }),
     ...presenceRoutes({ presence }),
@@ -362,6 +367,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     await pushWorker?.stop();
     for (const provider of pushProviders.values()) await provider.close();
     await retention.stop();
+    await exports.stop();
     await presence.close();
     if (sweepTimer) clearInterval(sweepTimer);
     await sweeping;

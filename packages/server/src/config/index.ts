@@ -1,4 +1,4 @@
-export { type Config, type ExternalAuthConfig, loadConfig, type BucketRuleConfig, type CallsConfig, type MediaConfig, type RateLimitsConfig, type RealtimeConfig, type PolicyHookConfig, type PushConfig } from './config.ts';
+export { type Config, type ExternalAuthConfig, loadConfig, type BucketRuleConfig, type CallsConfig, type ExportsConfig, type MediaConfig, type RateLimitsConfig, type RealtimeConfig, type PolicyHookConfig, type PushConfig } from './config.ts';
 export { ConfigError, type ConfigProblem } from './config-error.ts';
 export { HOOK_ACTIONS, type HookAction } from './env.schema.ts';
 export { CONFIG_DOCS, type ConfigDoc, readConfigSection, replaceConfigSection } from './config-docs.ts';
