@@ -79,6 +79,30 @@ describe('web client search and data export (issue 20) in Chromium', { skip }, (
     await person.context.close();
   });
 
+  it('finds people by name in "New chat", forgiving a typo, never across a block, and messages one', async () => {
+    const suffix = uniqueHandle('x').slice(-6);
+    const [eli, fern, gil] = await Promise.all([createUser(server.url, uniqueHandle('eli')), createUser(server.url, uniqueHandle('fern')), createUser(server.url, uniqueHandle('gil'))]);
+    const rename = (user: TestUser, displayName: string) => http(server.url, 'PATCH', '/v1/me', { token: user.token, body: { displayName } });
+    expectOk(await rename(fern, `Fernanda Quill${suffix}`), 'rename');
+    expectOk(await rename(gil, `Gilda Quill${suffix}`), 'rename');
+    expectOk(await http(server.url, 'PUT', `/v1/me/blocks/${eli.user.id}`, { token: gil.token }), 'block');
+
+    const person = await openAs(browser, server, eli);
+    const page = person.page;
+    await page.getByRole('button', { name: 'New chat' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New conversation' });
+    await dialog.getByRole('searchbox', { name: 'Or find people by name' }).fill('fernnda');
+    const found = dialog.getByRole('list', { name: 'People found' });
+    await eventually(async () => assert.ok((await found.locator('strong').allTextContents()).includes(`Fernanda Quill${suffix}`)), 'Fernanda despite the typo', 15_000);
+    await dialog.getByRole('searchbox', { name: 'Or find people by name' }).fill(`Quill${suffix}`);
+    await eventually(async () => assert.deepEqual(await found.locator('strong').allTextContents(), [`Fernanda Quill${suffix}`]), 'only Fernanda: Gilda blocked Eli', 15_000);
+    assert.deepEqual(await axeSerious(page), [], 'no serious or critical violations in New chat with people found');
+    await dialog.getByRole('button', { name: `Message Fernanda Quill${suffix}` }).click();
+    await page.getByRole('heading', { name: `Fernanda Quill${suffix}`, level: 2 }).waitFor();
+    assert.deepEqual(person.errors, []);
+    await person.context.close();
+  });
+
   it('exports your data from Settings: asked, prepared in the background, downloaded; asking again too soon says when', async () => {
     const cleo = await createUser(server.url, uniqueHandle('cleo'));
     const dan = await createUser(server.url, uniqueHandle('dan'));
