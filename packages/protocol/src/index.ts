@@ -6,6 +6,7 @@ export * from './rights.ts';
 export * from './entities.ts';
 export * from './http.ts';
 export * from './search.ts';
+export * from './exports.ts';
 export * from './realtime.ts';
 export * from './calls.ts';
 export * from './push.ts';

@@ -24,6 +24,8 @@ export const SearchMessagesQuery = Type.Object({
   after: Type.Optional(Timestamp),
   /** Only messages sent before this moment. */
   before: Type.Optional(Timestamp),
+  /** Only messages carrying files (`attachment`) or a web link in their text (`link`). */
+  has: Type.Optional(Type.Union([Type.Literal('attachment'), Type.Literal('link')])),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.searchPageMax })),
   /** The previous page's `nextCursor`. */
   cursor: Type.Optional(Type.String({ maxLength: 64 })),

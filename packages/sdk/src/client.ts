@@ -1,5 +1,5 @@
 import type {
-  AckDataOf, AuthResponse, Call, CallJoinResponse, CallKind, CallMedia, CallRingStopFrame, CallSignal, CallSignalFrame, Conversation, ConversationEvent, ConversationPrefs, ConversationPushSettings, ConversationPushSettingsBody, ConversationSearchHit, Device, FileInfo, JoinRequestFrame, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform,
+  AckDataOf, AuthResponse, Call, CallJoinResponse, CallKind, CallMedia, CallRingStopFrame, CallSignal, CallSignalFrame, Conversation, ConversationEvent, ConversationPrefs, ConversationPushSettings, ConversationPushSettingsBody, ConversationSearchHit, DataExport, Device, FileInfo, JoinRequestFrame, LoginBody, Message, MessageReceipts, Presence, PresencePrivacy, PushPlatform,
   PushSettings, PushSettingsBody, ReceiptFrame, SearchMessagesQuery, SearchMessagesResponse, WebPushSubscriptionBody,
   ReceiptPointers, RegisterBody, UpdateMeBody, User, UserEvent,
 } from '@parley/protocol';
@@ -543,6 +543,27 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Owners and admins: delete messages older than `days` here, for everyone (null: the server default). */
   async setRetention(conversationId: string, days: number | null): Promise<{ days: number | null; effectiveDays: number | null }> {
     return this.http.setRetention(conversationId, days);
+  }
+
+  // --- your data -----------------------------------------------------------------------
+
+  /**
+   * Asks for an export of your data, built in the background (docs/data.md). Asking while
+   * one is on its way answers that one; a new one is refused (`rate_limited`) for a while
+   * after the last. Read it again with `getExport` until `state` is `ready`: then `url` (made
+   * absolute with `http.absoluteUrl`) downloads the archive until `urlExpiresAt`.
+   */
+  async requestExport(): Promise<DataExport> {
+    return (await this.http.requestExport()).export;
+  }
+
+  async getExport(exportId: string): Promise<DataExport> {
+    return (await this.http.getExport(exportId)).export;
+  }
+
+  /** Your recent exports, newest first. */
+  async listExports(): Promise<DataExport[]> {
+    return (await this.http.listExports()).exports;
   }
 
   private async changePrefs(conversationId: string, change: () => Promise<{ prefs: ConversationPrefs }>): Promise<ConversationPrefs> {

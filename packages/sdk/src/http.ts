@@ -183,6 +183,11 @@ export class HttpApi {
   setRetention = (id: string, days: number | null) => this.call(Routes.setRetention, { params: { id }, body: { days } });
   hideMessages = (id: string, messageIds: string[]) => this.call(Routes.hideMessages, { params: { id }, body: { messageIds } });
 
+  // --- data export ---
+  requestExport = () => this.call(Routes.requestExport, { body: {} });
+  listExports = () => this.call(Routes.listExports, {});
+  getExport = (exportId: string) => this.call(Routes.getExport, { params: { exportId } });
+
   // --- logs ---
   events = (id: string, query: EventsQuery = {}) => this.call(Routes.listEvents, { params: { id }, query });
   userEvents = (query: EventsQuery = {}) => this.call(Routes.listUserEvents, { query });

@@ -19,6 +19,7 @@ import { createPolicyHook, noPolicyHook } from './modules/policy/index.ts';
 import { createPrivacyService, privacyRoutes } from './modules/privacy/index.ts';
 import { createInboxService, inboxRoutes } from './modules/inbox/index.ts';
 import { createRetentionService, retentionRoutes } from './modules/retention/index.ts';
+import { createExportsService, exportsRoutes } from './modules/exports/index.ts';
 import { createSearchService, searchRoutes } from './modules/search/index.ts';
 import { createMessageIndex } from './modules/search-index/index.ts';
 import { createSyncService, syncRoutes } from './modules/sync/index.ts';
@@ -148,8 +149,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const blobs = await createBlobStore(config.blobs, { secret: signingKey, clock });
   const ffmpeg = await findFfmpeg(config.media.ffmpeg);
   if (!ffmpeg && config.media.ffmpeg !== 'auto' && config.media.ffmpeg !== 'off') throw new Error(`MEDIA_FFMPEG: no executable ffmpeg with ffprobe beside it at ${config.media.ffmpeg}`);
+  const blobSigner = createBlobUrlSigner({ secret: signingKey, clock });
   const media = createMediaService({
-    db, store: blobs, signer: createBlobUrlSigner({ secret: signingKey, clock }), config: config.media, clock, logger,
+    db, store: blobs, signer: blobSigner, config: config.media, clock, logger,
     scanner: config.media.clamd ? createClamdScanner(config.media.clamd) : null,
     decoder: ffmpeg ? createFfmpegDecoder(ffmpeg, config.media.ffmpegTimeoutMs) : null,
   });
@@ -187,7 +189,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const retention = createRetentionService({ db, uow, clock, logger, messages, ...config.retention });
   const membershipOf = createMembershipLoader(db.kysely);
   const sync = createSyncService({ db, membershipOf, resetThreshold: config.limits.syncResetThreshold, pageMaxBytes: config.limits.pageMaxBytes });
-  const admin = createAdminService({ users, membership });
+  const exports = createExportsService({ db, store: blobs, signer: blobSigner, config: config.exports, clock, logger });
+  const admin = createAdminService({ users, membership, exports });
   const rateLimits = createRateLimits({ limiter, rules: config.rateLimits, logger, metrics });
   const receipts = createReceiptsService({ db, ephemeral, clock, maxGroup: config.realtime.receiptsMaxGroup });
   const typing = createTypingService({ db, ephemeral, clock, ttlMs: config.realtime.typingTtlMs, throttleMs: config.realtime.typingThrottleMs });
@@ -288,7 +291,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   sweepTimer?.unref();
   pushWorker?.start();
   if (jobs) retention.start();
-  const jobNames = jobs ? ['call-sweep', ...(pushWorker ? ['push-worker'] : []), ...(sweepTimer ? ['file-sweep'] : []), 'retention'] : [];
+  if (jobs) exports.start();
+  const jobNames = jobs ? ['call-sweep', ...(pushWorker ? ['push-worker'] : []), ...(sweepTimer ? ['file-sweep'] : []), 'retention', 'exports'] : [];
 
   const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
@@ -346,6 +350,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     ...searchRoutes({ search }),
     ...inboxRoutes({ inbox }),
     ...retentionRoutes({ retention }),
+    ...exportsRoutes({ exports }),
     ...syncRoutes({ sync }),
     ...receiptRoutes({ receipts }),
     ...presenceRoutes({ presence }),
@@ -413,6 +418,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     await pushWorker?.stop();
     for (const provider of pushProviders.values()) await provider.close();
     await retention.stop();
+    await exports.stop();
     await presence.close();
     if (sweepTimer) clearInterval(sweepTimer);
     await sweeping;

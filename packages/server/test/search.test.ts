@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { call, group, ok } from './support/api.ts';
 import { backends } from './support/backends.ts';
 import { adminOk, create, refused, send } from './support/governance.ts';
+import { pngWithText, uploadOk } from './support/media-files.ts';
 import { signIn, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 
 let people = 0;
@@ -67,6 +68,30 @@ for (const backend of backends) {
       } while (cursor);
       assert.deepEqual(seen.sort(), ['budget draft one', 'budget draft three', 'budget draft two']);
       refused(await search(t, dan, { q: 'budget', cursor: 'not-a-cursor' }), 400, 'bad_request');
+    });
+
+    it('narrows to messages with files or links (has=attachment|link), following edits and deletes, and refuses other values', async () => {
+      const eve = await person(t, 'Eve');
+      const fay = await person(t, 'Fay');
+      const room = await group(t, eve, 'Plans', [fay]);
+      const file = await uploadOk(t, eve, pngWithText(), 'map.png');
+      await ok(t, eve, 'POST', `/v1/conversations/${room.id}/messages`, { clientMsgId: `has-${process.pid}`, text: 'venue map attached', attachments: [file.id] });
+      await send(t, fay, room.id, 'venue site is https://example.org/venue');
+      const plain = await send(t, fay, room.id, 'venue is lovely');
+      await send(t, eve, room.id, 'venue details on www.example.com soon');
+      assert.deepEqual(await found(t, fay, { q: 'venue', has: 'attachment' }), ['venue map attached']);
+      assert.deepEqual((await found(t, fay, { q: 'venue', has: 'link' })).sort(), ['venue details on www.example.com soon', 'venue site is https://example.org/venue']);
+      assert.equal((await found(t, fay, { q: 'venue' })).length, 4);
+      // An edit that adds a link marks it; one that takes the link out unmarks it.
+      await ok(t, fay, 'PATCH', `/v1/conversations/${room.id}/messages/${plain.id}`, { text: 'venue is lovely, see example.net' });
+      assert.equal((await found(t, fay, { q: 'venue', has: 'link' })).length, 3);
+      await ok(t, fay, 'PATCH', `/v1/conversations/${room.id}/messages/${plain.id}`, { text: 'venue is lovely' });
+      assert.equal((await found(t, fay, { q: 'venue', has: 'link' })).length, 2);
+      // Combined with the other filters; an outsider finds nothing either way.
+      assert.deepEqual(await found(t, fay, { q: 'venue', has: 'link', senderId: eve.user.id }), ['venue details on www.example.com soon']);
+      const outsider = await person(t, 'Gus');
+      assert.deepEqual(await found(t, outsider, { q: 'venue', has: 'attachment' }), []);
+      for (const has of ['file', '', 'attachment,link']) refused(await search(t, fay, { q: 'venue', has }), 400, 'validation_failed');
     });
 
     it('never finds a message of a conversation the searcher is not in, or left, or a deleted one, and an edit replaces the old words', async () => {

@@ -10,8 +10,10 @@ import { useDepartures } from './features/conversations/use-departures.ts';
 import { useDesktopNotifications } from './features/notifications/use-desktop-notifications.ts';
 import { InvitationPage } from './features/joining/invitation-page.tsx';
 import { FileUrlsProvider } from './features/media/use-file-url.ts';
+import { MessageSearch } from './features/search/message-search.tsx';
 import { SettingsDialog } from './features/settings/settings-dialog.tsx';
 import { useApp } from './hooks/context.ts';
+import { SearchIcon } from './features/search/search-icon.tsx';
 import { useReconnectWhenOnline } from './hooks/use-browser.ts';
 import { useRoute } from './hooks/use-route.ts';
 import { useClientStatus, useStoreVersion } from './hooks/use-store.ts';
@@ -36,7 +38,7 @@ function ChatLayout() {
   useDesktopNotifications(client, users);
   useReconnectWhenOnline(client);
   const status = useClientStatus(client);
-  const [dialog, setDialog] = useState<'new-chat' | 'settings' | 'switcher' | null>(null);
+  const [dialog, setDialog] = useState<'new-chat' | 'settings' | 'switcher' | 'search' | null>(null);
   // Ctrl+K (⌘K on a Mac) opens the quick switcher from anywhere, the composer included.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -67,6 +69,9 @@ function ChatLayout() {
             {me && <Avatar id={me.id} name={me.displayName} size="sm" picture={me.avatarId} />}
             <span className="me-name">{me?.displayName}</span>
             <SettingsIcon />
+          </button>
+          <button type="button" className="button search-button" aria-label="Search messages" title="Search messages" onClick={() => setDialog('search')}>
+            <SearchIcon />
           </button>
           <button type="button" className="button button-primary new-chat-button" aria-label="New chat" onClick={() => setDialog('new-chat')}>
             <ComposeIcon />
@@ -100,6 +105,7 @@ function ChatLayout() {
       />
       <SettingsDialog open={dialog === 'settings'} onClose={() => setDialog(null)} />
       <QuickSwitcher open={dialog === 'switcher'} onClose={() => setDialog(null)} />
+      <MessageSearch open={dialog === 'search'} onClose={() => setDialog(null)} />
     </div>
   );
 }

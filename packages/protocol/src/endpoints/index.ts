@@ -4,6 +4,7 @@ import { authEndpoints } from './auth.ts';
 import { callsEndpoints } from './calls.ts';
 import { conversationsEndpoints } from './conversations.ts';
 import { devicesEndpoints } from './devices.ts';
+import { exportsEndpoints } from './exports.ts';
 import { invitesEndpoints } from './invites.ts';
 import { mediaEndpoints } from './media.ts';
 import { membershipEndpoints } from './membership.ts';
@@ -39,6 +40,7 @@ export const Endpoints = defineEndpoints({
   ...searchEndpoints,
   ...inboxEndpoints,
   ...retentionEndpoints,
+  ...exportsEndpoints,
   ...presenceEndpoints,
   ...devicesEndpoints,
   ...callsEndpoints,

@@ -146,6 +146,7 @@ export interface Config {
     intervalMs: number;
     batch: number;
   };
+  exports: ExportsConfig;
   search: {
     /** PostgreSQL text search configuration messages are stemmed in (besides `simple`). */
     language: string;
@@ -154,6 +155,18 @@ export interface Config {
     /** Newest matches ranked at most per search. */
     candidates: number;
   };
+}
+
+export interface ExportsConfig {
+  /** Between a user's exports (0: no limit). */
+  minIntervalMs: number;
+  /** How long a finished archive is kept. */
+  keepMs: number;
+  urlTtlSec: number;
+  intervalMs: number;
+  /** Messages per read and per archive file. */
+  batch: number;
+  maxBytes: number;
 }
 
 export interface CallsConfig {
@@ -413,6 +426,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
         : null,
     },
     retention: { defaultDays: v.RETENTION_DEFAULT_DAYS, intervalMs: v.RETENTION_INTERVAL_MS, batch: v.RETENTION_BATCH },
+    exports: {
+      minIntervalMs: v.EXPORT_MIN_INTERVAL_SEC * 1000, keepMs: v.EXPORT_KEEP_SEC * 1000, urlTtlSec: v.EXPORT_URL_TTL_SEC,
+      intervalMs: v.EXPORT_INTERVAL_MS, batch: v.EXPORT_BATCH, maxBytes: v.EXPORT_MAX_BYTES,
+    },
     search: { language: v.SEARCH_LANGUAGE, timeoutMs: v.SEARCH_TIMEOUT_MS, candidates: v.SEARCH_CANDIDATES },
   };
   return deepFreeze(config);

@@ -6,6 +6,7 @@ import * as media from './0004-media.ts';
 import * as push from './0005-push.ts';
 import * as calls from './0006-calls.ts';
 import * as search from './0007-search.ts';
+import * as dataExports from './0010-exports.ts';
 import * as resumableUploads from './0012-resumable-uploads.ts';
 
 /** Migrations are bundled in code (not read from disk) so the built server and the sources run the same list. */
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-push': push,
   '0006-calls': calls,
   '0007-search': search,
+  '0010-exports': dataExports,
   '0012-resumable-uploads': resumableUploads,
 };
 

@@ -1,4 +1,5 @@
 import type { Attachment, ForwardedFrom, Message, MessagesResponse, ReactionsResponse } from '@parley/protocol';
+import { hasLinks } from '../../platform/links.ts';
 import type { Database, Dialect, Executor, MessagesTable, Tx } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -64,13 +65,7 @@ const MAX_PINS = 100;
 /** Messages deleted per transaction when the platform removes a user's messages. */
 const REMOVAL_BATCH = 200;
 
-/**
- * Whether text links somewhere (sending it needs `send_links`): a scheme, a `www.`, or a
- * bare domain with a common top-level domain. Deliberately simple: it errs towards
- * calling something a link, which only matters where links are forbidden.
- */
-const LINK = /\b(?:https?:\/\/|www\.)\S|\b[a-z0-9-]{1,63}\.(?:com|net|org|io|dev|app|co|me|info|biz|xyz|gg|tv|ly|link|site|online|ru|de|uk|fr|es|it|nl|br|in|cn|jp)\b/i;
-export const hasLinks = (text: string) => LINK.test(text);
+export { hasLinks };
 
 /** `@handle` not inside a word or an address (`a@b.com` is no mention); a handle's trailing dots end the sentence. */
 const MENTION = /(?<![A-Za-z0-9_.@])@([A-Za-z][A-Za-z0-9_.]{2,31})/g;

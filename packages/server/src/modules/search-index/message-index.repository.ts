@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Dialect, Tx } from '../../platform/db/index.ts';
+import { hasLinks } from '../../platform/links.ts';
 import { conversationToken, documentText } from '../../platform/search-text.ts';
 
 /** What the index needs of a message. */
@@ -35,10 +36,10 @@ export function createMessageIndex(dialect: Dialect, language: string): MessageI
       async put(trx, message) {
         if (message.text === null) return this.remove(trx, message.id);
         const body = documentText(message.text);
-        await sql`insert into message_search_docs (message_id, conversation_id, sender_id, created_at, document)
-          values (${message.id}, ${message.conversation_id}, ${message.sender_id}, ${message.created_at},
+        await sql`insert into message_search_docs (message_id, conversation_id, sender_id, created_at, has_link, document)
+          values (${message.id}, ${message.conversation_id}, ${message.sender_id}, ${message.created_at}, ${hasLinks(message.text) ? 1 : 0},
             to_tsvector(${language}::regconfig, ${body}) || to_tsvector('simple', ${body}))
-          on conflict (message_id) do update set document = excluded.document`.execute(trx);
+          on conflict (message_id) do update set document = excluded.document, has_link = excluded.has_link`.execute(trx);
       },
       async remove(trx, messageId) {
         await trx.deleteFrom('message_search_docs').where('message_id', '=', messageId).execute();
@@ -55,7 +56,7 @@ export function createMessageIndex(dialect: Dialect, language: string): MessageI
       if (message.text === null) return;
       const { doc_id } = await trx
         .insertInto('message_search_docs')
-        .values({ message_id: message.id, conversation_id: message.conversation_id, sender_id: message.sender_id, created_at: message.created_at })
+        .values({ message_id: message.id, conversation_id: message.conversation_id, sender_id: message.sender_id, created_at: message.created_at, has_link: hasLinks(message.text) ? 1 : 0 })
         .returning('doc_id')
         .executeTakeFirstOrThrow();
       await sql`insert into message_fts (rowid, body, conv) values (${doc_id}, ${documentText(message.text)}, ${conversationToken(message.conversation_id)})`.execute(trx);

@@ -14,6 +14,8 @@ export interface MessageQuery {
   from?: number | undefined;
   /** Epoch ms, exclusive. */
   to?: number | undefined;
+  /** Only messages carrying files, or whose text links somewhere. */
+  has?: 'attachment' | 'link' | undefined;
   /** Newest matches ranked at most. */
   candidates: number;
 }
@@ -41,6 +43,9 @@ function filters(query: MessageQuery): RawBuilder<unknown> {
   if (query.senderId !== undefined) parts.push(sql`d.sender_id = ${query.senderId}`);
   if (query.from !== undefined) parts.push(sql`d.created_at >= ${query.from}`);
   if (query.to !== undefined) parts.push(sql`d.created_at < ${query.to}`);
+  // A message's files are on its row until it is deleted (a forward's too); links are marked on its document when indexed.
+  if (query.has === 'attachment') parts.push(sql`m.attachments is not null`);
+  if (query.has === 'link') parts.push(sql`d.has_link = 1`);
   return sql.join(parts, sql` and `);
 }
 

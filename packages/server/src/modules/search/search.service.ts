@@ -120,7 +120,7 @@ export function createSearchService({ db, language, timeoutMs, candidates }: Sea
       const from = input.after === undefined ? undefined : Date.parse(input.after);
       const to = input.before === undefined ? undefined : Date.parse(input.before);
       if (terms.length === 0 || offset >= candidates) return { results: [], nextCursor: null };
-      const matches = await matchMessages({ userId: actor.userId, terms, conversationId: input.conversationId, senderId: input.senderId, from, to, candidates });
+      const matches = await matchMessages({ userId: actor.userId, terms, conversationId: input.conversationId, senderId: input.senderId, from, to, has: input.has, candidates });
       matches.sort((a, b) => b.score - a.score || b.created_at - a.created_at || (a.message_id < b.message_id ? 1 : -1));
       const page = matches.slice(offset, offset + limit);
       if (page.length === 0) return { results: [], nextCursor: null };

@@ -316,6 +316,14 @@ export function createUsersService({ db, uow, clock, pictures }: UsersDeps) {
         await trx.deleteFrom('blocks').where('blocker_id', '=', id).execute();
         await trx.deleteFrom('hidden_messages').where('user_id', '=', id).execute();
         await trx.deleteFrom('search_terms').where('scope', '=', 'user').where('ref_id', '=', id).execute();
+        // Their push settings and the notifications queued for their devices (which carry
+        // message previews and device tokens); their own view of the direct conversations
+        // that stay (archived, pinned, marked unread); uploads no message uses yet expire now.
+        await trx.deleteFrom('push_settings').where('user_id', '=', id).execute();
+        await trx.deleteFrom('push_conversation_settings').where('user_id', '=', id).execute();
+        await trx.deleteFrom('push_deliveries').where('user_id', '=', id).execute();
+        await trx.updateTable('members').set({ archived_at: null, pinned_at: null, marked_unread: 0 }).where('user_id', '=', id).execute();
+        await trx.updateTable('uploads').set({ expires_at: clock() }).where('owner_id', '=', id).where('expires_at', 'is not', null).execute();
       });
     },
 

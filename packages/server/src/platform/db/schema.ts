@@ -354,6 +354,28 @@ export interface MessageSearchDocsTable {
   conversation_id: string;
   sender_id: string;
   created_at: number;
+  /** 1 when the text links somewhere (`platform/links.ts`): search's `has=link`. */
+  has_link?: number;
+}
+
+/** One requested data export: the row is the request, so the job survives restarts (modules/exports). */
+export interface DataExportsTable {
+  id: string;
+  user_id: string;
+  requested_by: 'user' | 'admin';
+  state: 'pending' | 'running' | 'ready' | 'failed' | 'expired';
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  /** A running export whose lease passed is taken again (its node died). */
+  lease_until: number | null;
+  attempts: number;
+  /** Ready exports: when the archive is deleted. */
+  expires_at: number | null;
+  blob_key: string | null;
+  size: number | null;
+  sha256: string | null;
+  error: string | null;
 }
 
 /** A word a user (`scope` 'user') or a conversation ('conversation') is found by. */
@@ -400,4 +422,5 @@ export interface DB {
   message_search_docs: MessageSearchDocsTable;
   search_terms: SearchTermsTable;
   hidden_messages: HiddenMessagesTable;
+  data_exports: DataExportsTable;
 }

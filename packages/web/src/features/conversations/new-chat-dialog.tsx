@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Dialog } from '../../components/dialog.tsx';
 import { JoinByHandle } from '../joining/join-by-handle.tsx';
+import { PeopleSearch } from '../search/people-search.tsx';
 import { DirectChatForm } from './direct-chat-form.tsx';
 import { NewChannelForm } from './new-channel-form.tsx';
 import { NewGroupForm } from './new-group-form.tsx';
@@ -37,7 +38,14 @@ export function NewChatDialog({ open, onClose, onOpened }: { open: boolean; onCl
           New group
         </button>
       </div>
-      {mode === 'direct' ? <DirectChatForm onOpened={openAfterClose} /> : <NewGroupForm onOpened={openAfterClose} />}
+      {mode === 'direct' ? (
+        <>
+          <DirectChatForm onOpened={openAfterClose} />
+          <PeopleSearch onOpened={openAfterClose} />
+        </>
+      ) : (
+        <NewGroupForm onOpened={openAfterClose} />
+      )}
       <NewChannelForm onCreated={openAfterClose} />
       <JoinByHandle onJoined={openAfterClose} />
     </Dialog>

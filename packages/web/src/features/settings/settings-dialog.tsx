@@ -8,6 +8,7 @@ import { rememberUser } from '../../lib/client.ts';
 import { describeError } from '../../lib/errors.ts';
 import { handleOf } from '../../lib/format.ts';
 import { AvatarSettings } from '../media/avatar-settings.tsx';
+import { ExportSettings } from '../data-export/export-settings.tsx';
 import { NotificationSettings } from '../notifications/notification-settings.tsx';
 import { DeviceList } from './device-list.tsx';
 import { PrivacySettings } from './privacy-settings.tsx';
@@ -76,6 +77,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose(): vo
       <PrivacySettings />
       <NotificationSettings />
       <DeviceList />
+      <ExportSettings />
       <div className="dialog-actions dialog-actions-split">
         <button
           type="button"

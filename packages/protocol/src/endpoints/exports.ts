@@ -1,0 +1,70 @@
+import type { EndpointSpec } from '../endpoint.ts';
+import { ExportListResponse, ExportParams, ExportResponse, RequestExportBody } from '../exports.ts';
+import { BlobBody, BlobQuery, BlobRange, IdParams } from '../http.ts';
+
+/** Exports of one person's data (docs/data.md#exporting-your-data): asked for, built in the background, downloaded by a short-lived link. */
+export const exportsEndpoints = {
+  requestExport: {
+    method: 'POST',
+    path: '/v1/me/exports',
+    access: 'user',
+    tag: 'exports',
+    summary: 'Ask for an export of your data (profile, conversations, the messages you can read and their files); built in the background. While one is on its way it is answered again; a new one only after EXPORT_MIN_INTERVAL_SEC',
+    body: RequestExportBody,
+    response: ExportResponse,
+    errors: [],
+  },
+  listExports: {
+    method: 'GET',
+    path: '/v1/me/exports',
+    access: 'user',
+    tag: 'exports',
+    summary: 'Your recent exports, newest first, each with a fresh download link while it is ready',
+    response: ExportListResponse,
+    errors: [],
+  },
+  getExport: {
+    method: 'GET',
+    path: '/v1/me/exports/:exportId',
+    access: 'user',
+    tag: 'exports',
+    summary: 'One of your exports, with a fresh download link while it is ready',
+    params: ExportParams,
+    response: ExportResponse,
+    errors: ['not_found'],
+  },
+  adminRequestExport: {
+    method: 'POST',
+    path: '/v1/admin/users/:id/exports',
+    access: 'admin',
+    tag: 'admin',
+    summary: 'Export one user\'s data (a data-protection request); not rate-limited. Poll GET /v1/admin/exports/:exportId for the link',
+    params: IdParams,
+    body: RequestExportBody,
+    response: ExportResponse,
+    errors: ['not_found'],
+  },
+  adminGetExport: {
+    method: 'GET',
+    path: '/v1/admin/exports/:exportId',
+    access: 'admin',
+    tag: 'admin',
+    summary: 'Any export, with a fresh download link while it is ready',
+    params: ExportParams,
+    response: ExportResponse,
+    errors: ['not_found'],
+  },
+  getExportBlob: {
+    method: 'GET',
+    path: '/v1/blobs/exports/:exportId/export.tar.gz',
+    access: 'public',
+    tag: 'exports',
+    summary: 'The archive behind an export\'s link (local store); Range requests answer 206',
+    params: ExportParams,
+    query: BlobQuery,
+    response: BlobBody,
+    produces: 'application/octet-stream',
+    otherResponses: { 206: BlobRange },
+    errors: ['not_found', 'range_not_satisfiable'],
+  },
+} as const satisfies Record<string, EndpointSpec>;
