@@ -10,6 +10,7 @@ import { handleOf } from '../../lib/format.ts';
 import { AvatarSettings } from '../media/avatar-settings.tsx';
 import { NotificationSettings } from '../notifications/notification-settings.tsx';
 import { DeviceList } from './device-list.tsx';
+import { PasswordSettings } from './password-settings.tsx';
 import { PrivacySettings } from './privacy-settings.tsx';
 import { ThemeSettings } from './theme-settings.tsx';
 
@@ -75,6 +76,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose(): vo
       <ThemeSettings />
       <PrivacySettings />
       <NotificationSettings />
+      <PasswordSettings />
       <DeviceList />
       <div className="dialog-actions dialog-actions-split">
         <button
