@@ -10,8 +10,8 @@ export interface MentionAutocomplete {
   active: number;
   listId: string;
   optionId(index: number): string;
-  /** Props for the textarea: it stays the focus, the list is announced as its popup. */
-  inputProps: { 'aria-autocomplete': 'list'; 'aria-controls'?: string; 'aria-expanded': boolean; 'aria-activedescendant'?: string };
+  /** Props for the textarea (a textbox: `aria-expanded` is not allowed on it): it keeps the focus, the active option is announced. */
+  inputProps: { 'aria-autocomplete': 'list'; 'aria-controls'?: string; 'aria-activedescendant'?: string };
   /** After every change of text or caret. */
   update(text: string, caret: number): void;
   /** Arrows move, Enter or Tab takes, Esc closes: true when the key was the list's. */
@@ -55,7 +55,6 @@ export function useMentionAutocomplete(conversationId: string, input: RefObject<
     optionId,
     inputProps: {
       'aria-autocomplete': 'list',
-      'aria-expanded': candidates.length > 0,
       ...(candidates.length > 0 ? { 'aria-controls': listId, 'aria-activedescendant': optionId(index) } : {}),
     },
     update(text, caret) {
