@@ -132,8 +132,10 @@ describe('web client: mentions, read by, emoji, unread jump and account settings
     await box.fill('Lift off ');
     await person.page.getByRole('button', { name: 'Insert emoji' }).click();
     const picker = person.page.getByRole('dialog', { name: 'Insert emoji' });
+    // Search once the emoji have loaded (a search typed while they load is not applied to them).
+    await picker.getByRole('gridcell').first().waitFor({ timeout: 30_000 });
     await picker.getByRole('searchbox', { name: 'Search emoji' }).or(picker.getByRole('textbox', { name: 'Search emoji' })).fill('rocket');
-    await picker.getByRole('gridcell', { name: 'rocket', exact: true }).click({ timeout: 30_000 });
+    await picker.getByRole('gridcell', { name: 'Rocket', exact: true }).click({ timeout: 30_000 });
     await picker.waitFor({ state: 'hidden' });
     assert.equal(await box.inputValue(), 'Lift off 🚀');
     assert.ok(loaded.includes('/emoji/en/data.json'), 'the emoji data came from Parley itself');
@@ -144,10 +146,11 @@ describe('web client: mentions, read by, emoji, unread jump and account settings
     await person.page.getByRole('menuitem', { name: 'React' }).click();
     await person.page.getByRole('toolbar', { name: 'Choose a reaction' }).getByRole('button', { name: 'More reactions' }).click();
     const reactions = person.page.getByRole('dialog', { name: 'React with any emoji' });
+    await reactions.getByRole('gridcell').first().waitFor({ timeout: 30_000 });
     await reactions.getByRole('searchbox', { name: 'Search emoji' }).or(reactions.getByRole('textbox', { name: 'Search emoji' })).fill('avocado');
     await screenshot(person.page, 'emoji-picker');
     assert.deepEqual(await seriousViolations(person.page, 'dialog[open]'), []);
-    await reactions.getByRole('gridcell', { name: 'avocado', exact: true }).click({ timeout: 30_000 });
+    await reactions.getByRole('gridcell', { name: 'Avocado', exact: true }).click({ timeout: 30_000 });
     await message.getByRole('button', { name: '🥑 1 reaction' }).waitFor({ timeout: 30_000 });
     const { messages } = await get(rex, `/v1/conversations/${conversation.id}/messages`);
     assert.deepEqual(messages.at(-1).reactions.map((r: { emoji: string; count: number }) => [r.emoji, r.count]), [['🥑', 1]]);

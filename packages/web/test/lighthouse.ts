@@ -45,6 +45,9 @@ try {
   await page.goto(`${server.url}/`);
   await page.evaluate((value) => localStorage.setItem('parley.session', value), JSON.stringify({ userId: session.user.id, accessToken: session.token, refreshToken: session.refreshToken, sessionId: session.sessionId }));
   const chatScreen = await audit(page, `${server.url}/c/${group.id}`, true);
+  // The audit must have seen the conversation, not the sign-in screen.
+  const shown = await page.evaluate(() => document.querySelectorAll('.messages .message').length);
+  if (shown === 0) throw new Error('the chat screen showed no messages: the stored session did not sign in');
 
   console.log('| Screen | Performance | Accessibility |');
   console.log('| --- | --- | --- |');

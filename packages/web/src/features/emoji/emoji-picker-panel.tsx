@@ -9,6 +9,12 @@ const EMOJI_DATA_URL = '/emoji';
  * styled here. Loaded on first use only (see `EmojiPickerDialog`), so none of it is in the
  * first load.
  */
+/** The index ARIA expects (from 1) for one frimousse gives from 0; nothing when it gives none. */
+function oneBased(props: { 'aria-rowindex'?: number | undefined; 'aria-colindex'?: number | undefined }, name: 'aria-rowindex' | 'aria-colindex') {
+  const index = props[name];
+  return typeof index === 'number' ? { [name]: index + 1 } : {};
+}
+
 export default function EmojiPickerPanel({ onPick }: { onPick(emoji: string): void }) {
   return (
     <EmojiPicker.Root className="emoji-picker" emojibaseUrl={EMOJI_DATA_URL} columns={8} onEmojiSelect={({ emoji }) => onPick(emoji)}>
@@ -27,8 +33,14 @@ export default function EmojiPickerPanel({ onPick }: { onPick(emoji: string): vo
                 {category.label}
               </div>
             ),
+            // frimousse counts rows and columns from 0; ARIA's indexes start at 1 (axe: aria-valid-attr-value).
+            Row: ({ children, ...props }) => (
+              <div {...props} {...oneBased(props, 'aria-rowindex')}>
+                {children}
+              </div>
+            ),
             Emoji: ({ emoji, ...props }) => (
-              <button type="button" className="emoji-picker-emoji" aria-label={emoji.label} {...props}>
+              <button type="button" className="emoji-picker-emoji" aria-label={emoji.label} {...props} {...oneBased(props, 'aria-colindex')}>
                 {emoji.emoji}
               </button>
             ),
