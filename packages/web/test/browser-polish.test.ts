@@ -171,7 +171,10 @@ describe('web client: mentions, read by, emoji, unread jump and account settings
     await person.page.locator('[data-row="unread"]').waitFor();
     const firstUnread = person.page.getByRole('button', { name: 'Jump to the first unread message' });
     assert.equal(await firstUnread.count(), 0, 'opened at the divider: nothing to jump back to');
-    await person.page.getByRole('button', { name: '40 new messages, jump to the latest' }).click();
+    const latest = person.page.getByRole('button', { name: '40 new messages, jump to the latest' });
+    await latest.click();
+    // The smooth scroll reaches the end (the first-unread button appearing on the way must not stop it).
+    await latest.waitFor({ state: 'detached' });
     await firstUnread.waitFor();
     await screenshot(person.page, 'first-unread');
     await firstUnread.click();

@@ -1,7 +1,6 @@
 import type { Member } from '@parley/protocol';
 import { type KeyboardEvent, type RefObject, useId, useState } from 'react';
 import { useApp } from '../../hooks/context.ts';
-import { useStoreVersion } from '../../hooks/use-store.ts';
 import { completeMention, mentionAt, mentionCandidates } from './mention-query.ts';
 
 export interface MentionAutocomplete {
@@ -26,7 +25,6 @@ export interface MentionAutocomplete {
  */
 export function useMentionAutocomplete(conversationId: string, input: RefObject<HTMLTextAreaElement | null>, setText: (text: string) => void): MentionAutocomplete {
   const { client } = useApp();
-  useStoreVersion(client, conversationId);
   const [at, setAt] = useState<{ start: number; caret: number; query: string } | null>(null);
   const [active, setActive] = useState(0);
   const [dismissed, setDismissed] = useState<number | null>(null);

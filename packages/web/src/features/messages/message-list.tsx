@@ -11,7 +11,7 @@ import { noticeText } from '../../lib/notices.ts';
 import { buildTimeline } from '../../lib/timeline.ts';
 import { MessageItem } from './message-item.tsx';
 import { PendingMessageItem } from './pending-message.tsx';
-import { dividerAbove, FirstUnreadButton, scrollToDivider } from '../unread/first-unread-button.tsx';
+import { FirstUnreadButton } from '../unread/first-unread-button.tsx';
 
 /** Closer than this to the end counts as "at the bottom": new messages keep it there, and it is read. */
 const BOTTOM_SLACK_PX = 48;
@@ -54,7 +54,6 @@ export function MessageList({ conversationId, dividerAfterSeq, onReply, onEdit, 
   const [loadingOlder, setLoadingOlder] = useState(false);
   const loadingOlderRef = useRef(false);
   const [unseen, setUnseen] = useState(0);
-  const [pastDivider, setPastDivider] = useState(false);
   // Where the divider goes is only known once the unread messages are loaded: until then, load.
   const [unreadAtOpen] = useState(summary.unreadCount);
   const [placed, setPlaced] = useState(false);
@@ -76,7 +75,6 @@ export function MessageList({ conversationId, dividerAfterSeq, onReply, onEdit, 
     const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX;
     atBottomRef.current = bottom;
     setAtBottom(bottom);
-    setPastDivider(dividerAbove(el));
     if (bottom) setUnseen(0);
   }, []);
 
@@ -277,12 +275,7 @@ export function MessageList({ conversationId, dividerAfterSeq, onReply, onEdit, 
           </>
         )}
       </div>
-      {pastDivider && messages !== null && !backfilling && (
-        <FirstUnreadButton onJump={() => {
-          const el = container.current;
-          if (el) scrollToDivider(el);
-        }} />
-      )}
+      {messages !== null && !backfilling && <FirstUnreadButton scroller={container} />}
       {!atBottom && messages !== null && (
         <JumpButton count={Math.max(unseen, unread)} onJump={() => {
           const el = container.current;
