@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import { bundleBudget } from './bundle-budget.ts';
+import { emojiData } from './emoji-data.ts';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -15,7 +16,8 @@ const api = process.env.PARLEY_URL ?? 'http://localhost:8080';
 
 export default defineConfig({
   // The budget: the first load's JS, gzipped, and no schema code (see bundle-budget.ts).
-  plugins: [react(), bundleBudget()],
+  // The emoji picker's data, served from here (see emoji-data.ts).
+  plugins: [react(), bundleBudget(), emojiData()],
   resolve: {
     alias: [
       { find: /^@parley\/sdk$/, replacement: source('../sdk/src/index.ts') },

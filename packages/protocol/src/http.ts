@@ -31,6 +31,19 @@ export type LoginBody = Static<typeof LoginBody>;
 export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }, strict);
 export type RefreshBody = Static<typeof RefreshBody>;
 
+/** Changing your own password: the current one proves it is you (an open tab is not enough). */
+export const ChangePasswordBody = Type.Object({
+  currentPassword: Type.String({ minLength: 1, maxLength: Limits.passwordMaxLength }),
+  newPassword: Password,
+  /** Also sign out every other device session (this one stays signed in). */
+  signOutOtherDevices: Type.Optional(Type.Boolean()),
+}, strict);
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
+
+/** How many other device sessions an action signed out. */
+export const SignedOutResponse = Type.Object({ signedOut: Type.Integer({ minimum: 0 }) });
+export type SignedOutResponse = Static<typeof SignedOutResponse>;
+
 export const AuthResponse = Type.Object({
   user: User,
   accessToken: Type.String(),

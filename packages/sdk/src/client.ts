@@ -659,6 +659,19 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await this.http.revokeDevice(sessionId);
   }
 
+  /** Signs out every device but this one; resolves with how many were signed out. */
+  async signOutOtherDevices(): Promise<number> {
+    return (await this.http.revokeOtherDevices()).signedOut;
+  }
+
+  /**
+   * Changes your password (the current one is asked for). `signOutOtherDevices`: every
+   * other device is signed out with it; resolves with how many were.
+   */
+  async changePassword(currentPassword: string, newPassword: string, options: { signOutOtherDevices?: boolean } = {}): Promise<number> {
+    return (await this.http.changePassword({ currentPassword, newPassword, ...(options.signOutOtherDevices ? { signOutOtherDevices: true } : {}) })).signedOut;
+  }
+
   async registerPushToken(platform: PushPlatform, token: string): Promise<void> {
     await this.http.setPushToken({ platform, token });
   }

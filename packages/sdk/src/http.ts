@@ -1,4 +1,5 @@
 import type {
+  ChangePasswordBody,
   AddMembersBody, AuditQuery, BanBody, BodyOf, CallKind, ChangeRoleBody, ConversationListQuery, CreateConversationBody, CreateInviteBody,
   CreateReportBody, DeliveredBody, Endpoint, Endpoints, ErrorResponse, EventsQuery, ForwardBody, HeadsQuery, LoginBody, MembersQuery,
   ConversationPushSettingsBody, MessagesQuery, MuteBody, OperationId, ParamsOf, PresencePrivacy, PushSettingsBody, PushTokenBody, WebPushSubscriptionBody, QueryOf, RegisterBody, ReportsQuery, ResolveReportBody,
@@ -201,6 +202,8 @@ export class HttpApi {
   setPresencePrivacy = (privacy: PresencePrivacy) => this.call(Routes.setPresencePrivacy, { body: { privacy } });
   devices = () => this.call(Routes.listDevices, {});
   revokeDevice = (sessionId: string) => this.call(Routes.revokeDevice, { params: { id: sessionId } });
+  revokeOtherDevices = () => this.call(Routes.revokeOtherDevices, {});
+  changePassword = (body: ChangePasswordBody) => this.call(Routes.changePassword, { body });
   setPushToken = (body: PushTokenBody) => this.call(Routes.setPushToken, { body });
   clearPushToken = () => this.call(Routes.clearPushToken, {});
 

@@ -47,6 +47,61 @@ for (const backend of backends) {
       phoneSocket.close();
     });
 
+    it('signs out every other device at once: their sockets close with 4201 and their tokens stop working, this one stays', async () => {
+      const someone = await createUser(t.url);
+      const phone = await device(t, someone.user.id, 'Phone');
+      const laptop = await device(t, someone.user.id, 'Laptop');
+      const other = await createUser(t.url);
+      const phoneSocket = await TestSocket.open(t.wsUrl, phone.token);
+      const laptopSocket = await TestSocket.open(t.wsUrl, laptop.token);
+      const mySocket = await TestSocket.open(t.wsUrl, someone.token);
+      assert.deepEqual(await ok(t, someone, 'POST', '/v1/me/devices/revoke-others'), { signedOut: 2 });
+      assert.equal(await phoneSocket.closed(), CloseCodes.sessionRevoked);
+      assert.equal(await laptopSocket.closed(), CloseCodes.sessionRevoked);
+      assert.equal(mySocket.closeCode, null, 'the asking device stays connected');
+      for (const gone of [phone, laptop]) {
+        assert.equal((await call(t, gone, 'GET', '/v1/me')).status, 401);
+        assert.equal((await http(t.url, 'POST', '/v1/auth/refresh', { body: { refreshToken: gone.refreshToken } })).status, 401);
+      }
+      assert.deepEqual((await ok(t, someone, 'GET', '/v1/me/devices')).devices.map((d: any) => d.id), [someone.sessionId]);
+      assert.deepEqual(await ok(t, someone, 'POST', '/v1/me/devices/revoke-others'), { signedOut: 0 }, 'nothing left to sign out');
+      assert.equal((await ok(t, other, 'GET', '/v1/me')).user.id, other.user.id, 'another user is unaffected');
+      mySocket.close();
+    });
+
+    it('changes your password only with the current one, and can sign out the other devices with it', async () => {
+      const handle = `pw${process.pid}x${Date.now() % 100000}`;
+      const registered = await http(t.url, 'POST', '/v1/auth/register', { body: { handle, password: 'first password 1', deviceName: 'Laptop' } });
+      assert.equal(registered.status, 200);
+      const laptop: TestUser = { user: registered.body.user, token: registered.body.accessToken, refreshToken: registered.body.refreshToken, sessionId: registered.body.sessionId };
+      const phone = await device(t, laptop.user.id, 'Phone');
+      const login = (password: string) => http(t.url, 'POST', '/v1/auth/login', { body: { handle, password } });
+
+      // A wrong current password, or a new one the schema refuses: a typed 4xx, and nothing changes.
+      const wrong = await call(t, laptop, 'POST', '/v1/me/password', { currentPassword: 'not it', newPassword: 'second password 2' });
+      assert.deepEqual([wrong.status, wrong.body.error.code], [403, 'forbidden']);
+      const short = await call(t, laptop, 'POST', '/v1/me/password', { currentPassword: 'first password 1', newPassword: 'x' });
+      assert.deepEqual([short.status, short.body.error.code], [400, 'validation_failed']);
+      assert.equal((await login('first password 1')).status, 200);
+
+      assert.deepEqual(await ok(t, laptop, 'POST', '/v1/me/password', { currentPassword: 'first password 1', newPassword: 'second password 2' }), { signedOut: 0 });
+      assert.equal((await login('first password 1')).status, 401);
+      assert.equal((await login('second password 2')).status, 200);
+      assert.equal((await call(t, phone, 'GET', '/v1/me')).status, 200, 'without the option the other devices stay signed in');
+
+      const phoneSocket = await TestSocket.open(t.wsUrl, phone.token);
+      const changed = await ok(t, laptop, 'POST', '/v1/me/password', { currentPassword: 'second password 2', newPassword: 'third password 3', signOutOtherDevices: true });
+      assert.equal(changed.signedOut, 3, 'the phone and the two sign-ins above');
+      assert.equal(await phoneSocket.closed(), CloseCodes.sessionRevoked);
+      assert.equal((await call(t, laptop, 'GET', '/v1/me')).status, 200, 'the device that changed it stays signed in');
+      assert.equal((await login('third password 3')).status, 200);
+
+      // An account of the identity provider has no password here to change.
+      const provided = await createUser(t.url);
+      const none = await call(t, provided, 'POST', '/v1/me/password', { currentPassword: 'anything', newPassword: 'second password 2' });
+      assert.deepEqual([none.status, none.body.error.code], [400, 'bad_request']);
+    });
+
     it('registers a push token per device, moves a token that another device held, and forgets it on request or revocation', async () => {
       const someone = await createUser(t.url);
       const phone = await device(t, someone.user.id, 'Phone');

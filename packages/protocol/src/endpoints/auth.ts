@@ -1,5 +1,5 @@
 import type { EndpointSpec } from '../endpoint.ts';
-import { AuthResponse, EmptyResponse, LoginBody, RefreshBody, RegisterBody } from '../http.ts';
+import { AuthResponse, ChangePasswordBody, EmptyResponse, LoginBody, RefreshBody, RegisterBody, SignedOutResponse } from '../http.ts';
 
 export const authEndpoints = {
   register: {
@@ -42,5 +42,15 @@ export const authEndpoints = {
     summary: 'End this device session: its refresh token stops working',
     response: EmptyResponse,
     errors: [],
+  },
+  changePassword: {
+    method: 'POST',
+    path: '/v1/me/password',
+    access: 'user',
+    tag: 'auth',
+    summary: 'Change your own password (the current one is asked for); optionally sign out every other device',
+    body: ChangePasswordBody,
+    response: SignedOutResponse,
+    errors: ['forbidden', 'bad_request'],
   },
 } as const satisfies Record<string, EndpointSpec>;

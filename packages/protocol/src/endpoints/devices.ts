@@ -1,5 +1,5 @@
 import type { EndpointSpec } from '../endpoint.ts';
-import { EmptyResponse, IdParams } from '../http.ts';
+import { EmptyResponse, IdParams, SignedOutResponse } from '../http.ts';
 import { DevicesResponse, PushTokenBody } from '../realtime.ts';
 
 export const devicesEndpoints = {
@@ -21,6 +21,15 @@ export const devicesEndpoints = {
     params: IdParams,
     response: EmptyResponse,
     errors: ['not_found'],
+  },
+  revokeOtherDevices: {
+    method: 'POST',
+    path: '/v1/me/devices/revoke-others',
+    access: 'user',
+    tag: 'devices',
+    summary: 'Sign out every device but this one: their refresh tokens stop working and their sockets close with 4201',
+    response: SignedOutResponse,
+    errors: [],
   },
   setPushToken: {
     method: 'PUT',

@@ -1,11 +1,29 @@
 import { memo, type ReactNode } from 'react';
 import { type Block, type Inline, parseMarkdown } from '../lib/markdown.ts';
 
+/** `@handle` as the server reads it (messages.service.ts): not glued to a word or an address before it. */
+const MENTION = /(?<![A-Za-z0-9_.@])@[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*/gu;
+
+/** Text with its `@handle`s as spans, still text nodes inside: nothing is interpreted. */
+function withMentions(text: string, key: number): ReactNode {
+  const parts: ReactNode[] = [];
+  let last = 0;
+  for (const match of text.matchAll(MENTION)) {
+    if (match[0].length < 4) continue;
+    if (match.index > last) parts.push(text.slice(last, match.index));
+    parts.push(<span key={match.index} className="mention">{match[0]}</span>);
+    last = match.index + match[0].length;
+  }
+  if (parts.length === 0) return text;
+  if (last < text.length) parts.push(text.slice(last));
+  return <span key={key}>{parts}</span>;
+}
+
 function inline(nodes: readonly Inline[]): ReactNode[] {
   return nodes.map((node, index) => {
     switch (node.t) {
       case 'text':
-        return node.text;
+        return withMentions(node.text, index);
       case 'code':
         return <code key={index}>{node.text}</code>;
       case 'link':

@@ -9,7 +9,7 @@ export const webDir = join(packagesDir, 'web');
 export const distIndex = join(webDir, 'dist', 'index.html');
 
 /** Everything the bundle is made of: a change in any of these makes dist stale. */
-const inputs = [join(webDir, 'src'), join(webDir, 'public'), join(webDir, 'index.html'), join(webDir, 'vite.config.ts'), join(packagesDir, 'sdk', 'src'), join(packagesDir, 'protocol', 'src')];
+const inputs = [join(webDir, 'src'), join(webDir, 'public'), join(webDir, 'index.html'), join(webDir, 'vite.config.ts'), join(webDir, 'emoji-data.ts'), join(packagesDir, 'sdk', 'src'), join(packagesDir, 'protocol', 'src')];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;

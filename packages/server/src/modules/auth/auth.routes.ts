@@ -12,5 +12,6 @@ export function authRoutes(deps: { auth: AuthService }): Route[] {
       await auth.logout(actor);
       return {};
     }),
+    route(Endpoints.changePassword, async ({ actor, body }) => ({ signedOut: await auth.changePassword(actor, body) })),
   ];
 }

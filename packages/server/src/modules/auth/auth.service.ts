@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { type AuthResponse, CloseCodes, type LoginBody, type RegisterBody, type User } from '@parley/protocol';
+import { type AuthResponse, type ChangePasswordBody, CloseCodes, type LoginBody, type RegisterBody, type User } from '@parley/protocol';
 import { createBatchLoader, type Database } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId, newSecret } from '../../platform/ids.ts';
@@ -178,6 +178,11 @@ export function createAuthService(deps: AuthDeps) {
 
     async logout(actor: Actor): Promise<void> {
       if (actor.sessionId) await users.endSession(actor.userId, actor.sessionId, CloseCodes.sessionRevoked, 'signed out');
+    },
+
+    /** Changes the signed-in user's password; returns how many other devices it signed out. */
+    changePassword(actor: Actor, body: ChangePasswordBody): Promise<number> {
+      return users.changeOwnPassword(actor.userId, actor.sessionId, body.currentPassword, body.newPassword, body.signOutOtherDevices ?? false);
     },
 
     /** A token pair for a user, for the product's backend (admin API) and for load tools. */

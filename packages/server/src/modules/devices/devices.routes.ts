@@ -10,6 +10,7 @@ export function deviceRoutes(deps: { devices: DevicesService }): Route[] {
       await devices.revoke(actor, params.id);
       return {};
     }),
+    route(Endpoints.revokeOtherDevices, async ({ actor }) => ({ signedOut: await devices.revokeOthers(actor) })),
     route(Endpoints.setPushToken, async ({ actor, body }) => {
       await devices.setPushToken(actor, body);
       return {};

@@ -71,6 +71,14 @@ export function createDevicesService({ db, users, clock, webPushHosts = null }: 
       await users.endSession(actor.userId, sessionId, CloseCodes.sessionRevoked, 'signed out from another device');
     },
 
+    /**
+     * Signs out every device but the one asking ("sign out of all other devices"); a token
+     * from the identity provider names no device, so it signs out all of them. Returns how many.
+     */
+    revokeOthers(actor: Actor): Promise<number> {
+      return users.endOtherSessions(actor.userId, actor.sessionId, CloseCodes.sessionRevoked, 'signed out from another device');
+    },
+
     /** Registers this device's push token; a token another session held moves here (the app was reinstalled or the user switched). */
     async setPushToken(actor: Actor, body: PushTokenBody): Promise<void> {
       const sessionId = requireSession(actor);

@@ -4,9 +4,9 @@ import { createBatchLoader, type Database, type Tx, type UsersTable } from '../.
 import { decodeCursor, encodeCursor, isIdCursor } from '../../platform/cursor.ts';
 import { AppError, toErrorBody } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import { hashPassword } from '../../platform/passwords.ts';
+import { hashPassword, verifyPassword } from '../../platform/passwords.ts';
 import type { Clock } from '../../platform/time.ts';
-import { appendAudit, appendUserEvent, type UnitOfWork } from '../logs/index.ts';
+import { appendAudit, appendUserEvent, type ChangeSet, type UnitOfWork } from '../logs/index.ts';
 import { DELETED_DISPLAY_NAME, toAdminUser, toUser } from './users.mapper.ts';
 import { findUserByHandle, findUserById, findUsersByIds, insertUser, listUsers, updateLiveUser, updateUser } from './users.repository.ts';
 
@@ -158,6 +158,24 @@ export function createUsersService({ db, uow, clock, pictures }: UsersDeps) {
     throw new AppError('conflict', 'The user could not be created.');
   }
 
+  /**
+   * Ends every live device session of the user but `keepSessionId` (null: all of them),
+   * like `endSession` each; returns how many it ended. `trx`: inside a change that must
+   * commit with it (a new password), otherwise a unit of work of its own.
+   */
+  async function endOtherSessions(userId: string, keepSessionId: string | null, closeCode: number, reason: string, trx?: Tx, changes?: ChangeSet): Promise<number> {
+    const run = async (tx: Tx, set: ChangeSet) => {
+      let query = tx.selectFrom('sessions').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null);
+      if (keepSessionId !== null) query = query.where('id', '!=', keepSessionId);
+      const ids = (await query.execute()).map((row) => row.id);
+      if (ids.length === 0) return 0;
+      await tx.updateTable('sessions').set({ revoked_at: clock(), ...NO_PUSH }).where('id', 'in', ids).where('revoked_at', 'is', null).execute();
+      for (const sessionId of ids) set.closeSessions({ userId, sessionId, closeCode, reason });
+      return ids.length;
+    };
+    return trx && changes ? run(trx, changes) : uow(run);
+  }
+
   return {
     /** A user's row as committed now, read together with the other connects of this tick (reads only: never mutate it). */
     loadRow: loadUser,
@@ -231,6 +249,28 @@ export function createUsersService({ db, uow, clock, pictures }: UsersDeps) {
       await uow(async (trx, changes) => {
         await trx.updateTable('sessions').set({ revoked_at: clock(), ...NO_PUSH }).where('id', '=', sessionId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
         changes.closeSessions({ userId, sessionId, closeCode, reason });
+      });
+    },
+
+    endOtherSessions,
+
+    /**
+     * A user changes their own password, proving it with the current one. Accounts that
+     * sign in through the product's identity provider have no password here. With
+     * `signOutOthers`, every other device session ends in the same transaction.
+     */
+    async changeOwnPassword(userId: string, currentSessionId: string | null, currentPassword: string, newPassword: string, signOutOthers: boolean): Promise<number> {
+      const row = await findUserById(kysely, userId);
+      if (!row || row.status !== 'active') throw new AppError('unauthorized', 'Invalid token.');
+      if (!row.password_hash) throw new AppError('bad_request', 'This account signs in through your identity provider and has no password here.');
+      // Hashed outside the transaction: scrypt is slow, and the embedded store has one connection.
+      if (!(await verifyPassword(currentPassword, row.password_hash))) throw new AppError('forbidden', 'The current password is wrong.');
+      const passwordHash = await hashPassword(newPassword);
+      return uow(async (trx, changes) => {
+        const updated = await updateLiveUser(trx, userId, { password_hash: passwordHash, updated_at: clock() });
+        if (!updated) throw new AppError('unauthorized', 'Invalid token.');
+        await appendAudit(trx, { conversationId: null, actorId: userId, action: 'user.password_changed', targetType: 'user', targetId: userId, now: clock() });
+        return signOutOthers ? endOtherSessions(userId, currentSessionId, CloseCodes.sessionRevoked, 'password changed', trx, changes) : 0;
       });
     },
 

@@ -11,6 +11,9 @@ import { previewWithFiles } from '../media/files-label.ts';
 import { useUploads } from '../media/use-uploads.ts';
 import { VoiceRecorder } from '../media/voice-recorder.tsx';
 import { useDrafts } from './drafts.tsx';
+import { MentionSuggestions } from '../mentions/mention-suggestions.tsx';
+import { useMentionAutocomplete } from '../mentions/use-mention-autocomplete.ts';
+import { ComposerEmojiButton } from '../emoji/composer-emoji-button.tsx';
 
 /**
  * The server's default MAX_MESSAGE_LENGTH. The SDK does not expose the limit the
@@ -43,6 +46,7 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
   const uploads = useUploads(conversationId);
   const picker = useRef<HTMLInputElement>(null);
   const [dropping, setDropping] = useState(false);
+  const mention = useMentionAutocomplete(conversationId, input, (value) => change(value));
 
   const attach = (files: Array<File | { blob: Blob; name: string }>, options: { kind?: 'voice' } = {}) => {
     if (editing || !mediaAllowed || files.length === 0) return;
@@ -111,6 +115,7 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
   };
 
   const onKeyDown = (event: React.KeyboardEvent<HTMLTextAreaElement>) => {
+    if (mention.onKeyDown(event)) return;
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
@@ -164,6 +169,7 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
         </div>
       )}
       {!editing && <AttachmentChips items={uploads.items} onRemove={uploads.remove} />}
+      <MentionSuggestions mention={mention} />
       <div className="composer-row">
         {!editing && mediaAllowed && (
           <>
@@ -184,6 +190,7 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
             />
           </>
         )}
+        <ComposerEmojiButton input={input} onInsert={change} />
         <textarea
           ref={input}
           className="composer-input"
@@ -192,7 +199,12 @@ export function Composer({ conversationId, replyTo, editing, onCancel, onEditLas
           placeholder={placeholder}
           aria-label={editing ? 'Edit message' : 'Message'}
           aria-describedby={hintId}
-          onChange={(event) => change(event.target.value)}
+          {...mention.inputProps}
+          onChange={(event) => {
+            change(event.target.value);
+            mention.update(event.target.value, event.target.selectionStart);
+          }}
+          onSelect={(event) => mention.update(event.currentTarget.value, event.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}
           onPaste={(event) => {
             // Pasted files (a screenshot, files copied in a file manager) become attachments; text pastes as text.

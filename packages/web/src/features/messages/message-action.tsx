@@ -1,7 +1,7 @@
 import { createContext, type ReactNode, useCallback, useContext, useState, useSyncExternalStore } from 'react';
 import { focusMessageActions } from './message-element.ts';
 
-export type MessageActionKind = 'react' | 'forward' | 'report';
+export type MessageActionKind = 'react' | 'emoji' | 'forward' | 'report' | 'info';
 export type MessageAction = { kind: MessageActionKind; conversationId: string; messageId: string };
 
 /**

@@ -1,5 +1,7 @@
 import type { Conversation, Message } from '@parley/protocol';
 import { memo } from 'react';
+import { useApp } from '../../hooks/context.ts';
+import '../mentions/mentions.css';
 import { RichText } from '../../components/rich-text.tsx';
 import { timeLabel } from '../../lib/format.ts';
 import { MessageAttachments } from '../media/message-attachments.tsx';
@@ -30,9 +32,11 @@ export interface MessageItemProps {
 export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   const { message, mine, startsRun, senderName, replied, repliedName } = props;
   const deleted = message.deletedAt !== null || message.text === null;
+  const meId = useApp().client.me?.id;
+  const mentionsMe = !deleted && !mine && meId !== undefined && message.mentions.includes(meId);
   return (
     <li
-      className={`message${mine ? ' mine' : ''}${startsRun ? ' run-start' : ''}${deleted ? ' deleted' : ''}`}
+      className={`message${mine ? ' mine' : ''}${startsRun ? ' run-start' : ''}${deleted ? ' deleted' : ''}${mentionsMe ? ' mentions-me' : ''}`}
       data-message-id={message.id}
       data-seq={message.seq}
       tabIndex={-1}
@@ -46,6 +50,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
       }}
     >
       {senderName && <div className="message-sender">{senderName}</div>}
+      {mentionsMe && <span className="mention-hint">Mentions you.</span>}
       <div className="message-row">
         <div className="bubble">
           {message.forwardedFrom && !deleted && <ForwardedFrom message={message} />}

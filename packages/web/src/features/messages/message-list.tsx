@@ -11,6 +11,7 @@ import { noticeText } from '../../lib/notices.ts';
 import { buildTimeline } from '../../lib/timeline.ts';
 import { MessageItem } from './message-item.tsx';
 import { PendingMessageItem } from './pending-message.tsx';
+import { FirstUnreadButton } from '../unread/first-unread-button.tsx';
 
 /** Closer than this to the end counts as "at the bottom": new messages keep it there, and it is read. */
 const BOTTOM_SLACK_PX = 48;
@@ -274,6 +275,7 @@ export function MessageList({ conversationId, dividerAfterSeq, onReply, onEdit, 
           </>
         )}
       </div>
+      {messages !== null && !backfilling && <FirstUnreadButton scroller={container} />}
       {!atBottom && messages !== null && (
         <JumpButton count={Math.max(unseen, unread)} onJump={() => {
           const el = container.current;

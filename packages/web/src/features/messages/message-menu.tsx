@@ -131,6 +131,9 @@ function ReactPinForwardReport({ conversation: given, message, close }: { conver
           Forward…
         </button>
       )}
+      <button type="button" role="menuitem" onClick={() => open('info')}>
+        Info
+      </button>
       {message.senderId !== client.me?.id && (
         <button type="button" role="menuitem" onClick={() => open('report')}>
           Report…

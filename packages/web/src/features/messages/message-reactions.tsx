@@ -9,6 +9,8 @@ import { ForwardDialog } from './forward-dialog.tsx';
 import { useCloseMessageAction, useMessageAction, useSetMessageAction } from './message-action.tsx';
 import { ReactionPicker } from './reaction-picker.tsx';
 import { ReportMessageDialog } from './report-message-dialog.tsx';
+import { MessageInfoDialog } from '../receipts/message-info-dialog.tsx';
+import { EmojiPickerDialog } from '../emoji/emoji-picker-dialog.tsx';
 import './messages.css';
 
 /** Reaction chips under a message (toggle yours), the picker, and the message's forward/report dialogs. */
@@ -46,6 +48,8 @@ export function MessageReactions({ conversation, message: given }: { conversatio
     <>
       {action === 'forward' && <ForwardDialog conversation={currentSummary(client, conversation)} message={message} />}
       {action === 'report' && <ReportMessageDialog conversation={currentSummary(client, conversation)} message={message} />}
+      {action === 'info' && <MessageInfoDialog conversation={currentSummary(client, conversation)} message={message} />}
+      {action === 'emoji' && <EmojiPickerDialog title="React with any emoji" open onPick={(emoji) => !mine.has(emoji) && toggle(emoji)} onClose={() => closeAction(message.id, true)} />}
     </>
   );
   if (reactions.length === 0 && !picking) return dialogs;
@@ -86,7 +90,7 @@ export function MessageReactions({ conversation, message: given }: { conversatio
           </li>
         </ul>
       )}
-      {picking && <ReactionPicker mine={mine} onPick={(emoji) => toggle(emoji)} onClose={(refocus) => closeAction(message.id, refocus)} />}
+      {picking && <ReactionPicker mine={mine} onPick={(emoji) => toggle(emoji)} onClose={(refocus) => closeAction(message.id, refocus)} onMore={() => setAction({ kind: 'emoji', conversationId: conversation.id, messageId: message.id })} />}
       {dialogs}
     </div>
   );

@@ -4,8 +4,8 @@ import './messages.css';
 /** The few reactions offered by the picker; chips show whatever the server counts. */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'] as const;
 
-/** A row of common emoji; arrows move, Enter picks, Escape closes. Picking your own again removes it. */
-export function ReactionPicker({ mine, onPick, onClose }: { mine: Set<string>; onPick(emoji: string): void; onClose(refocus: boolean): void }) {
+/** A row of common emoji and "More reactions" (the full picker); arrows move, Enter picks, Escape closes. Picking your own again removes it. */
+export function ReactionPicker({ mine, onPick, onClose, onMore }: { mine: Set<string>; onPick(emoji: string): void; onClose(refocus: boolean): void; onMore(): void }) {
   const ref = useRef<HTMLDivElement>(null);
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
@@ -64,6 +64,10 @@ export function ReactionPicker({ mine, onPick, onClose }: { mine: Set<string>; o
           {emoji}
         </button>
       ))}
+      {/* Any emoji: the full picker (it replaces this row). */}
+      <button type="button" aria-label="More reactions" className="reaction-more" onClick={onMore}>
+        +
+      </button>
     </div>
   );
 }

@@ -16,6 +16,7 @@ export function DeviceList() {
   const [devices, setDevices] = useState<Device[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<Device | null>(null);
+  const [revokingOthers, setRevokingOthers] = useState(false);
   const headingId = useId();
 
   const load = useCallback(async () => {
@@ -78,6 +79,28 @@ export function DeviceList() {
           })}
         </ul>
       )}
+      {sorted && sorted.some((device) => !isCurrent(device)) &&
+        (revokingOthers ? (
+          <InlineConfirm
+            message="Sign out every other device? Each will have to sign in again."
+            confirmLabel="Sign out all"
+            onCancel={() => setRevokingOthers(false)}
+            onConfirm={async () => {
+              setRevokingOthers(false);
+              try {
+                const count = await client.signOutOtherDevices();
+                notify(count === 1 ? '1 other device was signed out.' : `${count} other devices were signed out.`);
+              } catch (failure) {
+                notify(`Could not sign out the other devices: ${describeError(failure)}`);
+              }
+              await load();
+            }}
+          />
+        ) : (
+          <button type="button" className="button button-small button-danger-outline gov-revoke-others" onClick={() => setRevokingOthers(true)}>
+            Sign out of all other devices
+          </button>
+        ))}
     </section>
   );
 }

@@ -11,6 +11,7 @@ import { AvatarSettings } from '../media/avatar-settings.tsx';
 import { ExportSettings } from '../data-export/export-settings.tsx';
 import { NotificationSettings } from '../notifications/notification-settings.tsx';
 import { DeviceList } from './device-list.tsx';
+import { PasswordSettings } from './password-settings.tsx';
 import { PrivacySettings } from './privacy-settings.tsx';
 import { ThemeSettings } from './theme-settings.tsx';
 
@@ -76,6 +77,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose(): vo
       <ThemeSettings />
       <PrivacySettings />
       <NotificationSettings />
+      <PasswordSettings />
       <DeviceList />
       <ExportSettings />
       <div className="dialog-actions dialog-actions-split">
