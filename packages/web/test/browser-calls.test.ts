@@ -24,6 +24,8 @@ describe('calls in the web client, isolated from the network', { skip: skip || i
   it('passes every call test inside a network namespace that has only loopback', { timeout: 1_200_000 }, async () => {
     const run = await runInLoopbackNamespace(import.meta.url, 300_000);
     assert.equal(run.code, 0, `the suite failed inside the namespace:\n${run.output.slice(-4000)}`);
+    // A run that ran nothing must not pass for one that passed.
+    assert.deepEqual([run.passed, run.failed], [4, 0], 'all four call tests ran and passed inside the namespace');
   });
 });
 

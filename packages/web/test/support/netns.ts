@@ -20,12 +20,14 @@ export function loopbackIsolation(): { mode: 'inside' | 'outside' | 'unisolated'
 
 /**
  * Runs a test file again inside a new network namespace with only `lo` (brought up), with the
- * same Node and conditions; resolves with its exit code and output.
+ * same Node and conditions; resolves with its exit code, output and how many tests passed and failed.
  */
-export async function runInLoopbackNamespace(fileUrl: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+export async function runInLoopbackNamespace(fileUrl: string, timeoutMs: number): Promise<{ code: number | null; output: string; passed: number; failed: number }> {
   const file = fileURLToPath(fileUrl);
-  const child = spawn('unshare', ['-n', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, '--conditions=development', '--test', `--test-timeout=${timeoutMs}`, file], {
-    env: { ...process.env, [INSIDE]: '1' },
+  // Without NODE_TEST_CONTEXT: the inner runner would see it is inside a test and run nothing.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const child = spawn('unshare', ['-n', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, '--conditions=development', '--test', '--test-reporter=spec', `--test-timeout=${timeoutMs}`, file], {
+    env: { ...env, [INSIDE]: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -36,5 +38,6 @@ export async function runInLoopbackNamespace(fileUrl: string, timeoutMs: number)
   child.stdout.on('data', take);
   child.stderr.on('data', take);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
-  return { code, output };
+  const count = (what: string) => Number(new RegExp(`ℹ ${what} (\\d+)`, 'u').exec(output)?.[1] ?? NaN);
+  return { code, output, passed: count('pass'), failed: count('fail') };
 }
