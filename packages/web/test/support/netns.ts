@@ -31,9 +31,13 @@ export async function runInLoopbackNamespace(fileUrl: string, timeoutMs: number)
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let partial = '';
+  // Passed on line by line as comments of this run (a chunk may end mid-line).
   const take = (chunk: Buffer) => {
     output += chunk.toString();
-    process.stdout.write(chunk.toString().replace(/^/gmu, '# | '));
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) process.stdout.write(`# | ${line}\n`);
   };
   child.stdout.on('data', take);
   child.stderr.on('data', take);
