@@ -42,6 +42,10 @@ export function isNotice(event: ConversationEvent): boolean {
     case 'member.removed':
     case 'member.role_changed':
     case 'message.pinned':
+    case 'call.started':
+    case 'call.declined':
+    case 'call.missed':
+    case 'call.ended':
       return true;
     case 'conversation.updated':
       return event.data.title !== undefined;

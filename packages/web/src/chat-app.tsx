@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Avatar } from './components/avatar.tsx';
 import { ChatsIcon, ComposeIcon, SettingsIcon } from './components/icons.tsx';
+import { CallsLayer } from './features/calls/calls-layer.tsx';
 import { ConnectionBanner } from './features/connection/connection-banner.tsx';
 import { ConversationList } from './features/conversations/conversation-list.tsx';
 import { ConversationView } from './features/conversations/conversation-view.tsx';
@@ -26,7 +27,9 @@ import { conversationPath, navigate } from './lib/router.ts';
 export function ChatApp() {
   return (
     <FileUrlsProvider>
-      <ChatLayout />
+      <CallsLayer>
+        <ChatLayout />
+      </CallsLayer>
     </FileUrlsProvider>
   );
 }

@@ -105,3 +105,9 @@ export function canTransfer(viewer: Viewer, meId: string | null, member: Pick<Me
 export function roleLabel(role: Role): string {
   return role.charAt(0).toUpperCase() + role.slice(1);
 }
+
+/** Calls need `start_calls` (direct members hold it; the server still refuses across a block); channels call only through a media backend, which the web client does not join. */
+export function canStartCall(viewer: Viewer): boolean {
+  if (viewer.kind === 'channel') return false;
+  return Array.isArray(viewer.rights) ? viewer.rights.includes('start_calls') : true;
+}

@@ -3,9 +3,10 @@ import { Avatar } from '../../components/avatar.tsx';
 import { BackIcon, MembersIcon } from '../../components/icons.tsx';
 import { conversationTitle, handleOf, memberCountLabel } from '../../lib/format.ts';
 import { navigate } from '../../lib/router.ts';
+import { CallButtons } from '../calls/call-buttons.tsx';
 import { LastSeen } from '../presence/last-seen.tsx';
 
-/** Back to the list, who or what the conversation is (with the peer's presence), and the details toggle. */
+/** Back to the list, who or what the conversation is (with the peer's presence), call buttons, and the details toggle. */
 export function ConversationHeader({ conversation: summary, detailsOpen, onToggleDetails }: { conversation: Conversation; detailsOpen: boolean; onToggleDetails(): void }) {
   const title = conversationTitle(summary);
   const peer = summary.kind === 'direct' ? summary.peer : null;
@@ -23,6 +24,7 @@ export function ConversationHeader({ conversation: summary, detailsOpen, onToggl
           {peer && <LastSeen userId={peer.id} />}
         </p>
       </div>
+      <CallButtons conversation={summary} />
       <button
         type="button"
         className={`icon-button${detailsOpen ? ' active' : ''}`}

@@ -7,6 +7,7 @@ import { useStoreVersion, useUsersVersion } from '../../hooks/use-store.ts';
 import { describeError } from '../../lib/errors.ts';
 import { conversationTitle, previewText } from '../../lib/format.ts';
 import { canSend, canSendMedia } from '../../lib/permissions.ts';
+import { OngoingCallBar } from '../calls/ongoing-call-bar.tsx';
 import { BlockedPeerNote } from '../moderation/blocked-peer-note.tsx';
 import { useBlocks } from '../moderation/use-blocks.ts';
 import { Composer } from '../messages/composer.tsx';
@@ -105,6 +106,7 @@ export function ConversationView({ conversationId, departure }: { conversationId
         <div className="conversation-main">
           <ConversationHeader conversation={summary} detailsOpen={detailsOpen} onToggleDetails={() => setDetailsOpen((open) => !open)} />
           <PinnedBar conversation={summary} />
+          {summary.kind === 'group' && <OngoingCallBar notices={state.notices} />}
           {loadError && state.messages === null ? (
             <div className="list-error" role="alert">
               <p>Could not load messages: {loadError}</p>

@@ -2,6 +2,7 @@ import type { AddPrivacy, PresencePrivacy } from '@parley/protocol';
 import { useEffect, useId, useState } from 'react';
 import { useApp } from '../../hooks/context.ts';
 import { describeError } from '../../lib/errors.ts';
+import { relayOnlyCalls, setRelayOnlyCalls } from '../calls/call-prefs.ts';
 import '../../components/forms.css';
 import './settings.css';
 
@@ -23,7 +24,8 @@ export function PrivacySettings() {
   const [addPrivacy, setAddPrivacy] = useState<AddPrivacy | null>(null);
   const [presence, setPresence] = useState<PresencePrivacy | null>(null);
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  const ids = { add: useId(), presence: useId(), hint: useId() };
+  const ids = { add: useId(), presence: useId(), hint: useId(), relay: useId() };
+  const [relayOnly, setRelayOnly] = useState(relayOnlyCalls);
 
   useEffect(() => {
     let cancelled = false;
@@ -85,6 +87,19 @@ export function PrivacySettings() {
         ))}
       </select>
       <p className="field-hint">People you blocked never see it; you always see your own.</p>
+      <div className="gov-check">
+        <input
+          id={ids.relay}
+          type="checkbox"
+          checked={relayOnly}
+          onChange={(event) => {
+            setRelayOnlyCalls(event.target.checked);
+            setRelayOnly(event.target.checked);
+          }}
+        />
+        <label htmlFor={ids.relay}>Always relay calls</label>
+      </div>
+      <p className="field-hint">Calls go through the server’s relay, so the other side does not see your IP address (in this browser; needs a TURN relay on the server).</p>
       {status && (
         <p className={status.kind === 'error' ? 'form-error' : 'form-ok'} role={status.kind === 'error' ? 'alert' : 'status'}>
           {status.text}
