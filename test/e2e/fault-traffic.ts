@@ -109,7 +109,7 @@ export class Traffic {
       onSocket: (socket: WebSocket) => {
         const send = socket.send.bind(socket);
         socket.send = (data) => {
-          if (typeof data === 'string' && data.includes('"send"')) countAttempt((JSON.parse(data) as { payload?: { clientMsgId?: string } }).payload?.clientMsgId);
+          if (typeof data === 'string' && data.startsWith('{"t":"send"')) countAttempt((JSON.parse(data) as { clientMsgId?: string }).clientMsgId);
           send(data);
         };
         socket.addEventListener('message', (event) => {

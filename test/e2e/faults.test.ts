@@ -21,7 +21,7 @@ const SCENARIO_MS = Number(process.env.FAULT_SCENARIO_MS ?? 60_000);
 const missing = privateServicesMissing();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('faults under continuous traffic on three nodes (private PostgreSQL + Redis)', { skip: missing ?? false, timeout: SCENARIO_MS * 6 + 600_000 }, () => {
+describe('faults under continuous traffic on three nodes (private PostgreSQL + Redis)', { skip: missing ?? false }, () => {
   let postgres: PrivatePostgres;
   let redis: PrivateRedis;
   let counter = 0;
@@ -86,7 +86,7 @@ describe('faults under continuous traffic on three nodes (private PostgreSQL + R
     };
   }
 
-  it('SIGKILL of one node under load: its clients move to the other two and lose nothing', async (t) => {
+  it('SIGKILL of one node under load: its clients move to the other two and lose nothing', { timeout: SCENARIO_MS + 600_000 }, async (t) => {
     await scenario(t, async (cluster, traffic) => {
       const moves = watchMoves(traffic);
       moves.begin();
@@ -98,7 +98,7 @@ describe('faults under continuous traffic on three nodes (private PostgreSQL + R
     });
   });
 
-  it('rolling restart of all three nodes with SIGTERM: every drain exits 0 and nothing is lost', async (t) => {
+  it('rolling restart of all three nodes with SIGTERM: every drain exits 0 and nothing is lost', { timeout: SCENARIO_MS + 600_000 }, async (t) => {
     await scenario(t, async (cluster, traffic) => {
       const moves = watchMoves(traffic);
       moves.begin();
@@ -115,7 +115,7 @@ describe('faults under continuous traffic on three nodes (private PostgreSQL + R
     });
   });
 
-  it('Redis restarted (stopped and started again at once): every node resyncs its sockets and nothing is lost', async (t) => {
+  it('Redis restarted (stopped and started again at once): every node resyncs its sockets and nothing is lost', { timeout: SCENARIO_MS + 600_000 }, async (t) => {
     await scenario(t, async (_cluster, traffic) => {
       const stoppedAt = Date.now();
       await redis.stop();
@@ -126,7 +126,7 @@ describe('faults under continuous traffic on three nodes (private PostgreSQL + R
     });
   });
 
-  it('Redis unavailable for 10 s: nodes stay up, and every device catches up afterwards', async (t) => {
+  it('Redis unavailable for 10 s: nodes stay up, and every device catches up afterwards', { timeout: SCENARIO_MS + 600_000 }, async (t) => {
     await scenario(t, async (_cluster, traffic) => {
       await redis.stop();
       const outage = traffic.counts();
@@ -139,7 +139,7 @@ describe('faults under continuous traffic on three nodes (private PostgreSQL + R
     });
   });
 
-  it('PostgreSQL restarted: sends are refused as retryable meanwhile, the SDK retries them with the same clientMsgId, nothing is duplicated', async (t) => {
+  it('PostgreSQL restarted: sends are refused as retryable meanwhile, the SDK retries them with the same clientMsgId, nothing is duplicated', { timeout: SCENARIO_MS + 600_000 }, async (t) => {
     const report = await scenario(t, async (_cluster, traffic) => {
       const before = traffic.counts();
       postgres.stop();
@@ -163,7 +163,7 @@ describe('faults under continuous traffic on three nodes (private PostgreSQL + R
     });
     after(() => proxy?.close());
 
-    it('the cut-off node keeps its own sockets live; after the partition heals every device converges', async (t) => {
+    it('the cut-off node keeps its own sockets live; after the partition heals every device converges', { timeout: SCENARIO_MS + 600_000 }, async (t) => {
       await scenario(t, async (_cluster, traffic) => {
         proxy.cut();
         await sleep(10_000);
