@@ -107,7 +107,7 @@ describe('the container image (deploy/container/Containerfile)', () => {
         if (Date.now() > deadline) throw new Error(`the container did not become ready:\n${(await run('podman', ['logs', name]).catch((e: Error) => ({ stdout: e.message }))).stdout}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-    });
+    }, { timeout: 1_500_000 }); // a first build (debootstrap, npm ci twice) takes many minutes
 
     after(async () => {
       await run('podman', ['rm', '-f', '-t', '0', name]).catch(() => {});
@@ -164,7 +164,8 @@ function npmCache(): string {
 }
 
 const DEBIAN_BASE = 'localhost/parley-debian-base:bookworm';
-const NODE_BASE = 'localhost/parley-node-base:24';
+/** Tagged with the exact Node version: made once per version, then reused (and so are the build stages cached on it). */
+const NODE_BASE = `localhost/parley-node-base:${process.version}`;
 
 async function imageExists(image: string): Promise<boolean> {
   return run('podman', ['image', 'exists', image]).then(() => true, () => false);
@@ -185,6 +186,7 @@ async function ensureNodeBase(runtime: string[], limits: string[]): Promise<void
       rmSync(rootfs, { recursive: true, force: true });
     }
   }
+  if (await imageExists(NODE_BASE)) return;
   const context = mkdtempSync(join(tmpdir(), 'parley-node-base-'));
   try {
     cpSync(process.execPath, join(context, 'node'));
@@ -194,11 +196,9 @@ async function ensureNodeBase(runtime: string[], limits: string[]): Promise<void
       `FROM ${DEBIAN_BASE}`,
       'COPY node /usr/local/bin/node',
       'COPY npm /usr/local/lib/node_modules/npm',
-      // Keep this text stable: podman's layer cache then serves it, and every stage built on it.
       'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\\n && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \\\n && groupadd --gid 1000 node && useradd --uid 1000 --gid node --create-home node \\\n && node --version && npm --version',
       '',
     ].join('\n'));
-    // Cached layers make this quick after the first time (same Node, same npm).
     await run('podman', ['build', ...runtime, ...limits, '--format', 'docker', '-t', NODE_BASE, context], { maxBuffer: 64 * 1024 * 1024 });
   } finally {
     rmSync(context, { recursive: true, force: true });
