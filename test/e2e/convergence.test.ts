@@ -1,41 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Conversation, Member, Message } from '@parley/sdk';
+import type { Member, Message } from '@parley/sdk';
 import { backends } from '../../packages/server/test/support/backends.ts';
-import { createUser, expectOk, http, startApp, type TestApp, type TestUser } from '../../packages/server/test/support/test-app.ts';
-import { type Device, openDevice, random, waitUntil } from './harness.ts';
+import { createUser, expectOk, http, startApp, type TestApp } from '../../packages/server/test/support/test-app.ts';
+import { conversationShape as shape, type Device, fetchConversationShape, openDevice, random, waitUntil } from './harness.ts';
 
 const STEPS = Number(process.env.CONVERGENCE_STEPS ?? 250);
-
-/** Everything a device shows about one conversation, normalized for comparison. */
-function shape(summary: Conversation, messages: Message[], members: Member[]) {
-  return {
-    lastSeq: summary.lastSeq,
-    title: summary.title,
-    memberCount: summary.memberCount,
-    role: summary.role,
-    readSeq: summary.readSeq,
-    unreadCount: summary.unreadCount,
-    lastMessage: summary.lastMessage && { id: summary.lastMessage.id, text: summary.lastMessage.text, deletedAt: summary.lastMessage.deletedAt },
-    messages: messages.map((m) => ({ id: m.id, seq: m.seq, text: m.text, editedAt: m.editedAt, deletedAt: m.deletedAt })),
-    members: members.map((m) => ({ userId: m.userId, role: m.role })).sort((a, b) => (a.userId < b.userId ? -1 : 1)),
-  };
-}
-
-/** The same picture fetched fresh from the server, as a newly opened app would see it. */
-async function fetchFresh(t: TestApp, user: TestUser, conversationId: string) {
-  const { conversation } = expectOk(await http(t.url, 'GET', `/v1/conversations/${conversationId}`, { token: user.token }));
-  const messages: Message[] = [];
-  let after = 0;
-  for (;;) {
-    const page = expectOk(await http(t.url, 'GET', `/v1/conversations/${conversationId}/messages?after=${after}&limit=200`, { token: user.token }));
-    messages.push(...page.messages);
-    if (!page.hasMore) break;
-    after = page.messages.at(-1).seq;
-  }
-  const { members } = expectOk(await http(t.url, 'GET', `/v1/conversations/${conversationId}/members?limit=500`, { token: user.token }));
-  return shape(conversation, messages, members);
-}
 
 for (const backend of backends) {
   describe(`sync converges (${backend.name})`, () => {
@@ -135,7 +105,7 @@ for (const backend of backends) {
         for (const id of conversations) {
           const state = device.client.store.get(id)!;
           const local = shape(state.summary, state.messages ?? [], [...(state.members?.values() ?? [])]);
-          const fresh = await fetchFresh(t, device.user, id);
+          const fresh = await fetchConversationShape(t.url, device.user.token, id);
           assert.deepEqual(local, fresh, `${device.name} differs from a fresh fetch of ${id === direct.id ? 'the direct chat' : 'the group'} (seed ${seed})`);
           assert.equal(state.pending.length, 0, `${device.name} still has pending sends`);
         }

@@ -25,7 +25,11 @@ export async function startNode(env: Record<string, string>): Promise<NodeProces
   let output = '';
   let started: Record<string, unknown> = {};
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start:\n${output}`)), 20_000);
+    // Generous: on a loaded machine (several suites, load far above the cores) a start has taken over 20 s.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a half-started node behind
+      reject(new Error(`node did not start:\n${output}`));
+    }, 120_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
