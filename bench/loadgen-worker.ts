@@ -25,6 +25,8 @@ interface Session {
 const sessions: Session[] = [];
 let latency = new Histogram();
 let delivered = 0;
+/** Every frame received, of any kind (what the server pushed in all). */
+let frames = 0;
 let acked = 0;
 let sendErrors = 0;
 let sent = 0;
@@ -38,6 +40,7 @@ const MARK = '"b|';
 const now = () => performance.timeOrigin + performance.now();
 
 function onFrame(session: Session, data: Buffer): void {
+  frames++;
   const text = data.toString();
   const at = text.indexOf(MARK);
   if (at !== -1) {
@@ -148,6 +151,7 @@ function stats(reset: boolean): WorkerReply {
     type: 'stats',
     latency: latency.toJSON(),
     delivered,
+    frames,
     acked,
     sent,
     sendErrors,
@@ -159,7 +163,7 @@ function stats(reset: boolean): WorkerReply {
   };
   if (reset) {
     latency = new Histogram();
-    delivered = acked = sent = sendErrors = reconnects = 0;
+    delivered = frames = acked = sent = sendErrors = reconnects = 0;
     closes = new Map();
   }
   return reply;

@@ -96,6 +96,10 @@ export interface Config {
     reauthGraceMs: number;
     /** How long the hub holds an out-of-order event waiting for the one before it. */
     reorderHoldMs: number;
+    /** Member count from which joins and leaves are coalesced instead of pushed to everyone (0: never). */
+    membersCoalesceAt: number;
+    /** How long a hub gathers coalesced membership changes before it tells members. */
+    membersCoalesceMs: number;
   };
   /** Null: off (every action passes). */
   policyHook: PolicyHookConfig | null;
@@ -292,6 +296,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       authTimeoutMs: v.WS_AUTH_TIMEOUT_MS,
       reauthGraceMs: v.WS_REAUTH_GRACE_MS,
       reorderHoldMs: v.HUB_REORDER_HOLD_MS,
+      membersCoalesceAt: v.MEMBER_EVENTS_COALESCE_AT,
+      membersCoalesceMs: v.MEMBER_EVENTS_COALESCE_MS,
     },
     policyHook: v.POLICY_HOOK_URL
       ? {

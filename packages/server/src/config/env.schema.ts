@@ -137,6 +137,8 @@ export const EnvSchema = Type.Object({
   WS_REAUTH_GRACE_MS: integer({ group: SOCKETS, meaning: 'Once a socket\'s access token expires (it gets a `reauth` frame), how long it has to send a fresh one in an `auth` frame before it is closed with 4101', default: 30_000, minimum: 1000, maximum: 300_000 }),
   HUB_REORDER_HOLD_MS: integer({ group: SOCKETS, meaning: 'How long an out-of-order event is held waiting for the one before it', default: 100, minimum: 0, maximum: 5000 }),
 
+  MEMBER_EVENTS_COALESCE_AT: integer({ group: REALTIME, meaning: 'Conversations of at least this many members do not push each join or leave to every member online: the events stay in the log and members get one coalesced `members_changed` frame per interval (0: always push each one)', default: 500, minimum: 0, maximum: 1_000_000 }),
+  MEMBER_EVENTS_COALESCE_MS: integer({ group: REALTIME, meaning: 'How long a node gathers the membership changes of a large conversation before sending its members one `members_changed` frame', default: 1000, minimum: 10, maximum: 60_000 }),
   RECEIPTS_MAX_GROUP: integer({ group: REALTIME, meaning: 'Groups up to this size get live receipt frames and "read by" lists; larger ones counts only', default: 1000, minimum: 2, maximum: 100_000 }),
   TYPING_TTL_MS: integer({ group: REALTIME, meaning: 'How long a typing indicator lives without renewal', default: 6000, minimum: 1000, maximum: 60_000 }),
   TYPING_THROTTLE_MS: integer({ group: REALTIME, meaning: 'At most one typing frame per user and conversation is forwarded per interval', default: 2000, minimum: 0, maximum: 60_000 }),

@@ -14,6 +14,12 @@ export interface ConversationHeader {
   unsub?: string[];
   /** When it was published (epoch ms, the publisher's clock): fan-out latency is measured from it. */
   t?: number;
+  /**
+   * A membership change of a large conversation, with the member count after it: hubs push it
+   * only to the users it subscribes or unsubscribes and tell everyone else in one coalesced
+   * `members_changed` frame (see the hub).
+   */
+  q?: number;
 }
 
 export interface UserHeader {
@@ -66,7 +72,7 @@ function isHeader(value: unknown): value is Header {
   const header = value as Record<string, any>;
   switch (header.k) {
     case 'c':
-      return isSeq(header.s) && isIdList(header.sub) && isIdList(header.unsub) && isTime(header.t);
+      return isSeq(header.s) && isIdList(header.sub) && isIdList(header.unsub) && isTime(header.t) && (header.q === undefined || isSeq(header.q));
     case 'u':
       return isSeq(header.s) && isTime(header.t) && (header.m === undefined || (typeof header.m === 'object' && header.m !== null && typeof header.m.c === 'string' && isSeq(header.m.s) && typeof header.m.on === 'boolean'));
     case 'e':

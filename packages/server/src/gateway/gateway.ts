@@ -70,6 +70,7 @@ export function createGateway(deps: GatewayDeps) {
     loadMembership: deps.loadMembership,
     logger,
     reorderHoldMs: config.ws.reorderHoldMs,
+    membersCoalesceMs: config.ws.membersCoalesceMs,
     // Epoch ms on both ends: across nodes this includes their clock skew (NTP keeps it to milliseconds).
     ...(metrics ? { delivered: (kind: 'conversation' | 'user', publishedAt: number) => metrics.fanoutDelay.observe({ kind }, Math.max(0, Date.now() - publishedAt) / 1000) } : {}),
   });
