@@ -1,3 +1,4 @@
+import { CloseCodes } from '@parley/protocol/client';
 import { reconnectDelay } from '@parley/sdk';
 import { WebSocket } from 'ws';
 import { Histogram } from './lib/histogram.ts';
@@ -36,6 +37,8 @@ let closes = new Map<number, number>();
 let reconnect = false;
 let lastReadyAt = 0;
 const MARK = '"b|';
+/** Handshake refusals a first connect sits out before it counts as failed. */
+const MAX_FIRST_CONNECT_ATTEMPTS = 12;
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -72,6 +75,7 @@ function open(session: Session, localAddress: string | undefined): Promise<void>
     const socket = new WebSocket(session.spec.url, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}), handshakeTimeout: 30_000 });
     session.socket = socket;
     let settled = false;
+    let opened = false;
     const settle = () => {
       if (!settled) {
         settled = true;
@@ -79,6 +83,7 @@ function open(session: Session, localAddress: string | undefined): Promise<void>
       }
     };
     socket.on('open', () => {
+      opened = true;
       if (session.spec.token) socket.send(JSON.stringify({ t: 'auth', id: 'a', token: session.spec.token }));
       else settle();
     });
@@ -94,11 +99,23 @@ function open(session: Session, localAddress: string | undefined): Promise<void>
         readyCount--;
       }
       session.socket = null;
+      // A first connect refused at the handshake (HTTP 503: the node's connect bound is full) is
+      // tried again after the SDK's delay, and counts as connected only once it is ready.
+      if (!reconnect && !opened && !session.closing && session.attempt < MAX_FIRST_CONNECT_ATTEMPTS) {
+        const delay = reconnectDelay(CloseCodes.tryAgainLater, session.attempt++);
+        reconnects++;
+        setTimeout(() => {
+          if (session.closing) settle();
+          else void open(session, localAddress).then(settle);
+        }, delay);
+        return;
+      }
       settle();
       if (reconnect && !session.closing) {
         // The SDK's own schedule (full jitter, 500 ms doubling to 30 s, at least a second after
         // an overload refusal), so the storm is what a restarted cluster would really see.
-        const delay = reconnectDelay(code, session.attempt++);
+        // A refused handshake (HTTP 503 in a storm) counts as "try again later", as the SDK does.
+        const delay = reconnectDelay(opened ? code : CloseCodes.tryAgainLater, session.attempt++);
         reconnects++;
         setTimeout(() => {
           if (!session.closing) void open(session, localAddress);

@@ -111,6 +111,8 @@ export interface Config {
     maxConnections: number;
     /** New connections are refused while the event loop lags more than this (0: never). */
     eventLoopLagMs: number;
+    /** Sockets between upgrade and `ready` at once; more are refused with HTTP 503 before the upgrade (0: no bound). */
+    maxPendingConnects: number;
   };
   shutdown: {
     /** After SIGTERM, readiness fails this long before the drain starts (load balancers notice). */
@@ -340,6 +342,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     overload: {
       maxConnections: v.WS_MAX_CONNECTIONS,
       eventLoopLagMs: v.OVERLOAD_EVENT_LOOP_LAG_MS,
+      maxPendingConnects: v.WS_MAX_PENDING_CONNECTS,
     },
     shutdown: {
       delayMs: v.SHUTDOWN_DELAY_MS,

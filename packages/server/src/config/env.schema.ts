@@ -207,6 +207,7 @@ export const EnvSchema = Type.Object({
   WEB_PUSH_TTL_SEC: integer({ group: PUSH, meaning: 'How long a push service keeps a notification for a browser that is offline', default: 86_400, minimum: 0, maximum: 2_419_200 }),
 
   WS_MAX_CONNECTIONS: integer({ group: OVERLOAD, meaning: 'New sockets beyond this many on the node are refused (4002, resumable)', default: 20_000, minimum: 1, maximum: 10_000_000 }),
+  WS_MAX_PENDING_CONNECTS: integer({ group: OVERLOAD, meaning: 'Sockets that may be between their upgrade and `ready` (verifying the token, loading memberships) on the node at once; further upgrade requests get HTTP 503 with `Retry-After` before any WebSocket work, so a reconnect storm is admitted in order instead of timing out half-authenticated (0: no bound)', default: 200, minimum: 0, maximum: 100_000 }),
   OVERLOAD_EVENT_LOOP_LAG_MS: integer({ group: OVERLOAD, meaning: 'New sockets are refused while the event loop lags more than this (0: never)', default: 1000, minimum: 0, maximum: 60_000 }),
   SHUTDOWN_DELAY_MS: integer({ group: OVERLOAD, meaning: 'On SIGTERM, readiness fails this long before the drain starts', default: 0, minimum: 0, maximum: 120_000 }),
   DRAIN_WINDOW_MS: integer({ group: OVERLOAD, meaning: 'Sockets are asked to reconnect elsewhere spread over this window', default: 5000, minimum: 0, maximum: 600_000 }),
