@@ -37,7 +37,7 @@ interface JoinRun {
  * joins, the baseline, then with the default.
  */
 export async function groupJoins(argv: string[]): Promise<void> {
-  const options = parseOptions(argv, { joins: 10_000, compare: 2_000, concurrency: 16, store: 'sqlite', synchronous: 'FULL', port: 9500, profile: '' });
+  const options = parseOptions(argv, { joins: 10_000, compare: 2_000, concurrency: 16, store: 'sqlite', synchronous: 'FULL', deadline: 1_800, port: 9500, profile: '' });
   const env = environment();
   const runs: JoinRun[] = [];
   if (options.compare > 0) runs.push(await runJoins(`coalescing off (every join pushed to every member)`, options.compare, options, env.postgresUrl, { MEMBER_EVENTS_COALESCE_AT: '0' }));
@@ -57,7 +57,7 @@ export async function groupJoins(argv: string[]): Promise<void> {
   }));
   const main = runs.at(-1)!;
   const notes = [
-    `Target: ${options.joins.toLocaleString('en')} joins in < 30 s on one node with event-loop delay p99 < 200 ms: ${round(main.seconds, 1)} s, worst 1-s window p99 ${main.loopP99MaxMs} ms — ${main.seconds < 30 && main.loopP99MaxMs < 200 ? 'met' : 'not met'}.`,
+    `Target: 10,000 joins in < 30 s on one node with event-loop delay p99 < 200 ms: ${main.joins.toLocaleString('en')} joins took ${round(main.seconds, 1)} s, worst 1-s window p99 ${main.loopP99MaxMs} ms — ${main.joins >= 10_000 && main.seconds < 30 && main.loopP99MaxMs < 200 ? 'met' : 'not met'}.`,
     'Every member is online (a socket each) before the joins start; each join is `POST /v1/conversations/{id}/join` with the joiner\'s token. "frames pushed": every frame the members\' sockets received during the joins.',
   ];
   const baseline = runs.length > 1 ? runs[0]! : null;
@@ -67,7 +67,7 @@ export async function groupJoins(argv: string[]): Promise<void> {
   publish({ scenario: `group-joins-${options.store}${options.store === 'sqlite' && options.synchronous !== 'FULL' ? `-${options.synchronous.toLowerCase()}` : ''}`, command: 'group-joins', options, rows, notes });
 }
 
-async function runJoins(label: string, joins: number, options: { concurrency: number; store: string; synchronous: string; port: number; profile: string }, postgresUrl: string, extraEnv: Record<string, string>): Promise<JoinRun> {
+async function runJoins(label: string, joins: number, options: { concurrency: number; store: string; synchronous: string; deadline: number; port: number; profile: string }, postgresUrl: string, extraEnv: Record<string, string>): Promise<JoinRun> {
   log(`group-joins: ${label}: ${joins} joins, ${options.concurrency} at a time, store ${options.store}`);
   const cluster = await startCluster({
     nodes: 1, store: options.store as Store, postgresUrl, basePort: options.port,
@@ -99,7 +99,9 @@ async function runJoins(label: string, joins: number, options: { concurrency: nu
       const latency = new Histogram();
       let next = 1;
       let failed = 0;
-      const deadline = started + 20 * 60_000;
+      // Bounded in time too (`--deadline` seconds): past it no join starts, and the figures say how many were done.
+      const deadline = started + options.deadline * 1000;
+      let done = 0;
       await Promise.all(Array.from({ length: options.concurrency }, async () => {
         while (next <= joins && performance.now() < deadline) {
           const i = next++;
@@ -108,6 +110,7 @@ async function runJoins(label: string, joins: number, options: { concurrency: nu
           await response.arrayBuffer();
           latency.recordMs(performance.now() - t0);
           if (!response.ok) failed++;
+          done++;
           if (i % 1000 === 0) log(`  ${i} joined after ${round((performance.now() - started) / 1000, 1)} s`);
         }
       }));
@@ -120,12 +123,13 @@ async function runJoins(label: string, joins: number, options: { concurrency: nu
       const summary = await fetch(`${base}/v1/admin/conversations/${conversationId}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
       const memberCount = summary.ok ? ((await summary.json()) as { conversation: { memberCount: number } }).conversation.memberCount : -1;
       const sorted = [...loopWindows].sort((a, b) => a - b);
+      if (done < joins) log(`  the deadline stopped the joins after ${done} of ${joins}`);
       const run: JoinRun = {
-        label, joins, seconds, joinsPerSec: joins / seconds, join: latency.summary(), failed, cpuSeconds,
+        label, joins: done, seconds, joinsPerSec: done / seconds, join: latency.summary(), failed, cpuSeconds,
         loopP99MaxMs: round(sorted.at(-1) ?? 0, 1), loopP99MedianMs: round(sorted[Math.floor(sorted.length / 2)] ?? 0, 1),
         frames: totals.frames, memberCount,
       };
-      log(`  ${joins} joins in ${round(seconds, 1)} s, ${round(cpuSeconds, 1)} CPU-s, loop p99 worst ${run.loopP99MaxMs} ms, ${totals.frames} frames, ${failed} failed`);
+      log(`  ${done} joins in ${round(seconds, 1)} s, ${round(cpuSeconds, 1)} CPU-s, loop p99 worst ${run.loopP99MaxMs} ms, ${totals.frames} frames, ${failed} failed`);
       return run;
     } finally {
       await load.close();
