@@ -1,3 +1,4 @@
+import { CloseCodes } from '@parley/protocol/client';
 import { reconnectDelay } from '@parley/sdk';
 import { WebSocket } from 'ws';
 import { Histogram } from './lib/histogram.ts';
@@ -25,6 +26,8 @@ interface Session {
 const sessions: Session[] = [];
 let latency = new Histogram();
 let delivered = 0;
+/** Every frame received, of any kind (what the server pushed in all). */
+let frames = 0;
 let acked = 0;
 let sendErrors = 0;
 let sent = 0;
@@ -34,10 +37,13 @@ let closes = new Map<number, number>();
 let reconnect = false;
 let lastReadyAt = 0;
 const MARK = '"b|';
+/** Handshake refusals a first connect sits out before it counts as failed. */
+const MAX_FIRST_CONNECT_ATTEMPTS = 12;
 
 const now = () => performance.timeOrigin + performance.now();
 
 function onFrame(session: Session, data: Buffer): void {
+  frames++;
   const text = data.toString();
   const at = text.indexOf(MARK);
   if (at !== -1) {
@@ -69,6 +75,7 @@ function open(session: Session, localAddress: string | undefined): Promise<void>
     const socket = new WebSocket(session.spec.url, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}), handshakeTimeout: 30_000 });
     session.socket = socket;
     let settled = false;
+    let opened = false;
     const settle = () => {
       if (!settled) {
         settled = true;
@@ -76,6 +83,7 @@ function open(session: Session, localAddress: string | undefined): Promise<void>
       }
     };
     socket.on('open', () => {
+      opened = true;
       if (session.spec.token) socket.send(JSON.stringify({ t: 'auth', id: 'a', token: session.spec.token }));
       else settle();
     });
@@ -91,11 +99,23 @@ function open(session: Session, localAddress: string | undefined): Promise<void>
         readyCount--;
       }
       session.socket = null;
+      // A first connect refused at the handshake (HTTP 503: the node's connect bound is full) is
+      // tried again after the SDK's delay, and counts as connected only once it is ready.
+      if (!reconnect && !opened && !session.closing && session.attempt < MAX_FIRST_CONNECT_ATTEMPTS) {
+        const delay = reconnectDelay(CloseCodes.tryAgainLater, session.attempt++);
+        reconnects++;
+        setTimeout(() => {
+          if (session.closing) settle();
+          else void open(session, localAddress).then(settle);
+        }, delay);
+        return;
+      }
       settle();
       if (reconnect && !session.closing) {
         // The SDK's own schedule (full jitter, 500 ms doubling to 30 s, at least a second after
         // an overload refusal), so the storm is what a restarted cluster would really see.
-        const delay = reconnectDelay(code, session.attempt++);
+        // A refused handshake (HTTP 503 in a storm) counts as "try again later", as the SDK does.
+        const delay = reconnectDelay(opened ? code : CloseCodes.tryAgainLater, session.attempt++);
         reconnects++;
         setTimeout(() => {
           if (!session.closing) void open(session, localAddress);
@@ -148,6 +168,7 @@ function stats(reset: boolean): WorkerReply {
     type: 'stats',
     latency: latency.toJSON(),
     delivered,
+    frames,
     acked,
     sent,
     sendErrors,
@@ -159,7 +180,7 @@ function stats(reset: boolean): WorkerReply {
   };
   if (reset) {
     latency = new Histogram();
-    delivered = acked = sent = sendErrors = reconnects = 0;
+    delivered = frames = acked = sent = sendErrors = reconnects = 0;
     closes = new Map();
   }
   return reply;

@@ -3,6 +3,7 @@ import { calls } from './scenarios/calls.ts';
 import { connections } from './scenarios/connections.ts';
 import { direct } from './scenarios/direct.ts';
 import { fanout } from './scenarios/fanout.ts';
+import { groupJoins } from './scenarios/group-joins.ts';
 import { media } from './scenarios/media.ts';
 import { push } from './scenarios/push.ts';
 import { search } from './scenarios/search.ts';
@@ -19,6 +20,7 @@ const scenarios: Record<string, (argv: string[]) => Promise<void>> = {
   direct,
   'group-fanout': (argv) => fanout(argv, 'group'),
   'channel-fanout': (argv) => fanout(argv, 'channel'),
+  'group-joins': groupJoins,
   media,
   push,
   search,

@@ -109,10 +109,11 @@ export class LoadGenerator {
 
   async stats(reset = false): Promise<LoadTotals> {
     const replies: Stats[] = await Promise.all(this.workers.map((worker) => worker.ask({ type: 'stats', reset }, 'stats')));
-    const totals: LoadTotals = { latency: new Histogram(), delivered: 0, acked: 0, sent: 0, sendErrors: 0, ready: 0, sessions: 0, reconnects: 0, lastReadyAt: 0, closes: {} };
+    const totals: LoadTotals = { latency: new Histogram(), delivered: 0, frames: 0, acked: 0, sent: 0, sendErrors: 0, ready: 0, sessions: 0, reconnects: 0, lastReadyAt: 0, closes: {} };
     for (const reply of replies) {
       totals.latency.merge(reply.latency);
       totals.delivered += reply.delivered;
+      totals.frames += reply.frames;
       totals.acked += reply.acked;
       totals.sent += reply.sent;
       totals.sendErrors += reply.sendErrors;

@@ -22,6 +22,8 @@ export type WorkerReply =
       type: 'stats';
       latency: { counts: number[]; max: number };
       delivered: number;
+      /** Every frame received, of any kind. */
+      frames: number;
       acked: number;
       sent: number;
       sendErrors: number;

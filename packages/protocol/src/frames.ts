@@ -259,6 +259,24 @@ export type EventFrame = Static<typeof EventFrame>;
 export const UserEventFrame = Type.Object({ t: Type.Literal('user_event'), event: UserEvent });
 export type UserEventFrame = Static<typeof UserEventFrame>;
 
+/**
+ * Membership changes of a large conversation (at least the server's
+ * MEMBER_EVENTS_COALESCE_AT members), coalesced: the `members.added` / `member.removed`
+ * events at seqs `fromSeq`..`toSeq` are in the log but were not pushed one by one. A client
+ * whose log stands at `fromSeq - 1` or later moves on to `toSeq` without fetching them (they
+ * change no message); one further behind has a gap and fetches the log as usual. A member
+ * list it holds is out of date: fetch it again when it is shown. `memberCount` is the count
+ * as of `toSeq`. Arrives before any later event of the conversation.
+ */
+export const MembersChangedFrame = Type.Object({
+  t: Type.Literal('members_changed'),
+  conversationId: Id,
+  fromSeq: Seq,
+  toSeq: Seq,
+  memberCount: Type.Integer({ minimum: 0 }),
+});
+export type MembersChangedFrame = Static<typeof MembersChangedFrame>;
+
 /** Live delivery may have missed something (for example the broker reconnected): run `sync` now. */
 export const ResyncFrame = Type.Object({ t: Type.Literal('resync') });
 export type ResyncFrame = Static<typeof ResyncFrame>;
@@ -317,5 +335,5 @@ export type ProfileFrame = Static<typeof ProfileFrame>;
 export const JoinRequestFrame = Type.Object({ t: Type.Literal('join_request'), conversationId: Id, userId: Id, pending: Type.Boolean() });
 export type JoinRequestFrame = Static<typeof JoinRequestFrame>;
 
-export const ServerFrame = Type.Union([ReadyFrame, AckFrame, ErrorFrame, EventFrame, UserEventFrame, ResyncFrame, TypingFrame, PresenceFrame, ReceiptFrame, ReauthFrame, ProfileFrame, JoinRequestFrame, CallRingFrame, CallRingStopFrame, CallSignalFrame]);
+export const ServerFrame = Type.Union([ReadyFrame, AckFrame, ErrorFrame, EventFrame, UserEventFrame, MembersChangedFrame, ResyncFrame, TypingFrame, PresenceFrame, ReceiptFrame, ReauthFrame, ProfileFrame, JoinRequestFrame, CallRingFrame, CallRingStopFrame, CallSignalFrame]);
 export type ServerFrame = Static<typeof ServerFrame>;

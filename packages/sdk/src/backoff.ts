@@ -12,7 +12,11 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.floor(random() * ceiling);
 }
 
-/** How long to wait before reconnecting after a close with `closeCode`: the backoff, never under a second when the server asked for patience. */
+/**
+ * How long to wait before reconnecting after a close with `closeCode`: the backoff, never under
+ * a second when the server asked for patience (4002, 1013; the socket also passes 1013 for a
+ * handshake that failed, which is how a connect storm's HTTP 503 looks to a browser).
+ */
 export function reconnectDelay(closeCode: number, attempt: number, baseMs: number = DEFAULT_BACKOFF.baseMs, maxMs: number = DEFAULT_BACKOFF.maxMs, random: () => number = Math.random): number {
   const floor = closeCode === CloseCodes.overloaded || closeCode === CloseCodes.tryAgainLater ? 1_000 : 0;
   return floor + backoffDelay(attempt, baseMs, maxMs, random);

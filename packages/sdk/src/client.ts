@@ -61,6 +61,11 @@ export interface ClientEvents extends Record<string, unknown[]> {
   userEvent: [UserEvent];
   /** The client was too far behind in a conversation: its state was reloaded from the server. */
   reset: [{ conversationId: string }];
+  /**
+   * People joined or left a large conversation, told in one coalesced notice instead of an
+   * `event` each: the summary's `memberCount` is current; fetch a member list you show again.
+   */
+  membersChanged: [{ conversationId: string; memberCount: number }];
   conversationAdded: [Conversation];
   conversationRemoved: [ConversationRemoved];
   status: [ClientStatus];
@@ -168,7 +173,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.ringer.refresh().catch((error) => this.emit('error', asParleyError(error)));
     });
     this.socket.on('push', (frame) => {
-      if (frame.t === 'event' || frame.t === 'user_event' || frame.t === 'resync') this.sync.receive(frame);
+      if (frame.t === 'event' || frame.t === 'user_event' || frame.t === 'members_changed' || frame.t === 'resync') this.sync.receive(frame);
       else if (frame.t === 'typing') this.live.onTyping(frame);
       else if (frame.t === 'presence') this.live.onPresence(frame.presence);
       else if (frame.t === 'receipt') this.live.onReceipt(frame);
@@ -195,6 +200,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.sync.on('summary', (summary) => this.live.onSummary(summary));
     this.sync.on('userEvent', (event) => this.emit('userEvent', event));
     this.sync.on('reset', (reset) => this.emit('reset', reset));
+    this.sync.on('membersChanged', (change) => this.emit('membersChanged', change));
     this.sync.on('conversationAdded', (summary) => this.emit('conversationAdded', summary));
     this.sync.on('conversationRemoved', (removed) => this.emit('conversationRemoved', removed));
     this.sync.on('error', (error) => this.emit('error', error));

@@ -36,6 +36,25 @@ export class OrderedLog<E extends { seq: number }> {
     return ready;
   }
 
+  /**
+   * Moves on to `seq` without the events up to it (the server said they need not be applied
+   * one by one); returns the buffered events that are now next in line. Only for a log that
+   * has applied everything before the skipped run: the caller checks.
+   */
+  skipTo(seq: number): E[] {
+    if (seq <= this.seq) return [];
+    for (const key of this.buffer.keys()) if (key <= seq) this.buffer.delete(key);
+    this.seq = seq;
+    const ready: E[] = [];
+    let next: E | undefined;
+    while ((next = this.buffer.get(this.seq + 1))) {
+      this.buffer.delete(next.seq);
+      ready.push(next);
+      this.seq = next.seq;
+    }
+    return ready;
+  }
+
   /** Something arrived early and its predecessors are missing. */
   get hasGap(): boolean {
     return this.buffer.size > 0;

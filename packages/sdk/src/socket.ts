@@ -140,8 +140,10 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
       return this.scheduleReconnect(CloseCodes.abnormal);
     }
     this.ws = ws;
+    let opened = false;
     ws.addEventListener('open', () => {
       if (this.ws !== ws) return;
+      opened = true;
       ws.send(JSON.stringify({ t: 'auth', id: `q${++this.nextId}`, token }));
     });
     ws.addEventListener('message', (event: { data: unknown }) => {
@@ -156,7 +158,7 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
     });
     ws.addEventListener('close', (event: { code: number; reason: string }) => {
       if (this.ws !== ws) return;
-      this.onClose(event.code, event.reason);
+      this.onClose(event.code, event.reason, opened);
     });
     ws.addEventListener('error', () => {
       // A 'close' event always follows.
@@ -243,7 +245,8 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
     if (reconnect) this.onClose(code, reason);
   }
 
-  private onClose(code: number, reason: string): void {
+  /** `opened`: false when the handshake itself failed (refused with 503 in a connect storm, or no server there). */
+  private onClose(code: number, reason: string, opened = true): void {
     this.ws = null;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
@@ -258,13 +261,14 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
       );
       return;
     }
-    this.scheduleReconnect(code);
+    this.scheduleReconnect(code, opened);
   }
 
-  private scheduleReconnect(code: number): void {
+  private scheduleReconnect(code: number, opened = true): void {
     if (this.status === 'stopped') return;
     this.setStatus('waiting');
-    const delay = reconnectDelay(code, this.attempt++, this.options.backoffBaseMs, this.options.backoffMaxMs, this.options.random);
+    // A refused handshake is a server asking for patience (browsers cannot read its 503 and Retry-After): as after 4002.
+    const delay = reconnectDelay(opened ? code : CloseCodes.tryAgainLater, this.attempt++, this.options.backoffBaseMs, this.options.backoffMaxMs, this.options.random);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.connect();

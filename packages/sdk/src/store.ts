@@ -267,6 +267,20 @@ export class ChatStore extends Emitter<StoreEvents> {
   }
 
   /**
+   * A large conversation's membership changes up to `toSeq`, coalesced (a `members_changed`
+   * frame): the log has moved past them and the count is as of `toSeq`. The member list, if
+   * loaded, is out of date; the caller fetches it again.
+   */
+  applyMembersChanged(conversationId: string, toSeq: number, memberCount: number): void {
+    const state = this.conversations.get(conversationId);
+    if (!state) return;
+    state.summary.lastSeq = Math.max(state.summary.lastSeq, toSeq);
+    // Assigns, so a count the summary already covers is not moved back.
+    if (toSeq > state.base) state.summary.memberCount = memberCount;
+    this.emit('change', conversationId);
+  }
+
+  /**
    * Applies one conversation event, in seq order. Returns true when the event changed
    * what you yourself may do (your role, a mute, the group's rules): only the server can
    * say what your rights are now, so the caller refetches the summary.

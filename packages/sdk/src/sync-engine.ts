@@ -1,5 +1,5 @@
 import type {
-  Conversation, ConversationEvent, ConversationListResponse, EventFrame, EventsResponse, HeadsResponse, ResyncFrame, SyncAck, SyncConversationResult,
+  Conversation, ConversationEvent, ConversationListResponse, EventFrame, EventsResponse, HeadsResponse, MembersChangedFrame, ResyncFrame, SyncAck, SyncConversationResult,
   MembershipEndReason, UserEvent, UserEventFrame, UserEventsResponse,
 } from '@parley/protocol';
 import { Limits } from '@parley/protocol/client';
@@ -41,7 +41,7 @@ export interface SyncTransport {
 }
 
 /** The pushed frames the engine consumes; the others (typing, presence, receipts) are not in a log. */
-export type LogFrame = EventFrame | UserEventFrame | ResyncFrame;
+export type LogFrame = EventFrame | UserEventFrame | MembersChangedFrame | ResyncFrame;
 
 export interface SyncEngineEvents extends Record<string, unknown[]> {
   /** Each conversation event exactly once, in seq order per conversation, after the store applied it. */
@@ -50,6 +50,12 @@ export interface SyncEngineEvents extends Record<string, unknown[]> {
   userEvent: [UserEvent];
   /** Too far behind in a conversation: its state was reloaded from the server. */
   reset: [{ conversationId: string }];
+  /**
+   * People joined or left a large conversation (their events were coalesced, not delivered one
+   * by one): the summary's `memberCount` is current; a member list shown must be fetched again
+   * (a loaded one in the store is being refetched already).
+   */
+  membersChanged: [{ conversationId: string; memberCount: number }];
   conversationAdded: [Conversation];
   /** `reason` when the user's own log said why (left, removed, banned, deleted); `last`: its summary as it was. */
   conversationRemoved: [ConversationRemoved];
@@ -243,6 +249,7 @@ export class SyncEngine extends Emitter<SyncEngineEvents> {
   receive(frame: LogFrame): void {
     if (frame.t === 'event') this.offerEvent(frame.event);
     else if (frame.t === 'user_event') this.offerUserEvent(frame.event);
+    else if (frame.t === 'members_changed') this.onMembersChanged(frame);
     else void this.resync();
   }
 
@@ -255,6 +262,26 @@ export class SyncEngine extends Emitter<SyncEngineEvents> {
     }
     for (const ready of followed.log.offer(event)) this.apply(ready);
     if (followed.log.hasGap) void this.catchUp(event.conversationId);
+  }
+
+  /**
+   * Coalesced membership changes: a log that stands inside or just before the run moves past
+   * it (those events change no message; the count and the member list are taken from the
+   * server), one further behind has a gap and fetches the events themselves.
+   */
+  private onMembersChanged(frame: MembersChangedFrame): void {
+    const followed = this.followed.get(frame.conversationId);
+    if (!followed || followed.log.seq >= frame.toSeq) return;
+    if (followed.log.seq < frame.fromSeq - 1) {
+      void this.catchUp(frame.conversationId);
+      return;
+    }
+    const after = followed.log.skipTo(frame.toSeq);
+    this.store.applyMembersChanged(frame.conversationId, frame.toSeq, frame.memberCount);
+    this.emit('membersChanged', { conversationId: frame.conversationId, memberCount: frame.memberCount });
+    if (this.store.get(frame.conversationId)?.members) void this.history.members(frame.conversationId).catch((error) => this.reportError(error));
+    for (const ready of after) this.apply(ready);
+    if (followed.log.hasGap) void this.catchUp(frame.conversationId);
   }
 
   private apply(event: ConversationEvent): void {

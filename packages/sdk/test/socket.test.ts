@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CloseCodes } from '@parley/protocol';
+import { reconnectDelay } from '../src/backoff.ts';
 import { RealtimeSocket, type WebSocketLike } from '../src/socket.ts';
 
 /** A scripted stand-in for a WebSocket: the test plays the server. */
@@ -85,6 +86,32 @@ describe('the realtime socket', () => {
     await tick(30);
     assert.equal(sockets.length, 2);
     socket.stop();
+  });
+
+  it('after a refused handshake (a connect storm\'s 503: closed before it opened) waits at least a second before trying again', async () => {
+    const { socket, sockets } = harness({ current: 't', renewTo: null });
+    socket.start();
+    await tick();
+    const refusedAt = Date.now();
+    sockets[0]!.fire('close', { code: CloseCodes.abnormal, reason: '' });
+    await tick(300);
+    assert.equal(sockets.length, 1, 'no retry at once');
+    await until(() => sockets.length === 2);
+    assert.ok(Date.now() - refusedAt >= 1_000, `retried after ${Date.now() - refusedAt} ms`);
+    // A socket that did open and then dropped comes back on the plain backoff (ms here).
+    sockets[1]!.fire('open');
+    sockets[1]!.ready();
+    const droppedAt = Date.now();
+    sockets[1]!.fire('close', { code: CloseCodes.abnormal, reason: '' });
+    await until(() => sockets.length === 3);
+    assert.ok(Date.now() - droppedAt < 1_000);
+    socket.stop();
+  });
+
+  it('spreads retries after refusals over the backoff window (full jitter above the one-second floor)', () => {
+    const delays = [0, 0.25, 0.5, 0.999].map((r) => reconnectDelay(CloseCodes.tryAgainLater, 3, 500, 30_000, () => r));
+    assert.deepEqual(delays, [1_000, 2_000, 3_000, 4_996]);
+    assert.equal(reconnectDelay(CloseCodes.tryAgainLater, 20, 500, 30_000, () => 0.5), 16_000, 'capped at the maximum, still spread');
   });
 
   it('renews the token before reconnecting when the server says the token expired', async () => {

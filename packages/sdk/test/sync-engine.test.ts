@@ -309,3 +309,57 @@ describe('the sync engine', () => {
     });
   });
 });
+
+describe('coalesced membership changes of a large conversation (members_changed)', () => {
+  const coalesced = (conversationId: string, fromSeq: number, toSeq: number, memberCount: number): LogFrame => ({ t: 'members_changed', conversationId, fromSeq, toSeq, memberCount });
+
+  it('moves the log past the run without fetching it, takes the count, refetches a loaded member list, and goes on with the next live event', async () => {
+    const { server, store, history, engine, seen, logReads } = harness();
+    server.createConversation('c1');
+    await engine.loadAll();
+    await history.members('c1');
+    const changes: Array<{ conversationId: string; memberCount: number }> = [];
+    engine.on('membersChanged', (change) => changes.push(change));
+    const joins = ['u1', 'u2', 'u3'].map((userId) => server.append('c1', 'members.added', { userIds: [userId], role: 'member' }));
+    const membersReadsBefore = server.calls.filter((call) => call.startsWith('members')).length;
+    engine.receive(coalesced('c1', joins[0]!.seq, joins[2]!.seq, 5));
+    const next = server.message('c1');
+    engine.receive(live(next));
+    await settle();
+    assert.equal(engine.appliedSeq('c1'), next.seq);
+    assert.deepEqual(seen.events, [`c1:${next.seq}`], 'the joins were not announced one by one; the message was');
+    assert.deepEqual(logReads(), [], 'nothing was fetched from the log');
+    assert.equal(store.get('c1')!.summary.memberCount, 5);
+    assert.equal(store.get('c1')!.summary.lastSeq, next.seq);
+    assert.deepEqual(changes, [{ conversationId: 'c1', memberCount: 5 }]);
+    assert.equal(server.calls.filter((call) => call.startsWith('members')).length, membersReadsBefore + 1, 'the loaded member list was fetched again');
+  });
+
+  it('a log further behind than the run fetches the events themselves, so nothing is skipped', async () => {
+    const { server, engine, seen, logReads } = harness();
+    server.createConversation('c1');
+    await engine.loadAll();
+    const missed = server.message('c1');
+    const joins = ['u1', 'u2'].map((userId) => server.append('c1', 'members.added', { userIds: [userId], role: 'member' }));
+    engine.receive(coalesced('c1', joins[0]!.seq, joins[1]!.seq, 4));
+    await settle();
+    assert.deepEqual(logReads(), [`events c1 after ${missed.seq - 1}`]);
+    assert.deepEqual(seen.events, [missed, ...joins].map((event) => `c1:${event.seq}`));
+    assert.equal(engine.appliedSeq('c1'), joins[1]!.seq);
+  });
+
+  it('ignores a run it has already applied (its own join came in full), and applies events held behind the run', async () => {
+    const { server, engine, seen } = harness();
+    server.createConversation('c1');
+    await engine.loadAll();
+    const joins = ['u1', 'u2', 'u3'].map((userId) => server.append('c1', 'members.added', { userIds: [userId], role: 'member' }));
+    engine.receive(live(joins[0]!));
+    const after = server.message('c1');
+    engine.receive(live(after));
+    engine.receive(coalesced('c1', joins[0]!.seq, joins[2]!.seq, 5));
+    engine.receive(coalesced('c1', joins[0]!.seq, joins[2]!.seq, 5));
+    await settle();
+    assert.deepEqual(seen.events, [`c1:${joins[0]!.seq}`, `c1:${after.seq}`]);
+    assert.equal(engine.appliedSeq('c1'), after.seq);
+  });
+});

@@ -127,7 +127,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
 
   // What committed changes mean beyond the logs (receipts, presence visibility, metrics):
   // observers run after the publisher, after commit, like it.
-  const publish = createPublisher(broker, logger, tracing);
+  const publish = createPublisher(broker, logger, { coalesceMembersAt: config.ws.membersCoalesceAt, tracing });
   const observers: Array<(changes: ChangeSet) => void> = [];
   const uow = createUnitOfWork(db, (changes) => {
     publish(changes);

@@ -106,6 +106,10 @@ export interface Config {
     reauthGraceMs: number;
     /** How long the hub holds an out-of-order event waiting for the one before it. */
     reorderHoldMs: number;
+    /** Member count from which joins and leaves are coalesced instead of pushed to everyone (0: never). */
+    membersCoalesceAt: number;
+    /** How long a hub gathers coalesced membership changes before it tells members. */
+    membersCoalesceMs: number;
   };
   /** Null: off (every action passes). */
   policyHook: PolicyHookConfig | null;
@@ -117,6 +121,8 @@ export interface Config {
     maxConnections: number;
     /** New connections are refused while the event loop lags more than this (0: never). */
     eventLoopLagMs: number;
+    /** Sockets between upgrade and `ready` at once; more are refused with HTTP 503 before the upgrade (0: no bound). */
+    maxPendingConnects: number;
   };
   shutdown: {
     /** After SIGTERM, readiness fails this long before the drain starts (load balancers notice). */
@@ -325,6 +331,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       authTimeoutMs: v.WS_AUTH_TIMEOUT_MS,
       reauthGraceMs: v.WS_REAUTH_GRACE_MS,
       reorderHoldMs: v.HUB_REORDER_HOLD_MS,
+      membersCoalesceAt: v.MEMBER_EVENTS_COALESCE_AT,
+      membersCoalesceMs: v.MEMBER_EVENTS_COALESCE_MS,
     },
     policyHook: v.POLICY_HOOK_URL
       ? {
@@ -367,6 +375,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     overload: {
       maxConnections: v.WS_MAX_CONNECTIONS,
       eventLoopLagMs: v.OVERLOAD_EVENT_LOOP_LAG_MS,
+      maxPendingConnects: v.WS_MAX_PENDING_CONNECTS,
     },
     shutdown: {
       delayMs: v.SHUTDOWN_DELAY_MS,

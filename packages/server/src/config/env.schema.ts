@@ -158,6 +158,8 @@ export const EnvSchema = Type.Object({
   WS_REAUTH_GRACE_MS: integer({ group: SOCKETS, meaning: 'Once a socket\'s access token expires (it gets a `reauth` frame), how long it has to send a fresh one in an `auth` frame before it is closed with 4101', default: 30_000, minimum: 1000, maximum: 300_000 }),
   HUB_REORDER_HOLD_MS: integer({ group: SOCKETS, meaning: 'How long an out-of-order event is held waiting for the one before it', default: 100, minimum: 0, maximum: 5000 }),
 
+  MEMBER_EVENTS_COALESCE_AT: integer({ group: REALTIME, meaning: 'Conversations of at least this many members do not push each join or leave to every member online: the events stay in the log and members get one coalesced `members_changed` frame per interval (0: always push each one)', default: 500, minimum: 0, maximum: 1_000_000 }),
+  MEMBER_EVENTS_COALESCE_MS: integer({ group: REALTIME, meaning: 'How long a node gathers the membership changes of a large conversation before sending its members one `members_changed` frame', default: 1000, minimum: 10, maximum: 60_000 }),
   RECEIPTS_MAX_GROUP: integer({ group: REALTIME, meaning: 'Groups up to this size get live receipt frames and "read by" lists; larger ones counts only', default: 1000, minimum: 2, maximum: 100_000 }),
   TYPING_TTL_MS: integer({ group: REALTIME, meaning: 'How long a typing indicator lives without renewal', default: 6000, minimum: 1000, maximum: 60_000 }),
   TYPING_THROTTLE_MS: integer({ group: REALTIME, meaning: 'At most one typing frame per user and conversation is forwarded per interval', default: 2000, minimum: 0, maximum: 60_000 }),
@@ -230,6 +232,7 @@ export const EnvSchema = Type.Object({
   WEB_PUSH_TTL_SEC: integer({ group: PUSH, meaning: 'How long a push service keeps a notification for a browser that is offline', default: 86_400, minimum: 0, maximum: 2_419_200 }),
 
   WS_MAX_CONNECTIONS: integer({ group: OVERLOAD, meaning: 'New sockets beyond this many on the node are refused (4002, resumable)', default: 20_000, minimum: 1, maximum: 10_000_000 }),
+  WS_MAX_PENDING_CONNECTS: integer({ group: OVERLOAD, meaning: 'Sockets that may be between their upgrade and `ready` (verifying the token, loading memberships) on the node at once; further upgrade requests get HTTP 503 with `Retry-After` before any WebSocket work, so a reconnect storm is admitted in order instead of timing out half-authenticated (0: no bound)', default: 200, minimum: 0, maximum: 100_000 }),
   OVERLOAD_EVENT_LOOP_LAG_MS: integer({ group: OVERLOAD, meaning: 'New sockets are refused while the event loop lags more than this (0: never)', default: 1000, minimum: 0, maximum: 60_000 }),
   SHUTDOWN_DELAY_MS: integer({ group: OVERLOAD, meaning: 'On SIGTERM, readiness fails this long before the drain starts', default: 0, minimum: 0, maximum: 120_000 }),
   DRAIN_WINDOW_MS: integer({ group: OVERLOAD, meaning: 'Sockets are asked to reconnect elsewhere spread over this window', default: 5000, minimum: 0, maximum: 600_000 }),

@@ -47,6 +47,8 @@ export interface ConnectionOptions {
   clock: () => number;
   maxMessageLength: number;
   onClose: (connection: Connection) => void;
+  /** The socket sent `ready` (or closed before it): it no longer counts as a connect in progress. */
+  onSettled?: (connection: Connection) => void;
   hooks?: ConnectionHooks;
   watches?: PresenceWatches;
   /** Each request frame is a span (the trace starts at the socket: clients send no traceparent in frames). */
@@ -61,7 +63,7 @@ type State = 'authenticating' | 'attaching' | 'ready' | 'closed';
  * while checking it says "try again later" (resume class), so no client signs its user out
  * over a failover.
  */
-function closeCodeFor(error: AppError): number {
+export function closeCodeFor(error: AppError): number {
   switch (error.code) {
     case 'token_expired': return CloseCodes.tokenExpired;
     case 'account_suspended': return CloseCodes.accountSuspended;
@@ -124,7 +126,12 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
   private readonly ws: WebSocket;
   private readonly options: ConnectionOptions;
 
-  constructor(ws: WebSocket, options: ConnectionOptions, queryToken: string | null, ip = '') {
+  /** Who the token in the upgrade request was, when the gateway verified it before upgrading. */
+  private readonly verified: Actor | null;
+  private settled = false;
+
+  constructor(ws: WebSocket, options: ConnectionOptions, queryToken: string | null, ip = '', verified: Actor | null = null) {
+    this.verified = verified;
     this.ws = ws;
     this.options = options;
     this.ip = ip;
@@ -275,7 +282,8 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
     this.state = 'attaching';
     let actor: Actor;
     try {
-      actor = await this.options.authenticate(token);
+      // A token from the upgrade request was verified before the upgrade: not twice.
+      actor = this.verified !== null && requestId === null ? this.verified : await this.options.authenticate(token);
     } catch (thrown) {
       if (this.isClosed()) return;
       const error = this.refuseToken(thrown, requestId);
@@ -331,6 +339,7 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
       maxMessageLength: this.options.maxMessageLength,
     };
     this.sendJson(ready);
+    this.settle();
     this.options.hooks?.ready(this);
     const early = this.early;
     this.early = [];
@@ -473,7 +482,15 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
     }
   }
 
+  /** Once: the connect is over (ready, or closed first). */
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.options.onSettled?.(this);
+  }
+
   private onClosed(): void {
+    this.settle();
     if (this.state !== 'closed') this.markClosed();
     this.options.onClose(this);
     for (const resolve of this.closedWaiters.splice(0)) resolve();

@@ -16,6 +16,12 @@ export interface ConversationHeader {
   t?: number;
   /** W3C `traceparent` of the publish, only while tracing is on: delivery on other nodes joins the sender's trace. */
   tp?: string;
+  /**
+   * A membership change of a large conversation, with the member count after it: hubs push it
+   * only to the users it subscribes or unsubscribes and tell everyone else in one coalesced
+   * `members_changed` frame (see the hub).
+   */
+  q?: number;
 }
 
 export interface UserHeader {
@@ -71,7 +77,7 @@ function isHeader(value: unknown): value is Header {
   const header = value as Record<string, any>;
   switch (header.k) {
     case 'c':
-      return isSeq(header.s) && isIdList(header.sub) && isIdList(header.unsub) && isTime(header.t) && isTraceparent(header.tp);
+      return isSeq(header.s) && isIdList(header.sub) && isIdList(header.unsub) && isTime(header.t) && isTraceparent(header.tp) && (header.q === undefined || isSeq(header.q));
     case 'u':
       return isSeq(header.s) && isTime(header.t) && isTraceparent(header.tp) && (header.m === undefined || (typeof header.m === 'object' && header.m !== null && typeof header.m.c === 'string' && isSeq(header.m.s) && typeof header.m.on === 'boolean'));
     case 'e':

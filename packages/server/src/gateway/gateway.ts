@@ -6,10 +6,11 @@ import type { Config } from '../config/index.ts';
 import type { Actor } from '../modules/auth/index.ts';
 import type { Broker } from '../platform/broker/index.ts';
 import type { LoadMonitor } from '../platform/load-monitor.ts';
+import { asAppError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Tracing } from '../platform/tracing/index.ts';
 import { type Metrics, type RefusalReason, secondsSince } from '../platform/metrics/index.ts';
-import { Connection, type ConnectionHooks } from './connection.ts';
+import { closeCodeFor, Connection, type ConnectionHooks } from './connection.ts';
 import type { FrameHandlers } from './frame-handlers.ts';
 import { Hub, type MembershipSource } from './hub.ts';
 import { createPresenceWatches, type PresenceViewer } from './presence-watch.ts';
@@ -63,6 +64,9 @@ function clientAddress(request: IncomingMessage, trustProxy: boolean): string {
   return request.socket.remoteAddress ?? '';
 }
 
+/** Gives a pending-connect slot back once; `handOver`: a Connection owns it from now on. */
+type Release = (handOver?: boolean) => void;
+
 /** The WebSocket endpoint of one node: upgrades, connections, heartbeats, and the hub they share. */
 export function createGateway(deps: GatewayDeps) {
   const { config, logger, metrics, lifecycle } = deps;
@@ -73,10 +77,18 @@ export function createGateway(deps: GatewayDeps) {
     logger,
     reorderHoldMs: config.ws.reorderHoldMs,
     ...(deps.tracing ? { tracing: deps.tracing } : {}),
+    membersCoalesceMs: config.ws.membersCoalesceMs,
     // Epoch ms on both ends: across nodes this includes their clock skew (NTP keeps it to milliseconds).
     ...(metrics ? { delivered: (kind: 'conversation' | 'user', publishedAt: number) => metrics.fanoutDelay.observe({ kind }, Math.max(0, Date.now() - publishedAt) / 1000) } : {}),
   });
   const connections = new Set<Connection>();
+  /**
+   * Upgrade requests taken on and not yet settled (verifying, upgrading, authenticating,
+   * loading memberships): past `maxPendingConnects` the next ones are refused before any
+   * WebSocket work. In a reconnect storm this admits sockets in order: the ones taken on
+   * finish in time instead of all of them timing out half-authenticated.
+   */
+  let pendingConnects = 0;
   let accepting = true;
   let drained: Promise<void> | null = null;
 
@@ -128,6 +140,9 @@ export function createGateway(deps: GatewayDeps) {
     clock,
     maxMessageLength: config.limits.maxMessageLength,
     onClose: (connection: Connection) => connections.delete(connection),
+    onSettled: () => {
+      pendingConnects--;
+    },
     ...(hooks ? { hooks } : {}),
     ...(deps.tracing ? { tracing: deps.tracing } : {}),
     ...(deps.presence ? { watches: createPresenceWatches({ hub, viewer: deps.presence, maxPerSession: config.realtime.presenceMaxSubscriptions }) } : {}),
@@ -144,15 +159,53 @@ export function createGateway(deps: GatewayDeps) {
     return null;
   }
 
-  function accept(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL, ip: string): void {
+  /** The upgrade request's own token (`?token=` or `Authorization: Bearer`), if it brought one. */
+  function upgradeToken(request: IncomingMessage, url: URL): string | null {
+    const query = url.searchParams.get('token');
+    if (query) return query;
+    const header = request.headers.authorization;
+    return header?.startsWith('Bearer ') ? header.slice(7) : null;
+  }
+
+  /**
+   * `release` gives the pending-connect slot back if this request never becomes a
+   * Connection (which gives it back itself once it is ready or closed).
+   */
+  function accept(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL, ip: string, release: Release): void {
     // Checked again: the address check may have waited for Redis.
     if (!accepting) {
+      release();
       metrics?.refused.inc({ reason: 'draining' });
       return reject(socket, 503, 'Service Unavailable');
     }
+    const token = upgradeToken(request, url);
+    if (!token) return upgrade(request, socket, head, ip, null, null, release);
+    // Verified before the upgrade, inside the pending-connect bound: in a storm the token work
+    // is done only for sockets that will be taken on, and a Connection never verifies it twice.
+    deps.authenticate(token).then(
+      (actor) => upgrade(request, socket, head, ip, token, actor, release),
+      (thrown: unknown) => {
+        release();
+        const error = asAppError(thrown);
+        if (error.code === 'internal') logger.error({ err: thrown }, 'verifying an upgrade request\'s token failed');
+        metrics?.refused.inc({ reason: 'token' });
+        if (socket.destroyed) return;
+        // Upgraded only to say why with a close code: browsers cannot read an HTTP status, and the
+        // code is what tells a client to renew its token, to stop, or to try again later.
+        wss.handleUpgrade(request, socket, head, (ws) => {
+          ws.close(closeCodeFor(error), error.code === 'internal' ? 'try again' : error.message);
+          setTimeout(() => ws.terminate(), 2_000).unref();
+        });
+      },
+    );
+  }
+
+  function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, ip: string, token: string | null, actor: Actor | null, release: Release): void {
+    if (socket.destroyed) return release();
     const refusal = overloaded();
     wss.handleUpgrade(request, socket, head, (ws) => {
       if (refusal) {
+        release();
         // Upgraded first so the client reads a close code (browsers cannot see an HTTP
         // status): resumable, and the SDK waits at least a second before trying again.
         // Existing connections are untouched.
@@ -161,9 +214,16 @@ export function createGateway(deps: GatewayDeps) {
         setTimeout(() => ws.terminate(), 2_000).unref();
         return;
       }
-      const connection = new Connection(ws, connectionOptions, url.searchParams.get('token'), ip);
+      // The Connection gives the slot back itself, once it is ready or closed.
+      release(true);
+      const connection = new Connection(ws, connectionOptions, token, ip, actor);
       connections.add(connection);
     });
+  }
+
+  /** Retry-After for a refused storm: 1–5 s at random, so the refused do not all come back in the same second. */
+  function stormRetryAfter(): string {
+    return `Retry-After: ${1 + Math.floor(Math.random() * 5)}\r\n`;
   }
 
   return {
@@ -178,16 +238,33 @@ export function createGateway(deps: GatewayDeps) {
         return reject(socket, 503, 'Service Unavailable');
       }
       socket.on('error', () => socket.destroy());
+      const maxPending = config.overload.maxPendingConnects;
+      if (maxPending > 0 && pendingConnects >= maxPending) {
+        // Before any WebSocket or token work: the cheapest answer a storm can get.
+        metrics?.refused.inc({ reason: 'connects_pending' });
+        return reject(socket, 503, 'Service Unavailable', stormRetryAfter());
+      }
+      pendingConnects++;
+      let released = false;
+      const release: Release = (handOver = false) => {
+        if (released) return;
+        released = true;
+        if (!handOver) pendingConnects--;
+      };
+      // A handshake that fails inside `ws` (or a client that goes away) never calls back: the slot comes back here.
+      socket.once('close', () => release());
       const ip = clientAddress(request, config.trustProxy);
-      if (!lifecycle) return accept(request, socket, head, url, ip);
+      if (!lifecycle) return accept(request, socket, head, url, ip, release);
       lifecycle.admitAddress(ip).then(
         (retryAfterMs) => {
-          if (retryAfterMs === null) return accept(request, socket, head, url, ip);
+          if (retryAfterMs === null) return accept(request, socket, head, url, ip, release);
+          release();
           // Refused before any WebSocket work: the cheapest answer to a flood from one address.
           metrics?.refused.inc({ reason: 'rate_limited' });
           reject(socket, 429, 'Too Many Requests', `Retry-After: ${Math.max(1, Math.ceil(retryAfterMs / 1000))}\r\n`);
         },
         (error: unknown) => {
+          release();
           logger.error({ err: error }, 'connection admission failed');
           reject(socket, 503, 'Service Unavailable');
         },

@@ -1,3 +1,4 @@
+import type { MembersChangedFrame } from '@parley/protocol';
 import type { Broker } from '../platform/broker/index.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Tracing } from '../platform/tracing/index.ts';
@@ -86,6 +87,13 @@ interface HeldEvent {
   frame: Buffer;
 }
 
+/** Coalesced membership changes of a topic not told yet: seqs `from`..`to`, and the member count as of `to`. */
+interface PendingMembers {
+  from: number;
+  to: number;
+  count: number;
+}
+
 /** One conversation with local subscribers. */
 class Topic {
   readonly users = new Set<LocalUser>();
@@ -93,6 +101,9 @@ class Topic {
   lastSeq = -1;
   held: Map<number, HeldEvent> | null = null;
   timer: NodeJS.Timeout | null = null;
+  /** Membership changes gathered for one `members_changed` frame, and the timer that sends it. */
+  members: PendingMembers | null = null;
+  membersTimer: NodeJS.Timeout | null = null;
   /** The broker subscription of this topic; null until asked for (or after it failed, so the next joiner retries). */
   subscribed: Promise<void> | null = null;
   readonly id: string;
@@ -108,6 +119,8 @@ export interface HubOptions {
   logger: Logger;
   /** How long an event that arrived before its predecessor is held back. */
   reorderHoldMs: number;
+  /** How long coalesced membership changes (header `q`) are gathered before members hear of them. */
+  membersCoalesceMs?: number;
   /** A published event reached this node's sockets: its publish time (epoch ms), for the fan-out latency metric. */
   delivered?: (kind: 'conversation' | 'user', publishedAt: number) => void;
   /** Delivery of an event that carries a `traceparent` becomes a span of the sender's trace. */
@@ -126,7 +139,10 @@ export interface HubStats {
  * is delivered to a topic's sessions in seq order: one that arrives early (two nodes
  * published out of order) waits briefly for its predecessor, duplicates are dropped.
  * Membership changes ride on the events themselves, so a removed member is unsubscribed
- * exactly after the event that removed them and sees nothing later. After a broker gap
+ * exactly after the event that removed them and sees nothing later. In large conversations
+ * (header `q`) a join or leave goes in full only to the users it concerns; the others get
+ * one `members_changed` frame per interval covering a run of such seqs, sent before the
+ * next event of the topic, so nothing arrives out of order. After a broker gap
  * (messages, and so membership changes, may have been lost) every local user's
  * membership is read again from the store.
  */
@@ -274,6 +290,7 @@ export class Hub {
   resetOrdering(): void {
     for (const topic of this.topics.values()) {
       if (topic.held) this.releaseHeld(topic, true);
+      this.flushMembers(topic);
       if (topic.timer) clearTimeout(topic.timer);
       topic.timer = null;
       topic.held = null;
@@ -410,6 +427,9 @@ export class Hub {
     if (topic.timer) clearTimeout(topic.timer);
     topic.timer = null;
     topic.held = null;
+    if (topic.membersTimer) clearTimeout(topic.membersTimer);
+    topic.membersTimer = null;
+    topic.members = null;
     this.topics.delete(conversationId);
     return true;
   }
@@ -560,6 +580,11 @@ export class Hub {
       // The topic is subscribed already (this event came through it): nothing to wait for.
       if (user && !user.buffered) this.applyMembership(user, topic.id, header.s, true)?.catch(() => {});
     }
+    if (header.q !== undefined) {
+      this.deliverCoalesced(topic, header, frame);
+      return;
+    }
+    this.flushMembers(topic);
     for (const user of topic.users) for (const session of user.sessions) this.send(session, frame);
     // Once per event and node, after the last local socket took it (not per socket).
     if (delivering) this.options.delivered!('conversation', header.t!);
@@ -567,6 +592,48 @@ export class Hub {
       const user = this.users.get(userId);
       if (user && !user.buffered) this.applyMembership(user, topic.id, header.s, false);
     }
+  }
+
+  /**
+   * A membership change of a large conversation: in full only to the users it subscribes or
+   * unsubscribes (their devices learn of the change from it, as in any conversation), and
+   * gathered for everyone else. O(1) in the topic's size; the topic's members are visited
+   * once per interval, by `flushMembers`.
+   */
+  private deliverCoalesced(topic: Topic, header: ConversationHeader, frame: Buffer): void {
+    for (const userId of [...(header.sub ?? []), ...(header.unsub ?? [])]) {
+      const user = this.users.get(userId);
+      if (user && topic.users.has(user)) for (const session of user.sessions) this.send(session, frame);
+    }
+    const pending = topic.members;
+    if (pending && pending.to === header.s - 1) {
+      pending.to = header.s;
+      pending.count = header.q!;
+    } else {
+      // Not the next seq (a gap was given up on): what was gathered goes first, then a new run starts.
+      this.flushMembers(topic);
+      topic.members = { from: header.s, to: header.s, count: header.q! };
+    }
+    if (!topic.membersTimer) {
+      topic.membersTimer = setTimeout(() => this.flushMembers(topic), this.options.membersCoalesceMs ?? 1000);
+      topic.membersTimer.unref();
+    }
+    for (const userId of header.unsub ?? []) {
+      const user = this.users.get(userId);
+      if (user && !user.buffered) this.applyMembership(user, topic.id, header.s, false);
+    }
+  }
+
+  /** Tells the topic's sessions of the membership changes gathered so far, in one frame. */
+  private flushMembers(topic: Topic): void {
+    if (topic.membersTimer) clearTimeout(topic.membersTimer);
+    topic.membersTimer = null;
+    const pending = topic.members;
+    if (!pending) return;
+    topic.members = null;
+    const notice: MembersChangedFrame = { t: 'members_changed', conversationId: topic.id, fromSeq: pending.from, toSeq: pending.to, memberCount: pending.count };
+    const bytes = Buffer.from(JSON.stringify(notice));
+    for (const user of topic.users) for (const session of user.sessions) this.send(session, bytes);
   }
 
   /** One session failing to take a frame does not cost the others theirs. */

@@ -6,12 +6,24 @@ import type { EphemeralPublisher } from '../platform/ephemeral.ts';
 import { noTracing, type Tracing } from '../platform/tracing/index.ts';
 import { type ConversationHeader, conversationChannel, type EphemeralHeader, encodeEnvelope, presenceChannel, type UserHeader, userChannel } from './envelope.ts';
 
+export interface PublisherOptions {
+  /**
+   * Membership events of conversations with at least this many members (after the change)
+   * are marked for coalescing (header `q`): pushing each join to every member online makes
+   * filling a large group quadratic. 0: never.
+   */
+  coalesceMembersAt: number;
+  /** Carries the publish's trace context in the envelope when tracing is on. */
+  tracing?: Tracing;
+}
+
 /**
  * Turns committed changes into broker messages: each event serialized once, here, for
  * every recipient on every node. A failed publish is logged and otherwise ignored:
  * clients find the event in the log when they notice the gap.
  */
-export function createPublisher(broker: Broker, logger: Logger, tracing: Tracing = noTracing): Publisher {
+export function createPublisher(broker: Broker, logger: Logger, options: PublisherOptions = { coalesceMembersAt: 0 }): Publisher {
+  const { coalesceMembersAt, tracing = noTracing } = options;
   // During a broker outage every publish fails: one log line per interval, with a count.
   let failures = 0;
   let lastReport = 0;
@@ -29,11 +41,12 @@ export function createPublisher(broker: Broker, logger: Logger, tracing: Tracing
   const publishAll = (changes: ChangeSet, tp: string | undefined) => {
     // One reading for the whole change set: the publish time fan-out latency is measured from.
     const t = Date.now();
-    for (const { event, subscribe, unsubscribe } of changes.conversationEvents) {
+    for (const { event, subscribe, unsubscribe, memberCount } of changes.conversationEvents) {
       const header: ConversationHeader = { k: 'c', s: event.seq, t };
       if (tp) header.tp = tp;
       if (subscribe.length) header.sub = [...subscribe];
       if (unsubscribe.length) header.unsub = [...unsubscribe];
+      if (memberCount !== undefined && coalesceMembersAt > 0 && memberCount >= coalesceMembersAt) header.q = memberCount;
       const frame: EventFrame = { t: 'event', event };
       publish(conversationChannel(event.conversationId), encodeEnvelope(header, JSON.stringify(frame)));
     }

@@ -21,8 +21,10 @@ export async function updateConversation(trx: Tx, id: string, patch: Partial<Omi
   if (row && row.kind !== 'direct' && (patch.title !== undefined || patch.handle !== undefined)) await putSearchTerms(trx, 'conversation', id, row.title, row.handle);
 }
 
-export async function adjustMemberCount(trx: Tx, id: string, delta: number): Promise<void> {
-  await trx.updateTable('conversations').set((eb) => ({ member_count: eb('member_count', '+', delta) })).where('id', '=', id).execute();
+/** Moves the member count and returns it after the change. */
+export async function adjustMemberCount(trx: Tx, id: string, delta: number): Promise<number> {
+  const row = await trx.updateTable('conversations').set((eb) => ({ member_count: eb('member_count', '+', delta) })).where('id', '=', id).returning('member_count').executeTakeFirst();
+  return row?.member_count ?? 0;
 }
 
 export async function findMember(db: Executor, conversationId: string, userId: string): Promise<MembersTable | undefined> {

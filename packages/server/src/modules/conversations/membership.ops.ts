@@ -38,7 +38,7 @@ export async function admit(trx: Tx, changes: ChangeSet, input: { conversationId
   await insertMembers(trx, userIds.map((userId) => ({
     conversation_id: conversationId, user_id: userId, role: input.role, rights: null, muted_until: null, last_sent_at: null, joined_at: now, joined_seq: added.seq, read_seq: added.seq,
   })));
-  await adjustMemberCount(trx, conversationId, userIds.length);
+  changes.countMembers(conversationId, added.seq, await adjustMemberCount(trx, conversationId, userIds.length));
   for (const userId of userIds) {
     await appendUserEvent(trx, changes, { userId, type: 'conversation.added', data: { conversationId, seq: added.seq }, now, membership: { conversationId, seq: added.seq, member: true } });
   }
@@ -75,7 +75,7 @@ export async function part(trx: Tx, changes: ChangeSet, input: { conversationId:
     unsubscribe: [userId],
   });
   await deleteMember(trx, conversationId, userId);
-  await adjustMemberCount(trx, conversationId, -1);
+  changes.countMembers(conversationId, event.seq, await adjustMemberCount(trx, conversationId, -1));
   await appendUserEvent(trx, changes, { userId, type: 'conversation.removed', data: { conversationId, seq: event.seq, reason: input.reason }, now, membership: { conversationId, seq: event.seq, member: false } });
   return event.seq;
 }

@@ -11,6 +11,11 @@ export interface PublishedConversationEvent {
   subscribe: readonly string[];
   /** Users who stop being subscribers after this event is delivered to them. */
   unsubscribe: readonly string[];
+  /**
+   * Membership events only: the member count after the change. The publisher marks events of
+   * large conversations to be coalesced by the hubs instead of pushed to every member.
+   */
+  memberCount?: number;
 }
 
 export interface MembershipHint {
@@ -41,6 +46,12 @@ export class ChangeSet {
 
   get isEmpty(): boolean {
     return this.conversationEvents.length === 0 && this.userEvents.length === 0 && this.controls.length === 0;
+  }
+
+  /** Records the member count after the membership change at `seq` (see `PublishedConversationEvent.memberCount`). */
+  countMembers(conversationId: string, seq: number, memberCount: number): void {
+    const published = this.conversationEvents.findLast(({ event }) => event.conversationId === conversationId && event.seq === seq);
+    if (published) published.memberCount = memberCount;
   }
 
   closeSessions(control: SessionControl): void {

@@ -25,6 +25,16 @@ export interface PresenceDeps {
 /** Users swept per round; more wait for the next round (a second later). */
 const SWEEP_BATCH = 500;
 
+/**
+ * Users coming online are gathered this long and announced together, a few at a time: in a
+ * reconnect storm thousands come online within seconds (some of them more than once), and
+ * each announcement reads the user's peers and privacy. Going offline is announced at once
+ * (and drops a gathered online of the same user), so who may see it is decided when it happens.
+ */
+const ANNOUNCE_BATCH_MS = 100;
+/** Announcements of one batch running at once (each reads the database). */
+const ANNOUNCE_CONCURRENCY = 8;
+
 export type PresenceService = ReturnType<typeof createPresenceService>;
 
 /**
@@ -101,9 +111,33 @@ export function createPresenceService({ db, uow, store, ephemeral, clock, logger
     for (const peer of visible) ephemeral.toUser(peer, frame);
   }
 
+  /** Users come online waiting for the next batch. */
+  const queued = new Map<string, Presence>();
+  let batchTimer: NodeJS.Timeout | null = null;
+
   function announceQuietly(presence: Presence): void {
     if (closed) return;
-    track(announce(presence).catch((error: unknown) => report(error, 'presence change not announced')));
+    if (presence.status !== 'online') {
+      // In order after an online still waiting: that one is dropped, this one goes now.
+      queued.delete(presence.userId);
+      track(announce(presence).catch((error: unknown) => report(error, 'presence change not announced')));
+      return;
+    }
+    queued.set(presence.userId, presence);
+    batchTimer ??= setTimeout(() => {
+      batchTimer = null;
+      void track(announceBatch());
+    }, ANNOUNCE_BATCH_MS);
+  }
+
+  async function announceBatch(): Promise<void> {
+    const batch = [...queued.values()];
+    queued.clear();
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) await announce(batch[next++]!).catch((error: unknown) => report(error, 'presence change not announced'));
+    };
+    await Promise.all(Array.from({ length: Math.min(ANNOUNCE_CONCURRENCY, batch.length) }, worker));
   }
 
   async function wentOffline(userId: string, lastSeenAt: number): Promise<void> {
@@ -239,8 +273,16 @@ export function createPresenceService({ db, uow, store, ephemeral, clock, logger
     async close(): Promise<void> {
       for (const timer of timers) clearInterval(timer);
       timers = [];
-      // Settling work may start more (a removal announces): wait until none is left.
-      while (inflight.size > 0) await Promise.allSettled([...inflight]);
+      // Settling work may start more (a removal announces, a batch waits): until none is left.
+      for (;;) {
+        if (batchTimer) {
+          clearTimeout(batchTimer);
+          batchTimer = null;
+          void track(announceBatch());
+        }
+        if (inflight.size === 0) break;
+        await Promise.allSettled([...inflight]);
+      }
       closed = true;
       await store.close();
     },

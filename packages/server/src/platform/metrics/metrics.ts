@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { BrokerState } from '../broker/index.ts';
 
 /** Why a new connection was turned away (the `reason` label of `parley_ws_refused_total`). */
-export type RefusalReason = 'capacity' | 'event_loop_lag' | 'draining' | 'rate_limited';
+export type RefusalReason = 'capacity' | 'event_loop_lag' | 'draining' | 'rate_limited' | 'connects_pending' | 'token';
 
 export interface GatewayGauges {
   connections: number;

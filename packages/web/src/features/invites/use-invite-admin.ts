@@ -39,10 +39,15 @@ export function useInviteAdmin(conversationId: string, allowed: boolean): { invi
     const offEvent = client.on('event', (event) => {
       if (event.conversationId === conversationId && event.type === 'members.added') void load();
     });
+    // A large group's joins come coalesced, not as events.
+    const offMembers = client.on('membersChanged', (change) => {
+      if (change.conversationId === conversationId) void load();
+    });
     return () => {
       offRequest();
       offStatus();
       offEvent();
+      offMembers();
     };
   }, [allowed, client, conversationId, load]);
 
