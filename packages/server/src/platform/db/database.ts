@@ -7,6 +7,7 @@ import pg from 'pg';
 import { latestMigration, migrationProvider } from '../../migrations/index.ts';
 import type { Logger } from '../logger.ts';
 import type { DB } from './schema.ts';
+import { sqliteWorkerDialect } from './sqlite-driver.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Tx = Transaction<DB>;
@@ -32,6 +33,8 @@ export interface DatabaseOptions {
   dataDir: string;
   poolSize: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** `thread` (the default): the writer on a worker thread, reads on the event loop (sqlite-driver.ts). */
+  sqliteWriter?: 'thread' | 'inline';
   logger: Logger;
 }
 
@@ -90,6 +93,10 @@ function openPostgres(connectionString: string, poolSize: number, logger: Logger
 
 function openSqlite(options: DatabaseOptions): { kysely: Kysely<DB>; dialect: Dialect } {
   mkdirSync(options.dataDir, { recursive: true });
+  if ((options.sqliteWriter ?? 'thread') === 'thread') {
+    const file = join(options.dataDir, 'parley.db');
+    return { kysely: new Kysely<DB>({ dialect: sqliteWorkerDialect({ file, synchronous: options.sqliteSynchronous }) }), dialect: 'sqlite' };
+  }
   const database = new SqliteDatabase(join(options.dataDir, 'parley.db'));
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${options.sqliteSynchronous}`);
