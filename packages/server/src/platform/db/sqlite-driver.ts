@@ -4,7 +4,7 @@ import {
   CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult, SqliteAdapter, SqliteIntrospector,
   SqliteQueryCompiler, type TransactionSettings,
 } from 'kysely';
-import type { WriterReply, WriterRequest, WriterSetup } from './sqlite-writer-protocol.ts';
+import type { WriterReply, WriterRequest, WriterResult, WriterSetup, WriterStatement } from './sqlite-writer-protocol.ts';
 
 /**
  * The embedded store with its writer off the event loop.
@@ -28,12 +28,25 @@ export interface SqliteWorkerOptions {
   synchronous: 'FULL' | 'NORMAL';
 }
 
-export function sqliteWorkerDialect(options: SqliteWorkerOptions): Dialect {
+export interface SqliteWorkerStore {
+  dialect: Dialect;
+  /** See `SqliteWorkerDriver.deferWrites`. */
+  deferWrites<T>(write: () => Promise<T>): Promise<T>;
+  /** See `SqliteWorkerDriver.executeTogether`. */
+  executeTogether(statements: readonly WriterStatement[]): Promise<QueryResult<unknown>[]>;
+}
+
+export function sqliteWorkerStore(options: SqliteWorkerOptions): SqliteWorkerStore {
+  const driver = new SqliteWorkerDriver(options);
   return {
-    createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new SqliteWorkerDriver(options),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-    createIntrospector: (db: Kysely<any>) => new SqliteIntrospector(db),
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => driver,
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+      createIntrospector: (db: Kysely<any>) => new SqliteIntrospector(db),
+    },
+    deferWrites: (write) => driver.deferWrites(write),
+    executeTogether: (statements) => driver.executeTogether(statements),
   };
 }
 
@@ -93,6 +106,15 @@ class Reader {
     }
   }
 
+  /** True when the statement returns no rows, so nothing waits for its answer (false when it cannot be prepared here). */
+  returnsNothing(sql: string): boolean {
+    try {
+      return !this.prepare(sql).reader;
+    } catch {
+      return false;
+    }
+  }
+
   close(): void {
     this.#database.close();
   }
@@ -139,7 +161,7 @@ class Writer {
     this.#worker.on('exit', (code) => fail(new Error(`the SQLite writer thread exited (${code})`)));
   }
 
-  #request(request: { sql: string; parameters: readonly unknown[] } | { close: true }): Promise<WriterReply> {
+  #request(request: { statements: readonly WriterStatement[]; all?: boolean } | { close: true }): Promise<WriterReply> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise<WriterReply>((resolve, reject) => {
@@ -148,8 +170,18 @@ class Writer {
     });
   }
 
-  async execute(sql: string, parameters: readonly unknown[]): Promise<QueryResult<any>> {
-    const reply = await this.#request({ sql, parameters });
+  async execute(statements: readonly WriterStatement[]): Promise<QueryResult<any>> {
+    const reply = Writer.#check(await this.#request({ statements }));
+    return reply.result ? Writer.#queryResult(reply.result) : { rows: [] };
+  }
+
+  /** Every statement's result, in one round trip. */
+  async executeAll(statements: readonly WriterStatement[]): Promise<QueryResult<any>[]> {
+    const reply = Writer.#check(await this.#request({ statements, all: true }));
+    return reply.results!.map(Writer.#queryResult);
+  }
+
+  static #check(reply: WriterReply): WriterReply {
     if (reply.error) {
       // Shaped like better-sqlite3's SqliteError, so callers recognize it (`code`) as before.
       const error = new Error(reply.error.message) as Error & { code?: string };
@@ -157,7 +189,10 @@ class Writer {
       if (reply.error.code !== undefined) error.code = reply.error.code;
       throw error;
     }
-    const result = reply.result!;
+    return reply;
+  }
+
+  static #queryResult(result: WriterResult): QueryResult<any> {
     if (result.changes === undefined) return { rows: result.rows };
     return { rows: [], numAffectedRows: BigInt(result.changes), insertId: BigInt(result.lastInsertRowid ?? 0) };
   }
@@ -195,6 +230,8 @@ class SqliteWorkerDriver implements Driver {
   #snapshotReader!: Reader;
   readonly #writeLock = new Lock();
   readonly #snapshotLock = new Lock();
+  /** Statements held by `deferWrites` (null: none is running). The writer belongs to one transaction at a time, so this is that transaction's. */
+  #deferred: WriterStatement[] | null = null;
 
   constructor(options: SqliteWorkerOptions) {
     this.#options = options;
@@ -218,17 +255,61 @@ class SqliteWorkerDriver implements Driver {
   }
 
   async execute(mode: Mode, sql: string, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
-    if (mode === 'write') return this.#writer.execute(sql, parameters);
+    if (mode === 'write') {
+      if (this.#deferred && this.#reader.returnsNothing(sql)) {
+        this.#deferred.push({ sql, parameters });
+        return { rows: [] };
+      }
+      return this.#writer.execute(this.#withDeferred({ sql, parameters }));
+    }
     if (mode === 'snapshot') return runOn(this.#snapshotReader.prepare(sql), parameters);
     const statement = this.#reader.readOnly(sql);
     if (statement) return runOn(statement, parameters);
     // A write outside a transaction: one autocommit statement on the writer, between transactions.
     await this.#writeLock.acquire();
     try {
-      return await this.#writer.execute(sql, parameters);
+      return await this.#writer.execute([{ sql, parameters }]);
     } finally {
       this.#writeLock.release();
     }
+  }
+
+  /**
+   * Inside `write`, statements of the open transaction that return nothing (inserts,
+   * updates, deletes without RETURNING) are held and sent with the next statement that
+   * returns rows, or at the end, in one message: a send's inserts cost one round trip to
+   * the writer instead of one each. Their errors surface at that point, so `write` must
+   * not catch a held statement's error inside; the error rejects `write` as a whole.
+   */
+  async deferWrites<T>(write: () => Promise<T>): Promise<T> {
+    if (this.#deferred) return write();
+    this.#deferred = [];
+    try {
+      const result = await write();
+      const held = this.#deferred;
+      this.#deferred = null;
+      if (held.length > 0) await this.#writer.execute(held);
+      return result;
+    } finally {
+      this.#deferred = null;
+    }
+  }
+
+  /**
+   * Statements of the transaction that holds the writer, run in one round trip with every
+   * result answered (held writes go first). Only for a caller inside a write transaction.
+   */
+  async executeTogether(statements: readonly WriterStatement[]): Promise<QueryResult<unknown>[]> {
+    const held = this.#deferred && this.#deferred.length > 0 ? this.#deferred.splice(0) : [];
+    const results = await this.#writer.executeAll([...held, ...statements]);
+    return results.slice(held.length);
+  }
+
+  #withDeferred(statement: WriterStatement): WriterStatement[] {
+    if (!this.#deferred || this.#deferred.length === 0) return [statement];
+    const statements = [...this.#deferred, statement];
+    this.#deferred.length = 0;
+    return statements;
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
-import type { WriterReply, WriterRequest, WriterSetup } from './sqlite-writer-protocol.ts';
+import type { WriterReply, WriterRequest, WriterResult, WriterSetup } from './sqlite-writer-protocol.ts';
 
 const setup = workerData as WriterSetup;
 const port = parentPort!;
@@ -34,7 +34,7 @@ function prepare(sql: string): SqliteDatabase.Statement {
   return statement;
 }
 
-function execute(sql: string, parameters: readonly unknown[]): WriterReply['result'] {
+function execute(sql: string, parameters: readonly unknown[]): WriterResult {
   const statement = prepare(sql);
   if (statement.reader) return { rows: statement.all(parameters) as Record<string, unknown>[] };
   const { changes, lastInsertRowid } = statement.run(parameters);
@@ -49,7 +49,13 @@ port.on('message', (request: WriterRequest) => {
     return;
   }
   try {
-    port.postMessage({ id: request.id, result: execute(request.sql, request.parameters) } satisfies WriterReply);
+    if (request.all) {
+      port.postMessage({ id: request.id, results: request.statements.map((statement) => execute(statement.sql, statement.parameters)) } satisfies WriterReply);
+      return;
+    }
+    let result: WriterResult | undefined;
+    for (const statement of request.statements) result = execute(statement.sql, statement.parameters);
+    port.postMessage({ id: request.id, ...(result ? { result } : {}) } satisfies WriterReply);
   } catch (error) {
     const e = error as Error & { code?: string };
     port.postMessage({ id: request.id, error: { message: e.message, code: e.code, name: e.name } } satisfies WriterReply);
