@@ -40,7 +40,7 @@ export function sqliteWorkerStore(options: SqliteWorkerOptions): SqliteWorkerSto
   const driver = new SqliteWorkerDriver(options);
   return {
     dialect: {
-      createAdapter: () => new SqliteAdapter(),
+      createAdapter: () => new ConcurrentSqliteAdapter(),
       createDriver: () => driver,
       createQueryCompiler: () => new SqliteQueryCompiler(),
       createIntrospector: (db: Kysely<any>) => new SqliteIntrospector(db),
@@ -48,6 +48,17 @@ export function sqliteWorkerStore(options: SqliteWorkerOptions): SqliteWorkerSto
     deferWrites: (write) => driver.deferWrites(write),
     executeTogether: (statements) => driver.executeTogether(statements),
   };
+}
+
+/**
+ * Kysely serializes every use of a SQLite database (one connection) unless the adapter says
+ * otherwise. Here reads must not wait for an open transaction, and the driver itself keeps
+ * the writer to one transaction at a time.
+ */
+class ConcurrentSqliteAdapter extends SqliteAdapter {
+  override get supportsMultipleConnections(): boolean {
+    return true;
+  }
 }
 
 /** A FIFO lock: the writer connection (or the snapshot reader) belongs to one transaction at a time. */
