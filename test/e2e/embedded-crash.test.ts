@@ -109,8 +109,8 @@ describe('the embedded store killed mid-batch (SIGKILL while sends are in flight
       }
       // A retried send of an acknowledged message answers the original (idempotency survived the crash).
       const last = acked.filter((a) => a.conversationId === conversationId).at(-1)!;
-      const sender = [alice, bob, carol].find((u) => log.find((e) => e.seq === last.seq)!.actorId === u.user.id)!;
-      const retried = expectOk(await http(node.url, 'POST', `/v1/conversations/${conversationId}/messages`, { token: sender.token, body: { clientMsgId: last.clientMsgId, text: 'retried' } }));
+      const author: TestUser = [alice, bob, carol].find((u) => log.find((e) => e.seq === last.seq)!.actorId === u.user.id)!;
+      const retried: { message: { id: string; seq: number } } = expectOk(await http(node.url, 'POST', `/v1/conversations/${conversationId}/messages`, { token: author.token, body: { clientMsgId: last.clientMsgId, text: 'retried' } }));
       assert.equal(retried.message.id, last.id);
       assert.equal(retried.message.seq, last.seq);
     }
