@@ -14,13 +14,13 @@ import { environment, log } from './common.ts';
  * its seq) and delivered to both members' sessions; the figure is persisted messages/s.
  */
 export async function direct(argv: string[]): Promise<void> {
-  const options = parseOptions(argv, { users: 5000, rates: '500,1000,2000,5000,10000', step: 5, settle: 10, store: 'sqlite', port: 9200, profile: '', synchronous: 'FULL' });
+  const options = parseOptions(argv, { users: 5000, rates: '500,1000,2000,5000,10000', step: 5, settle: 10, store: 'sqlite', port: 9200, profile: '', synchronous: 'FULL', writer: 'thread' });
   const env = environment();
   const rates = numberList(options.rates);
   const pairs = Math.floor(options.users / 2);
-  const scenario = `direct-${options.store}${options.store === 'sqlite' && options.synchronous !== 'FULL' ? `-${options.synchronous.toLowerCase()}` : ''}`;
+  const scenario = `direct-${options.store}${options.store === 'sqlite' && options.synchronous !== 'FULL' ? `-${options.synchronous.toLowerCase()}` : ''}${options.store === 'sqlite' && options.writer !== 'thread' ? `-${options.writer}` : ''}`;
   log(`${scenario}: ${pairs * 2} users in ${pairs} direct conversations, rates ${rates.join(', ')}/s`);
-  const cluster = await startCluster({ nodes: 1, store: options.store as Store, postgresUrl: env.postgresUrl, basePort: options.port, env: { SQLITE_SYNCHRONOUS: options.synchronous }, ...(options.profile ? { profileDir: options.profile } : {}) });
+  const cluster = await startCluster({ nodes: 1, store: options.store as Store, postgresUrl: env.postgresUrl, basePort: options.port, env: { SQLITE_SYNCHRONOUS: options.synchronous, SQLITE_WRITER: options.writer }, ...(options.profile ? { profileDir: options.profile } : {}) });
   let steps;
   try {
     const base = cluster.nodes[0]!.url;

@@ -97,7 +97,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   // Push credentials are read first: a missing or bad key file fails the start before anything is opened.
   const vapid = config.push.webPush ? loadVapidKeys(config.push.webPush.vapid, config.dataDir) : null;
   const pushProviders = config.push.enabled ? createPushProviders(config.push, vapid, clock) : new Map();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.db.poolSize, sqliteSynchronous: config.db.sqliteSynchronous, logger });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.db.poolSize, sqliteSynchronous: config.db.sqliteSynchronous, sqliteWriter: config.db.sqliteWriter, logger });
   let transport: Broker;
   try {
     transport = overrides.broker ?? (await openBroker(config, logger));

@@ -59,11 +59,16 @@ for (const backend of backends) {
       it('runs works queued during a transaction in one commit, publishing none of them before all ran', async () => {
         log.length = 0;
         let release!: () => void;
+        let started!: () => void;
+        const running = new Promise<void>((resolve) => (started = resolve));
         const blocker = uow(async () => {
-          await new Promise<void>((resolve) => (release = resolve));
+          const held = new Promise<void>((resolve) => (release = resolve));
+          started();
+          await held;
           return 'blocker';
         });
-        await new Promise((resolve) => setImmediate(resolve));
+        // The blocker's transaction is open (BEGIN may take a round trip to the writer thread).
+        await running;
         const queued = [insertUser('c1'), insertUser('c2'), insertUser('c3')];
         release();
         assert.deepEqual(await Promise.all([blocker, ...queued]), ['blocker', 'c1', 'c2', 'c3']);

@@ -140,6 +140,7 @@ export interface Config {
   db: {
     poolSize: number;
     sqliteSynchronous: 'FULL' | 'NORMAL';
+    sqliteWriter: 'thread' | 'inline';
   };
   /** Where uploaded files are kept: a local folder or an S3 bucket. */
   blobs: BlobStoreConfig;
@@ -388,6 +389,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     db: {
       poolSize: v.DB_POOL_SIZE,
       sqliteSynchronous: v.SQLITE_SYNCHRONOUS,
+      sqliteWriter: v.SQLITE_WRITER,
     },
     blobs: blobStore(v),
     media: {

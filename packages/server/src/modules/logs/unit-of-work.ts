@@ -31,8 +31,10 @@ const since = (start: number) => (performance.now() - start) / 1000;
  * break a deadlock; the work is run again from scratch with fresh changes, so nothing of
  * the failed attempt is published.
  *
- * SQLite: group commit. The embedded store has one connection, so transactions run one
- * after another anyway, and each commit waits for the disk (synchronous=FULL). Works that
+ * SQLite: group commit. The embedded store has one writing connection, so transactions run
+ * one after another anyway, and each commit waits for the disk (synchronous=FULL) — on the
+ * writer thread by default (platform/db/sqlite-driver.ts), so the event loop goes on and
+ * what arrives during a commit makes the next batch. Works that
  * arrive while a transaction runs are run together in the next one, each inside its own
  * savepoint: a work that fails rolls back only itself and gets its error, the others
  * commit together, and only then is any of them answered and published (in the order they
@@ -100,6 +102,7 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
     // on the one connection) join this commit.
     const batch = queue.splice(0, MAX_BATCH);
     const done: Array<{ item: Queued; result: unknown; changes: ChangeSet }> = [];
+    const failed: Array<{ item: Queued; error: unknown }> = [];
     let next = 0;
     try {
       for (; next < batch.length; next++) {
@@ -112,7 +115,10 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
             ? tracing.within(item.trace, () => tracing.span('db transaction', { 'db.system.name': 'sqlite', ...TRANSACTION_SPAN, 'parley.batch': batch.length }, () => item.work(trx, changes)))
             : item.work(trx, changes));
         } catch (error) {
-          item.reject(error);
+          // Answered after the batch ends: a caller that reacts to its failure by reading
+          // (a unique key taken by a work before it in this batch) reads on another
+          // connection, which sees the batch only once it committed.
+          failed.push({ item, error });
           await sql`rollback to work`.execute(trx);
           await sql`release work`.execute(trx);
           continue;
@@ -127,10 +133,12 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
       await trx.rollback().execute().catch(() => {});
       timing.transaction(since(begun), 'rollback');
       for (const { item } of done) item.reject(error);
+      for (const failure of failed) failure.item.reject(failure.error);
       for (const item of batch.slice(next)) item.reject(error);
       return;
     }
     timing.transaction(since(begun), 'commit');
+    for (const { item, error } of failed) item.reject(error);
     for (const { item, result, changes } of done) {
       if (!changes.isEmpty) {
         timing.published(changes, since(item.entered));

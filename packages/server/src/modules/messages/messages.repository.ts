@@ -1,13 +1,17 @@
 import type { Executor, MessagesTable, Tx } from '../../platform/db/index.ts';
 
 export async function findByClientId(db: Executor, conversationId: string, senderId: string, clientMsgId: string): Promise<MessagesTable | undefined> {
+  return clientIdQuery(db, conversationId, senderId, clientMsgId).executeTakeFirst();
+}
+
+/** `findByClientId` as a query, for the send's one round trip (`Database.runTogether`). */
+export function clientIdQuery(db: Executor, conversationId: string, senderId: string, clientMsgId: string) {
   return db
     .selectFrom('messages')
     .selectAll()
     .where('conversation_id', '=', conversationId)
     .where('sender_id', '=', senderId)
-    .where('client_msg_id', '=', clientMsgId)
-    .executeTakeFirst();
+    .where('client_msg_id', '=', clientMsgId);
 }
 
 export async function findInConversation(db: Executor, conversationId: string, messageId: string): Promise<MessagesTable | undefined> {

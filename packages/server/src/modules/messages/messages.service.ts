@@ -7,9 +7,9 @@ import { withinBytes } from '../../platform/page-budget.ts';
 import { iso, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import { findConversation, findMember, updateMember } from '../conversations/index.ts';
-import { appendAudit, appendEvent, type ChangeSet, lockConversation, recordEvent, takeNextSeq, toMessage, toMessages, type UnitOfWork } from '../logs/index.ts';
+import { appendAudit, appendEvent, type ChangeSet, lockConversation, nextSeqQuery, recordEvent, takeNextSeq, toMessage, toMessages, type UnitOfWork } from '../logs/index.ts';
 import type { MessageIndex } from '../search-index/index.ts';
-import { access, checkSlowMode, type MemberAction, type PolicyFacts, type PolicyHook } from '../policy/index.ts';
+import { access, checkSlowMode, type MemberAction, membershipFactsQuery, type PolicyFacts, type PolicyHook } from '../policy/index.ts';
 import * as repo from './messages.repository.ts';
 
 /**
@@ -174,47 +174,56 @@ export function createMessagesService({ db, uow, clock, hook, index, maxMessageL
       uow(async (trx, changes) => {
         const now = clock();
         const id = newId(now);
-        // Taking the seq first locks the conversation (null: there is none): the checks below stay true until commit.
-        const seq = await takeNextSeq(trx, conversationId, now, id);
-        const { membership } = await access(trx, actor.userId, conversationId, 'message.send', { now, more: () => ({ hasLinks: hasLinks(input.text), hasMedia }) });
-        const raced = await repo.findByClientId(trx, conversationId, actor.userId, input.clientMsgId);
-        if (raced) throw new NoChange(raced);
-        if (checkSlowMode({ seconds: membership.slow_mode_sec, role: membership.role, lastSentAt: membership.last_sent_at, now })) {
-          await updateMember(trx, conversationId, actor.userId, { last_sent_at: now });
-        }
-        if (input.replyTo !== undefined && !(await repo.findInConversation(trx, conversationId, input.replyTo))) {
-          throw new AppError('not_found', 'The message replied to was not found.', { replyTo: input.replyTo });
-        }
-        const message: MessagesTable = {
-          id,
-          conversation_id: conversationId,
-          seq: seq!,
-          sender_id: actor.userId,
-          client_msg_id: input.clientMsgId,
-          text: input.text,
-          reply_to: input.replyTo ?? null,
-          created_at: now,
-          edited_at: null,
-          deleted_at: null,
-          forwarded_from: input.forwardedFrom ? JSON.stringify(input.forwardedFrom) : null,
-          attachments: null,
-          mentions: await mentionsIn(trx, conversationId, input.text),
-        };
-        // The message row first: its files refer to it.
-        await repo.insertMessage(trx, message);
-        if (input.attachments?.length) {
-          const attachments = await files!.claim(trx, { actorId: actor.userId, ids: input.attachments, messageId: id, conversationId });
-          message.attachments = JSON.stringify(attachments);
-        } else if (input.forwardedFiles) {
-          await files!.share(trx, { fromMessageId: input.forwardedFiles.messageId, messageId: id, conversationId });
-          message.attachments = input.forwardedFiles.attachments;
-        }
-        if (message.attachments) await repo.setAttachments(trx, id, message.attachments);
-        await index.put(trx, message);
-        const wire = toMessage(message);
-        await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.created', actorId: actor.userId, data: { message: wire }, now, messageId: id });
-        if (enqueuePush) await enqueuePush(trx, { conversationId, seq: seq!, messageId: id, senderId: actor.userId, now });
-        return wire;
+        // Taking the seq first locks the conversation (null: there is none): the checks below
+        // stay true until commit. The facts the door decides on and a racing retry are read
+        // right after it under that lock, all three in one round trip to the store.
+        const [taken, facts, racing] = await db.runTogether(trx, [
+          nextSeqQuery(trx, conversationId, now, id).compile(),
+          membershipFactsQuery(trx, conversationId, actor.userId).compile(),
+          repo.clientIdQuery(trx, conversationId, actor.userId, input.clientMsgId).compile(),
+        ]);
+        const seq = taken[0]?.last_seq ?? null;
+        const { membership } = await access(trx, actor.userId, conversationId, 'message.send', { now, membership: facts[0] ?? null, more: () => ({ hasLinks: hasLinks(input.text), hasMedia }) });
+        if (racing[0]) throw new NoChange(racing[0]);
+        // The writes below return nothing the send needs: they travel to the store together.
+        return db.deferWrites(async () => {
+          if (checkSlowMode({ seconds: membership.slow_mode_sec, role: membership.role, lastSentAt: membership.last_sent_at, now })) {
+            await updateMember(trx, conversationId, actor.userId, { last_sent_at: now });
+          }
+          if (input.replyTo !== undefined && !(await repo.findInConversation(trx, conversationId, input.replyTo))) {
+            throw new AppError('not_found', 'The message replied to was not found.', { replyTo: input.replyTo });
+          }
+          const message: MessagesTable = {
+            id,
+            conversation_id: conversationId,
+            seq: seq!,
+            sender_id: actor.userId,
+            client_msg_id: input.clientMsgId,
+            text: input.text,
+            reply_to: input.replyTo ?? null,
+            created_at: now,
+            edited_at: null,
+            deleted_at: null,
+            forwarded_from: input.forwardedFrom ? JSON.stringify(input.forwardedFrom) : null,
+            attachments: null,
+            mentions: await mentionsIn(trx, conversationId, input.text),
+          };
+          // The message row first: its files refer to it.
+          await repo.insertMessage(trx, message);
+          if (input.attachments?.length) {
+            const attachments = await files!.claim(trx, { actorId: actor.userId, ids: input.attachments, messageId: id, conversationId });
+            message.attachments = JSON.stringify(attachments);
+          } else if (input.forwardedFiles) {
+            await files!.share(trx, { fromMessageId: input.forwardedFiles.messageId, messageId: id, conversationId });
+            message.attachments = input.forwardedFiles.attachments;
+          }
+          if (message.attachments) await repo.setAttachments(trx, id, message.attachments);
+          await index.add(trx, message);
+          const wire = toMessage(message);
+          await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.created', actorId: actor.userId, data: { message: wire }, now, messageId: id });
+          if (enqueuePush) await enqueuePush(trx, { conversationId, seq: seq!, messageId: id, senderId: actor.userId, now });
+          return wire;
+        });
       }),
     );
   }

@@ -6,6 +6,11 @@ import type { Executor } from '../../platform/db/index.ts';
  * conversations the other member's status and whether either blocked the other.
  */
 export async function findMembershipFacts(db: Executor, conversationId: string, userId: string) {
+  return membershipFactsQuery(db, conversationId, userId).executeTakeFirst();
+}
+
+/** `findMembershipFacts` as a query, for a hot path that sends it with others in one round trip (`Database.runTogether`). */
+export function membershipFactsQuery(db: Executor, conversationId: string, userId: string) {
   return db
     .selectFrom('members as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
@@ -23,8 +28,7 @@ export async function findMembershipFacts(db: Executor, conversationId: string, 
       ).as('blocked'),
     ])
     .where('m.conversation_id', '=', conversationId)
-    .where('m.user_id', '=', userId)
-    .executeTakeFirst();
+    .where('m.user_id', '=', userId);
 }
 
 export type MembershipFactsRow = NonNullable<Awaited<ReturnType<typeof findMembershipFacts>>>;

@@ -32,6 +32,12 @@ export interface AccessOptions {
    * to give members), read once the actor is known to be a member, under the same lock.
    */
   more?: (membership: MembershipFactsRow) => Partial<PolicyFacts> | Promise<Partial<PolicyFacts>>;
+  /**
+   * The membership facts (`findMembershipFacts`), already read by the caller in its
+   * transaction under the conversation lock it holds (a send reads them in the same round
+   * trip that takes the seq); null: no membership row. The decision is made here all the same.
+   */
+  membership?: MembershipFactsRow | null;
 }
 
 export interface Access {
@@ -48,11 +54,12 @@ export interface LockedAccess extends Access {
 
 export async function access(trx: Tx, actorId: string, conversationId: string, action: MemberAction, options: AccessOptions & { lock: Dialect }): Promise<LockedAccess>;
 export async function access(db: Executor, actorId: string, conversationId: string, action: MemberAction, options: AccessOptions): Promise<Access>;
-export async function access(db: Executor, actorId: string, conversationId: string, action: MemberAction, { now, lock, more }: AccessOptions): Promise<Access & { conversation?: ConversationsTable | undefined }> {
+export async function access(db: Executor, actorId: string, conversationId: string, action: MemberAction, { now, lock, more, membership: read }: AccessOptions): Promise<Access & { conversation?: ConversationsTable | undefined }> {
   // A lock outside a transaction would be let go at once: that is a mistake in the caller, not a refusal.
   if (lock && !db.isTransaction) throw new Error('access: the conversation lock needs a transaction');
+  if (read !== undefined && (lock || !db.isTransaction)) throw new Error('access: facts read by the caller must come from its own transaction, under its lock');
   const conversation = lock ? await lockConversation(db as Tx, lock, conversationId) : undefined;
-  const membership = lock && !conversation ? undefined : await findMembershipFacts(db, conversationId, actorId);
+  const membership = read !== undefined ? read ?? undefined : lock && !conversation ? undefined : await findMembershipFacts(db, conversationId, actorId);
   let facts = toPolicyFacts(membership, now);
   if (membership && more) facts = { ...facts, ...(await more(membership)) };
   authorize(actorId, action, facts);

@@ -21,6 +21,8 @@ export interface IndexedMessage {
 export interface MessageIndex {
   /** Indexes a message, or re-indexes it with its current text; a message without text is taken out. */
   put(trx: Tx, message: IndexedMessage): Promise<void>;
+  /** `put` for a message being created in this transaction (it has no document yet): writes only, nothing read back. */
+  add(trx: Tx, message: IndexedMessage): Promise<void>;
   remove(trx: Tx, messageId: string): Promise<void>;
 }
 
@@ -44,6 +46,9 @@ export function createMessageIndex(dialect: Dialect, language: string): MessageI
       async remove(trx, messageId) {
         await trx.deleteFrom('message_search_docs').where('message_id', '=', messageId).execute();
       },
+      add(trx, message) {
+        return this.put(trx, message);
+      },
     };
   }
   const remove = async (trx: Tx, messageId: string) => {
@@ -60,6 +65,15 @@ export function createMessageIndex(dialect: Dialect, language: string): MessageI
         .returning('doc_id')
         .executeTakeFirstOrThrow();
       await sql`insert into message_fts (rowid, body, conv) values (${doc_id}, ${documentText(message.text)}, ${conversationToken(message.conversation_id)})`.execute(trx);
+    },
+    async add(trx, message) {
+      if (message.text === null) return;
+      await trx
+        .insertInto('message_search_docs')
+        .values({ message_id: message.id, conversation_id: message.conversation_id, sender_id: message.sender_id, created_at: message.created_at })
+        .execute();
+      // doc_id is the rowid the insert just took (an INTEGER PRIMARY KEY): no need to read it back.
+      await sql`insert into message_fts (rowid, body, conv) values (last_insert_rowid(), ${documentText(message.text)}, ${conversationToken(message.conversation_id)})`.execute(trx);
     },
     remove,
   };

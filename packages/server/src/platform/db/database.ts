@@ -1,14 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { latestMigration, migrationProvider } from '../../migrations/index.ts';
 import type { Logger } from '../logger.ts';
 import type { DB } from './schema.ts';
+import { type SqliteWorkerStore, sqliteWorkerStore } from './sqlite-driver.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
+/** The rows each compiled query answers. */
+export type RowsOf<Q extends readonly CompiledQuery<any>[]> = { -readonly [K in keyof Q]: Q[K] extends CompiledQuery<infer R> ? R[] : never };
 export type Tx = Transaction<DB>;
 /** Repository functions take either the database or a transaction, so callers choose the boundary. */
 export type Executor = Kysely<DB> | Tx;
@@ -22,6 +25,19 @@ export interface Database {
    * queries that must describe the same moment, like a summary's lastSeq and its unread count.
    */
   snapshot<T>(read: (trx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `write` (statements of the caller's transaction) with the writes that return
+   * nothing sent together, with the next read or at the end, instead of one round trip
+   * each: on the embedded store's writer thread; elsewhere it just runs `write`. A held
+   * write's error rejects the whole call, so `write` must not catch one inside.
+   */
+  deferWrites<T>(write: () => Promise<T>): Promise<T>;
+  /**
+   * Runs statements of the transaction `trx` (compiled with `.compile()`), in order, and
+   * answers each one's rows: in one round trip on the embedded store's writer thread, one
+   * after another elsewhere. For a hot path whose statements do not depend on each other.
+   */
+  runTogether<const Q extends readonly CompiledQuery<any>[]>(trx: Tx, queries: Q): Promise<RowsOf<Q>>;
   /** True when the database answers and every migration has been applied. */
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -32,6 +48,8 @@ export interface DatabaseOptions {
   dataDir: string;
   poolSize: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** `thread` (the default): the writer on a worker thread, reads on the event loop (sqlite-driver.ts). */
+  sqliteWriter?: 'thread' | 'inline';
   logger: Logger;
 }
 
@@ -39,7 +57,7 @@ const INT8_OID = 20;
 
 /** Opens the configured store and brings its schema up to date before anything else touches it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { kysely, dialect } = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize, options.logger) : openSqlite(options);
+  const { kysely, dialect, deferWrites = (write) => write(), executeTogether } = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize, options.logger) : openSqlite(options);
   try {
     await migrate(kysely, options.logger);
   } catch (error) {
@@ -49,6 +67,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     kysely,
     dialect,
+    deferWrites,
+    async runTogether(trx, queries) {
+      if (!trx.isTransaction) throw new Error('runTogether: the statements belong to a transaction');
+      if (executeTogether) return (await executeTogether(queries.map(({ sql, parameters }) => ({ sql, parameters })))).map((result) => result.rows) as never;
+      const rows: unknown[][] = [];
+      for (const query of queries) rows.push((await trx.executeQuery(query)).rows);
+      return rows as never;
+    },
     snapshot: (read) => kysely.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(read),
     async ready() {
       try {
@@ -65,7 +91,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-function openPostgres(connectionString: string, poolSize: number, logger: Logger): { kysely: Kysely<DB>; dialect: Dialect } {
+interface Opened {
+  kysely: Kysely<DB>;
+  dialect: Dialect;
+  deferWrites?: Database['deferWrites'];
+  executeTogether?: SqliteWorkerStore['executeTogether'];
+}
+
+function openPostgres(connectionString: string, poolSize: number, logger: Logger): Opened {
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
@@ -88,8 +121,13 @@ function openPostgres(connectionString: string, poolSize: number, logger: Logger
   return { kysely: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
 }
 
-function openSqlite(options: DatabaseOptions): { kysely: Kysely<DB>; dialect: Dialect } {
+function openSqlite(options: DatabaseOptions): Opened {
   mkdirSync(options.dataDir, { recursive: true });
+  if ((options.sqliteWriter ?? 'thread') === 'thread') {
+    const file = join(options.dataDir, 'parley.db');
+    const store = sqliteWorkerStore({ file, synchronous: options.sqliteSynchronous });
+    return { kysely: new Kysely<DB>({ dialect: store.dialect }), dialect: 'sqlite', deferWrites: store.deferWrites, executeTogether: store.executeTogether };
+  }
   const database = new SqliteDatabase(join(options.dataDir, 'parley.db'));
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${options.sqliteSynchronous}`);

@@ -1,0 +1,386 @@
+import { Worker } from 'node:worker_threads';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult, SqliteAdapter, SqliteIntrospector,
+  SqliteQueryCompiler, type TransactionSettings,
+} from 'kysely';
+import type { WriterReply, WriterRequest, WriterResult, WriterSetup, WriterStatement } from './sqlite-writer-protocol.ts';
+
+/**
+ * The embedded store with its writer off the event loop.
+ *
+ * better-sqlite3 is synchronous: on the event loop every `COMMIT` (an fsync under
+ * synchronous=FULL) stopped the whole server for the disk. Here the one connection that
+ * writes lives on a `worker_threads` thread (sqlite-writer.worker.ts): transactions and
+ * writes are sent to it and awaited, so the loop keeps parsing frames and writing sockets
+ * while the disk works, and what arrives meanwhile joins the next group commit (the unit
+ * of work's batches grow with load instead of the loop stalling).
+ *
+ * Reads that need not see an open transaction run on the event loop, on reader
+ * connections of the same file (WAL: readers never wait for the writer and see every
+ * committed transaction). A transaction's own reads go to the writer with it, so a send
+ * sees its own writes; anything acknowledged has committed before the answer, so a read
+ * after an ack sees it. Read-only transactions (`Database.snapshot`) get their own reader
+ * connection, one at a time, so plain reads never run inside someone's snapshot.
+ */
+export interface SqliteWorkerOptions {
+  file: string;
+  synchronous: 'FULL' | 'NORMAL';
+}
+
+export interface SqliteWorkerStore {
+  dialect: Dialect;
+  /** See `SqliteWorkerDriver.deferWrites`. */
+  deferWrites<T>(write: () => Promise<T>): Promise<T>;
+  /** See `SqliteWorkerDriver.executeTogether`. */
+  executeTogether(statements: readonly WriterStatement[]): Promise<QueryResult<unknown>[]>;
+}
+
+export function sqliteWorkerStore(options: SqliteWorkerOptions): SqliteWorkerStore {
+  const driver = new SqliteWorkerDriver(options);
+  return {
+    dialect: {
+      createAdapter: () => new ConcurrentSqliteAdapter(),
+      createDriver: () => driver,
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+      createIntrospector: (db: Kysely<any>) => new SqliteIntrospector(db),
+    },
+    deferWrites: (write) => driver.deferWrites(write),
+    executeTogether: (statements) => driver.executeTogether(statements),
+  };
+}
+
+/**
+ * Kysely serializes every use of a SQLite database (one connection) unless the adapter says
+ * otherwise. Here reads must not wait for an open transaction, and the driver itself keeps
+ * the writer to one transaction at a time.
+ */
+class ConcurrentSqliteAdapter extends SqliteAdapter {
+  override get supportsMultipleConnections(): boolean {
+    return true;
+  }
+}
+
+/** A FIFO lock: the writer connection (or the snapshot reader) belongs to one transaction at a time. */
+class Lock {
+  #held = false;
+  readonly #waiting: Array<() => void> = [];
+
+  async acquire(): Promise<void> {
+    if (!this.#held) {
+      this.#held = true;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#held = false;
+  }
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/** A reader connection on the event loop with statements kept by SQL text (preparing costs as much as running). */
+class Reader {
+  readonly #database: SqliteDatabase.Database;
+  readonly #statements = new Map<string, SqliteDatabase.Statement>();
+
+  constructor(file: string) {
+    this.#database = new SqliteDatabase(file);
+    // Never writes: a statement that would, is the writer's.
+    this.#database.pragma('query_only = ON');
+    this.#database.pragma('busy_timeout = 5000');
+  }
+
+  prepare(sql: string): SqliteDatabase.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement) {
+      this.#statements.delete(sql);
+    } else {
+      statement = this.#database.prepare(sql);
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value!);
+    }
+    this.#statements.set(sql, statement);
+    return statement;
+  }
+
+  /** The statement when it only reads (undefined: the writer's, or not preparable here, e.g. a table only the writer has seen created). */
+  readOnly(sql: string): SqliteDatabase.Statement | undefined {
+    try {
+      const statement = this.prepare(sql);
+      return statement.readonly ? statement : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** True when the statement returns no rows, so nothing waits for its answer (false when it cannot be prepared here). */
+  returnsNothing(sql: string): boolean {
+    try {
+      return !this.prepare(sql).reader;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    this.#database.close();
+  }
+}
+
+function runOn(statement: SqliteDatabase.Statement, parameters: readonly unknown[]): QueryResult<any> {
+  if (statement.reader) return { rows: statement.all(parameters) };
+  const { changes, lastInsertRowid } = statement.run(parameters);
+  return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+}
+
+/** The writer thread, spoken to by request id; requests run in the order sent. */
+class Writer {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve(reply: WriterReply): void; reject(error: Error): void }>();
+  #nextId = 1;
+  #failure: Error | null = null;
+  readonly ready: Promise<void>;
+
+  constructor(setup: WriterSetup) {
+    this.#worker = new Worker(new URL('./sqlite-writer.worker.ts', import.meta.url), { workerData: setup });
+    let opened!: () => void;
+    let failed!: (error: Error) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      opened = resolve;
+      failed = reject;
+    });
+    this.#worker.on('message', (reply: WriterReply) => {
+      if (reply.ready) return opened();
+      const waiting = this.#pending.get(reply.id);
+      if (!waiting) return;
+      this.#pending.delete(reply.id);
+      waiting.resolve(reply);
+    });
+    // The thread died (it cannot open the file, or the process is going down): nothing
+    // sent to it will be answered, so everything waiting fails and so does what follows.
+    const fail = (error: Error) => {
+      this.#failure ??= error;
+      failed(error);
+      for (const waiting of this.#pending.values()) waiting.reject(error);
+      this.#pending.clear();
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', (code) => fail(new Error(`the SQLite writer thread exited (${code})`)));
+  }
+
+  #request(request: { statements: readonly WriterStatement[]; all?: boolean } | { close: true }): Promise<WriterReply> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    return new Promise<WriterReply>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...request, id } as WriterRequest);
+    });
+  }
+
+  async execute(statements: readonly WriterStatement[]): Promise<QueryResult<any>> {
+    const reply = Writer.#check(await this.#request({ statements }));
+    return reply.result ? Writer.#queryResult(reply.result) : { rows: [] };
+  }
+
+  /** Every statement's result, in one round trip. */
+  async executeAll(statements: readonly WriterStatement[]): Promise<QueryResult<any>[]> {
+    const reply = Writer.#check(await this.#request({ statements, all: true }));
+    return reply.results!.map(Writer.#queryResult);
+  }
+
+  static #check(reply: WriterReply): WriterReply {
+    if (reply.error) {
+      // Shaped like better-sqlite3's SqliteError, so callers recognize it (`code`) as before.
+      const error = new Error(reply.error.message) as Error & { code?: string };
+      error.name = reply.error.name;
+      if (reply.error.code !== undefined) error.code = reply.error.code;
+      throw error;
+    }
+    return reply;
+  }
+
+  static #queryResult(result: WriterResult): QueryResult<any> {
+    if (result.changes === undefined) return { rows: result.rows };
+    return { rows: [], numAffectedRows: BigInt(result.changes), insertId: BigInt(result.lastInsertRowid ?? 0) };
+  }
+
+  async close(): Promise<void> {
+    if (!this.#failure) await this.#request({ close: true }).catch(() => {});
+    await this.#worker.terminate();
+  }
+}
+
+type Mode = 'auto' | 'write' | 'snapshot';
+
+class RoutedConnection implements DatabaseConnection {
+  mode: Mode = 'auto';
+  readonly #driver: SqliteWorkerDriver;
+
+  constructor(driver: SqliteWorkerDriver) {
+    this.#driver = driver;
+  }
+
+  executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    return this.#driver.execute(this.mode, compiled.sql, compiled.parameters) as Promise<QueryResult<R>>;
+  }
+
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not supported on the embedded store');
+  }
+}
+
+class SqliteWorkerDriver implements Driver {
+  readonly #options: SqliteWorkerOptions;
+  #writer!: Writer;
+  #reader!: Reader;
+  #snapshotReader!: Reader;
+  readonly #writeLock = new Lock();
+  readonly #snapshotLock = new Lock();
+  /** Statements held by `deferWrites` (null: none is running). The writer belongs to one transaction at a time, so this is that transaction's. */
+  #deferred: WriterStatement[] | null = null;
+
+  constructor(options: SqliteWorkerOptions) {
+    this.#options = options;
+  }
+
+  async init(): Promise<void> {
+    // The writer creates the file and turns WAL on before any reader opens it.
+    this.#writer = new Writer({ file: this.#options.file, synchronous: this.#options.synchronous });
+    try {
+      await this.#writer.ready;
+    } catch (error) {
+      await this.#writer.close();
+      throw error;
+    }
+    this.#reader = new Reader(this.#options.file);
+    this.#snapshotReader = new Reader(this.#options.file);
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new RoutedConnection(this);
+  }
+
+  async execute(mode: Mode, sql: string, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
+    if (mode === 'write') {
+      if (this.#deferred && this.#reader.returnsNothing(sql)) {
+        this.#deferred.push({ sql, parameters });
+        return { rows: [] };
+      }
+      return this.#writer.execute(this.#withDeferred({ sql, parameters }));
+    }
+    if (mode === 'snapshot') return runOn(this.#snapshotReader.prepare(sql), parameters);
+    const statement = this.#reader.readOnly(sql);
+    if (statement) return runOn(statement, parameters);
+    // A write outside a transaction: one autocommit statement on the writer, between transactions.
+    await this.#writeLock.acquire();
+    try {
+      return await this.#writer.execute([{ sql, parameters }]);
+    } finally {
+      this.#writeLock.release();
+    }
+  }
+
+  /**
+   * Inside `write`, statements of the open transaction that return nothing (inserts,
+   * updates, deletes without RETURNING) are held and sent with the next statement that
+   * returns rows, or at the end, in one message: a send's inserts cost one round trip to
+   * the writer instead of one each. Their errors surface at that point, so `write` must
+   * not catch a held statement's error inside; the error rejects `write` as a whole.
+   */
+  async deferWrites<T>(write: () => Promise<T>): Promise<T> {
+    if (this.#deferred) return write();
+    this.#deferred = [];
+    try {
+      const result = await write();
+      const held = this.#deferred;
+      this.#deferred = null;
+      if (held.length > 0) await this.#writer.execute(held);
+      return result;
+    } finally {
+      this.#deferred = null;
+    }
+  }
+
+  /**
+   * Statements of the transaction that holds the writer, run in one round trip with every
+   * result answered (held writes go first). Only for a caller inside a write transaction.
+   */
+  async executeTogether(statements: readonly WriterStatement[]): Promise<QueryResult<unknown>[]> {
+    const held = this.#deferred && this.#deferred.length > 0 ? this.#deferred.splice(0) : [];
+    const results = await this.#writer.executeAll([...held, ...statements]);
+    return results.slice(held.length);
+  }
+
+  #withDeferred(statement: WriterStatement): WriterStatement[] {
+    if (!this.#deferred || this.#deferred.length === 0) return [statement];
+    const statements = [...this.#deferred, statement];
+    this.#deferred.length = 0;
+    return statements;
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const routed = connection as RoutedConnection;
+    if (settings.accessMode === 'read only') {
+      await this.#snapshotLock.acquire();
+      routed.mode = 'snapshot';
+      await this.#run(routed, 'begin', () => this.#snapshotLock.release());
+      return;
+    }
+    await this.#writeLock.acquire();
+    routed.mode = 'write';
+    // IMMEDIATE: the write lock is taken at BEGIN, so no statement inside can fail on it
+    // half-way (another process on the same file, such as a tool, would be waited for here).
+    await this.#run(routed, 'begin immediate', () => this.#writeLock.release());
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await this.#end(connection as RoutedConnection, 'commit');
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await this.#end(connection as RoutedConnection, 'rollback');
+  }
+
+  async releaseConnection(): Promise<void> {}
+
+  async destroy(): Promise<void> {
+    this.#reader?.close();
+    this.#snapshotReader?.close();
+    await this.#writer?.close();
+  }
+
+  /** Runs BEGIN; when it fails the connection is let go at once (Kysely will not end a transaction that never began). */
+  async #run(connection: RoutedConnection, sql: string, release: () => void): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw(sql));
+    } catch (error) {
+      connection.mode = 'auto';
+      release();
+      throw error;
+    }
+  }
+
+  /**
+   * COMMIT or ROLLBACK, after which the connection is let go whatever happened: a failed
+   * COMMIT is rolled back here (SQLite may have done so already), so the caller's own
+   * rollback that follows finds nothing left to do instead of failing over the first error.
+   */
+  async #end(connection: RoutedConnection, sql: 'commit' | 'rollback'): Promise<void> {
+    const mode = connection.mode;
+    if (mode === 'auto') return;
+    try {
+      await connection.executeQuery(CompiledQuery.raw(sql));
+    } catch (error) {
+      if (sql === 'commit') await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+      throw error;
+    } finally {
+      connection.mode = 'auto';
+      (mode === 'write' ? this.#writeLock : this.#snapshotLock).release();
+    }
+  }
+}

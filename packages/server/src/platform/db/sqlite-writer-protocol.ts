@@ -1,0 +1,36 @@
+/** Messages between the server's event loop and the SQLite writer thread (sqlite-writer.worker.ts). */
+
+export interface WriterSetup {
+  file: string;
+  synchronous: 'FULL' | 'NORMAL';
+}
+
+export interface WriterStatement {
+  sql: string;
+  parameters: readonly unknown[];
+}
+
+/**
+ * Statements run in order, in one message (writes deferred by the sender travel together
+ * with the read that needed them done); the reply carries the last one's result, or the
+ * first error, after which the rest are not run.
+ */
+export type WriterRequest =
+  | { id: number; close?: undefined; statements: readonly WriterStatement[]; /** Answer every statement's result, not only the last. */ all?: boolean }
+  | { id: number; close: true };
+
+export interface WriterReply {
+  id: number;
+  /** The first message, once the database is open in WAL mode. */
+  ready?: true;
+  result?: WriterResult;
+  /** With `all`: one result per statement. */
+  results?: WriterResult[];
+  error?: { message: string; code: string | undefined; name: string };
+}
+
+export interface WriterResult {
+  rows: Record<string, unknown>[];
+  changes?: number;
+  lastInsertRowid?: number;
+}

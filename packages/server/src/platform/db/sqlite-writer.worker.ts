@@ -1,0 +1,65 @@
+/**
+ * The embedded store's writer, on its own thread (see sqlite-driver.ts). It owns the one
+ * connection that writes, so `COMMIT` — the fsync of synchronous=FULL — waits here and not
+ * on the server's event loop. Requests arrive in order and each runs to completion before
+ * the next, so a transaction begun by the main thread sees only its own statements until
+ * it commits (the main thread holds the writer for it; see the driver's writer lock).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import SqliteDatabase from 'better-sqlite3';
+import type { WriterReply, WriterRequest, WriterResult, WriterSetup } from './sqlite-writer-protocol.ts';
+
+const setup = workerData as WriterSetup;
+const port = parentPort!;
+
+const database = new SqliteDatabase(setup.file);
+database.pragma('journal_mode = WAL');
+database.pragma(`synchronous = ${setup.synchronous}`);
+database.pragma('foreign_keys = ON');
+database.pragma('busy_timeout = 5000');
+
+const STATEMENT_CACHE_SIZE = 500;
+const statements = new Map<string, SqliteDatabase.Statement>();
+
+/** Statements kept by SQL text (least recently used dropped past the bound): preparing costs as much as running. */
+function prepare(sql: string): SqliteDatabase.Statement {
+  let statement = statements.get(sql);
+  if (statement) {
+    statements.delete(sql);
+  } else {
+    statement = database.prepare(sql);
+    if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+  }
+  statements.set(sql, statement);
+  return statement;
+}
+
+function execute(sql: string, parameters: readonly unknown[]): WriterResult {
+  const statement = prepare(sql);
+  if (statement.reader) return { rows: statement.all(parameters) as Record<string, unknown>[] };
+  const { changes, lastInsertRowid } = statement.run(parameters);
+  return { rows: [], changes, lastInsertRowid: Number(lastInsertRowid) };
+}
+
+port.on('message', (request: WriterRequest) => {
+  if (request.close) {
+    database.close();
+    port.postMessage({ id: request.id } satisfies WriterReply);
+    port.close();
+    return;
+  }
+  try {
+    if (request.all) {
+      port.postMessage({ id: request.id, results: request.statements.map((statement) => execute(statement.sql, statement.parameters)) } satisfies WriterReply);
+      return;
+    }
+    let result: WriterResult | undefined;
+    for (const statement of request.statements) result = execute(statement.sql, statement.parameters);
+    port.postMessage({ id: request.id, ...(result ? { result } : {}) } satisfies WriterReply);
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    port.postMessage({ id: request.id, error: { message: e.message, code: e.code, name: e.name } } satisfies WriterReply);
+  }
+});
+
+port.postMessage({ id: 0, ready: true } satisfies WriterReply);
