@@ -323,6 +323,37 @@ for (const store of ['local', 's3'] as const) {
       await Promise.all([owner.context.close(), other.context.close()]);
     });
 
+    localOnly('sets a group\'s photo from its details; a member sees it live, and one without edit_info gets no button', async () => {
+      const [ivy, jon] = await Promise.all([createUser(server.url, uniqueHandle('ivy')), createUser(server.url, uniqueHandle('jon'))]);
+      await post(ivy, '/v1/conversations', { kind: 'group', title: 'Book club', memberIds: [jon.user.id] });
+      const owner = await openAs(browser, server, ivy);
+      const member = await openAs(browser, server, jon);
+      await openConversation(owner.page, 'Book club');
+      await owner.page.getByRole('button', { name: /^(Members and settings|Conversation details)$/ }).click();
+      const panel = owner.page.getByRole('complementary', { name: 'Conversation details' });
+      await panel.waitFor();
+      const [chooser] = await Promise.all([owner.page.waitForEvent('filechooser'), panel.getByRole('button', { name: 'Add a photo' }).click()]);
+      await chooser.setFiles([{ name: 'books.png', mimeType: 'image/png', buffer: png(80, 80) }]);
+      await panel.getByRole('status').filter({ hasText: 'Photo changed.' }).waitFor();
+      await panel.getByRole('button', { name: 'Remove photo' }).waitFor();
+      assert.deepEqual(await seriousViolations(owner.page), [], 'details with the photo chooser');
+
+      const photoId = expectOk(await http(server.url, 'GET', '/v1/conversations', { token: jon.token }), 'GET conversations').conversations.find((c: { title: string | null }) => c.title === 'Book club').photoId;
+      assert.ok(photoId, 'the conversation names its photo');
+      const loaded = (locator: Locator) => locator.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0 && image.classList.contains('loaded'));
+      // Jon had the app open: the photo arrives live in his list.
+      const listAvatar = conversationLink(member.page, 'Book club').locator('.avatar img');
+      await eventually(async () => assert.ok(await loaded(listAvatar)), 'the photo in Jon’s list');
+      assert.equal(await listAvatar.getAttribute('data-file-id'), photoId);
+      // A plain member may not change it: no chooser in his details.
+      await openConversation(member.page, 'Book club');
+      await member.page.getByRole('button', { name: /^(Members and settings|Conversation details)$/ }).click();
+      await member.page.getByRole('complementary', { name: 'Conversation details' }).waitFor();
+      assert.equal(await member.page.getByRole('button', { name: /photo$/ }).count(), 0);
+      assert.deepEqual([...owner.errors, ...member.errors], []);
+      await Promise.all([owner.context.close(), member.context.close()]);
+    });
+
     localOnly('without send_media a member gets no attach or record buttons, and dropped files are ignored', async () => {
       const [owner, member] = await Promise.all([createUser(server.url, uniqueHandle('own')), createUser(server.url, uniqueHandle('mem'))]);
       const { conversation } = await post(owner, '/v1/conversations', { kind: 'group', title: 'Text only', memberIds: [member.user.id] });

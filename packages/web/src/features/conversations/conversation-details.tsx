@@ -9,6 +9,7 @@ import { conversationTitle } from '../../lib/format.ts';
 import { canLeave, canRename } from '../../lib/permissions.ts';
 import { navigate } from '../../lib/router.ts';
 import { InviteLinks } from '../invites/invite-links.tsx';
+import { ConversationPhotoSettings } from '../media/picture-chooser.tsx';
 import { MemberList } from '../members/member-list.tsx';
 import { PeerProfile } from './peer-profile.tsx';
 import { RenameForm } from './rename-form.tsx';
@@ -55,6 +56,7 @@ export function ConversationDetails({ conversationId, onClose }: { conversationI
         <>
           <div className="panel-section">
             {canRename(summary) ? <RenameForm conversationId={conversationId} current={summary.title ?? ''} /> : <p className="panel-title">{conversationTitle(summary)}</p>}
+            {canRename(summary) && <ConversationPhotoSettings conversationId={conversationId} current={summary.photoId} />}
           </div>
           <InviteLinks conversation={summary} />
           <MemberList conversation={summary} members={state.members} scope={state.membersScope} onRemove={(member) => setConfirm({ kind: 'remove', member })} />

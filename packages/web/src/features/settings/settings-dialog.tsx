@@ -7,7 +7,7 @@ import { useStoreVersion } from '../../hooks/use-store.ts';
 import { rememberUser } from '../../lib/client.ts';
 import { describeError } from '../../lib/errors.ts';
 import { handleOf } from '../../lib/format.ts';
-import { AvatarSettings } from '../media/avatar-settings.tsx';
+import { AvatarSettings } from '../media/picture-chooser.tsx';
 import { ExportSettings } from '../data-export/export-settings.tsx';
 import { NotificationSettings } from '../notifications/notification-settings.tsx';
 import { DeviceList } from './device-list.tsx';

@@ -5,12 +5,21 @@ import { describeError } from '../../lib/errors.ts';
 import { describeUploadError, isAbort } from './upload-errors.ts';
 import './media.css';
 
-/** Your picture: choose an image (uploaded, then made your avatar) or remove the one you have. */
-export function AvatarSettings() {
+interface PictureChooserProps {
+  /** What the picture is, in the buttons and the section's name: "picture", "photo". */
+  noun: string;
+  /** The file shown now, if any. */
+  current: string | null | undefined;
+  /** Makes the uploaded image (or none) the picture. */
+  save(fileId: string | null): Promise<void>;
+}
+
+/** Choose an image (uploaded, then made the picture) or remove the one there is: your avatar, a group's photo. */
+export function PictureChooser({ noun, current, save }: PictureChooserProps) {
   const { client } = useApp();
-  const me = client.me;
   const picker = useRef<HTMLInputElement>(null);
   const [status, setStatus] = useState<{ kind: 'busy' | 'saved' | 'error'; text: string } | null>(null);
+  const Noun = noun.charAt(0).toUpperCase() + noun.slice(1);
 
   const change = async (file: File | undefined) => {
     if (!file) return;
@@ -26,15 +35,13 @@ export function AvatarSettings() {
       setStatus({ kind: 'error', text: `${file.name} is not a picture: choose a JPEG, PNG, GIF or WebP image.` });
       return;
     }
-    await save(uploaded.id, 'Picture changed.');
+    await apply(uploaded.id, `${Noun} changed.`);
   };
 
-  const save = async (avatarId: string | null, done: string) => {
+  const apply = async (fileId: string | null, done: string) => {
     setStatus({ kind: 'busy', text: 'Saving…' });
     try {
-      // Through updateProfile, which also updates the profile the client holds.
-      await client.updateProfile({ avatarId });
-      rememberUser(client);
+      await save(fileId);
       setStatus({ kind: 'saved', text: done });
     } catch (error) {
       setStatus({ kind: 'error', text: describeError(error) });
@@ -43,14 +50,14 @@ export function AvatarSettings() {
 
   const busy = status?.kind === 'busy';
   return (
-    <section className="stack avatar-settings" aria-label="Picture">
+    <section className="stack avatar-settings" aria-label={Noun}>
       <div className="input-row">
         <button type="button" className="button" disabled={busy} onClick={() => picker.current?.click()}>
-          {me?.avatarId ? 'Change picture' : 'Add a picture'}
+          {current ? `Change ${noun}` : `Add a ${noun}`}
         </button>
-        {me?.avatarId && (
-          <button type="button" className="button" disabled={busy} onClick={() => void save(null, 'Picture removed.')}>
-            Remove picture
+        {current && (
+          <button type="button" className="button" disabled={busy} onClick={() => void apply(null, `${Noun} removed.`)}>
+            Remove {noun}
           </button>
         )}
         <input
@@ -72,4 +79,26 @@ export function AvatarSettings() {
       )}
     </section>
   );
+}
+
+/** Your picture, in Settings. */
+export function AvatarSettings() {
+  const { client } = useApp();
+  return (
+    <PictureChooser
+      noun="picture"
+      current={client.me?.avatarId}
+      save={async (avatarId) => {
+        // Through updateProfile, which also updates the profile the client holds.
+        await client.updateProfile({ avatarId });
+        rememberUser(client);
+      }}
+    />
+  );
+}
+
+/** A group's or channel's photo, in its details, for those who may edit its info. */
+export function ConversationPhotoSettings({ conversationId, current }: { conversationId: string; current: string | null | undefined }) {
+  const { client } = useApp();
+  return <PictureChooser noun="photo" current={current} save={async (photoId) => void (await client.setConversationPhoto(conversationId, photoId))} />;
 }
