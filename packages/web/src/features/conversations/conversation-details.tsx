@@ -8,6 +8,7 @@ import { describeError } from '../../lib/errors.ts';
 import { conversationTitle } from '../../lib/format.ts';
 import { canLeave, canRename } from '../../lib/permissions.ts';
 import { navigate } from '../../lib/router.ts';
+import { ClearHistory } from '../inbox/clear-history.tsx';
 import { InviteLinks } from '../invites/invite-links.tsx';
 import { MemberList } from '../members/member-list.tsx';
 import { PeerProfile } from './peer-profile.tsx';
@@ -67,6 +68,7 @@ export function ConversationDetails({ conversationId, onClose }: { conversationI
           )}
         </>
       )}
+      <ClearHistory conversationId={conversationId} />
       <ConfirmDialog
         open={confirm !== null}
         title={confirm?.kind === 'remove' ? 'Remove member?' : `Leave ${conversationTitle(summary)}?`}
