@@ -20,7 +20,7 @@ export function ConversationList({ selectedId, onNewChat }: { selectedId: string
   const list = client.store.list(filter);
   const archived = filter === 'archived' ? list.length : client.store.list('archived').length;
   const toggle = <ArchivedToggle showing={filter === 'archived'} count={archived} onToggle={() => setFilter(filter === 'archived' ? 'inbox' : 'archived')} />;
-  if (list.length === 0 && archived === 0) {
+  if (list.length === 0 && filter === 'inbox' && archived === 0) {
     return (
       <div className="empty-list">
         <p className="empty-title">No conversations yet</p>
