@@ -70,7 +70,7 @@ describe('web client in Chromium', { skip }, () => {
     const bobsMessage = alice.page.locator('.message', { hasText: 'Hello Alice, got it live.' });
     await bobsMessage.hover();
     await bobsMessage.getByRole('button', { name: 'Message actions' }).click();
-    assert.equal(await alice.page.getByRole('menuitem', { name: 'Delete' }).count(), 0, 'no Delete on someone else’s message in a direct chat');
+    assert.equal(await alice.page.getByRole('menuitem', { name: 'Delete', exact: true }).count(), 0, 'no Delete on someone else’s message in a direct chat');
     await alice.page.getByRole('menuitem', { name: 'Reply' }).click();
     await alice.page.getByText('Replying to Bob Baker').waitFor();
     await send(alice.page, 'Replying to you');
@@ -89,7 +89,7 @@ describe('web client in Chromium', { skip }, () => {
     const reply = alice.page.locator('.message', { hasText: 'Replying to you' }).last();
     await reply.hover();
     await reply.getByRole('button', { name: 'Message actions' }).click();
-    await alice.page.getByRole('menuitem', { name: 'Delete' }).click();
+    await alice.page.getByRole('menuitem', { name: 'Delete', exact: true }).click();
     await alice.page.getByRole('dialog', { name: 'Delete message?' }).getByRole('button', { name: 'Delete' }).click();
     await waitForMessages(bob.page, ['Hi Bob! Trying Parley in the browser.', 'Hello Alice, got it live.', 'First line, edited', 'Message deleted'], 'the deletion on Bob’s side');
 

@@ -85,3 +85,8 @@ export const FileIcon = () => (
     <path d="M14 2v6h6" />
   </svg>
 );
+export const PinIcon = () => (
+  <svg {...common}>
+    <path d="M12 17v5M9 3h6l-1 7 4 4H6l4-4-1-7Z" />
+  </svg>
+);

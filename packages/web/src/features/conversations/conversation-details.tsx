@@ -8,6 +8,7 @@ import { describeError } from '../../lib/errors.ts';
 import { conversationTitle } from '../../lib/format.ts';
 import { canLeave, canRename } from '../../lib/permissions.ts';
 import { navigate } from '../../lib/router.ts';
+import { ClearHistory } from '../inbox/clear-history.tsx';
 import { InviteLinks } from '../invites/invite-links.tsx';
 import { ConversationPhotoSettings } from '../media/picture-chooser.tsx';
 import { MemberList } from '../members/member-list.tsx';
@@ -69,6 +70,7 @@ export function ConversationDetails({ conversationId, onClose }: { conversationI
           )}
         </>
       )}
+      <ClearHistory conversationId={conversationId} />
       <ConfirmDialog
         open={confirm !== null}
         title={confirm?.kind === 'remove' ? 'Remove member?' : `Leave ${conversationTitle(summary)}?`}

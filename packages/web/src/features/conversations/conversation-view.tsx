@@ -8,6 +8,7 @@ import { describeError } from '../../lib/errors.ts';
 import { conversationTitle, previewText } from '../../lib/format.ts';
 import { canSend, canSendMedia } from '../../lib/permissions.ts';
 import { OngoingCallBar } from '../calls/ongoing-call-bar.tsx';
+import { useClearUnreadMarkOnOpen } from '../inbox/use-clear-unread-mark.ts';
 import { BlockedPeerNote } from '../moderation/blocked-peer-note.tsx';
 import { useBlocks } from '../moderation/use-blocks.ts';
 import { Composer } from '../messages/composer.tsx';
@@ -47,6 +48,7 @@ export function ConversationView({ conversationId, departure }: { conversationId
       (error: unknown) => setLoadError(describeError(error)),
     );
   }, [client, conversationId, needsMessages]);
+  useClearUnreadMarkOnOpen(conversationId);
   // A group's ticks need the other members' pointers, which are pushed only as they move:
   // read them from the newest own message's receipts once history is here, and after every reconnect.
   const groupLoaded = exists && state.summary.kind === 'group' && state.messages !== null;

@@ -6,6 +6,7 @@ import { useApp } from '../../hooks/context.ts';
 import { describeError } from '../../lib/errors.ts';
 import { canPin } from '../../lib/permissions.ts';
 import { currentSummary } from './current-summary.ts';
+import { DeleteForMe } from '../inbox/delete-for-me.tsx';
 import { type MessageActionKind, useSetMessageAction } from './message-action.tsx';
 import type { MessageItemProps } from './message-item.tsx';
 
@@ -94,6 +95,7 @@ export function MessageMenu(props: MessageItemProps) {
               Delete
             </button>
           )}
+          <DeleteForMe conversationId={props.conversation.id} message={message} close={() => close(false)} />
         </div>
       )}
     </div>
