@@ -296,7 +296,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
 
   const http = await createHttpServer({ logger, bodyLimit: config.limits.httpBodyBytes, idleTimeoutMs: config.limits.httpIdleTimeoutMs, maxHeaderBytes: config.limits.httpMaxHeaderBytes, version: VERSION, trustProxy: config.trustProxy,
     // The web client (packages/web/dist) at `/`, for every GET no route claims.
-    notFoundFallback: createWebClientFallback({ mediaOrigins: blobReadOrigins(config.blobs) }),
+    // The web client's call window calls Janus' HTTP API itself (group calls through Janus).
+    notFoundFallback: createWebClientFallback({ mediaOrigins: blobReadOrigins(config.blobs), connectOrigins: mediaBackend === 'janus' && janus ? [new URL(janus.url).origin] : [] }),
   });
   // Every answer timed by the operation it served (the endpoint table's operationId: bounded label values).
   http.addHook('onResponse', (request, reply, done) => {

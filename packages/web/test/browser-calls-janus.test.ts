@@ -9,7 +9,9 @@ import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { iceAddress, janusSkipReason, type JanusTestServer, startJanus } from '../../server/test/support/janus-server.ts';
 import { createUser, expectOk, http, startApp, type TestApp, type TestUser } from '../../server/test/support/test-app.ts';
-import { browserSkipReason, launchChromium } from './support/browser.ts';
+import { browserSkipReason, eventually, launchChromium } from './support/browser.ts';
+import { ensureWebBuild } from './support/build.ts';
+import { openAs, openConversation, uniqueHandle } from './support/chat.ts';
 import { sqliteOnly } from './support/server.ts';
 
 /**
@@ -19,7 +21,9 @@ import { sqliteOnly } from './support/server.ts';
  * decoded frames grow). Janus gathers no candidates on loopback, so it is told to use this
  * machine's own non-loopback address (`ice_enforce_list`); traffic between local addresses
  * stays in the kernel. While media flows, the janus process' CPU time is read from /proc and
- * printed per forwarded stream (a figure for docs/calls.md, not an assertion).
+ * printed per forwarded stream (a figure for docs/calls.md, not an assertion). The same
+ * three-party call then runs through the web client's own UI: started from the group's
+ * header, accepted from the ringing cards, media received on every side, mute, camera, leave.
  */
 const address = iceAddress();
 const inCi = process.env.CI === 'true';
@@ -96,7 +100,9 @@ describe('a three-party group call through Janus VideoRoom in Chromium', { skip 
     janus = await startJanus({ iceAddress: address });
     app = await startApp(sqliteOnly, { env: { JANUS_URL: janus.url, JANUS_ADMIN_KEY: janus.adminKey } });
     page = await servePage();
-    browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection']);
+    const build = ensureWebBuild();
+    if (build.built) console.log(`# built the web client in ${build.ms} ms`);
+    browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required']);
   });
   after(async () => {
     await browser?.close();
@@ -167,4 +173,136 @@ describe('a three-party group call through Janus VideoRoom in Chromium', { skip 
     for (const tab of pages) await tab.evaluate(() => (window as unknown as { leaveCall: () => Promise<void> }).leaveCall());
     expectOk(await http(t.url, 'POST', `/v1/calls/${started.call.id}/end`, { token: owner.token }), 'end the call');
   });
+  it('the web client: started from the group header, accepted from the ringing cards, each window receives the other two through Janus; mute, camera, leave', async () => {
+    const t = app!;
+    const people = await Promise.all(['ana', 'bo', 'cy'].map((name) => createUser(t.url, uniqueHandle(name))));
+    const [owner, second, third] = people as [TestUser, TestUser, TestUser];
+    const title = 'Janus web call';
+    expectOk(await http(t.url, 'POST', '/v1/conversations', { token: owner.token, body: { kind: 'group', title, memberIds: [second.user.id, third.user.id] } }), 'create the group');
+    const opened: Array<Awaited<ReturnType<typeof openAs>>> = [];
+    try {
+      for (const user of people) {
+        const person = await openAs(browser!, t, user);
+        opened.push(person);
+        await person.context.addInitScript(trackPeerConnections);
+        await person.page.reload();
+        await person.page.getByRole('button', { name: 'New chat' }).waitFor();
+        await openConversation(person.page, title);
+      }
+      const [A, B, C] = opened as [(typeof opened)[number], (typeof opened)[number], (typeof opened)[number]];
+
+      await A.page.getByRole('button', { name: 'Start video call' }).click();
+      await A.page.getByRole('region', { name: `Call: ${title}` }).waitFor();
+      for (const callee of [B, C]) {
+        await callee.page.getByRole('alertdialog', { name: `Incoming video call from ${owner.user.displayName}` }).getByRole('button', { name: 'Accept' }).click();
+        await callee.page.getByRole('region', { name: `Call: ${title}` }).waitFor();
+      }
+
+      // Every window shows a connected tile with video for each of the two others, and their media keeps arriving.
+      const pages = [A.page, B.page, C.page];
+      for (const [i, tab] of pages.entries()) {
+        for (const other of people.filter((_, j) => j !== i)) {
+          await tab
+            .locator(`.call-window .call-tile.with-video[data-user-id="${other.user.id}"][data-peer-state="connected"]`)
+            .waitFor({ timeout: 60_000 })
+            .catch(async (error: unknown) => assert.fail(`participant ${i + 1} shows no connected video tile for ${other.user.id}: ${String(error)}\n${await tab.locator('.call-window').evaluate((e) => e.outerHTML.replace(/<video[^>]*>/g, '<video>'))}\n${janus!.log().slice(-2000)}`));
+        }
+      }
+      await Promise.all(pages.map((tab, i) => receivesFromTwo(tab, `participant ${i + 1}`)));
+      for (const tab of pages) assert.equal(await tab.locator('.call-window').getAttribute('data-call-state'), 'connected');
+
+      // Mute and camera off disable the published tracks (no renegotiation); on again.
+      const controls = A.page.getByRole('toolbar', { name: 'Call controls' });
+      await controls.getByRole('button', { name: 'Mute' }).click();
+      await controls.getByRole('button', { name: 'Unmute' }).waitFor();
+      assert.deepEqual(await publishedEnabled(A.page), { audio: [false], video: [true] });
+      await controls.getByRole('button', { name: 'Camera off' }).click();
+      await controls.getByRole('button', { name: 'Camera on' }).waitFor();
+      assert.deepEqual(await publishedEnabled(A.page), { audio: [false], video: [false] });
+      await controls.getByRole('button', { name: 'Unmute' }).click();
+      await controls.getByRole('button', { name: 'Camera on' }).click();
+      assert.deepEqual(await publishedEnabled(A.page), { audio: [true], video: [true] });
+
+      // The third leaves: their window closes and every connection of theirs is closed; the others lose their tile and keep receiving each other.
+      await C.page.getByRole('toolbar', { name: 'Call controls' }).getByRole('button', { name: 'Leave' }).click();
+      await C.page.locator('.call-window').waitFor({ state: 'detached', timeout: 15_000 });
+      await eventually(async () => assert.deepEqual(await openStates(C.page), []), 'the third participant\'s connections to close', 15_000);
+      for (const tab of [A.page, B.page]) await tab.locator(`.call-window .call-tile[data-user-id="${third.user.id}"]`).waitFor({ state: 'detached', timeout: 30_000 });
+      await A.page.locator(`.call-window .call-tile[data-user-id="${second.user.id}"][data-peer-state="connected"]`).waitFor();
+      for (const person of opened) assert.deepEqual(person.errors, []);
+      expectOk(await http(t.url, 'POST', `/v1/calls/${(await A.page.locator('.call-window').getAttribute('data-call-id'))!}/end`, { token: owner.token }), 'end the call');
+      await Promise.all([A.page, B.page].map((tab) => tab.locator('.call-window').waitFor({ state: 'detached', timeout: 15_000 })));
+    } finally {
+      await Promise.allSettled(opened.map((person) => person.context.close()));
+    }
+  });
 });
+
+/** Keeps every RTCPeerConnection the page makes in `window.__pcs`, so the test can read their stats. */
+function trackPeerConnections() {
+  const Native = window.RTCPeerConnection;
+  const all: RTCPeerConnection[] = [];
+  (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = all;
+  window.RTCPeerConnection = class extends Native {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      all.push(this);
+    }
+  } as typeof RTCPeerConnection;
+}
+
+/** Per open connection that receives something: inbound video bytes, frames decoded, audio bytes (getStats). */
+async function inbound(tab: Page): Promise<Array<{ videoBytes: number; framesDecoded: number; audioBytes: number }>> {
+  return tab.evaluate(async () => {
+    const result: Array<{ videoBytes: number; framesDecoded: number; audioBytes: number }> = [];
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState === 'closed') continue;
+      const entry = { videoBytes: 0, framesDecoded: 0, audioBytes: 0 };
+      let receives = false;
+      (await pc.getStats()).forEach((report: { type: string; kind?: string; bytesReceived?: number; framesDecoded?: number }) => {
+        if (report.type !== 'inbound-rtp') return;
+        receives = true;
+        if (report.kind === 'video') {
+          entry.videoBytes += report.bytesReceived ?? 0;
+          entry.framesDecoded += report.framesDecoded ?? 0;
+        } else if (report.kind === 'audio') entry.audioBytes += report.bytesReceived ?? 0;
+      });
+      if (receives) result.push(entry);
+    }
+    return result;
+  });
+}
+
+/** Waits until the page receives from exactly two feeds and each one's video bytes, decoded frames (+10) and audio bytes grow. */
+async function receivesFromTwo(tab: Page, who: string): Promise<void> {
+  const before = await eventually(async () => {
+    const now = await inbound(tab);
+    assert.equal(now.length, 2, `${who} receives two feeds: ${JSON.stringify(now)}`);
+    return now;
+  }, `${who} to receive two feeds`, 60_000);
+  await eventually(
+    async () => {
+      const now = await inbound(tab);
+      assert.equal(now.length, 2);
+      for (const [i, feed] of now.entries()) {
+        const was = before[i]!;
+        assert.ok(feed.videoBytes > was.videoBytes && feed.framesDecoded > was.framesDecoded + 10 && feed.audioBytes > was.audioBytes, `${who}: ${JSON.stringify(before)} -> ${JSON.stringify(now)}`);
+      }
+    },
+    `media from both others to flow to ${who}`,
+    60_000,
+  );
+}
+
+/** Whether the tracks this page publishes (senders of its open connections) are enabled, by kind. */
+async function publishedEnabled(tab: Page): Promise<{ audio: boolean[]; video: boolean[] }> {
+  return tab.evaluate(() => {
+    const senders = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.connectionState !== 'closed').flatMap((pc) => pc.getSenders());
+    const of = (kind: string) => senders.flatMap((sender) => (sender.track?.kind === kind ? [sender.track.enabled] : []));
+    return { audio: of('audio'), video: of('video') };
+  });
+}
+
+async function openStates(tab: Page): Promise<string[]> {
+  return tab.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.map((pc) => pc.connectionState).filter((state) => state !== 'closed'));
+}

@@ -14,8 +14,8 @@ import { createLogger } from '../../server/src/platform/logger.ts';
  * Runs against the project's own HTTP setup (error shape, not-found handler) with a
  * stand-in build, so it needs neither Vite nor a browser.
  */
-async function serverFor(root: string, mediaOrigins: string[] = []): Promise<FastifyInstance> {
-  const http = await createHttpServer({ logger: createLogger({ level: 'silent', nodeId: 'test' }), bodyLimit: 1 << 20, idleTimeoutMs: 60_000, version: 'test', notFoundFallback: createWebClientFallback({ root, mediaOrigins }) });
+async function serverFor(root: string, mediaOrigins: string[] = [], connectOrigins: string[] = []): Promise<FastifyInstance> {
+  const http = await createHttpServer({ logger: createLogger({ level: 'silent', nodeId: 'test' }), bodyLimit: 1 << 20, idleTimeoutMs: 60_000, version: 'test', notFoundFallback: createWebClientFallback({ root, mediaOrigins, connectOrigins }) });
   http.get('/healthz', async () => ({ status: 'ok' }));
   await http.ready();
   return http;
@@ -159,5 +159,16 @@ describe('serving the web client', () => {
     }
     const local = String((await http.inject({ method: 'GET', url: '/' })).headers['content-security-policy']);
     assert.match(local, /img-src 'self' data:; media-src 'self';/);
+  });
+
+  it('lets the page\'s scripts call the Janus HTTP API it joins calls through, and nothing else', async () => {
+    const withJanus = await serverFor(dir, [], ['https://janus.example.com']);
+    try {
+      const policy = String((await withJanus.inject({ method: 'GET', url: '/' })).headers['content-security-policy']);
+      assert.match(policy, /connect-src 'self' https:\/\/janus\.example\.com;/);
+      assert.match(policy, /img-src 'self' data:; media-src 'self';/, 'pictures and media still come from the server only');
+    } finally {
+      await withJanus.close();
+    }
   });
 });

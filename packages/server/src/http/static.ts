@@ -32,6 +32,8 @@ export interface WebClientOptions {
   root?: string;
   /** Other origins the page may load pictures, audio and video from (an S3 bucket's signed links). */
   mediaOrigins?: readonly string[];
+  /** Other origins the page's scripts may call (the HTTP API of Janus, for group calls through it). */
+  connectOrigins?: readonly string[];
 }
 
 /** packages/server/{src,dist}/http → packages/web/dist */
@@ -43,19 +45,20 @@ const API_PREFIX = /^\/v\d+(?:\/|$)/u;
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * The page may talk to its own origin only (HTTP and the WebSocket), loads nothing from
- * elsewhere but the files of messages (from the blob store's origin when that is not this
- * one), runs no inline script, and cannot be framed. Links to other sites still open
- * (navigation is not governed by these directives).
+ * The page may talk to its own origin only (HTTP and the WebSocket) and to the call media
+ * server it joins (Janus' HTTP API, when configured), loads nothing from elsewhere but the
+ * files of messages (from the blob store's origin when that is not this one), runs no inline
+ * script, and cannot be framed. Links to other sites still open (navigation is not governed
+ * by these directives).
  */
-const pageHeaders = (mediaOrigins: readonly string[]): Record<string, string> => ({
+const pageHeaders = (mediaOrigins: readonly string[], connectOrigins: readonly string[]): Record<string, string> => ({
   'content-security-policy': [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
     ["img-src 'self' data:", ...mediaOrigins].join(' '),
     ["media-src 'self'", ...mediaOrigins].join(' '),
-    "connect-src 'self'",
+    ["connect-src 'self'", ...connectOrigins].join(' '),
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
@@ -102,7 +105,7 @@ export type WebClientFallback = (request: FastifyRequest, reply: FastifyReply) =
 
 export function createWebClientFallback(options: WebClientOptions = {}): WebClientFallback {
   const root = resolve(options.root ?? defaultWebRoot);
-  const PAGE_HEADERS = pageHeaders(options.mediaOrigins ?? []);
+  const PAGE_HEADERS = pageHeaders(options.mediaOrigins ?? [], options.connectOrigins ?? []);
   const sendOptions = { root, dotfiles: 'ignore', index: false, cacheControl: false, acceptRanges: true } as const;
 
   async function serve(request: FastifyRequest, reply: FastifyReply, path: string): Promise<'sent' | 'missing'> {

@@ -22,6 +22,40 @@ export interface LocalView {
   problem: string | null;
 }
 
+/** What the call window drives, whichever way the media goes (peer to peer, or through Janus). */
+export interface CallWindowSession extends CallMediaSession {
+  view: { peers: PeerView[]; local: LocalView };
+  subscribe(listener: () => void): () => void;
+  setMuted(muted: boolean): void;
+  setCameraOff(off: boolean): void;
+  shareScreen(): Promise<void>;
+  stopScreen(): Promise<void>;
+  close(): void;
+}
+
+/**
+ * The camera and microphone for a call (the microphone alone when the camera cannot be had,
+ * nothing when neither can), with a line for the window saying what is missing.
+ */
+export async function openCallDevices(video: boolean): Promise<{ stream: MediaStream | null; problem: string | null }> {
+  const attempts: MediaStreamConstraints[] = video ? [{ audio: true, video: true }, { audio: true }] : [{ audio: true }];
+  let lastError: unknown = null;
+  for (const constraints of attempts) {
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia(constraints);
+      const problem = video && stream.getVideoTracks().length === 0 ? 'No camera: the others hear you only' : null;
+      return { stream, problem };
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  return { stream: null, problem: `No microphone: ${(lastError as Error | null)?.message ?? 'not allowed'} (you only listen)` };
+}
+
+/** An inbound audio level above this (0–1, as `getStats` reports it) counts as speaking. */
+export const SPEAKING_LEVEL = 0.02;
+export const STATS_INTERVAL_MS = 400;
+
 interface Peer {
   userId: string;
   pc: RTCPeerConnection;
@@ -32,9 +66,6 @@ interface Peer {
   hasVideo: boolean;
 }
 
-/** An inbound audio level above this (0–1, as `getStats` reports it) counts as speaking. */
-const SPEAKING_LEVEL = 0.02;
-const STATS_INTERVAL_MS = 400;
 
 /**
  * The media of a peer-to-peer call (1:1, or a small group as a mesh): one
@@ -46,7 +77,7 @@ const STATS_INTERVAL_MS = 400;
  * connection carries one audio and one video transceiver from the start, so muting, the
  * camera and screen sharing only swap or disable tracks and never renegotiate.
  */
-export class P2PCallSession implements CallMediaSession {
+export class P2PCallSession implements CallWindowSession {
   readonly callId: string;
   private readonly client: ParleyClient;
   private readonly meId: string;
@@ -143,22 +174,13 @@ export class P2PCallSession implements CallMediaSession {
   }
 
   private async openDevices(video: boolean): Promise<void> {
-    const attempts: MediaStreamConstraints[] = video ? [{ audio: true, video: true }, { audio: true }] : [{ audio: true }];
-    let lastError: unknown = null;
-    for (const constraints of attempts) {
-      try {
-        this.local = await navigator.mediaDevices.getUserMedia(constraints);
-        break;
-      } catch (error) {
-        lastError = error;
-      }
-    }
+    const { stream, problem } = await openCallDevices(video);
+    this.local = stream;
     if (this.closed) {
       for (const track of this.local?.getTracks() ?? []) track.stop();
       return;
     }
     this.camera = this.local?.getVideoTracks()[0] ?? null;
-    const problem = !this.local ? `No microphone: ${(lastError as Error | null)?.message ?? 'not allowed'} (you only listen)` : video && !this.camera ? 'No camera: the others hear you only' : null;
     this.view.local = { ...this.view.local, stream: this.local, problem };
     this.changed();
   }

@@ -6,13 +6,16 @@ import { useUsersVersion } from '../../hooks/use-store.ts';
 import { describeError } from '../../lib/errors.ts';
 import { conversationTitle } from '../../lib/format.ts';
 import { relayOnlyCalls } from './call-prefs.ts';
-import { type LocalView, P2PCallSession, type PeerView } from './call-session.ts';
+import { type CallWindowSession, type LocalView, P2PCallSession, type PeerView } from './call-session.ts';
+import { JanusCallSession } from './janus-session.ts';
 import { useCalls } from './use-calls.ts';
 
 /**
  * The call this device is in: a tile per participant (video, or their picture, with who
  * is speaking), and the controls: mute, camera, screen share, leave (a 1:1 call ends for
- * both), end for everyone (the caller of a group call). Loaded on demand (its own chunk).
+ * both), end for everyone (the caller of a group call). Media peer to peer (`P2PCallSession`)
+ * or through Janus VideoRoom (`JanusCallSession`); LiveKit calls show no media yet. Loaded on
+ * demand (its own chunk).
  */
 export function CallWindow() {
   const { client, users } = useApp();
@@ -20,12 +23,13 @@ export function CallWindow() {
   const calls = useCalls();
   const notify = useNotify();
   const active = calls.active!;
-  const [session, setSession] = useState<P2PCallSession | null>(null);
+  const [session, setSession] = useState<CallWindowSession | null>(null);
 
   useEffect(() => {
-    if (active.media?.type !== 'p2p') return;
+    const kind = active.media?.type;
+    if (kind !== 'p2p' && kind !== 'janus') return;
     // Created and attached in one step, so no signal or call event falls between the two.
-    const created = new P2PCallSession(client, active, { relayOnly: relayOnlyCalls() });
+    const created: CallWindowSession = kind === 'janus' ? new JanusCallSession(client, active) : new P2PCallSession(client, active, { relayOnly: relayOnlyCalls() });
     const detach = calls.attach(created);
     setSession(created);
     return () => {
@@ -63,7 +67,7 @@ export function CallWindow() {
           {active.call.kind === 'video' ? ' · video' : ' · voice'}
         </p>
       </header>
-      {active.media?.type !== 'p2p' ? (
+      {active.media?.type !== 'p2p' && active.media?.type !== 'janus' ? (
         <p className="call-note">This call runs through a media server this web client cannot join yet; the call’s events still show in the conversation.</p>
       ) : (
         <ul className="call-tiles" aria-label="Participants">
@@ -106,7 +110,7 @@ export function CallWindow() {
   );
 }
 
-function useSessionView(session: P2PCallSession | null): { peers: PeerView[]; local: LocalView } | null {
+function useSessionView(session: CallWindowSession | null): { peers: PeerView[]; local: LocalView } | null {
   return useSyncExternalStore(
     (listener) => session?.subscribe(listener) ?? (() => {}),
     () => session?.view ?? null,
