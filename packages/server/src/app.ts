@@ -109,7 +109,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   // Shared state (presence, rate-limit buckets) lives in Redis when it is configured.
   let stateRedis: Awaited<ReturnType<typeof connectRedis>> | null = null;
   try {
-    if (config.redisUrl) stateRedis = await connectRedis(config.redisUrl, logger, `state:${config.nodeId}`);
+    if (config.redisUrl) stateRedis = await connectRedis(config.redisUrl, logger, `state:${config.nodeId}`, { commandTimeoutMs: config.redisCommandTimeoutMs });
   } catch (error) {
     if (!overrides.broker) await transport.close();
     await db.close();

@@ -46,6 +46,8 @@ export interface Config {
   redisUrl: string | null;
   /** Every Redis key and channel starts with it, so deployments can share one Redis. */
   redisKeyPrefix: string;
+  /** How long a shared-state Redis command may go unanswered before it fails and the connection is reopened. */
+  redisCommandTimeoutMs: number;
   /** What carries events between nodes (`BROKER=auto` resolved). */
   broker: { kind: 'memory' } | { kind: 'redis'; url: string } | { kind: 'nats'; url: string; subjectPrefix: string };
   /** Unset: the admin API answers 401 to everything. */
@@ -296,6 +298,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     databaseUrl: v.DATABASE_URL ?? null,
     redisUrl: v.REDIS_URL ?? null,
     redisKeyPrefix: v.REDIS_KEY_PREFIX,
+    redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
     broker: brokerConfig(v),
     adminApiKey: v.ADMIN_API_KEY ?? null,
     nodeId: v.NODE_ID ?? `node-${process.pid}`,

@@ -10,6 +10,13 @@ export interface TcpProxy {
   /** `scheme://…@127.0.0.1:<proxy port>/…`: the target URL with its host and port replaced. */
   readonly url: string;
   cut(): void;
+  /**
+   * A silent partition: open connections stay open but nothing passes either way, and new
+   * connections are accepted and then hear nothing, as when a firewall drops packets.
+   * `restore()` ends it: what was held back then flows (as TCP retransmits it after a real
+   * partition heals) and connections accepted meanwhile are relayed from then on.
+   */
+  stall(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -20,11 +27,33 @@ export async function startTcpProxy(targetUrl: string, defaultPort: number): Pro
   const targetPort = Number(target.port || defaultPort);
   const open = new Set<Socket>();
   let down = false;
+  let stalled = false;
+  /** Relayed connections, so a stall can stop them passing anything. */
+  const relays = new Set<{ client: Socket; upstream: Socket }>();
+  /** Connections accepted during a stall, relayed once it ends. */
+  const held = new Set<Socket>();
+
 
   const track = (socket: Socket) => {
     open.add(socket);
     socket.once('close', () => open.delete(socket));
     socket.on('error', () => {});
+  };
+  const relay = (client: Socket) => {
+    const upstream = connect({ host: targetHost, port: targetPort });
+    track(upstream);
+    const pair = { client, upstream };
+    relays.add(pair);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.once('close', () => {
+      upstream.destroy();
+      relays.delete(pair);
+    });
+    upstream.once('close', () => {
+      client.destroy();
+      relays.delete(pair);
+    });
   };
   const server: Server = createServer((client) => {
     track(client);
@@ -32,12 +61,13 @@ export async function startTcpProxy(targetUrl: string, defaultPort: number): Pro
       client.resetAndDestroy();
       return;
     }
-    const upstream = connect({ host: targetHost, port: targetPort });
-    track(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.once('close', () => upstream.destroy());
-    upstream.once('close', () => client.destroy());
+    if (stalled) {
+      // Accepted but never answered; what the client writes waits unread.
+      held.add(client);
+      client.once('close', () => held.delete(client));
+      return;
+    }
+    relay(client);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -54,8 +84,26 @@ export async function startTcpProxy(targetUrl: string, defaultPort: number): Pro
       down = true;
       for (const socket of open) socket.resetAndDestroy();
     },
+    stall() {
+      stalled = true;
+      for (const { client, upstream } of relays) {
+        // Stop relaying: what arrives waits unread, so neither side hears anything.
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
     restore() {
       down = false;
+      if (!stalled) return;
+      stalled = false;
+      for (const { client, upstream } of relays) {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      }
+      for (const client of held) relay(client);
+      held.clear();
     },
     async close() {
       for (const socket of open) socket.destroy();
