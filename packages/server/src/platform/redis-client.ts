@@ -24,7 +24,7 @@ export interface RedisClientOptions {
  * instead of each waiting out its own timeout, until a reconnect answers again.
  */
 export async function connectRedis(url: string, logger: Logger, role: string, options: RedisClientOptions = {}): Promise<Redis> {
-  const commandTimeoutMs = options.commandTimeoutMs ?? 500;
+  const commandTimeoutMs = options.commandTimeoutMs ?? 2_000;
   const client = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
