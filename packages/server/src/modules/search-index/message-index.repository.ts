@@ -70,7 +70,7 @@ export function createMessageIndex(dialect: Dialect, language: string): MessageI
       if (message.text === null) return;
       await trx
         .insertInto('message_search_docs')
-        .values({ message_id: message.id, conversation_id: message.conversation_id, sender_id: message.sender_id, created_at: message.created_at })
+        .values({ message_id: message.id, conversation_id: message.conversation_id, sender_id: message.sender_id, created_at: message.created_at, has_link: hasLinks(message.text) ? 1 : 0 })
         .execute();
       // doc_id is the rowid the insert just took (an INTEGER PRIMARY KEY): no need to read it back.
       await sql`insert into message_fts (rowid, body, conv) values (last_insert_rowid(), ${documentText(message.text)}, ${conversationToken(message.conversation_id)})`.execute(trx);
