@@ -78,7 +78,7 @@ describe('gateway, api and worker processes on one PostgreSQL and Redis', { skip
     const worker = await startNode({ ...env, ROLE: 'worker', NODE_ID: 'worker-1' });
     nodes.push(worker);
     assert.equal(worker.started.role, 'worker');
-    assert.deepEqual(worker.started.jobs, ['call-sweep', 'push-worker', 'file-sweep', 'retention']);
+    assert.deepEqual(worker.started.jobs, ['call-sweep', 'push-worker', 'file-sweep', 'retention', 'exports']);
     await waitUntil(async () => (await outboxRows(message.id)) === 0, 15_000, 'the worker to drain the outbox row');
     // The worker serves no API and no sockets.
     assert.equal((await http(worker.url, 'GET', `/v1/conversations/${conversation.id}`, { token: alice.token })).status, 404);
