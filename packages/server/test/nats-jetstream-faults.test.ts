@@ -92,7 +92,7 @@ describe('a node cut off from NATS JetStream while another node sends (nats)', {
 
       pair.proxy.cut();
       await waitFor(async () => (await brokerState(pair.a)) === 'unavailable', 'node A to notice the cut');
-      const during = [];
+      const during: Array<{ seq: number }> = [];
       for (let i = 0; i < 10; i++) during.push(await send(pair.b, pair.alice, pair.conversationId, `while A is cut off ${i}`));
       assert.equal(await brokerState(pair.a), 'unavailable', 'all of them were sent while A was cut off');
 
