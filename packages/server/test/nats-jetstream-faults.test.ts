@@ -5,8 +5,8 @@ import { connect as connectNats } from 'nats';
 import { createNatsJetStreamBroker, streamNameOf } from '../src/platform/broker/index.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { waitFor } from './support/api.ts';
-import { postgresBackend, sqliteBackend, type Store } from './support/backends.ts';
-import { hasPostgres, natsUrl, requireNats } from './support/services.ts';
+import { backends, type Store } from './support/backends.ts';
+import { natsUrl, requireNats } from './support/services.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
 import { createUser, expectOk, http, scrapeMetrics, startApp, type TestApp, type TestUser } from './support/test-app.ts';
 import { TestSocket } from './support/ws-client.ts';
@@ -19,10 +19,9 @@ import { TestSocket } from './support/ws-client.ts';
  * report a gap and its sockets resync from the logs.
  */
 const hasNats = await requireNats();
-const backend = hasPostgres ? postgresBackend : sqliteBackend;
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', nodeId: 'jetstream-faults-test' });
 
-describe('a node cut off from NATS JetStream while another node sends (nats)', { skip: !hasNats }, () => {
+for (const backend of backends) describe(`a node cut off from NATS JetStream while another node sends (nats, ${backend.name})`, { skip: !hasNats }, () => {
   const streams = new Set<string>();
   after(async () => {
     const nc = await connectNats({ servers: natsUrl });
