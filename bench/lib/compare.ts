@@ -61,17 +61,22 @@ export function ladderComparison(runs: LadderRuns, rates: number[], throughput: 
     });
   }
   const notes: string[] = [];
-  if (parleyBest) {
-    // Efficiency grows with load, so the like-for-like CPU comparison is at one offered rate.
-    const same = names
-      .filter((name) => name !== 'parley')
-      .map((name) => {
-        const step = runs[name]!.find((candidate) => candidate.rate === parleyBest.rate);
-        return step ? `${CONTENDER_NAMES[name]} ${step.perCpuSecond} (Parley ÷ it ${ratio(parleyBest.perCpuSecond, step.perCpuSecond)})` : null;
-      })
-      .filter((text): text is string => text !== null);
-    if (same.length > 0) notes.push(`Deliveries per server CPU-second at Parley's highest sustainable rate (${parleyBest.rate} msgs/s): Parley ${parleyBest.perCpuSecond}; ${same.join('; ')}.`);
+  const common = commonRate(runs, names);
+  if (common !== null && runs.parley) {
+    // Efficiency grows with load, so the like-for-like CPU comparison is at one offered rate:
+    // the highest every server ran, sustainable or not (CPU per delivery is still measured).
+    const at = (name: Contender) => runs[name]!.find((step) => step.rate === common)!;
+    const parley = at('parley');
+    const others = names.filter((name) => name !== 'parley').map((name) => `${CONTENDER_NAMES[name]} ${at(name).perCpuSecond}${at(name).sustainable ? '' : ' (not sustainable)'}, Parley ÷ it ${ratio(parley.perCpuSecond, at(name).perCpuSecond)}`);
+    if (others.length > 0) notes.push(`Deliveries per server CPU-second at the same offered rate, ${common} msgs/s (the highest all servers ran): Parley ${parley.perCpuSecond}${parley.sustainable ? '' : ' (not sustainable)'}; ${others.join('; ')}.`);
   }
   notes.push(`Columns ${key}: ${names.map((name) => `${SHORT[name]} = ${CONTENDER_NAMES[name]}`).join(', ')}; every server driven by the same load-generator processes in this one invocation, one after the other. "Parley ÷ it" compares each server at its own highest sustainable step; a ladder stops at its first unsustainable step (—).`);
   return { summary, rows, notes };
+}
+
+/** The highest offered rate at which every server has a step (a ladder stops at its first unsustainable one). */
+function commonRate(runs: LadderRuns, names: Contender[]): number | null {
+  const rates = names.map((name) => new Set(runs[name]!.map((step) => step.rate)));
+  const shared = [...(rates[0] ?? [])].filter((rate) => rates.every((set) => set.has(rate)));
+  return shared.length > 0 ? Math.max(...shared) : null;
 }

@@ -1,5 +1,5 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
@@ -30,7 +30,7 @@ export interface Report {
  * document always shows the latest real run of each scenario.
  */
 export function publish(report: Report): void {
-  const line = JSON.stringify({ at: new Date().toISOString(), machine: machine(), ...report });
+  const line = JSON.stringify({ at: new Date().toISOString(), machine: machine(), loadavg: loadavg(), ...report });
   process.stdout.write(`${line}\n`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   appendFileSync(`${RESULTS_DIR}results.jsonl`, `${line}\n`);
@@ -41,7 +41,8 @@ export function publish(report: Report): void {
     `<!-- bench:${report.scenario} -->`,
     `### ${report.scenario}`,
     '',
-    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}; \`npm run bench -- ${report.command} ${options}\``,
+    // The machine is shared: its load when the run ended says how much of the figures is the scheduler's.
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()} (load average ${loadavg().map((value) => value.toFixed(1)).join(' / ')} at the end); \`npm run bench -- ${report.command} ${options}\``,
     '',
     table,
     '',
