@@ -9,8 +9,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * member's sessions). No auth, no storage, no ordering beyond TCP's: nothing Parley can
  * beat, which is why its figures are reported as ratios of this one in the same run.
  *
- * It speaks the subset of Parley's frames the load generator uses (`auth` is answered
- * with `ready`, `send` with `ack` and an `event`), so one adapter drives both.
+ * It answers `send` with Parley's `ack` and `event` frames (bench/lib/transports/relay.ts
+ * speaks to it); a socket is in its room as soon as it is open, with no auth.
  */
 const port = Number(process.env.PORT ?? 9000);
 const rooms = new Map<string, Set<WebSocket>>();
@@ -28,10 +28,7 @@ wss.on('connection', (socket, request) => {
   let seq = 0;
   socket.on('message', (data) => {
     const frame = JSON.parse(String(data)) as { t: string; id?: string; text?: string };
-    if (frame.t === 'auth') {
-      socket.send(`{"t":"ready","userId":"ceiling"}`);
-      socket.send(`{"t":"ack","id":${JSON.stringify(frame.id)},"data":{}}`);
-    } else if (frame.t === 'send') {
+    if (frame.t === 'send') {
       seq++;
       socket.send(`{"t":"ack","id":${JSON.stringify(frame.id)},"data":{"seq":${seq}}}`);
       const event = Buffer.from(`{"t":"event","event":{"conversationId":${JSON.stringify(room)},"type":"message.created","data":{"message":{"text":${JSON.stringify(frame.text)}}}}}`);

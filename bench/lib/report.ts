@@ -1,5 +1,5 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
@@ -16,6 +16,8 @@ export interface Report {
   /** The CLI scenario, to print the command that reproduces the run. */
   command: string;
   options: Record<string, unknown>;
+  /** Optional table printed first: one row per server of a same-run comparison. */
+  summary?: Array<Record<string, string | number | boolean>>;
   /** One row per step (rate, target, …): the columns of the markdown table. */
   rows: Array<Record<string, string | number | boolean>>;
   /** One-line findings printed under the table (ratios, the verdict). */
@@ -28,23 +30,19 @@ export interface Report {
  * document always shows the latest real run of each scenario.
  */
 export function publish(report: Report): void {
-  const line = JSON.stringify({ at: new Date().toISOString(), machine: machine(), ...report });
+  const line = JSON.stringify({ at: new Date().toISOString(), machine: machine(), loadavg: loadavg(), ...report });
   process.stdout.write(`${line}\n`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   appendFileSync(`${RESULTS_DIR}results.jsonl`, `${line}\n`);
 
-  const columns = [...new Set(report.rows.flatMap((row) => Object.keys(row)))];
-  const table = [
-    `| ${columns.join(' | ')} |`,
-    `| ${columns.map(() => '---').join(' | ')} |`,
-    ...report.rows.map((row) => `| ${columns.map((column) => String(row[column] ?? '')).join(' | ')} |`),
-  ].join('\n');
+  const table = [...(report.summary ? [markdownTable(report.summary), ''] : []), markdownTable(report.rows)].join('\n');
   const options = Object.entries(report.options).filter(([key, value]) => value !== '' && key !== 'profile').map(([key, value]) => `--${key} ${String(value)}`).join(' ');
   const section = [
     `<!-- bench:${report.scenario} -->`,
     `### ${report.scenario}`,
     '',
-    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}; \`npm run bench -- ${report.command} ${options}\``,
+    // The machine is shared: its load when the run ended says how much of the figures is the scheduler's.
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()} (load average ${loadavg().map((value) => value.toFixed(1)).join(' / ')} at the end); \`npm run bench -- ${report.command} ${options}\``,
     '',
     table,
     '',
@@ -54,6 +52,15 @@ export function publish(report: Report): void {
   const doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n\n## Latest runs\n';
   const pattern = new RegExp(`<!-- bench:${report.scenario} -->[\\s\\S]*?<!-- /bench:${report.scenario} -->`);
   writeFileSync(DOC, pattern.test(doc) ? doc.replace(pattern, section) : `${doc.trimEnd()}\n\n${section}\n`);
+}
+
+function markdownTable(rows: Array<Record<string, string | number | boolean>>): string {
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  return [
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${columns.map((column) => String(row[column] ?? '')).join(' | ')} |`),
+  ].join('\n');
 }
 
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;

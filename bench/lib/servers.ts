@@ -9,6 +9,7 @@ import { BENCH_IDP } from './tokens.ts';
 
 const PARLEY_MAIN = fileURLToPath(new URL('../../packages/server/src/main.ts', import.meta.url));
 const CEILING_MAIN = fileURLToPath(new URL('../ceiling-server.ts', import.meta.url));
+const SOCKETIO_MAIN = fileURLToPath(new URL('../socketio-server.ts', import.meta.url));
 
 export const ADMIN_KEY = 'bench-admin-key-0123456789';
 
@@ -184,4 +185,9 @@ async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
 /** The ceiling: bench/ceiling-server.ts, a bare `ws` broadcaster (no auth, no storage). */
 export function startCeiling(port: number): Promise<ServerProcess> {
   return startProcess(CEILING_MAIN, { PORT: String(port) }, `http://127.0.0.1:${port}`);
+}
+
+/** The second reference: bench/socketio-server.ts, Socket.IO 4 rooms with token auth (no storage). */
+export function startSocketIo(port: number): Promise<ServerProcess> {
+  return startProcess(SOCKETIO_MAIN, { PORT: String(port) }, `http://127.0.0.1:${port}`);
 }

@@ -87,7 +87,7 @@ async function runJoins(label: string, joins: number, options: { concurrency: nu
     if (!created.ok) throw new Error(`creating the group: ${created.status} ${await created.text()}`);
     const conversationId = ((await created.json()) as { conversation: { id: string } }).conversation.id;
 
-    const specs: SessionSpec[] = Array.from({ length: joins + 1 }, (_, i) => ({ userId: userId(i), url: wsUrl(base), token: mintToken(userId(i)), conversationId }));
+    const specs: SessionSpec[] = Array.from({ length: joins + 1 }, (_, i) => ({ protocol: 'parley', userId: userId(i), url: wsUrl(base), token: mintToken(userId(i)), conversationId }));
     const load = LoadGenerator.create(specs);
     try {
       const connected = await load.connect({ concurrency: 200 });

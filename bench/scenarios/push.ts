@@ -103,7 +103,7 @@ export async function push(argv: string[]): Promise<void> {
       const pairs = Math.floor(options.users / 2);
       await createUsers(base, pairs * 2);
       const conversations = await createDirectPairs(base, pairs);
-      const specs: SessionSpec[] = Array.from({ length: pairs * 2 }, (_, i) => ({ userId: userId(i), url: wsUrl(base), token: mintToken(userId(i)), conversationId: conversations[Math.floor(i / 2)]! }));
+      const specs: SessionSpec[] = Array.from({ length: pairs * 2 }, (_, i) => ({ protocol: 'parley', userId: userId(i), url: wsUrl(base), token: mintToken(userId(i)), conversationId: conversations[Math.floor(i / 2)]! }));
       const load = LoadGenerator.create(specs, { perWorker: Math.ceil(specs.length / 2) });
       try {
         await load.connect();

@@ -1,0 +1,44 @@
+import type { SessionSpec } from '../worker-protocol.ts';
+
+/**
+ * What a client connection tells the load generator. The accounting (latency histogram,
+ * counts, reconnects) lives in bench/loadgen-worker.ts, once for every protocol; a
+ * transport only speaks its wire format and reports what it saw.
+ */
+export interface TransportEvents {
+  /** Any frame or packet arrived (what the server pushed in all). */
+  frame(): void;
+  /** The socket is open (the handshake went through); the session may not be ready yet. */
+  opened(): void;
+  /** Authenticated and subscribed: the session may send and will receive. */
+  ready(): void;
+  /** A message pushed to this session, with the sender's clock from its text. */
+  delivered(sentAtMs: number): void;
+  /** A send of this session was accepted (persisted, for Parley). */
+  acked(): void;
+  /** A send of this session was refused. */
+  sendError(): void;
+  /** The connection is gone: a WebSocket close code, or Socket.IO's reason. Called once. */
+  closed(reason: number | string): void;
+}
+
+export interface Connection {
+  /** One chat message into the session's conversation; `id` is unique per session. */
+  send(id: number, clientMsgId: string, text: string): void;
+  close(): void;
+}
+
+export type Transport = (spec: SessionSpec, localAddress: string | undefined, events: TransportEvents) => Connection;
+
+/** Messages carry `b|<sender's epoch ms>|<sender seq>`; the clock is read by substring, without parsing the frame. */
+export const MESSAGE_MARK = 'b|';
+
+export function messageText(id: number, nowMs: number): string {
+  return `${MESSAGE_MARK}${nowMs}|${id}`;
+}
+
+/** The sender's clock in a message text (or a frame holding one) from `at`, the index of the mark. */
+export function sentAtOf(text: string, at: number): number {
+  const start = at + MESSAGE_MARK.length;
+  return Number(text.slice(start, text.indexOf('|', start)));
+}
