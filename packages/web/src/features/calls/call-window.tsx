@@ -6,7 +6,8 @@ import { useUsersVersion } from '../../hooks/use-store.ts';
 import { describeError } from '../../lib/errors.ts';
 import { conversationTitle } from '../../lib/format.ts';
 import { relayOnlyCalls } from './call-prefs.ts';
-import { type CallWindowSession, type LocalView, P2PCallSession, type PeerView } from './call-session.ts';
+import type { CallWindowSession, LocalView, PeerView } from './call-media-view.ts';
+import { P2PCallSession } from './call-session.ts';
 import { JanusCallSession } from './janus-session.ts';
 import { useCalls } from './use-calls.ts';
 

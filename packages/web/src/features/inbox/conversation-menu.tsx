@@ -1,10 +1,11 @@
 import './inbox.css';
 import { prefsOf } from '@parley/sdk';
 import type { Conversation } from '@parley/protocol';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { MoreIcon } from '../../components/icons.tsx';
 import { useNotify } from '../../components/toasts.tsx';
 import { useApp } from '../../hooks/context.ts';
+import { usePopupNavigation } from '../../hooks/use-popup-navigation.ts';
 import { describeError } from '../../lib/errors.ts';
 import { conversationTitle } from '../../lib/format.ts';
 
@@ -23,37 +24,14 @@ export function ConversationMenu({ summary }: { summary: Conversation }) {
   const prefs = prefsOf(summary);
   const unread = prefs.markedUnread || summary.unreadCount > 0;
 
-  useEffect(() => {
-    if (!open) return;
-    menu.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
-    const outside = (event: PointerEvent) => {
-      if (!menu.current?.contains(event.target as Node) && !button.current?.contains(event.target as Node)) setOpen(false);
-    };
-    document.addEventListener('pointerdown', outside);
-    return () => document.removeEventListener('pointerdown', outside);
-  }, [open]);
-
   const close = (refocus: boolean) => {
     setOpen(false);
     if (refocus) button.current?.focus();
   };
+  const onKeyDown = usePopupNavigation(menu, { open, items: '[role="menuitem"]', orientation: 'vertical', close, ignorePress: (target) => !!button.current?.contains(target) });
   const act = (what: string, change: () => Promise<unknown>) => () => {
     close(true);
     change().catch((error: unknown) => notify(`Could not ${what}: ${describeError(error)}`));
-  };
-  const onKeyDown = (event: React.KeyboardEvent) => {
-    const items = [...(menu.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? [])];
-    const index = items.indexOf(document.activeElement as HTMLElement);
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      event.stopPropagation();
-      close(true);
-    } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-      event.preventDefault();
-      items[(index + (event.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length]?.focus();
-    } else if (event.key === 'Tab') {
-      close(false);
-    }
   };
 
   const id = summary.id;

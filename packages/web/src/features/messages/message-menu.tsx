@@ -1,8 +1,9 @@
 import type { Conversation, Message } from '@parley/protocol';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { MoreIcon } from '../../components/icons.tsx';
 import { useNotify } from '../../components/toasts.tsx';
 import { useApp } from '../../hooks/context.ts';
+import { usePopupNavigation } from '../../hooks/use-popup-navigation.ts';
 import { describeError } from '../../lib/errors.ts';
 import { canPin } from '../../lib/permissions.ts';
 import { currentSummary } from './current-summary.ts';
@@ -19,38 +20,14 @@ export function MessageMenu(props: MessageItemProps) {
   const menuId = useId();
   const notify = useNotify();
 
-  useEffect(() => {
-    if (!open) return;
-    menu.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
-    const outside = (event: PointerEvent) => {
-      if (!menu.current?.contains(event.target as Node) && !button.current?.contains(event.target as Node)) setOpen(false);
-    };
-    document.addEventListener('pointerdown', outside);
-    return () => document.removeEventListener('pointerdown', outside);
-  }, [open]);
-
-  const close = (refocus = true) => {
+  const close = (refocus: boolean) => {
     setOpen(false);
     if (refocus) button.current?.focus();
   };
+  const onKeyDown = usePopupNavigation(menu, { open, items: '[role="menuitem"]', orientation: 'vertical', close, ignorePress: (target) => !!button.current?.contains(target) });
   const act = (action: () => void) => () => {
     close(false);
     action();
-  };
-  const onKeyDown = (event: React.KeyboardEvent) => {
-    const items = [...(menu.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? [])];
-    const index = items.indexOf(document.activeElement as HTMLElement);
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      event.stopPropagation();
-      close();
-    } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-      event.preventDefault();
-      const next = (index + (event.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
-      items[next]?.focus();
-    } else if (event.key === 'Tab') {
-      close(false);
-    }
   };
 
   return (

@@ -1,4 +1,5 @@
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
+import { usePopupNavigation } from '../../hooks/use-popup-navigation.ts';
 import './messages.css';
 
 /** The few reactions offered by the picker; chips show whatever the server counts. */
@@ -7,8 +8,6 @@ export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'
 /** A row of common emoji and "More reactions" (the full picker); arrows move, Enter picks, Escape closes. Picking your own again removes it. */
 export function ReactionPicker({ mine, onPick, onClose, onMore }: { mine: Set<string>; onPick(emoji: string): void; onClose(refocus: boolean): void; onMore(): void }) {
   const ref = useRef<HTMLDivElement>(null);
-  const closeRef = useRef(onClose);
-  closeRef.current = onClose;
   // Above the message when the history has room there, else below it: never over the message itself.
   useLayoutEffect(() => {
     const picker = ref.current;
@@ -24,30 +23,8 @@ export function ReactionPicker({ mine, onPick, onClose, onMore }: { mine: Set<st
       picker.style.top = 'calc(100% + 4px)';
     }
   }, []);
-  useEffect(() => {
-    ref.current?.querySelector<HTMLElement>('button')?.focus({ preventScroll: true });
-    const outside = (event: PointerEvent) => {
-      const target = event.target as Element | null;
-      if (ref.current?.contains(target) || target?.closest?.('.reaction-add')) return;
-      closeRef.current(false);
-    };
-    document.addEventListener('pointerdown', outside);
-    return () => document.removeEventListener('pointerdown', outside);
-  }, []);
-  const onKeyDown = (event: React.KeyboardEvent) => {
-    const buttons = [...(ref.current?.querySelectorAll<HTMLElement>('button') ?? [])];
-    const index = buttons.indexOf(document.activeElement as HTMLElement);
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      event.stopPropagation();
-      onClose(true);
-    } else if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
-      event.preventDefault();
-      buttons[(index + (event.key === 'ArrowRight' ? 1 : -1) + buttons.length) % buttons.length]?.focus();
-    } else if (event.key === 'Tab') {
-      onClose(false);
-    }
-  };
+  // Mounted only while shown; a press on the "add reaction" button is left to its own toggle.
+  const onKeyDown = usePopupNavigation(ref, { open: true, items: 'button', orientation: 'horizontal', close: onClose, ignorePress: (target) => !!target.closest?.('.reaction-add'), preventScroll: true });
   return (
     <div ref={ref} className="reaction-picker" role="toolbar" aria-label="Choose a reaction" onKeyDown={onKeyDown}>
       {QUICK_REACTIONS.map((emoji) => (
