@@ -83,7 +83,7 @@ export interface App {
 function openBroker(config: Readonly<Config>, logger: Logger): Promise<Broker> | Broker {
   switch (config.broker.kind) {
     case 'nats': return createNatsBroker(config.broker.url, logger, config.broker.subjectPrefix);
-    case 'redis': return createRedisBroker(config.broker.url, logger, config.redisKeyPrefix);
+    case 'redis': return createRedisBroker(config.broker.url, logger, config.redisKeyPrefix, { silenceMs: config.redisCommandTimeoutMs });
     default: return createMemoryBroker();
   }
 }
