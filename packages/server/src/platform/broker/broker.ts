@@ -22,7 +22,7 @@ export interface Broker {
    * not reach other nodes; this node's own subscribers have it even then — except when it
    * failed after it was handed to the transport (a connection reset with it in flight):
    * it may have been delivered, so it is not handed over again, and sessions find it in
-   * the logs (a connection that drops takes a gap report with it).
+   * the logs (when the outage took the subscriber too, its gap report makes them resync).
    */
   publish(channel: string, message: string): Promise<void>;
   /**
