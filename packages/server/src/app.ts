@@ -38,7 +38,7 @@ import { createMetrics } from './platform/metrics/index.ts';
 import { createMemoryPresenceStore, createRedisPresenceStore, type MemoryPresenceState } from './platform/presence/index.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './platform/rate-limit/index.ts';
 import { connectRedis, quitRedis } from './platform/redis-client.ts';
-import { type Broker, createMemoryBroker, createNatsBroker, createRedisBroker, withPublishTiming } from './platform/broker/index.ts';
+import { type Broker, createMemoryBroker, createNatsBroker, createNatsJetStreamBroker, createRedisBroker, withPublishTiming } from './platform/broker/index.ts';
 import { type Database, openDatabase } from './platform/db/index.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { type Clock, systemClock } from './platform/time.ts';
@@ -82,7 +82,9 @@ export interface App {
 /** The broker `BROKER` (or the URLs set) chose. */
 function openBroker(config: Readonly<Config>, logger: Logger): Promise<Broker> | Broker {
   switch (config.broker.kind) {
-    case 'nats': return createNatsBroker(config.broker.url, logger, config.broker.subjectPrefix);
+    case 'nats': return config.broker.jetstream
+      ? createNatsJetStreamBroker(config.broker.url, logger, config.broker.subjectPrefix, config.broker.jetstream)
+      : createNatsBroker(config.broker.url, logger, config.broker.subjectPrefix);
     case 'redis': return createRedisBroker(config.broker.url, logger, config.redisKeyPrefix, { silenceMs: config.redisCommandTimeoutMs });
     default: return createMemoryBroker();
   }

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { connect as connectNats } from 'nats';
 import { brokerConformance, Inbox } from '../src/platform/broker/broker.conformance.ts';
-import { type Broker, createNatsBroker, createRedisBroker, MemoryBus, natsSubject } from '../src/platform/broker/index.ts';
+import { type Broker, createNatsBroker, createNatsJetStreamBroker, createRedisBroker, type JetStreamRetention, MemoryBus, natsChannel, natsSubject, streamNameOf } from '../src/platform/broker/index.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { hasRedis, natsUrl, redisUrl, requireNats } from './support/services.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
@@ -264,6 +265,8 @@ if (hasNats) {
       assert.equal(new Set(subjects).size, channels.length);
       assert.equal(natsSubject('p', 'c:abc'), 'p.r.c:abc');
       for (const subject of subjects) assert.match(subject, /^p\.[rb]\.[A-Za-z0-9_:-]+$/, 'one token after the namespace: no dots, wildcards or spaces');
+      assert.deepEqual(subjects.map((subject) => natsChannel('p', subject)), channels, 'each subject reads back as its channel');
+      for (const other of ['q.r.c:abc', 'pp.r.c:abc', 'p.x.c', 'p.r.a.b', 'p']) assert.equal(natsChannel('p', other), null, `${other} is no channel of p`);
     });
 
     it('while NATS is away hands its own messages to its own subscribers at once and says it is unavailable; once NATS is back it reports a gap, hears other nodes again and delivers nothing twice', async () => {
@@ -349,6 +352,196 @@ if (hasNats) {
       const noMore = () => [...count(resources())].every(([kind, n]) => n <= (count(beforeStart).get(kind) ?? 0));
       await until(noMore, `no timers or sockets left behind (before: ${beforeStart.join(', ')})`, 2_000).catch((error: Error) => {
         throw new Error(`${error.message}; now: ${resources().join(', ')}`);
+      });
+    });
+  });
+}
+
+/** Retention for tests: large enough that nothing ages out unless a test wants it to. */
+const testRetention: JetStreamRetention = { storage: 'memory', maxAgeMs: 120_000, maxBytes: 64 * 1024 * 1024, maxMsgs: 100_000 };
+
+if (hasNats) {
+  /** Every stream a test made (one per prefix), deleted when the suite ends. */
+  const streams = new Set<string>();
+  const jetStreamPrefix = () => {
+    const prefix = `${natsPrefix()}_js`;
+    streams.add(streamNameOf(prefix));
+    return prefix;
+  };
+  async function withNatsAdmin<T>(work: (jsm: Awaited<ReturnType<Awaited<ReturnType<typeof connectNats>>['jetstreamManager']>>) => Promise<T>): Promise<T> {
+    const nc = await connectNats({ servers: natsUrl });
+    try {
+      return await work(await nc.jetstreamManager());
+    } finally {
+      await nc.close();
+    }
+  }
+
+  describe('NATS JetStream', () => {
+    after(() => withNatsAdmin(async (jsm) => {
+      for (const name of streams) await jsm.streams.delete(name).catch(() => false);
+    }));
+
+    brokerConformance('NATS JetStream', async () => {
+      const prefix = jetStreamPrefix();
+      return [await createNatsJetStreamBroker(natsUrl, logger, prefix, testRetention), await createNatsJetStreamBroker(natsUrl, logger, prefix, testRetention)];
+    });
+
+    describe('the NATS JetStream broker', () => {
+      it('creates its stream once when several nodes start at once, bounded as configured, and a node with other limits updates it', async () => {
+        const prefix = jetStreamPrefix();
+        const brokers = await Promise.all(Array.from({ length: 4 }, () => createNatsJetStreamBroker(natsUrl, logger, prefix, testRetention)));
+        try {
+          const info = await withNatsAdmin((jsm) => jsm.streams.info(streamNameOf(prefix)));
+          assert.deepEqual(info.config.subjects, [`${prefix}.>`]);
+          assert.equal(info.config.storage, 'memory');
+          assert.equal(info.config.max_msgs, testRetention.maxMsgs);
+          assert.equal(info.config.max_bytes, testRetention.maxBytes);
+          assert.equal(info.config.max_age, testRetention.maxAgeMs * 1_000_000);
+          brokers.push(await createNatsJetStreamBroker(natsUrl, logger, prefix, { ...testRetention, maxMsgs: 500 }));
+          assert.equal((await withNatsAdmin((jsm) => jsm.streams.info(streamNameOf(prefix)))).config.max_msgs, 500);
+          const inbox = new Inbox(brokers[0]!);
+          await brokers[0]!.subscribe(['c']);
+          await brokers[4]!.publish('c', 'through the updated stream');
+          await inbox.count('c', 1);
+        } finally {
+          await Promise.all(brokers.map((broker) => broker.close()));
+        }
+      });
+
+      it('after its connection is cut and restored, receives what another node published meanwhile, in order and once, and reports no gap', async () => {
+        const prefix = jetStreamPrefix();
+        const proxy = await startTcpProxy(natsUrl, 4222);
+        let away: Broker | undefined;
+        let other: Broker | undefined;
+        try {
+          away = await createNatsJetStreamBroker(proxy.url, logger, prefix, testRetention);
+          other = await createNatsJetStreamBroker(natsUrl, logger, prefix, testRetention);
+          const inbox = new Inbox(away);
+          const otherInbox = new Inbox(other);
+          let gaps = 0;
+          away.onGap(() => gaps++);
+          other.onGap(() => gaps++);
+          await away.subscribe(['c', 'marker']);
+          await other.subscribe(['c', 'marker']);
+          await other.publish('c', 'before');
+          await inbox.count('c', 1);
+          assert.equal(away.state(), 'connected');
+
+          proxy.cut();
+          await until(() => away!.state() === 'unavailable', 'the broker to notice the outage');
+          const missed = Array.from({ length: 50 }, (_, i) => `missed ${i}`);
+          for (const message of missed) await other.publish('c', message);
+          await assert.rejects(away.publish('c', 'own, while away'), 'other nodes did not get it');
+          await inbox.count('c', 2);
+          assert.deepEqual(inbox.on('c'), ['before', 'own, while away'], 'its own subscriber heard it at once; the others come when NATS is back');
+          // Subscribed while away: hears what the stream brings from where this node left off.
+          await away.subscribe(['late']);
+          await other.publish('late', 'published while the node was away');
+
+          proxy.restore();
+          await until(() => away!.state() === 'connected', 'the broker to be back');
+          await inbox.count('c', 2 + missed.length, 15_000);
+          await away.publish('c', 'back');
+          await other.publish('marker', 'm');
+          await inbox.count('marker', 1);
+          await otherInbox.count('marker', 1);
+          assert.deepEqual(inbox.on('c'), ['before', 'own, while away', ...missed, 'back'], 'what it missed, in order, then live again; nothing twice');
+          assert.deepEqual(inbox.on('late'), ['published while the node was away']);
+          assert.deepEqual(otherInbox.on('c'), ['before', ...missed, 'back'], 'the other node never had what was handed over locally (it catches up from the logs)');
+          assert.equal(gaps, 0, 'nothing was lost: no node reported a gap');
+        } finally {
+          await Promise.all([away?.close(), other?.close()]);
+          await proxy.close();
+        }
+      });
+
+      it('reports one gap when the stream dropped part of what was published during the cut, and delivers what the stream still held', async () => {
+        const prefix = jetStreamPrefix();
+        const small: JetStreamRetention = { ...testRetention, maxMsgs: 5 };
+        const proxy = await startTcpProxy(natsUrl, 4222);
+        let away: Broker | undefined;
+        let other: Broker | undefined;
+        try {
+          away = await createNatsJetStreamBroker(proxy.url, logger, prefix, small);
+          other = await createNatsJetStreamBroker(natsUrl, logger, prefix, small);
+          const inbox = new Inbox(away);
+          const heardAtGap: string[][] = [];
+          let gaps = 0;
+          away.onGap(() => {
+            gaps++;
+            heardAtGap.push(inbox.on('c'));
+          });
+          let otherGaps = 0;
+          other.onGap(() => otherGaps++);
+          await away.subscribe(['c', 'marker']);
+          await other.publish('c', 'before');
+          await inbox.count('c', 1);
+
+          proxy.cut();
+          await until(() => away!.state() === 'unavailable', 'the broker to notice the outage');
+          const published = Array.from({ length: 20 }, (_, i) => `during ${i}`);
+          for (const message of published) await other.publish('c', message);
+          proxy.restore();
+
+          await until(() => gaps === 1, 'the gap report', 15_000);
+          await other.publish('c', 'after');
+          await other.publish('marker', 'm');
+          await inbox.count('marker', 1);
+          assert.deepEqual(heardAtGap, [['before']], 'reported before anything after the loss was handed on');
+          assert.deepEqual(inbox.on('c'), ['before', ...published.slice(-5), 'after'], 'the five the stream still held, then live again; nothing twice');
+          assert.equal(gaps, 1);
+          assert.equal(otherGaps, 0, 'the node that stayed connected lost nothing');
+          assert.equal(away.state(), 'connected');
+        } finally {
+          await Promise.all([away?.close(), other?.close()]);
+          await proxy.close();
+        }
+      });
+
+      it('reports a gap and follows the new stream when its stream is deleted and made anew', async () => {
+        const prefix = jetStreamPrefix();
+        const a = await createNatsJetStreamBroker(natsUrl, logger, prefix, testRetention);
+        const b = await createNatsJetStreamBroker(natsUrl, logger, prefix, testRetention);
+        try {
+          const inbox = new Inbox(b);
+          let gaps = 0;
+          b.onGap(() => gaps++);
+          await b.subscribe(['c']);
+          for (let i = 0; i < 10; i++) await a.publish('c', `old ${i}`);
+          await inbox.count('c', 10);
+          // What a NATS restart does to a memory stream: the stream and its consumers are gone, and its sequence starts again.
+          await withNatsAdmin((jsm) => jsm.streams.delete(streamNameOf(prefix)));
+          await until(() => gaps === 1, 'the gap report', 20_000);
+          await until(() => a.publish('c', 'new').then(() => true, () => false), 'a publish into the stream made anew');
+          await inbox.count('c', 11);
+          assert.deepEqual(inbox.on('c').slice(10), ['new']);
+          assert.equal(gaps, 1);
+        } finally {
+          await Promise.all([a.close(), b.close()]);
+        }
+      });
+
+      it('is the broker an app opens when NATS_JETSTREAM is set: readiness reports it connected and the stream exists', async () => {
+        const prefix = jetStreamPrefix();
+        const t = await startApp(sqliteBackend, { env: { NATS_URL: natsUrl, NATS_SUBJECT_PREFIX: prefix, NATS_JETSTREAM: 'true', NATS_JETSTREAM_MAX_MSGS: '1000' } });
+        try {
+          const ready = await http(t.url, 'GET', '/readyz');
+          assert.equal(ready.status, 200, JSON.stringify(ready.body));
+          assert.equal(ready.body.broker, 'connected');
+          const info = await withNatsAdmin((jsm) => jsm.streams.info(streamNameOf(prefix)));
+          assert.equal(info.config.max_msgs, 1000);
+        } finally {
+          await t.close();
+        }
+      });
+
+      it('fails to start when NATS is unreachable and leaves nothing retrying in the background', async () => {
+        let broker: Broker | undefined;
+        await assert.rejects(async () => {
+          broker = await createNatsJetStreamBroker('nats://127.0.0.1:1', logger, natsPrefix(), testRetention);
+        });
+        assert.equal(broker, undefined);
       });
     });
   });

@@ -74,13 +74,26 @@ describe('configuration schema', () => {
   it('chooses the broker: NATS when NATS_URL is set, else Redis, else in-process; an explicit BROKER needs its URL', () => {
     assert.deepEqual(loadConfig({}).broker, { kind: 'memory' });
     assert.deepEqual(loadConfig({ REDIS_URL: 'redis://cache:6379' }).broker, { kind: 'redis', url: 'redis://cache:6379' });
-    assert.deepEqual(loadConfig({ REDIS_URL: 'redis://cache:6379', NATS_URL: 'nats://bus:4222' }).broker, { kind: 'nats', url: 'nats://bus:4222', subjectPrefix: 'parley' });
+    assert.deepEqual(loadConfig({ REDIS_URL: 'redis://cache:6379', NATS_URL: 'nats://bus:4222' }).broker, { kind: 'nats', url: 'nats://bus:4222', subjectPrefix: 'parley', jetstream: null });
     assert.deepEqual(loadConfig({ BROKER: 'redis', REDIS_URL: 'redis://cache:6379', NATS_URL: 'nats://bus:4222' }).broker, { kind: 'redis', url: 'redis://cache:6379' });
     assert.deepEqual(loadConfig({ BROKER: 'memory', REDIS_URL: 'redis://cache:6379' }).broker, { kind: 'memory' });
-    assert.deepEqual(loadConfig({ BROKER: 'nats', NATS_URL: 'tls://bus:4222', NATS_SUBJECT_PREFIX: 'chat-eu' }).broker, { kind: 'nats', url: 'tls://bus:4222', subjectPrefix: 'chat-eu' });
+    assert.deepEqual(loadConfig({ BROKER: 'nats', NATS_URL: 'tls://bus:4222', NATS_SUBJECT_PREFIX: 'chat-eu' }).broker, { kind: 'nats', url: 'tls://bus:4222', subjectPrefix: 'chat-eu', jetstream: null });
     assert.deepEqual(problemsOf({ BROKER: 'nats' }).problems, [{ variable: 'NATS_URL', problem: 'is required when BROKER is nats' }]);
     assert.deepEqual(problemsOf({ BROKER: 'redis' }).problems, [{ variable: 'REDIS_URL', problem: 'is required when BROKER is redis' }]);
     assert.deepEqual(problemsOf({ BROKER: 'kafka', NATS_URL: 'http://bus', NATS_SUBJECT_PREFIX: 'a.b' }).variables, ['BROKER', 'NATS_URL', 'NATS_SUBJECT_PREFIX']);
+  });
+
+  it('turns on NATS JetStream with bounded retention, only for the NATS broker', () => {
+    assert.deepEqual(loadConfig({ NATS_URL: 'nats://bus:4222', NATS_JETSTREAM: 'true' }).broker, {
+      kind: 'nats', url: 'nats://bus:4222', subjectPrefix: 'parley',
+      jetstream: { storage: 'memory', maxAgeMs: 120_000, maxBytes: 256 * 1024 * 1024, maxMsgs: 1_000_000 },
+    });
+    const chosen = { NATS_URL: 'nats://bus:4222', NATS_JETSTREAM: 'yes', NATS_JETSTREAM_STORAGE: 'file', NATS_JETSTREAM_MAX_AGE_MS: '600000', NATS_JETSTREAM_MAX_BYTES: '1048576', NATS_JETSTREAM_MAX_MSGS: '5000' };
+    assert.deepEqual(loadConfig(chosen).broker, { kind: 'nats', url: 'nats://bus:4222', subjectPrefix: 'parley', jetstream: { storage: 'file', maxAgeMs: 600_000, maxBytes: 1_048_576, maxMsgs: 5000 } });
+    assert.deepEqual(problemsOf({ NATS_JETSTREAM: 'true' }).problems, [{ variable: 'NATS_JETSTREAM', problem: 'needs the NATS broker (NATS_URL set, BROKER auto or nats)' }]);
+    assert.deepEqual(problemsOf({ BROKER: 'redis', REDIS_URL: 'redis://cache:6379', NATS_URL: 'nats://bus:4222', NATS_JETSTREAM: 'true' }).variables, ['NATS_JETSTREAM']);
+    assert.deepEqual(problemsOf({ NATS_URL: 'nats://bus:4222', NATS_JETSTREAM_STORAGE: 'disk', NATS_JETSTREAM_MAX_AGE_MS: '10', NATS_JETSTREAM_MAX_BYTES: 'lots', NATS_JETSTREAM_MAX_MSGS: '0' }).variables,
+      ['NATS_JETSTREAM_STORAGE', 'NATS_JETSTREAM_MAX_AGE_MS', 'NATS_JETSTREAM_MAX_BYTES', 'NATS_JETSTREAM_MAX_MSGS']);
   });
 
   it('chooses the media backend of group calls: the one configured, an explicit choice when both are, none when told', () => {

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { type Broker, createRedisBroker, MemoryBus } from '../src/index.ts';
-import { createNatsBroker } from '../src/platform/broker/index.ts';
+import { connect as connectNats } from 'nats';
+import { createNatsBroker, createNatsJetStreamBroker, streamNameOf } from '../src/platform/broker/index.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { type Backend, postgresBackend, sqliteBackend, type Store } from './support/backends.ts';
 import { hasPostgres, hasRedis, natsUrl, redisUrl, requireNats } from './support/services.ts';
@@ -21,6 +22,8 @@ interface Variant {
   brokers(): Promise<[Broker, Broker]>;
   /** Cuts every broker subscriber connection of this variant (a broker outage), if it can have one. */
   cutSubscribers?: () => Promise<void>;
+  /** Removes what the variant left on a shared server (a JetStream stream). */
+  dispose?: () => Promise<void>;
 }
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', nodeId: 'multi-node-test' });
@@ -66,6 +69,23 @@ if (await requireNats()) {
       return [await createNatsBroker(natsUrl, logger, prefix), await createNatsBroker(natsUrl, logger, prefix)];
     },
   });
+  const jetStreamPrefix = `${prefix}_js`;
+  variants.push({
+    name: `NATS JetStream, ${hasPostgres ? 'PostgreSQL' : 'SQLite'}`,
+    backend: hasPostgres ? postgresBackend : sqliteBackend,
+    async brokers() {
+      const retention = { storage: 'memory', maxAgeMs: 120_000, maxBytes: 64 * 1024 * 1024, maxMsgs: 100_000 } as const;
+      return [await createNatsJetStreamBroker(natsUrl, logger, jetStreamPrefix, retention), await createNatsJetStreamBroker(natsUrl, logger, jetStreamPrefix, retention)];
+    },
+    async dispose() {
+      const nc = await connectNats({ servers: natsUrl });
+      try {
+        await (await nc.jetstreamManager()).streams.delete(streamNameOf(jetStreamPrefix)).catch(() => false);
+      } finally {
+        await nc.close();
+      }
+    },
+  });
 }
 
 let clientMsgIds = 0;
@@ -93,6 +113,7 @@ for (const variant of variants) {
       // Brokers handed to an app belong to the caller.
       await Promise.all(brokers.map((broker) => broker.close()));
       await store?.dispose();
+      await variant.dispose?.();
     });
 
     async function connect(node: TestApp, user: TestUser): Promise<TestSocket> {

@@ -59,6 +59,9 @@ export function crossFieldProblems({ values, set, problems }: EnvReading): Confi
   if (!bad.has('BROKER')) {
     if (values.BROKER === 'redis' && !set.has('REDIS_URL')) found.push({ variable: 'REDIS_URL', problem: 'is required when BROKER is redis' });
     if (values.BROKER === 'nats' && !set.has('NATS_URL')) found.push({ variable: 'NATS_URL', problem: 'is required when BROKER is nats' });
+    // JetStream settings with another broker would be ignored without a word: say so instead.
+    const natsChosen = values.BROKER === 'nats' || (values.BROKER === 'auto' && set.has('NATS_URL'));
+    if (values.NATS_JETSTREAM && !natsChosen) found.push({ variable: 'NATS_JETSTREAM', problem: 'needs the NATS broker (NATS_URL set, BROKER auto or nats)' });
   }
   // Split processes meet only through the shared stores: an embedded SQLite file (one process)
   // or an in-process broker would leave a gateway that never hears what the api process commits.

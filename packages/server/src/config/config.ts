@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { BlobStoreConfig } from '../platform/blob/create-blob-store.ts';
+import type { JetStreamRetention } from '../platform/broker/nats-stream.ts';
 import type { TracingConfig } from '../platform/tracing/tracing-config.ts';
 import { ConfigError } from './config-error.ts';
 import { crossFieldProblems } from './config-rules.ts';
@@ -49,7 +50,7 @@ export interface Config {
   /** How long a shared-state Redis command may go unanswered before it fails and the connection is reopened. */
   redisCommandTimeoutMs: number;
   /** What carries events between nodes (`BROKER=auto` resolved). */
-  broker: { kind: 'memory' } | { kind: 'redis'; url: string } | { kind: 'nats'; url: string; subjectPrefix: string };
+  broker: { kind: 'memory' } | { kind: 'redis'; url: string } | { kind: 'nats'; url: string; subjectPrefix: string; jetstream: JetStreamRetention | null };
   /** Unset: the admin API answers 401 to everything. */
   adminApiKey: string | null;
   nodeId: string;
@@ -532,7 +533,12 @@ export function otlpHeaders(text: string | undefined): Record<string, string> {
 
 function brokerConfig(v: EnvValues): Config['broker'] {
   const kind = v.BROKER === 'auto' ? (v.NATS_URL ? 'nats' : v.REDIS_URL ? 'redis' : 'memory') : v.BROKER;
-  if (kind === 'nats' && v.NATS_URL) return { kind, url: v.NATS_URL, subjectPrefix: v.NATS_SUBJECT_PREFIX };
+  if (kind === 'nats' && v.NATS_URL) {
+    const jetstream = v.NATS_JETSTREAM
+      ? { storage: v.NATS_JETSTREAM_STORAGE, maxAgeMs: v.NATS_JETSTREAM_MAX_AGE_MS, maxBytes: v.NATS_JETSTREAM_MAX_BYTES, maxMsgs: v.NATS_JETSTREAM_MAX_MSGS }
+      : null;
+    return { kind, url: v.NATS_URL, subjectPrefix: v.NATS_SUBJECT_PREFIX, jetstream };
+  }
   if (kind === 'redis' && v.REDIS_URL) return { kind, url: v.REDIS_URL };
   return { kind: 'memory' };
 }

@@ -45,6 +45,9 @@ export async function startApp(backend: Backend, options: StartOptions = {}): Pr
     ADMIN_API_KEY: ADMIN_KEY,
     JWT_SECRET,
     METRICS_TOKEN,
+    // The overload refusal (4002 while the event loop lags) protects a production node; on a
+    // busy test machine it would refuse the test's own sockets. overload.test.ts turns it on.
+    OVERLOAD_EVENT_LOOP_LAG_MS: '0',
     ...store.env,
     ...options.env,
   });

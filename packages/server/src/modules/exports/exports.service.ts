@@ -2,7 +2,7 @@ import { PassThrough, pipeline, Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { DataExport } from '@parley/protocol';
 import type { ExportsConfig } from '../../config/index.ts';
-import type { BlobStore, BlobUrlSigner } from '../../platform/blob/index.ts';
+import { type BlobStore, type BlobUrlSigner, servedBlob } from '../../platform/blob/index.ts';
 import type { Database, DataExportsTable } from '../../platform/db/index.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -260,21 +260,11 @@ export function createExportsService({ db, store, signer, config, clock, logger 
       const row = await kysely.selectFrom('data_exports').select(['state', 'created_at']).where('id', '=', exportId).executeTakeFirst();
       if (!row || row.state !== 'ready') throw notFound();
       const read = await store.read(key, parseRangeHeader(rangeHeader));
-      const expiresInSec = Math.max(0, Number(query.expires) - Math.floor(clock() / 1000));
-      return {
-        status: read.partial ? 206 : 200,
-        body: read.body,
-        headers: {
-          'content-type': 'application/gzip',
-          'content-length': String(read.info.size === 0 ? 0 : read.end - read.start + 1),
-          'content-disposition': `attachment; filename="parley-export-${iso(row.created_at).slice(0, 10)}.tar.gz"`,
-          'accept-ranges': 'bytes',
-          etag: `"${read.info.sha256}"`,
-          'cache-control': `private, max-age=${expiresInSec}, immutable`,
-          'x-content-type-options': 'nosniff',
-          ...(read.partial ? { 'content-range': `bytes ${read.start}-${read.end}/${read.info.size}` } : {}),
-        },
-      };
+      return servedBlob(read, {
+        contentType: 'application/gzip',
+        contentDisposition: `attachment; filename="parley-export-${iso(row.created_at).slice(0, 10)}.tar.gz"`,
+        expiresInSec: Math.max(0, Number(query.expires) - Math.floor(clock() / 1000)),
+      });
     },
   };
   return service;

@@ -1,7 +1,6 @@
 import { Endpoints, type ResumableUpload } from '@parley/protocol';
 import type { FastifyReply } from 'fastify';
-import { type Route, route } from '../../http/index.ts';
-import { isAppError } from '../../platform/errors.ts';
+import { type Route, route, sendBlob } from '../../http/index.ts';
 import type { MediaService } from './media.service.ts';
 import type { ResumableUploads } from './resumable-uploads.ts';
 import { TUS_EXTENSIONS, TUS_VERSION } from './tus-headers.ts';
@@ -66,22 +65,6 @@ export function mediaRoutes(deps: { media: MediaService; resumable: ResumableUpl
       return {};
     }),
     route(Endpoints.getFileUrl, ({ actor, params, query }) => media.url(actor, params.fileId, query.variant)),
-    route(Endpoints.getBlob, async ({ params, query, request, reply }) => {
-      let served: Awaited<ReturnType<MediaService['blob']>>;
-      try {
-        served = await media.blob(params, query, request.headers.range);
-      } catch (error) {
-        const size = isAppError(error) && error.code === 'range_not_satisfiable' ? (error.details as { size?: unknown } | undefined)?.size : undefined;
-        if (typeof size === 'number') reply.header('content-range', `bytes */${size}`);
-        throw error;
-      }
-      reply.status(served.status).headers(served.headers);
-      // HEAD (Fastify answers it with this route) sends the headers only.
-      if (request.method === 'HEAD') {
-        served.body.destroy();
-        return reply.send() as never;
-      }
-      return reply.send(served.body) as never;
-    }),
+    route(Endpoints.getBlob, ({ params, query, request, reply }) => sendBlob(request, reply, (range) => media.blob(params, query, range))),
   ];
 }

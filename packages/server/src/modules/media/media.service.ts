@@ -6,7 +6,7 @@ import { PassThrough, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Attachment, FileInfo, FileUrlResponse, FileVariant } from '@parley/protocol';
 import type { MediaConfig } from '../../config/index.ts';
-import type { BlobStore, BlobUrlSigner, ByteRange } from '../../platform/blob/index.ts';
+import { type BlobStore, type BlobUrlSigner, type ByteRange, servedBlob } from '../../platform/blob/index.ts';
 import type { Database, Tx, UploadsTable } from '../../platform/db/index.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -367,21 +367,11 @@ export function createMediaService({ db, store, signer, config, clock, logger, s
       if (!row || row.purge_after !== null || row.scan_state === 'pending') throw notFound();
       const contentType = params.variant === 'thumbnail' ? 'image/jpeg' : row.content_type;
       const read = await store.read(key, parseRangeHeader(rangeHeader));
-      const expiresInSec = Math.max(0, Number(query.expires) - Math.floor(clock() / 1000));
-      return {
-        status: read.partial ? 206 : 200,
-        body: read.body,
-        headers: {
-          'content-type': contentType,
-          'content-length': String(read.info.size === 0 ? 0 : read.end - read.start + 1),
-          'content-disposition': contentDisposition(contentType, params.variant === 'thumbnail' ? `${row.name}.jpg` : row.name),
-          'accept-ranges': 'bytes',
-          etag: `"${read.info.sha256}"`,
-          // Only the holder of the link: private caches, for as long as the link lives.
-          'cache-control': `private, max-age=${expiresInSec}, immutable`,
-          ...(read.partial ? { 'content-range': `bytes ${read.start}-${read.end}/${read.info.size}` } : {}),
-        },
-      };
+      return servedBlob(read, {
+        contentType,
+        contentDisposition: contentDisposition(contentType, params.variant === 'thumbnail' ? `${row.name}.jpg` : row.name),
+        expiresInSec: Math.max(0, Number(query.expires) - Math.floor(clock() / 1000)),
+      });
     },
 
     /**

@@ -1,17 +1,8 @@
-import { connect, Events, type NatsConnection, type Subscription } from 'nats';
+import { Events, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from '../logger.ts';
 import type { Broker } from './broker.ts';
-
-/** How long close() waits for the connection to close before giving up on it (NATS may be down). */
-const CLOSE_GRACE_MS = 1_000;
-
-/** Channel names that are already valid NATS subject tokens go as they are; others base64url-encoded, in their own namespace. */
-const PLAIN_TOKEN = /^[A-Za-z0-9_:-]+$/;
-
-/** One subject per channel, distinct for distinct channels (so `room` never hears `room:x` or `room0`). */
-export function natsSubject(prefix: string, channel: string): string {
-  return PLAIN_TOKEN.test(channel) ? `${prefix}.r.${channel}` : `${prefix}.b.${Buffer.from(channel, 'utf8').toString('base64url') || '_'}`;
-}
+import { closeNats, connectNats } from './nats-connection.ts';
+import { natsSubject, subjectPrefixOf } from './nats-subjects.ts';
 
 /**
  * Core NATS publish/subscribe: one connection, one subscription per channel. NATS keeps
@@ -23,9 +14,9 @@ export function natsSubject(prefix: string, channel: string): string {
  * the server confirmed them (a flush round trip) the broker reports a gap, so sessions
  * resync from the logs at a moment when live delivery already works again. Every
  * reconnect is a gap: core NATS has no sequence to tell whether anything was missed, so
- * this errs on the side of a resync. (JetStream would give one, at the price of
- * a stream consumer per node whose subject filter follows thousands of changing
- * channels; not done, see docs/operations.md.)
+ * this errs on the side of a resync. `NATS_JETSTREAM=true` chooses the JetStream broker
+ * instead (`nats-jetstream-broker.ts`), whose stream sequence tells, and which reports a gap
+ * only when something was really lost.
  *
  * While NATS is away this node still hears itself: a publish is handed to the local
  * handler directly and rejected (other nodes catch up from the logs after their own gap
@@ -33,15 +24,8 @@ export function natsSubject(prefix: string, channel: string): string {
  * locally comes back twice after the reconnect.
  */
 export async function createNatsBroker(url: string, logger: Logger, prefix = 'parley'): Promise<Broker> {
-  const subjectPrefix = prefix.replace(/[^A-Za-z0-9_-]/g, '_') || 'parley';
-  const nc: NatsConnection = await connect({
-    servers: url,
-    name: `parley-broker:${subjectPrefix}`,
-    reconnect: true,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-    reconnectJitter: 100,
-  });
+  const subjectPrefix = subjectPrefixOf(prefix);
+  const nc: NatsConnection = await connectNats(url, subjectPrefix);
   let handler: (channel: string, message: string) => void = () => {};
   const gapHandlers: Array<() => void> = [];
   const subscriptions = new Map<string, Subscription>();
@@ -145,9 +129,7 @@ export async function createNatsBroker(url: string, logger: Logger, prefix = 'pa
       if (closed) return;
       closed = true;
       subscriptions.clear();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([nc.close().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
-      clearTimeout(timer);
+      await closeNats(nc);
     },
   };
 }

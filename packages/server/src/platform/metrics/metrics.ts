@@ -103,7 +103,7 @@ export function createMetrics() {
         pushStats = stats;
       },
     },
-    brokerGaps: new Counter({ name: 'parley_broker_gaps_total', help: 'Broker outages ended: messages may have been lost, every session on this node was told to resync', registers }),
+    brokerGaps: new Counter({ name: 'parley_broker_gaps_total', help: 'Times this node may have missed broker messages (an outage ended; with NATS JetStream, only when the stream no longer held them): every session on this node was told to resync', registers }),
     httpDuration: histogram('parley_http_request_duration_seconds', 'HTTP request duration, by operation (operationId of the endpoint table; unmatched for none) and status class', ['operation', 'status'] as const),
     frameDuration: histogram('parley_ws_frame_duration_seconds', 'Socket request frames, from parsed to answered, by frame type and outcome (ack or error)', ['type', 'outcome'] as const),
     sendToPublish: histogram('parley_send_to_publish_seconds', 'A message send from entering the unit of work (queueing for the group commit included) to its publication after commit', []),
