@@ -85,7 +85,7 @@ function openBroker(config: Readonly<Config>, logger: Logger): Promise<Broker> |
     case 'nats': return config.broker.jetstream
       ? createNatsJetStreamBroker(config.broker.url, logger, config.broker.subjectPrefix, config.broker.jetstream)
       : createNatsBroker(config.broker.url, logger, config.broker.subjectPrefix);
-    case 'redis': return createRedisBroker(config.broker.url, logger, config.redisKeyPrefix);
+    case 'redis': return createRedisBroker(config.broker.url, logger, config.redisKeyPrefix, { silenceMs: config.redisCommandTimeoutMs });
     default: return createMemoryBroker();
   }
 }
@@ -99,7 +99,11 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   // Push credentials are read first: a missing or bad key file fails the start before anything is opened.
   const vapid = config.push.webPush ? loadVapidKeys(config.push.webPush.vapid, config.dataDir) : null;
   const pushProviders = config.push.enabled ? createPushProviders(config.push, vapid, clock) : new Map();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.db.poolSize, sqliteSynchronous: config.db.sqliteSynchronous, sqliteWriter: config.db.sqliteWriter, logger });
+  const metrics = createMetrics();
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.db.poolSize, sqliteSynchronous: config.db.sqliteSynchronous, sqliteWriter: config.db.sqliteWriter, logger,
+    onQuery: (seconds, outcome) => metrics.dbQuery.observe({ outcome }, seconds),
+  });
   let transport: Broker;
   try {
     transport = overrides.broker ?? (await openBroker(config, logger));
@@ -117,7 +121,6 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     await db.close();
     throw error;
   }
-  const metrics = createMetrics();
   const broker = withPublishTiming(transport, (seconds, outcome) => metrics.brokerPublish.observe({ outcome }, seconds));
   broker.onGap(() => metrics.brokerGaps.inc());
   const load = createLoadMonitor({ thresholdMs: config.overload.eventLoopLagMs });

@@ -53,10 +53,12 @@ for (const backend of backends) {
     let scrape = '';
 
     before(async () => {
-      t = await startApp(backend);
-      // Traffic touching every instrumented path: HTTP, a socket connect, a send, its fan-out to another user, a close.
+      // One new conversation per user, so a second one is refused: a rate-limit hit with its class.
+      t = await startApp(backend, { env: { RATE_LIMIT_CONVERSATIONS_PER_USER: '1:0.001' } });
+      // Traffic touching every instrumented path: HTTP, a socket connect, a send, its fan-out to another user, a close, a rate limit.
       const [alice, bob] = [await createUser(t.url), await createUser(t.url)];
       const conversation = await direct(t, alice!, bob!);
+      assert.equal((await http(t.url, 'POST', '/v1/conversations', { token: alice!.token, body: { kind: 'group', title: 'one too many', memberIds: [] } })).status, 429);
       assert.equal((await http(t.url, 'GET', '/healthz')).status, 200);
       assert.equal((await fetch(`${t.url}/v1/no-such-route-here`, { method: 'POST' })).status, 404);
       const aliceSocket = await TestSocket.open(t.wsUrl, alice!.token);
@@ -81,6 +83,8 @@ for (const backend of backends) {
       assert.ok(sampleSum(scrape, 'parley_ws_frame_duration_seconds_count', 'type="send",outcome="ack"') === 1);
       assert.ok(sampleSum(scrape, 'parley_send_to_publish_seconds_count') >= 1);
       assert.ok(sampleSum(scrape, 'parley_fanout_delay_seconds_count', 'kind="conversation"') >= 1, 'the message event reached a socket');
+      assert.ok(sampleSum(scrape, 'parley_broker_receive_lag_seconds_count', 'kind="conversation"') >= 1, 'the message event came in from the broker');
+      assert.ok(sampleSum(scrape, 'parley_db_query_duration_seconds_count', 'outcome="ok"') >= 3, 'statements are timed');
       assert.ok(sampleSum(scrape, 'parley_db_transaction_duration_seconds_count', 'outcome="commit"') >= 3);
       assert.ok(sampleSum(scrape, 'parley_broker_publish_seconds_count', 'outcome="ok"') >= 1);
       assert.ok(sampleSum(scrape, 'parley_ws_connect_to_ready_seconds_count') === 2, 'two sockets became ready');
@@ -92,7 +96,7 @@ for (const backend of backends) {
       const kinds = families(scrape);
       for (const [name, kind] of [
         ['parley_ws_buffered_bytes', 'gauge'], ['parley_event_loop_utilization', 'gauge'], ['parley_event_loop_lag_seconds', 'gauge'],
-        ['parley_ws_sessions', 'gauge'], ['parley_hub_topics', 'gauge'], ['parley_ws_closes_total', 'counter'], ['parley_broker_gaps_total', 'counter'],
+        ['parley_ws_sessions', 'gauge'], ['parley_hub_topics', 'gauge'], ['parley_push_outbox_depth', 'gauge'], ['parley_broker_receive_lag_seconds', 'histogram'], ['parley_db_query_duration_seconds', 'histogram'], ['parley_ws_closes_total', 'counter'], ['parley_broker_gaps_total', 'counter'],
         ['parley_ws_refused_total', 'counter'], ['parley_rate_limited_total', 'counter'],
       ]) assert.equal(kinds.get(name!), kind, name);
       assert.match(scrape, /^parley_ws_buffered_bytes\{stat="max"\} \d+$/m);
@@ -100,6 +104,7 @@ for (const backend of backends) {
       // A browser-style close() without a code reaches the server as 1005 (no status).
       assert.ok(sampleSum(scrape, 'parley_ws_closes_total', 'code="1005"') >= 1, 'the client closes were counted under 1005');
       assert.doesNotMatch(scrape, /^parley_ws_closes_total\{code="(?!\d{4}"|other")/m, 'close codes are bounded label values');
+      assert.equal(sampleSum(scrape, 'parley_rate_limited_total', 'class="create_conversation",rule="conversations_per_user"'), 1, 'the refused conversation, by class and rule');
       const elu = sampleSum(scrape, 'parley_event_loop_utilization');
       assert.ok(elu >= 0 && elu <= 1, `utilization ${elu}`);
     });

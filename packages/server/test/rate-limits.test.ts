@@ -95,7 +95,7 @@ for (const backend of backends) {
         socket.close();
       }
       const metrics = await (await scrapeMetrics(t.url)).text();
-      assert.match(metrics, /parley_rate_limited_total\{rule="sends_per_user"\} [1-9]/);
+      assert.match(metrics, /parley_rate_limited_total\{class="send",rule="sends_per_user"\} [1-9]/);
     });
 
     it('slows password guessing per handle from one address and per address, right password or not', async () => {

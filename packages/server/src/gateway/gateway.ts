@@ -79,7 +79,10 @@ export function createGateway(deps: GatewayDeps) {
     ...(deps.tracing ? { tracing: deps.tracing } : {}),
     membersCoalesceMs: config.ws.membersCoalesceMs,
     // Epoch ms on both ends: across nodes this includes their clock skew (NTP keeps it to milliseconds).
-    ...(metrics ? { delivered: (kind: 'conversation' | 'user', publishedAt: number) => metrics.fanoutDelay.observe({ kind }, Math.max(0, Date.now() - publishedAt) / 1000) } : {}),
+    ...(metrics ? {
+      delivered: (kind: 'conversation' | 'user', publishedAt: number) => metrics.fanoutDelay.observe({ kind }, Math.max(0, Date.now() - publishedAt) / 1000),
+      received: (kind: 'conversation' | 'user', publishedAt: number) => metrics.brokerReceiveLag.observe({ kind }, Math.max(0, Date.now() - publishedAt) / 1000),
+    } : {}),
   });
   const connections = new Set<Connection>();
   /**

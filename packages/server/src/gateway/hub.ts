@@ -123,6 +123,8 @@ export interface HubOptions {
   membersCoalesceMs?: number;
   /** A published event reached this node's sockets: its publish time (epoch ms), for the fan-out latency metric. */
   delivered?: (kind: 'conversation' | 'user', publishedAt: number) => void;
+  /** A published event came in from the broker (before ordering and delivery): its publish time, for the broker receive lag. */
+  received?: (kind: 'conversation' | 'user', publishedAt: number) => void;
   /** Delivery of an event that carries a `traceparent` becomes a span of the sender's trace. */
   tracing?: Tracing;
 }
@@ -455,6 +457,8 @@ export class Hub {
         return;
       }
       const { header, frame } = envelope;
+      // Once per event and node, whether or not a local socket still wants it.
+      if ((header.k === 'c' || header.k === 'u') && header.t !== undefined) this.options.received?.(header.k === 'c' ? 'conversation' : 'user', header.t);
       if (header.k === 'e') {
         this.onEphemeral(kind, id, header, Buffer.from(frame));
         return;

@@ -35,7 +35,7 @@ export function registerPageReadLimit(app: FastifyInstance, deps: { maxPerUser: 
     const userId = request.actor.userId;
     const count = inFlight.get(userId) ?? 0;
     if (count >= maxPerUser) {
-      metrics?.rateLimited.inc({ rule: 'page_reads_per_user' });
+      metrics?.rateLimited.inc({ class: 'page_read', rule: 'page_reads_per_user' });
       throw new AppError('rate_limited', `At most ${maxPerUser} pages may be on their way to you at once; retry when one has arrived.`, { retryAfterMs: RETRY_AFTER_MS, rule: 'page_reads_per_user' });
     }
     inFlight.set(userId, count + 1);

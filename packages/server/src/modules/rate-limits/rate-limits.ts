@@ -30,6 +30,9 @@ type Check = [rule: string, key: string, bucket: BucketRuleConfig | null];
 /** Classes that a signed-in caller or an address draws from with one token per request (login has its own shape). */
 export type DrawClass = Exclude<RateLimitClass, 'login'>;
 
+/** The `class` label of `parley_rate_limited_total`: the endpoint table's classes, and the limits outside it. */
+export type LimitedClass = RateLimitClass | 'connect' | 'call_signal' | 'page_read';
+
 /** First slow-down of a login past the per-handle bucket; it doubles with every attempt over. */
 const LOGIN_DELAY_BASE_MS = 250;
 /** Attempts over the per-handle bucket remembered for the doubling (they come back at the bucket's refill rate). */
@@ -45,21 +48,21 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
  */
 export function createRateLimits({ limiter, rules, metrics, wait: waitFor = wait }: RateLimitsDeps) {
   /** How long to wait, or null when every bucket had a token. */
-  async function take(checks: Check[]): Promise<{ rule: string; retryAfterMs: number } | null> {
+  async function take(limitedClass: LimitedClass, checks: Check[]): Promise<{ rule: string; retryAfterMs: number } | null> {
     for (const [rule, key, bucket] of checks) {
       // A key ending in ':' has no subject (no user on a public route): nothing to charge.
       if (!bucket || key.endsWith(':')) continue;
       const decision = await limiter.take(key, bucket);
       if (!decision.allowed) {
-        metrics?.rateLimited.inc({ rule });
+        metrics?.rateLimited.inc({ class: limitedClass, rule });
         return { rule, retryAfterMs: decision.retryAfterMs };
       }
     }
     return null;
   }
 
-  async function enforce(what: string, checks: Check[]): Promise<void> {
-    const refused = await take(checks);
+  async function enforce(limitedClass: LimitedClass, what: string, checks: Check[]): Promise<void> {
+    const refused = await take(limitedClass, checks);
     if (refused) throw new AppError('rate_limited', `Too many ${what}; retry in ${Math.ceil(refused.retryAfterMs / 1000)} s.`, { retryAfterMs: refused.retryAfterMs, rule: refused.rule });
   }
 
@@ -102,7 +105,7 @@ export function createRateLimits({ limiter, rules, metrics, wait: waitFor = wait
     const rule = rules.loginsPerHandle;
     if (!rule || rules.loginDelayMaxMs === 0) return 0;
     if ((await limiter.take(`login:h:${handle}`, rule)).allowed) return 0;
-    metrics?.rateLimited.inc({ rule: 'logins_per_handle' });
+    metrics?.rateLimited.inc({ class: 'login', rule: 'logins_per_handle' });
     const strikes = await limiter.take(`login:hs:${handle}`, { capacity: LOGIN_STRIKES, refillPerSec: rule.refillPerSec });
     const over = LOGIN_STRIKES - strikes.remaining;
     return Math.min(rules.loginDelayMaxMs, LOGIN_DELAY_BASE_MS * 2 ** (over - 1));
@@ -112,7 +115,7 @@ export function createRateLimits({ limiter, rules, metrics, wait: waitFor = wait
     /** Takes a token from each bucket of `rateLimitClass` for this caller, or throws `rate_limited`. */
     draw(rateLimitClass: DrawClass, caller: Caller): Promise<void> {
       const { what, checks } = classes[rateLimitClass];
-      return enforce(what, checks(caller));
+      return enforce(rateLimitClass, what, checks(caller));
     },
 
     /**
@@ -125,7 +128,7 @@ export function createRateLimits({ limiter, rules, metrics, wait: waitFor = wait
      */
     async login(ip: string, handle: string): Promise<void> {
       const name = handle.toLowerCase();
-      await enforce('sign-in attempts', [
+      await enforce('login', 'sign-in attempts', [
         ['logins_per_handle_ip', name ? `login:hip:${name}:${ip}` : ':', rules.loginsPerHandleIp],
         ['logins_per_ip', `login:ip:${ip}`, rules.loginsPerIp],
       ]);
@@ -136,16 +139,16 @@ export function createRateLimits({ limiter, rules, metrics, wait: waitFor = wait
 
     /** One call signaling frame (offer, answer, ICE candidate): a flood of candidates is refused, not relayed. */
     signal(userId: string): Promise<void> {
-      return enforce('call signals', [['call_signals_per_user', `sig:u:${userId}`, rules.callSignalsPerUser]]);
+      return enforce('call_signal', 'call signals', [['call_signals_per_user', `sig:u:${userId}`, rules.callSignalsPerUser]]);
     },
 
     /** Connection attempts from one address: how long to wait, or null when admitted. */
     async connectAddress(ip: string): Promise<number | null> {
-      return (await take([['connects_per_ip', `conn:ip:${ip}`, rules.connectsPerIp]]))?.retryAfterMs ?? null;
+      return (await take('connect', [['connects_per_ip', `conn:ip:${ip}`, rules.connectsPerIp]]))?.retryAfterMs ?? null;
     },
 
     async connectUser(userId: string): Promise<void> {
-      const refused = await take([['connects_per_user', `conn:u:${userId}`, rules.connectsPerUser]]);
+      const refused = await take('connect', [['connects_per_user', `conn:u:${userId}`, rules.connectsPerUser]]);
       if (refused) {
         metrics?.refused.inc({ reason: 'rate_limited' });
         throw new AppError('rate_limited', 'Too many connections for this user; retry later.', { retryAfterMs: refused.retryAfterMs, rule: refused.rule });

@@ -19,7 +19,10 @@ export type BrokerState = 'in-process' | 'connected' | 'unavailable';
 export interface Broker {
   /**
    * Resolves once it reached every node that hears the transport. Rejects when it could
-   * not reach other nodes; this node's own subscribers have it even then.
+   * not reach other nodes; this node's own subscribers have it even then — except when it
+   * failed after it was handed to the transport (a connection reset with it in flight):
+   * it may have been delivered, so it is not handed over again, and sessions find it in
+   * the logs (when the outage took the subscriber too, its gap report makes them resync).
    */
   publish(channel: string, message: string): Promise<void>;
   /**

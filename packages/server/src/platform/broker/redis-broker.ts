@@ -1,18 +1,23 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import type { Broker } from './broker.ts';
+import { pingIntervalMs, watchLiveness } from './redis-liveness.ts';
 
 /** How long close() waits for QUIT before cutting the connection (Redis may be down). */
 const QUIT_GRACE_MS = 1_000;
+/** Idle time before TCP keep-alive probes start (the liveness PINGs keep the connections busy anyway). */
+const KEEP_ALIVE_MS = 10_000;
+/** ioredis' refusal of a command while its connection is not ready (no offline queue): nothing was sent. */
+const NOT_SENT = "Stream isn't writeable and enableOfflineQueue options is false";
 
-/**
- * How long a resubscription after an outage waits for the publishes this node looped back
- * meanwhile to settle at Redis: normally one round trip; longer only when the publisher
- * connection is reconnecting itself with some of them in flight. Past it the
- * resubscription goes ahead (at worst such a frame reaches a session twice, and clients
- * drop repeats by seq) rather than leaving the node deaf.
- */
-const SETTLE_LOOPED_BACK_MS = 5_000;
+export interface RedisBrokerOptions {
+  /**
+   * A connection that reads nothing for this long while it owes an answer (a publish, a
+   * subscribe, the liveness PING) is reset and reopened: a silent partition is noticed
+   * within about this plus half of it, and every publish is answered within that.
+   */
+  silenceMs?: number;
+}
 
 /** Redis client names may not contain spaces or control characters. */
 const clientName = (role: string, prefix: string) => `parley-broker-${role}:${prefix}`.replace(/[^\x21-\x7e]/g, '_');
@@ -48,15 +53,47 @@ async function settledWithin(promises: readonly Promise<unknown>[], ms: number):
  * misses in that moment it reads from the logs when the gap report that follows makes
  * every session resync).
  *
+ * A silent partition (packets dropped, nothing refused) would leave both connections
+ * waiting for minutes, until TCP gives up; so each is watched (`redis-liveness.ts`): one
+ * that reads nothing for `silenceMs` while it owes an answer is reset, and from then on it
+ * is an outage like any other. A publish that had been written to a connection when it
+ * was reset (or dropped) may or may not have reached Redis: it fails, and is *not* handed
+ * over locally while the subscriber listens (Redis may have delivered it here already);
+ * if it did not arrive, sessions find the event in the logs, like other nodes do, and a
+ * silent partition takes the subscriber too, whose gap makes every session here resync.
+ * The reset discards the socket's unsent bytes, and in-flight publishes are never resent
+ * on a new connection, so a publish that failed cannot reach Redis later — which is what
+ * lets a resubscription count a looped-back publish that failed as settled.
+ *
  * Connections are named `parley-broker-pub:<prefix>` and `parley-broker-sub:<prefix>`
  * (see CLIENT LIST).
  */
-export async function createRedisBroker(url: string, logger: Logger, prefix = 'parley:'): Promise<Broker> {
-  const options = { lazyConnect: true, maxRetriesPerRequest: null, autoResubscribe: false } as const;
+export async function createRedisBroker(url: string, logger: Logger, prefix = 'parley:', brokerOptions: RedisBrokerOptions = {}): Promise<Broker> {
+  const silenceMs = brokerOptions.silenceMs ?? 2_000;
+  /**
+   * How long a resubscription after an outage waits for the publishes this node looped
+   * back meanwhile to settle at Redis: normally one round trip; at most the liveness bound
+   * (a publish on a connection that went silent fails when it is reset). Past it the
+   * resubscription goes ahead (at worst such a frame reaches a session twice, and clients
+   * drop repeats by seq) rather than leaving the node deaf.
+   */
+  const settleLoopedBackMs = Math.max(5_000, 2 * (silenceMs + pingIntervalMs(silenceMs)));
+  const options = {
+    lazyConnect: true,
+    autoResubscribe: false,
+    keepAlive: KEEP_ALIVE_MS,
+    // A TCP connect that gets no answer (SYN dropped) is given up like a silent connection.
+    connectTimeout: Math.max(silenceMs, 1_000),
+  } as const;
   // No offline queue for publishing: while Redis is away a publish fails at once instead of
-  // piling up in memory (bounded everything); clients find those events in the logs.
-  const publisher = new Redis(url, { ...options, enableAutoPipelining: true, enableOfflineQueue: false, connectionName: clientName('pub', prefix) });
-  const subscriber = new Redis(url, { ...options, enableAutoPipelining: false, connectionName: clientName('sub', prefix) });
+  // piling up in memory (bounded everything); clients find those events in the logs. A
+  // publish in flight when the connection drops fails at once (no retry) and is never
+  // resent on the next connection: the caller was told it failed.
+  const publisher = new Redis(url, {
+    ...options, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false,
+    enableAutoPipelining: true, enableOfflineQueue: false, connectionName: clientName('pub', prefix),
+  });
+  const subscriber = new Redis(url, { ...options, maxRetriesPerRequest: null, enableAutoPipelining: false, connectionName: clientName('sub', prefix) });
   let handler: (channel: string, message: string) => void = () => {};
   const gapHandlers: Array<() => void> = [];
   /** What this node wants to hear: the source of truth for re-subscribing after a reconnect. */
@@ -79,6 +116,10 @@ export async function createRedisBroker(url: string, logger: Logger, prefix = 'p
   for (const [name, client] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
     client.on('error', (error: Error) => logger.warn({ err: error.message, connection: name }, 'redis broker error'));
   }
+  const stopWatching = watchLiveness([{ client: publisher, name: 'publisher' }, { client: subscriber, name: 'subscriber' }], {
+    silenceMs,
+    onSilent: (connection, silentMs) => logger.warn({ connection, silentMs }, 'redis broker connection silent; resetting it'),
+  });
 
   /** Only channels still wanted: a subscription resent by ioredis after an unsubscribe, or one not yet undone, delivers nothing. */
   const dispatch = (channel: string, message: string) => {
@@ -113,7 +154,7 @@ export async function createRedisBroker(url: string, logger: Logger, prefix = 'p
 
   async function resubscribe(mine: number): Promise<void> {
     const current = () => epoch === mine && !closed;
-    const settleBy = Date.now() + SETTLE_LOOPED_BACK_MS;
+    const settleBy = Date.now() + settleLoopedBackMs;
     while (loopedBack.size > 0 && Date.now() < settleBy) {
       await settledWithin([...loopedBack], settleBy - Date.now());
       if (!current()) return;
@@ -143,6 +184,7 @@ export async function createRedisBroker(url: string, logger: Logger, prefix = 'p
   try {
     await Promise.all([publisher.connect(), subscriber.connect()]);
   } catch (error) {
+    stopWatching();
     // ioredis keeps retrying a failed first connect in the background: stop it.
     publisher.disconnect();
     subscriber.disconnect();
@@ -181,11 +223,17 @@ export async function createRedisBroker(url: string, logger: Logger, prefix = 'p
         await sent;
         return;
       }
+      if (publisher.status !== 'ready') {
+        // Not connected (no offline queue): nobody will hear it, so this node's subscribers get it here.
+        loopBack(key, message);
+        throw new Error(`redis broker publisher is ${publisher.status}`);
+      }
       try {
         await publisher.publish(key, message);
       } catch (error) {
-        // Refused without being sent (no offline queue): nobody heard it, so this node's subscribers get it here.
-        loopBack(key, message);
+        // Refused without being sent: as above. Failed after it was sent (the connection was
+        // reset or dropped): Redis may have delivered it here already, so not handed over.
+        if (error instanceof Error && error.message === NOT_SENT) loopBack(key, message);
         throw error;
       }
     },
@@ -217,6 +265,7 @@ export async function createRedisBroker(url: string, logger: Logger, prefix = 'p
     },
     async close() {
       closed = true;
+      stopWatching();
       wanted.clear();
       dropped.resolve();
       await Promise.all([quit(publisher), quit(subscriber)]);

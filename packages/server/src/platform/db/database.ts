@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { type CompiledQuery, Kysely, type KyselyConfig, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { latestMigration, migrationProvider } from '../../migrations/index.ts';
@@ -51,13 +51,26 @@ export interface DatabaseOptions {
   /** `thread` (the default): the writer on a worker thread, reads on the event loop (sqlite-driver.ts). */
   sqliteWriter?: 'thread' | 'inline';
   logger: Logger;
+  /**
+   * Each statement run through Kysely, timed (the query-duration metric): seconds and whether
+   * it failed. Statements of the embedded store's batched hot path (`runTogether`,
+   * `deferWrites`) run on its writer thread without Kysely and are timed only as part of
+   * their transaction.
+   */
+  onQuery?: (seconds: number, outcome: 'ok' | 'error') => void;
 }
 
 const INT8_OID = 20;
 
+/** Kysely's per-statement log as a timing callback: the one hook that sees every query, on every dialect. */
+function queryLog(onQuery: DatabaseOptions['onQuery']): Pick<KyselyConfig, 'log'> {
+  if (!onQuery) return {};
+  return { log: (event) => onQuery(event.queryDurationMillis / 1000, event.level === 'error' ? 'error' : 'ok') };
+}
+
 /** Opens the configured store and brings its schema up to date before anything else touches it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { kysely, dialect, deferWrites = (write) => write(), executeTogether } = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize, options.logger) : openSqlite(options);
+  const { kysely, dialect, deferWrites = (write) => write(), executeTogether } = options.databaseUrl ? openPostgres(options.databaseUrl, options) : openSqlite(options);
   try {
     await migrate(kysely, options.logger);
   } catch (error) {
@@ -98,7 +111,7 @@ interface Opened {
   executeTogether?: SqliteWorkerStore['executeTogether'];
 }
 
-function openPostgres(connectionString: string, poolSize: number, logger: Logger): Opened {
+function openPostgres(connectionString: string, { poolSize, logger, onQuery }: DatabaseOptions): Opened {
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
@@ -118,7 +131,7 @@ function openPostgres(connectionString: string, poolSize: number, logger: Logger
   });
   // The pool re-emits an idle client's error, already logged by the client's own listener.
   pool.on('error', () => {});
-  return { kysely: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+  return { kysely: new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...queryLog(onQuery) }), dialect: 'postgres' };
 }
 
 function openSqlite(options: DatabaseOptions): Opened {
@@ -126,14 +139,14 @@ function openSqlite(options: DatabaseOptions): Opened {
   if ((options.sqliteWriter ?? 'thread') === 'thread') {
     const file = join(options.dataDir, 'parley.db');
     const store = sqliteWorkerStore({ file, synchronous: options.sqliteSynchronous });
-    return { kysely: new Kysely<DB>({ dialect: store.dialect }), dialect: 'sqlite', deferWrites: store.deferWrites, executeTogether: store.executeTogether };
+    return { kysely: new Kysely<DB>({ dialect: store.dialect, ...queryLog(options.onQuery) }), dialect: 'sqlite', deferWrites: store.deferWrites, executeTogether: store.executeTogether };
   }
   const database = new SqliteDatabase(join(options.dataDir, 'parley.db'));
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${options.sqliteSynchronous}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return { kysely: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect: 'sqlite' };
+  return { kysely: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), ...queryLog(options.onQuery) }), dialect: 'sqlite' };
 }
 
 const STATEMENT_CACHE_SIZE = 500;

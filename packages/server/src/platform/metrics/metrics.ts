@@ -87,7 +87,7 @@ export function createMetrics() {
   return {
     registry,
     refused: new Counter({ name: 'parley_ws_refused_total', help: 'New connections refused, by reason', labelNames: ['reason'] as const, registers }),
-    rateLimited: new Counter({ name: 'parley_rate_limited_total', help: 'Requests refused by a rate limit, by rule', labelNames: ['rule'] as const, registers }),
+    rateLimited: new Counter({ name: 'parley_rate_limited_total', help: 'Requests refused (or logins slowed) by a rate limit, by class of the endpoint table (or connect, call_signal, page_read) and by rule (bucket)', labelNames: ['class', 'rule'] as const, registers }),
     messagesSent: new Counter({ name: 'parley_messages_sent_total', help: 'Messages committed on this node', registers }),
     fanoutFrames: new Counter({ name: 'parley_fanout_frames_total', help: 'Pushed frames (events, typing, presence, receipts) written to sockets on this node', registers }),
     slowConsumerCloses: new Counter({ name: 'parley_slow_consumer_closes_total', help: 'Sockets closed because they did not read fast enough', registers }),
@@ -109,6 +109,8 @@ export function createMetrics() {
     sendToPublish: histogram('parley_send_to_publish_seconds', 'A message send from entering the unit of work (queueing for the group commit included) to its publication after commit', []),
     fanoutDelay: histogram('parley_fanout_delay_seconds', 'From publication (on any node) to the write to this node\'s sockets, once per delivered broker message (not per socket); across nodes it includes their clock skew', ['kind'] as const, DELIVERY_BUCKETS),
     dbTransaction: histogram('parley_db_transaction_duration_seconds', 'Write transactions of the unit of work, from begin to commit (a group commit counts once)', ['outcome'] as const),
+    dbQuery: histogram('parley_db_query_duration_seconds', 'Database statements run through the query builder, by outcome (ok or error); the embedded store\'s batched send statements count only in their transaction', ['outcome'] as const),
+    brokerReceiveLag: histogram('parley_broker_receive_lag_seconds', 'From publication (on any node) to this node receiving it from the broker, before ordering and delivery; once per conversation or user event and node. Across nodes it includes their clock skew', ['kind'] as const, DELIVERY_BUCKETS),
     brokerPublish: histogram('parley_broker_publish_seconds', 'Broker publish, from the call until the broker accepted it, by outcome', ['outcome'] as const),
     connectToReady: histogram('parley_ws_connect_to_ready_seconds', 'A socket from the upgrade to its ready frame (token check, admission, subscriptions)', [], DELIVERY_BUCKETS),
     /** Counts a socket's close code. */
