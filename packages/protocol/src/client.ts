@@ -10,3 +10,4 @@ export * from './close-codes.ts';
 export * from './limits.ts';
 export * from './routes.ts';
 export { endpointPath } from './endpoint.ts';
+export { compactEvent, expandEvent } from './live-events.ts';

@@ -273,6 +273,46 @@ export const ConversationEvent = Type.Union([
   conversationEvent('call.ended', CallEndedData),
 ]);
 export type ConversationEvent = Static<typeof ConversationEvent>;
+
+/**
+ * A message as `event` frames carry it: the same fields as `Message`, but a field is left
+ * out when a recipient can restore it — `conversationId`, `seq`, `senderId` and `createdAt`
+ * when they equal the event's `conversationId`, `seq`, `actorId` and `createdAt`; `text`,
+ * `replyTo`, `editedAt`, `deletedAt` and `forwardedFrom` when null; `reactions`,
+ * `attachments` and `mentions` when empty. Every event frame is serialized once for all
+ * its recipients, so what it repeats is paid once per recipient. `expandEvent` restores
+ * the full `Message`; logs read over HTTP or `events`/`sync` carry it in full.
+ */
+export const LiveMessage = Type.Object({
+  id: Id,
+  clientMsgId: Type.String(),
+  conversationId: Type.Optional(Id),
+  seq: Type.Optional(Seq),
+  senderId: Type.Optional(Id),
+  text: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  replyTo: Type.Optional(Type.Union([Id, Type.Null()])),
+  createdAt: Type.Optional(Timestamp),
+  editedAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  deletedAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  forwardedFrom: Type.Optional(Type.Union([ForwardedFrom, Type.Null()])),
+  reactions: Type.Optional(Type.Array(ReactionCount)),
+  attachments: Type.Optional(Type.Array(Attachment)),
+  mentions: Type.Optional(Type.Array(Id)),
+});
+export type LiveMessage = Static<typeof LiveMessage>;
+
+const MESSAGE_EVENT_TYPES: readonly string[] = ['message.created', 'message.edited', 'message.deleted'] satisfies MessageEventType[];
+type MessageEventType = 'message.created' | 'message.edited' | 'message.deleted';
+
+/** A conversation event as pushed in an `event` frame: message events carry a `LiveMessage`, every other event is as in the log. */
+export const LiveConversationEvent = Type.Union([
+  ...ConversationEvent.anyOf.filter((schema) => !MESSAGE_EVENT_TYPES.includes(schema.properties.type.const)),
+  conversationEvent('message.created', Type.Object({ message: LiveMessage })),
+  conversationEvent('message.edited', Type.Object({ message: LiveMessage })),
+  conversationEvent('message.deleted', Type.Object({ message: LiveMessage })),
+]);
+type Live<E> = E extends { type: MessageEventType } ? Omit<E, 'data'> & { data: { message: LiveMessage } } : E;
+export type LiveConversationEvent = Live<ConversationEvent>;
 export type ConversationEventType = ConversationEvent['type'];
 export type ConversationEventOf<T extends ConversationEventType> = Extract<ConversationEvent, { type: T }>;
 

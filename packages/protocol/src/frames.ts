@@ -2,7 +2,7 @@ import Type, { type Static } from 'typebox';
 import type { Endpoint } from './endpoint.ts';
 import { Endpoints, type OperationId } from './endpoints/index.ts';
 import { ClientMsgId, Id, MessageText, Seq } from './common.ts';
-import { ConversationEvent, Message, User, UserEvent } from './entities.ts';
+import { ConversationEvent, LiveConversationEvent, Message, User, UserEvent } from './entities.ts';
 import {
   AddMembersBody, AttachmentIds, AuditQuery, AuditResponse, BanBody, ConversationResponse, CreateInviteBody, Emoji, ErrorResponse, EventsResponse, InviteResponse, MuteBody, ReadResponse,
   SeqResponse, UpdateConversationBody, UserEventsResponse,
@@ -253,8 +253,10 @@ export type AckFrame = Static<typeof AckFrame>;
 export const ErrorFrame = Type.Object({ t: Type.Literal('error'), id: Type.Union([Type.String(), Type.Null()]), error: ErrorResponse.properties.error });
 export type ErrorFrame = Static<typeof ErrorFrame>;
 
-export const EventFrame = Type.Object({ t: Type.Literal('event'), event: ConversationEvent });
-export type EventFrame = Static<typeof EventFrame>;
+/** One entry of a conversation's log, pushed live; message events carry the message trimmed (`LiveMessage`, restored by `expandEvent`). */
+export const EventFrame = Type.Object({ t: Type.Literal('event'), event: LiveConversationEvent });
+// Spelled out: the schema's union is assembled from the log's, which TypeScript cannot narrow.
+export type EventFrame = { t: 'event'; event: LiveConversationEvent };
 
 export const UserEventFrame = Type.Object({ t: Type.Literal('user_event'), event: UserEvent });
 export type UserEventFrame = Static<typeof UserEventFrame>;

@@ -14,3 +14,4 @@ export * from './frames.ts';
 export * from './endpoint.ts';
 export * from './endpoints/index.ts';
 export * from './endpoints/examples.ts';
+export * from './live-events.ts';

@@ -2,7 +2,7 @@ import type {
   Conversation, ConversationEvent, ConversationListResponse, EventFrame, EventsResponse, HeadsResponse, MembersChangedFrame, ResyncFrame, SyncAck, SyncConversationResult,
   MembershipEndReason, UserEvent, UserEventFrame, UserEventsResponse,
 } from '@parley/protocol';
-import { Limits } from '@parley/protocol/client';
+import { expandEvent, Limits } from '@parley/protocol/client';
 import type { CommandFramePayload } from './command-route.ts';
 import { Emitter } from './emitter.ts';
 import { asParleyError, ParleyError } from './errors.ts';
@@ -247,7 +247,8 @@ export class SyncEngine extends Emitter<SyncEngineEvents> {
 
   /** A pushed frame of a log (or the server's word that live delivery may have missed some). */
   receive(frame: LogFrame): void {
-    if (frame.t === 'event') this.offerEvent(frame.event);
+    // Message events arrive trimmed (`LiveMessage`): restored here, so the log, the store and the app see full messages.
+    if (frame.t === 'event') this.offerEvent(expandEvent(frame.event));
     else if (frame.t === 'user_event') this.offerUserEvent(frame.event);
     else if (frame.t === 'members_changed') this.onMembersChanged(frame);
     else void this.resync();

@@ -399,7 +399,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
       },
     },
   });
-  metrics.observeGateway(() => gateway.stats(), () => gateway.bufferedBytes());
+  metrics.observeGateway(() => gateway.stats(), () => gateway.bufferedBytes(), () => gateway.pushedFrames());
   metrics.observeLoad(load.lagMs, load.overloaded);
   metrics.observeBroker(() => broker.state());
   if (servesSockets(role)) {

@@ -692,6 +692,33 @@ for (const backend of backends) {
       }
     });
 
+    it('pushes message events without what recipients can restore, and they restore to the message the sender was answered with', async () => {
+      const alice = await createUser(t.url);
+      const bob = await createUser(t.url);
+      const room = await group(t, alice, 'Trimmed', [bob]);
+      const socket = await TestSocket.open(t.wsUrl, alice.token);
+      try {
+        const first = await send(t, bob, room.id, 'first');
+        const reply = (await ok(t, bob, 'POST', `/v1/conversations/${room.id}/messages`, { clientMsgId: freshClientId(), text: 'reply', replyTo: first.id })).message as Message;
+        const edited = (await ok(t, bob, 'PATCH', `/v1/conversations/${room.id}/messages/${reply.id}`, { text: 'reply, edited' })).message as Message;
+        // Deleted by the owner, not the sender: the sender is not the event's actor and stays in the frame.
+        const deleted = (await ok(t, alice, 'DELETE', `/v1/conversations/${room.id}/messages/${first.id}`)).message as Message;
+        const end = await lastSeq(t, alice, room.id);
+        await socket.next((f) => f.t === 'event' && f.event.seq === end);
+        const frames = socket.frames.filter((f) => f.t === 'event' && f.event.conversationId === room.id && f.event.type.startsWith('message.')).map((f) => f.event);
+        assert.deepEqual(frames.map((e) => e.type), ['message.created', 'message.created', 'message.edited', 'message.deleted']);
+        // On the wire: no field equal to the event's own, no null, no empty list.
+        assert.deepEqual(Object.keys(frames[0].data.message).sort(), ['clientMsgId', 'id', 'text']);
+        assert.deepEqual(Object.keys(frames[1].data.message).sort(), ['clientMsgId', 'id', 'replyTo', 'text']);
+        assert.deepEqual(Object.keys(frames[2].data.message).sort(), ['clientMsgId', 'createdAt', 'editedAt', 'id', 'replyTo', 'seq', 'text']);
+        assert.deepEqual(Object.keys(frames[3].data.message).sort(), ['clientMsgId', 'createdAt', 'deletedAt', 'id', 'senderId', 'seq']);
+        // Restored: the messages as their senders were answered.
+        assert.deepEqual(socket.events(room.id).filter((e) => e.type.startsWith('message.')).map((e) => e.data.message), [first, reply, edited, deleted]);
+      } finally {
+        socket.close();
+      }
+    });
+
     it('delivers to each device session of one user separately signed in', async () => {
       const alice = await createUser(t.url);
       const bob = await createUser(t.url);

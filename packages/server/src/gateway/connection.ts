@@ -1,5 +1,6 @@
 import { closeClass, CloseCodes, type ClientFrame, type ErrorBody, type Presence, type ReadyFrame, type ReauthFrame } from '@parley/protocol';
 import { performance } from 'node:perf_hooks';
+import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Actor } from '../modules/auth/index.ts';
 import { AppError, asAppError, toErrorBody } from '../platform/errors.ts';
@@ -12,6 +13,7 @@ import type { Hub, HubSession } from './hub.ts';
 import type { PresenceWatches } from './presence-watch.ts';
 import type { FrameSession, PresenceWatch, WatchingSession } from './session.ts';
 import { tokenExpiresAt } from './token-expiry.ts';
+import { type FrameCache, textFrame } from './ws-frame.ts';
 import type { Tracing } from '../platform/tracing/index.ts';
 
 /** What a connection tells the rest of the node about its life (presence, device last-used, metrics). */
@@ -20,8 +22,6 @@ export interface ConnectionHooks {
   admit(actor: Actor, connection: Connection): Promise<void>;
   ready(connection: Connection): void;
   gone(connection: Connection): void;
-  /** A pushed frame was written (metrics). */
-  pushed(): void;
   slowConsumer(): void;
   /** A request frame was answered: its type, how, and seconds since it was dispatched (metrics). */
   handled?(type: string, outcome: 'ack' | 'error', seconds: number): void;
@@ -53,7 +53,14 @@ export interface ConnectionOptions {
   watches?: PresenceWatches;
   /** Each request frame is a span (the trace starts at the socket: clients send no traceparent in frames). */
   tracing?: Tracing;
+  /** Frames fanned-out payloads once for all the node's sockets (used when the connection writes to its raw socket). */
+  frames?: FrameCache;
+  /** Pushed frames written, counted here for the metric (a plain increment: this runs once per recipient of every event). */
+  pushed?: { count: number };
 }
+
+/** `WebSocket.OPEN`, without importing `ws`'s values here. */
+const OPEN = 1;
 
 type State = 'authenticating' | 'attaching' | 'ready' | 'closed';
 
@@ -124,15 +131,21 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
   readonly openedAt = performance.now();
 
   private readonly ws: WebSocket;
+  /**
+   * The TCP socket under `ws`, when the gateway hands it over: frames are written to it
+   * already framed (see ws-frame.ts). Without it (tests with a stand-in) they go through `ws.send`.
+   */
+  private readonly socket: Writable | null;
   private readonly options: ConnectionOptions;
 
   /** Who the token in the upgrade request was, when the gateway verified it before upgrading. */
   private readonly verified: Actor | null;
   private settled = false;
 
-  constructor(ws: WebSocket, options: ConnectionOptions, queryToken: string | null, ip = '', verified: Actor | null = null) {
+  constructor(ws: WebSocket, options: ConnectionOptions, queryToken: string | null, ip = '', verified: Actor | null = null, socket: Writable | null = null) {
     this.verified = verified;
     this.ws = ws;
+    this.socket = socket;
     this.options = options;
     this.ip = ip;
     ws.on('message', (data, isBinary) => this.onData(data as Buffer, isBinary));
@@ -194,14 +207,14 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
       return;
     }
     if (this.state !== 'ready') return;
-    this.options.hooks?.pushed();
-    this.write(frame);
+    if (this.options.pushed) this.options.pushed.count++;
+    this.write(frame, true);
   }
 
   /** Writes a frame made for this session alone (presence as this viewer may see it). */
   push(frame: object): void {
     if (this.state !== 'ready') return;
-    this.options.hooks?.pushed();
+    if (this.options.pushed) this.options.pushed.count++;
     this.write(JSON.stringify(frame));
   }
 
@@ -255,15 +268,22 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
 
   /**
    * Every frame to the peer goes through here: answers as well as fanned-out events, so a
-   * peer that keeps asking but never reads cannot grow the queue either.
+   * peer that keeps asking but never reads cannot grow the queue either. `shared`: the
+   * payload is one the hub writes to many sockets, framed once for all of them.
    */
-  private write(frame: Buffer | string): void {
+  private write(frame: Buffer | string, shared = false): void {
     if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
       this.options.hooks?.slowConsumer();
       this.close(CloseCodes.slowConsumer, 'slow consumer: reconnect and resume');
       return;
     }
-    this.ws.send(frame, { binary: false });
+    if (!this.socket) {
+      this.ws.send(frame, { binary: false });
+      return;
+    }
+    // Nothing after the close handshake began (ws.send refuses too): no data frame may follow a close frame.
+    if (this.ws.readyState !== OPEN) return;
+    this.socket.write(shared && this.options.frames ? this.options.frames.frame(frame as Buffer) : textFrame(frame));
   }
 
   private sendJson(value: unknown): void {

@@ -14,6 +14,7 @@ import { closeCodeFor, Connection, type ConnectionHooks } from './connection.ts'
 import type { FrameHandlers } from './frame-handlers.ts';
 import { Hub, type MembershipSource } from './hub.ts';
 import { createPresenceWatches, type PresenceViewer } from './presence-watch.ts';
+import { FrameCache } from './ws-frame.ts';
 
 /** What the gateway asks of the rest of the node about each connection's life. */
 export interface GatewayLifecycle {
@@ -70,6 +71,7 @@ type Release = (handOver?: boolean) => void;
 /** The WebSocket endpoint of one node: upgrades, connections, heartbeats, and the hub they share. */
 export function createGateway(deps: GatewayDeps) {
   const { config, logger, metrics, lifecycle } = deps;
+  // No per-message deflate: connections write pre-built frames to the raw socket beside ws (ws-frame.ts), safe only while ws never compresses.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.hardMaxFrameBytes, perMessageDeflate: false, clientTracking: false });
   const hub = new Hub({
     broker: deps.broker,
@@ -120,7 +122,6 @@ export function createGateway(deps: GatewayDeps) {
       lifecycle.ready(connection);
     },
     gone: (connection) => lifecycle.gone(connection),
-    pushed: () => metrics?.fanoutFrames.inc(),
     slowConsumer: () => metrics?.slowConsumerCloses.inc(),
     ...(metrics ? {
       handled: (type: string, outcome: 'ack' | 'error', seconds: number) => metrics.frameDuration.observe({ type, outcome }, seconds),
@@ -128,7 +129,10 @@ export function createGateway(deps: GatewayDeps) {
     } : {}),
   };
 
+  const pushed = { count: 0 };
   const connectionOptions = {
+    frames: new FrameCache(),
+    pushed,
     authenticate: deps.authenticate,
     requireActive: deps.requireActive,
     hub,
@@ -219,7 +223,8 @@ export function createGateway(deps: GatewayDeps) {
       }
       // The Connection gives the slot back itself, once it is ready or closed.
       release(true);
-      const connection = new Connection(ws, connectionOptions, token, ip, actor);
+      // The raw socket too: fanned-out frames are written to it framed once for all sockets (ws-frame.ts).
+      const connection = new Connection(ws, connectionOptions, token, ip, actor, socket);
       connections.add(connection);
     });
   }
@@ -276,6 +281,11 @@ export function createGateway(deps: GatewayDeps) {
 
     stats() {
       return { connections: connections.size, ...hub.stats() };
+    },
+
+    /** Pushed frames written to this node's sockets so far (the fan-out frames metric). */
+    pushedFrames(): number {
+      return pushed.count;
     },
 
     /** Bytes queued on this node's sockets: the largest, and all together (one pass, at scrape time). */

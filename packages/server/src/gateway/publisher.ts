@@ -1,4 +1,4 @@
-import type { EventFrame, UserEventFrame } from '@parley/protocol';
+import { compactEvent, type EventFrame, type UserEventFrame } from '@parley/protocol';
 import type { Broker } from '../platform/broker/index.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ChangeSet, Publisher } from '../modules/logs/index.ts';
@@ -47,7 +47,8 @@ export function createPublisher(broker: Broker, logger: Logger, options: Publish
       if (subscribe.length) header.sub = [...subscribe];
       if (unsubscribe.length) header.unsub = [...unsubscribe];
       if (memberCount !== undefined && coalesceMembersAt > 0 && memberCount >= coalesceMembersAt) header.q = memberCount;
-      const frame: EventFrame = { t: 'event', event };
+      // Trimmed of what every recipient can restore (`LiveMessage`): this one string is written to every member online.
+      const frame: EventFrame = { t: 'event', event: compactEvent(event) };
       publish(conversationChannel(event.conversationId), encodeEnvelope(header, JSON.stringify(frame)));
     }
     for (const { userId, event, membership } of changes.userEvents) {

@@ -1,4 +1,4 @@
-import type { ErrorBody, ServerFrame } from '@parley/protocol';
+import { type ErrorBody, expandEvent, type ServerFrame } from '@parley/protocol';
 
 /**
  * A bare protocol client for tests: raw frames in, raw frames out, no SDK logic, so
@@ -79,8 +79,9 @@ export class TestSocket {
     });
   }
 
+  /** Conversation events received, as the SDK restores them (message events arrive trimmed, see `LiveMessage`). */
   events(conversationId?: string): any[] {
-    return this.frames.filter((frame): frame is Extract<ServerFrame, { t: 'event' }> => frame.t === 'event' && (!conversationId || frame.event.conversationId === conversationId)).map((frame) => frame.event);
+    return this.frames.filter((frame): frame is Extract<ServerFrame, { t: 'event' }> => frame.t === 'event' && (!conversationId || frame.event.conversationId === conversationId)).map((frame) => expandEvent(frame.event));
   }
 
   /** Resolves with the close code (at once if already closed). */

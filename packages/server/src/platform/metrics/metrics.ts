@@ -42,6 +42,8 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   let gauges: () => GatewayGauges = () => ({ connections: 0, sessions: 0, users: 0, topics: 0 });
   let buffered: () => BufferedBytes = () => ({ max: 0, sum: 0 });
+  let pushedFrames = () => 0;
+  let reportedPushed = 0;
   let lag = () => 0;
   let overloaded = () => false;
   let brokerState = (): BrokerState => 'in-process';
@@ -82,6 +84,17 @@ export function createMetrics() {
 
   const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets = FAST_BUCKETS) =>
     new Histogram<L>({ name, help, labelNames, buckets, registers });
+  // Counted by the gateway in a plain number (once per recipient is too hot for a Counter's inc) and read at scrape time.
+  new Counter({
+    name: 'parley_fanout_frames_total',
+    help: 'Pushed frames (events, typing, presence, receipts) written to sockets on this node',
+    registers,
+    collect() {
+      const now = pushedFrames();
+      if (now > reportedPushed) this.inc(now - reportedPushed);
+      reportedPushed = now;
+    },
+  });
   const closes = new Counter({ name: 'parley_ws_closes_total', help: 'WebSocket closes on this node, by close code (codes the protocol does not name count as other)', labelNames: ['code'] as const, registers });
 
   return {
@@ -89,7 +102,6 @@ export function createMetrics() {
     refused: new Counter({ name: 'parley_ws_refused_total', help: 'New connections refused, by reason', labelNames: ['reason'] as const, registers }),
     rateLimited: new Counter({ name: 'parley_rate_limited_total', help: 'Requests refused (or logins slowed) by a rate limit, by class of the endpoint table (or connect, call_signal, page_read) and by rule (bucket)', labelNames: ['class', 'rule'] as const, registers }),
     messagesSent: new Counter({ name: 'parley_messages_sent_total', help: 'Messages committed on this node', registers }),
-    fanoutFrames: new Counter({ name: 'parley_fanout_frames_total', help: 'Pushed frames (events, typing, presence, receipts) written to sockets on this node', registers }),
     slowConsumerCloses: new Counter({ name: 'parley_slow_consumer_closes_total', help: 'Sockets closed because they did not read fast enough', registers }),
     drainCloses: new Counter({ name: 'parley_drain_closes_total', help: 'Sockets asked to reconnect elsewhere while draining', registers }),
     ephemeral: new Counter({ name: 'parley_ephemeral_published_total', help: 'Ephemeral messages published (never stored), by kind', labelNames: ['kind'] as const, registers }),
@@ -118,9 +130,10 @@ export function createMetrics() {
       closes.inc({ code: KNOWN_CLOSE_CODES.has(code) ? String(code) : 'other' });
     },
     /** Where the gauges read from; set once the gateway exists. */
-    observeGateway(read: () => GatewayGauges, readBuffered?: () => BufferedBytes): void {
+    observeGateway(read: () => GatewayGauges, readBuffered?: () => BufferedBytes, readPushed?: () => number): void {
       gauges = read;
       if (readBuffered) buffered = readBuffered;
+      if (readPushed) pushedFrames = readPushed;
     },
     observeLoad(readLag: () => number, readOverloaded: () => boolean): void {
       lag = readLag;
