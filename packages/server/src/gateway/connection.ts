@@ -11,6 +11,7 @@ import { parseFrame } from './frame-parser.ts';
 import type { Hub, HubSession } from './hub.ts';
 import type { PresenceWatches } from './presence-watch.ts';
 import type { FrameSession, PresenceWatch, WatchingSession } from './session.ts';
+import { stringify } from './shared-json.ts';
 import { tokenExpiresAt } from './token-expiry.ts';
 import type { Tracing } from '../platform/tracing/index.ts';
 
@@ -268,7 +269,8 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
 
   private sendJson(value: unknown): void {
     if (this.state === 'closed') return;
-    this.write(JSON.stringify(value));
+    // An ack may carry a message its event frame serialized already (shared-json.ts).
+    this.write(stringify(value));
   }
 
   private sendError(id: string | null, error: ErrorBody): void {

@@ -8,6 +8,7 @@ import type { ModerationService } from '../modules/moderation/index.ts';
 import type { SyncService } from '../modules/sync/index.ts';
 import type { FrameSession } from './session.ts';
 import { createLiveFrameHandlers, type LiveServices } from './live-frame-handlers.ts';
+import { serializedOnce } from './shared-json.ts';
 
 type RequestType = Exclude<ClientFrameType, 'auth'>;
 
@@ -61,7 +62,8 @@ function createHandlers(services: FrameServices): FrameHandlers {
     ping: async () => ({}),
     send: async (actor, frame) => {
       const message = await messages.send(actor, frame.conversationId, frame);
-      return { id: message.id, seq: message.seq, message };
+      // The same message object the event frame carried: its JSON is written, not made again.
+      return { id: message.id, seq: message.seq, message: serializedOnce(message) };
     },
     edit: async (actor, frame) => ({ message: await messages.edit(actor, frame.conversationId, frame.messageId, frame.text) }),
     delete: async (actor, frame) => ({ message: await messages.delete(actor, frame.conversationId, frame.messageId) }),

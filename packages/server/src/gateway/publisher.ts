@@ -1,9 +1,10 @@
-import type { EventFrame, UserEventFrame } from '@parley/protocol';
+import type { ConversationEvent, EventFrame, UserEventFrame } from '@parley/protocol';
 import type { Broker } from '../platform/broker/index.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ChangeSet, Publisher } from '../modules/logs/index.ts';
 import type { EphemeralPublisher } from '../platform/ephemeral.ts';
 import { noTracing, type Tracing } from '../platform/tracing/index.ts';
+import { serializedOnce, stringify } from './shared-json.ts';
 import { type ConversationHeader, conversationChannel, type EphemeralHeader, encodeEnvelope, presenceChannel, type UserHeader, userChannel } from './envelope.ts';
 
 export interface PublisherOptions {
@@ -47,8 +48,8 @@ export function createPublisher(broker: Broker, logger: Logger, options: Publish
       if (subscribe.length) header.sub = [...subscribe];
       if (unsubscribe.length) header.unsub = [...unsubscribe];
       if (memberCount !== undefined && coalesceMembersAt > 0 && memberCount >= coalesceMembersAt) header.q = memberCount;
-      const frame: EventFrame = { t: 'event', event };
-      publish(conversationChannel(event.conversationId), encodeEnvelope(header, JSON.stringify(frame)));
+      const frame: EventFrame = { t: 'event', event: withSharedMessage(event) };
+      publish(conversationChannel(event.conversationId), encodeEnvelope(header, stringify(frame)));
     }
     for (const { userId, event, membership } of changes.userEvents) {
       const header: UserHeader = { k: 'u', s: event.seq, t };
@@ -69,6 +70,13 @@ export function createPublisher(broker: Broker, logger: Logger, options: Publish
     'messaging.operation.type': 'publish',
     'parley.events': changes.conversationEvents.length + changes.userEvents.length,
   }, () => publishAll(changes, tracing.traceparent()));
+}
+
+/** A message event with its message serialized once for the event and the sender's ack (shared-json.ts); any other as it is. */
+function withSharedMessage(event: ConversationEvent): ConversationEvent {
+  const data = event.data as { message?: object };
+  if (data.message === undefined) return event;
+  return { ...event, data: { ...data, message: serializedOnce(data.message) } } as ConversationEvent;
 }
 
 /**
