@@ -150,6 +150,7 @@ const MAX_STATEMENT_KEYS = 2000;
 class Writer {
   readonly #worker: Worker;
   readonly #keys = new Map<string, number>();
+  #nextKey = 0;
   readonly #pending = new Map<number, { resolve(reply: WriterReply): void; reject(error: Error): void }>();
   #nextId = 1;
   #failure: Error | null = null;
@@ -185,23 +186,32 @@ class Writer {
   #request(request: { statements: readonly WriterStatement[]; all?: boolean } | { close: true }): Promise<WriterReply> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
-    const message: WriterRequest = 'close' in request ? { id, close: true } : { id, statements: this.#encode(request.statements), ...(request.all ? { all: true } : {}) };
+    const learnt: string[] = [];
+    const message: WriterRequest = 'close' in request ? { id, close: true } : { id, statements: this.#encode(request.statements, learnt), ...(request.all ? { all: true } : {}) };
     return new Promise<WriterReply>((resolve, reject) => {
+      try {
+        this.#worker.postMessage(message);
+      } catch (error) {
+        // Not sent (a value that cannot be cloned): the writer never learnt these keys.
+        for (const sql of learnt) this.#keys.delete(sql);
+        reject(error as Error);
+        return;
+      }
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage(message);
     });
   }
 
   /** Statements as the protocol's flat triples: a text is sent once, with its key, then only the key. */
-  #encode(statements: readonly WriterStatement[]): unknown[] {
+  #encode(statements: readonly WriterStatement[], learnt: string[]): unknown[] {
     const wire: unknown[] = [];
     for (const { sql, parameters } of statements) {
       const key = this.#keys.get(sql);
       if (key !== undefined) {
         wire.push(key, null, parameters);
       } else if (this.#keys.size < MAX_STATEMENT_KEYS) {
-        const next = this.#keys.size;
+        const next = this.#nextKey++;
         this.#keys.set(sql, next);
+        learnt.push(sql);
         wire.push(next, sql, parameters);
       } else {
         wire.push(UNKEYED, sql, parameters);
