@@ -28,7 +28,7 @@ describe('statements compiled once per dialect', () => {
   });
 
   const userRow = (id: string, name: string) => ({ id, handle: null, display_name: name, password_hash: null, status: 'active', event_seq: 0, created_at: 1, updated_at: 1 });
-  const byName = preparedQuery((executor, name: string, status: string) => executor.selectFrom('users').select('id').where('display_name', '=', name).where('status', '=', status).orderBy('id'));
+  const byName = preparedQuery((executor, name: string, status: 'active' | 'deleted') => executor.selectFrom('users').select('id').where('display_name', '=', name).where('status', '=', status).orderBy('id'));
   const insertUser = preparedInsert('users', ['id', 'handle', 'display_name', 'password_hash', 'status', 'event_seq', 'created_at', 'updated_at']);
 
   it('compiles to the SQL Kysely builds, with each call\'s values in their places', () => {
