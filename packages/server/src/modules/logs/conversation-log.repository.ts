@@ -1,5 +1,5 @@
 import type { ConversationEvent, ConversationEventOf, ConversationEventType } from '@parley/protocol';
-import type { ConversationsTable, Dialect, Executor, Tx } from '../../platform/db/index.ts';
+import { type ConversationsTable, type Dialect, type Executor, preparedInsert, preparedQuery, type Tx } from '../../platform/db/index.ts';
 import { iso } from '../../platform/time.ts';
 import type { ChangeSet } from './changes.ts';
 import { reactionCounts, toMessage } from './message-row.ts';
@@ -28,6 +28,11 @@ export function nextSeqQuery(trx: Tx, conversationId: string, now: number, lastM
     .returning('last_seq');
 }
 
+/** `nextSeqQuery` of a message (it becomes the conversation's last), compiled once per dialect for the send path. */
+export const nextSeqStatement = preparedQuery((trx: Executor, conversationId: string, now: number, lastMessageId: string) => nextSeqQuery(trx as Tx, conversationId, now, lastMessageId));
+
+const insertEvent = preparedInsert('conversation_events', ['conversation_id', 'seq', 'type', 'actor_id', 'message_id', 'data', 'created_at']);
+
 /**
  * Locks the conversation row until the transaction ends: membership changes and sends
  * to one conversation are serialized, so a decision made under the lock stays true
@@ -52,20 +57,22 @@ export interface RecordEventInput<T extends ConversationEventType> {
   unsubscribe?: readonly string[];
 }
 
-/** Writes the event at a seq taken with `takeNextSeq` and queues it for publishing after commit. */
-export async function recordEvent<T extends ConversationEventType>(trx: Tx, changes: ChangeSet, input: RecordEventInput<T>): Promise<ConversationEventOf<T>> {
-  await trx
-    .insertInto('conversation_events')
-    .values({
-      conversation_id: input.conversationId,
-      seq: input.seq,
-      type: input.type,
-      actor_id: input.actorId,
-      message_id: input.messageId ?? null,
-      data: input.messageId === undefined ? JSON.stringify(input.data) : '{}',
-      created_at: input.now,
-    })
-    .execute();
+/**
+ * Writes the event at a seq taken with `takeNextSeq` and queues it for publishing after
+ * commit. Given the dialect, the insert is compiled once for it (the send path).
+ */
+export async function recordEvent<T extends ConversationEventType>(trx: Tx, changes: ChangeSet, input: RecordEventInput<T>, dialect?: Dialect): Promise<ConversationEventOf<T>> {
+  const row = {
+    conversation_id: input.conversationId,
+    seq: input.seq,
+    type: input.type,
+    actor_id: input.actorId,
+    message_id: input.messageId ?? null,
+    data: input.messageId === undefined ? JSON.stringify(input.data) : '{}',
+    created_at: input.now,
+  };
+  if (dialect) await trx.executeQuery(insertEvent(dialect, trx, row));
+  else await trx.insertInto('conversation_events').values(row).execute();
   const event = {
     conversationId: input.conversationId,
     seq: input.seq,

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Database, Tx } from '../../platform/db/index.ts';
 import { isRetryableTransactionError } from '../../platform/db/index.ts';
 import { noTracing, type TraceContext, type Tracing } from '../../platform/tracing/index.ts';
@@ -85,6 +85,10 @@ interface Queued {
   reject(error: unknown): void;
 }
 
+const SAVEPOINT = CompiledQuery.raw('savepoint work');
+const ROLLBACK_TO_SAVEPOINT = CompiledQuery.raw('rollback to work');
+const RELEASE_SAVEPOINT = CompiledQuery.raw('release work');
+
 function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkTiming, tracing: Tracing): UnitOfWork {
   const queue: Queued[] = [];
   let running = false;
@@ -101,6 +105,9 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
     // Taken once the connection is ours: works queued while we waited for it (behind reads
     // on the one connection) join this commit.
     const batch = queue.splice(0, MAX_BATCH);
+    // Savepoints and their release travel with the next statement (a work's first, or the
+    // COMMIT) instead of a round trip to the writer thread each.
+    const control = (statement: CompiledQuery) => db.sendWithNext(trx, statement);
     const done: Array<{ item: Queued; result: unknown; changes: ChangeSet }> = [];
     const failed: Array<{ item: Queued; error: unknown }> = [];
     let next = 0;
@@ -108,7 +115,7 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
       for (; next < batch.length; next++) {
         const item = batch[next]!;
         const changes = new ChangeSet();
-        await sql`savepoint work`.execute(trx);
+        await control(SAVEPOINT);
         let result: unknown;
         try {
           result = await (tracing.enabled
@@ -119,11 +126,11 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
           // (a unique key taken by a work before it in this batch) reads on another
           // connection, which sees the batch only once it committed.
           failed.push({ item, error });
-          await sql`rollback to work`.execute(trx);
-          await sql`release work`.execute(trx);
+          await control(ROLLBACK_TO_SAVEPOINT);
+          await control(RELEASE_SAVEPOINT);
           continue;
         }
-        await sql`release work`.execute(trx);
+        await control(RELEASE_SAVEPOINT);
         done.push({ item, result, changes });
       }
       await trx.commit().execute();

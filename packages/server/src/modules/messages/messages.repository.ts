@@ -1,4 +1,4 @@
-import type { Executor, MessagesTable, Tx } from '../../platform/db/index.ts';
+import { type Executor, type MessagesTable, preparedInsert, preparedQuery, type Tx } from '../../platform/db/index.ts';
 
 export async function findByClientId(db: Executor, conversationId: string, senderId: string, clientMsgId: string): Promise<MessagesTable | undefined> {
   return clientIdQuery(db, conversationId, senderId, clientMsgId).executeTakeFirst();
@@ -13,6 +13,14 @@ export function clientIdQuery(db: Executor, conversationId: string, senderId: st
     .where('sender_id', '=', senderId)
     .where('client_msg_id', '=', clientMsgId);
 }
+
+/** `clientIdQuery` compiled once per dialect, for the send path. */
+export const clientIdStatement = preparedQuery(clientIdQuery);
+
+/** A message row, as the send inserts it (compiled once per dialect). */
+export const insertMessageStatement = preparedInsert('messages', [
+  'id', 'conversation_id', 'seq', 'sender_id', 'client_msg_id', 'text', 'reply_to', 'created_at', 'edited_at', 'deleted_at', 'forwarded_from', 'attachments', 'mentions',
+]);
 
 export async function findInConversation(db: Executor, conversationId: string, messageId: string): Promise<MessagesTable | undefined> {
   return db.selectFrom('messages').selectAll().where('id', '=', messageId).where('conversation_id', '=', conversationId).executeTakeFirst();

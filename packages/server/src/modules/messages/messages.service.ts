@@ -7,9 +7,9 @@ import { withinBytes } from '../../platform/page-budget.ts';
 import { iso, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import { findConversation, findMember, updateMember } from '../conversations/index.ts';
-import { appendAudit, appendEvent, type ChangeSet, lockConversation, nextSeqQuery, recordEvent, takeNextSeq, toMessage, toMessages, type UnitOfWork } from '../logs/index.ts';
+import { appendAudit, appendEvent, type ChangeSet, lockConversation, nextSeqStatement, recordEvent, takeNextSeq, toMessage, toMessages, type UnitOfWork } from '../logs/index.ts';
 import type { MessageIndex } from '../search-index/index.ts';
-import { access, checkSlowMode, type MemberAction, membershipFactsQuery, type PolicyFacts, type PolicyHook } from '../policy/index.ts';
+import { access, checkSlowMode, type MemberAction, membershipFactsStatement, type PolicyFacts, type PolicyHook } from '../policy/index.ts';
 import * as repo from './messages.repository.ts';
 
 /**
@@ -107,6 +107,8 @@ class NoChange extends Error {
 
 export function createMessagesService({ db, uow, clock, hook, index, maxMessageLength, pageMaxBytes, files, enqueuePush = null }: MessagesDeps) {
   const kysely = db.kysely;
+  // The send's own statements are compiled once for this dialect (platform/db/prepared-query.ts).
+  const dialect = db.dialect;
 
   /** Mentions count only members: JSON of their ids, null for none. */
   async function mentionsIn(executor: Executor, conversationId: string, text: string): Promise<string | null> {
@@ -137,7 +139,7 @@ export function createMessagesService({ db, uow, clock, hook, index, maxMessageL
    * conversation: a member removed since then gets not_found like everyone else.
    */
   async function knownSend(actor: Actor, conversationId: string, clientMsgId: string): Promise<Message | null> {
-    const known = await repo.findByClientId(kysely, conversationId, actor.userId, clientMsgId);
+    const [known] = (await kysely.executeQuery(repo.clientIdStatement(dialect, kysely, conversationId, actor.userId, clientMsgId))).rows;
     if (!known) return null;
     await access(kysely, actor.userId, conversationId, 'conversation.view', { now: clock() });
     return (await toMessages(kysely, [known]))[0]!;
@@ -178,9 +180,9 @@ export function createMessagesService({ db, uow, clock, hook, index, maxMessageL
         // stay true until commit. The facts the door decides on and a racing retry are read
         // right after it under that lock, all three in one round trip to the store.
         const [taken, facts, racing] = await db.runTogether(trx, [
-          nextSeqQuery(trx, conversationId, now, id).compile(),
-          membershipFactsQuery(trx, conversationId, actor.userId).compile(),
-          repo.clientIdQuery(trx, conversationId, actor.userId, input.clientMsgId).compile(),
+          nextSeqStatement(dialect, trx, conversationId, now, id),
+          membershipFactsStatement(dialect, trx, conversationId, actor.userId),
+          repo.clientIdStatement(dialect, trx, conversationId, actor.userId, input.clientMsgId),
         ]);
         const seq = taken[0]?.last_seq ?? null;
         const { membership } = await access(trx, actor.userId, conversationId, 'message.send', { now, membership: facts[0] ?? null, more: () => ({ hasLinks: hasLinks(input.text), hasMedia }) });
@@ -209,7 +211,7 @@ export function createMessagesService({ db, uow, clock, hook, index, maxMessageL
             mentions: await mentionsIn(trx, conversationId, input.text),
           };
           // The message row first: its files refer to it.
-          await repo.insertMessage(trx, message);
+          await trx.executeQuery(repo.insertMessageStatement(dialect, trx, message));
           if (input.attachments?.length) {
             const attachments = await files!.claim(trx, { actorId: actor.userId, ids: input.attachments, messageId: id, conversationId });
             message.attachments = JSON.stringify(attachments);
@@ -220,7 +222,7 @@ export function createMessagesService({ db, uow, clock, hook, index, maxMessageL
           if (message.attachments) await repo.setAttachments(trx, id, message.attachments);
           await index.add(trx, message);
           const wire = toMessage(message);
-          await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.created', actorId: actor.userId, data: { message: wire }, now, messageId: id });
+          await recordEvent(trx, changes, { conversationId, seq: seq!, type: 'message.created', actorId: actor.userId, data: { message: wire }, now, messageId: id }, dialect);
           if (enqueuePush) await enqueuePush(trx, { conversationId, seq: seq!, messageId: id, senderId: actor.userId, now });
           return wire;
         });

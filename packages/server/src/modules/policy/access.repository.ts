@@ -1,4 +1,4 @@
-import type { Executor } from '../../platform/db/index.ts';
+import { type Executor, preparedQuery } from '../../platform/db/index.ts';
 
 /**
  * Everything most policy decisions need, in one query: the actor's membership (role,
@@ -30,6 +30,9 @@ export function membershipFactsQuery(db: Executor, conversationId: string, userI
     .where('m.conversation_id', '=', conversationId)
     .where('m.user_id', '=', userId);
 }
+
+/** `membershipFactsQuery` compiled once per dialect, for the send path. */
+export const membershipFactsStatement = preparedQuery(membershipFactsQuery);
 
 export type MembershipFactsRow = NonNullable<Awaited<ReturnType<typeof findMembershipFacts>>>;
 

@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
 import type { Role } from '@parley/protocol';
-import type { Dialect, Executor, PushConversationSettingsTable, PushDeliveriesTable, PushOutboxTable, PushSettingsTable, Tx } from '../../platform/db/index.ts';
+import { type Dialect, type Executor, preparedInsert, type PushConversationSettingsTable, type PushDeliveriesTable, type PushOutboxTable, type PushSettingsTable, type Tx } from '../../platform/db/index.ts';
 
-export async function insertOutbox(trx: Tx, row: PushOutboxTable): Promise<void> {
-  await trx.insertInto('push_outbox').values(row).execute();
-}
+/** `insertOutbox` compiled once per dialect: every message sends one (the send path). */
+export const insertOutboxStatement = preparedInsert('push_outbox', ['id', 'conversation_id', 'seq', 'message_id', 'sender_id', 'created_at', 'due_at', 'cursor', 'attempts', 'claimed_until', 'claimed_by']);
 
 /**
  * Claims due rows for this node until `leaseUntil`. On PostgreSQL the rows are locked with

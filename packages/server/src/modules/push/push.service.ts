@@ -34,7 +34,7 @@ export function createPushService({ db, uow, clock, onlineGraceMs, vapidPublicKe
   return {
     /** The message's one outbox row, in its own transaction (see `PushEnqueue`). */
     async enqueue(trx: Tx, message: { conversationId: string; seq: number; messageId: string; senderId: string; now: number }): Promise<void> {
-      await repo.insertOutbox(trx, {
+      await trx.executeQuery(repo.insertOutboxStatement(db.dialect, trx, {
         id: newId(message.now),
         conversation_id: message.conversationId,
         seq: message.seq,
@@ -46,7 +46,7 @@ export function createPushService({ db, uow, clock, onlineGraceMs, vapidPublicKe
         attempts: 0,
         claimed_until: null,
         claimed_by: null,
-      });
+      }));
     },
 
     vapidKey: () => ({ publicKey: vapidPublicKey }),

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { Dialect, Tx } from '../../platform/db/index.ts';
+import { CompiledQuery, sql } from 'kysely';
+import { type Dialect, preparedInsert, type Tx } from '../../platform/db/index.ts';
 import { hasLinks } from '../../platform/links.ts';
 import { conversationToken, documentText } from '../../platform/search-text.ts';
 
@@ -32,6 +32,10 @@ export interface MessageIndex {
  * as typed — names, other languages and stop words still match exactly. SQLite: an FTS5 row
  * (porter stemming over unicode61) keyed by the document's integer id.
  */
+/** A new message's document row on SQLite (its `doc_id` is taken by the insert), compiled once: the send writes one each. */
+const insertDocument = preparedInsert('message_search_docs', ['message_id', 'conversation_id', 'sender_id', 'created_at', 'has_link']);
+const INSERT_FTS_ROW = 'insert into message_fts (rowid, body, conv) values (last_insert_rowid(), ?, ?)';
+
 export function createMessageIndex(dialect: Dialect, language: string): MessageIndex {
   if (dialect === 'postgres') {
     return {
@@ -68,12 +72,10 @@ export function createMessageIndex(dialect: Dialect, language: string): MessageI
     },
     async add(trx, message) {
       if (message.text === null) return;
-      await trx
-        .insertInto('message_search_docs')
-        .values({ message_id: message.id, conversation_id: message.conversation_id, sender_id: message.sender_id, created_at: message.created_at, has_link: hasLinks(message.text) ? 1 : 0 })
-        .execute();
+      const document = { message_id: message.id, conversation_id: message.conversation_id, sender_id: message.sender_id, created_at: message.created_at, has_link: hasLinks(message.text) ? 1 : 0 };
+      await trx.executeQuery(insertDocument('sqlite', trx, document));
       // doc_id is the rowid the insert just took (an INTEGER PRIMARY KEY): no need to read it back.
-      await sql`insert into message_fts (rowid, body, conv) values (last_insert_rowid(), ${documentText(message.text)}, ${conversationToken(message.conversation_id)})`.execute(trx);
+      await trx.executeQuery(CompiledQuery.raw(INSERT_FTS_ROW, [documentText(message.text), conversationToken(message.conversation_id)]));
     },
     remove,
   };

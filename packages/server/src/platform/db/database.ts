@@ -38,6 +38,13 @@ export interface Database {
    * after another elsewhere. For a hot path whose statements do not depend on each other.
    */
   runTogether<const Q extends readonly CompiledQuery<any>[]>(trx: Tx, queries: Q): Promise<RowsOf<Q>>;
+  /**
+   * Runs a statement of the transaction `trx` that returns nothing and whose failure only the
+   * transaction as a whole cares about (a savepoint, its release): on the embedded store's
+   * writer thread it travels with the transaction's next statement or its COMMIT instead of a
+   * round trip of its own (an error then fails that statement); elsewhere it runs at once.
+   */
+  sendWithNext(trx: Tx, query: CompiledQuery): Promise<void>;
   /** True when the database answers and every migration has been applied. */
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -70,7 +77,7 @@ function queryLog(onQuery: DatabaseOptions['onQuery']): Pick<KyselyConfig, 'log'
 
 /** Opens the configured store and brings its schema up to date before anything else touches it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { kysely, dialect, deferWrites = (write) => write(), executeTogether } = options.databaseUrl ? openPostgres(options.databaseUrl, options) : openSqlite(options);
+  const { kysely, dialect, deferWrites = (write) => write(), executeTogether, sendWithNext } = options.databaseUrl ? openPostgres(options.databaseUrl, options) : openSqlite(options);
   try {
     await migrate(kysely, options.logger);
   } catch (error) {
@@ -87,6 +94,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       const rows: unknown[][] = [];
       for (const query of queries) rows.push((await trx.executeQuery(query)).rows);
       return rows as never;
+    },
+    async sendWithNext(trx, query) {
+      if (!trx.isTransaction) throw new Error('sendWithNext: the statement belongs to a transaction');
+      if (sendWithNext) sendWithNext({ sql: query.sql, parameters: query.parameters });
+      else await trx.executeQuery(query);
     },
     snapshot: (read) => kysely.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(read),
     async ready() {
@@ -109,6 +121,7 @@ interface Opened {
   dialect: Dialect;
   deferWrites?: Database['deferWrites'];
   executeTogether?: SqliteWorkerStore['executeTogether'];
+  sendWithNext?: SqliteWorkerStore['sendWithNext'];
 }
 
 function openPostgres(connectionString: string, { poolSize, logger, onQuery }: DatabaseOptions): Opened {
@@ -139,7 +152,7 @@ function openSqlite(options: DatabaseOptions): Opened {
   if ((options.sqliteWriter ?? 'thread') === 'thread') {
     const file = join(options.dataDir, 'parley.db');
     const store = sqliteWorkerStore({ file, synchronous: options.sqliteSynchronous });
-    return { kysely: new Kysely<DB>({ dialect: store.dialect, ...queryLog(options.onQuery) }), dialect: 'sqlite', deferWrites: store.deferWrites, executeTogether: store.executeTogether };
+    return { kysely: new Kysely<DB>({ dialect: store.dialect, ...queryLog(options.onQuery) }), dialect: 'sqlite', deferWrites: store.deferWrites, executeTogether: store.executeTogether, sendWithNext: store.sendWithNext };
   }
   const database = new SqliteDatabase(join(options.dataDir, 'parley.db'));
   database.pragma('journal_mode = WAL');

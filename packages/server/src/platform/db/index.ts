@@ -2,3 +2,4 @@ export { type Database, type DatabaseOptions, type Dialect, type Executor, openD
 export type * from './schema.ts';
 export { isDatabaseUnreachable, isRetryableTransactionError, isUniqueViolation } from './db-errors.ts';
 export { type BatchLoader, createBatchLoader } from './batch-loader.ts';
+export { preparedInsert, preparedQuery } from './prepared-query.ts';

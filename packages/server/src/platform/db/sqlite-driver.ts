@@ -4,7 +4,7 @@ import {
   CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult, SqliteAdapter, SqliteIntrospector,
   SqliteQueryCompiler, type TransactionSettings,
 } from 'kysely';
-import type { WriterReply, WriterRequest, WriterResult, WriterSetup, WriterStatement } from './sqlite-writer-protocol.ts';
+import { UNKEYED, type WriterReply, type WriterRequest, type WriterResult, type WriterSetup, type WriterStatement } from './sqlite-writer-protocol.ts';
 
 /**
  * The embedded store with its writer off the event loop.
@@ -34,6 +34,8 @@ export interface SqliteWorkerStore {
   deferWrites<T>(write: () => Promise<T>): Promise<T>;
   /** See `SqliteWorkerDriver.executeTogether`. */
   executeTogether(statements: readonly WriterStatement[]): Promise<QueryResult<unknown>[]>;
+  /** See `SqliteWorkerDriver.sendWithNext`. */
+  sendWithNext(statement: WriterStatement): void;
 }
 
 export function sqliteWorkerStore(options: SqliteWorkerOptions): SqliteWorkerStore {
@@ -47,6 +49,7 @@ export function sqliteWorkerStore(options: SqliteWorkerOptions): SqliteWorkerSto
     },
     deferWrites: (write) => driver.deferWrites(write),
     executeTogether: (statements) => driver.executeTogether(statements),
+    sendWithNext: (statement) => driver.sendWithNext(statement),
   };
 }
 
@@ -137,9 +140,17 @@ function runOn(statement: SqliteDatabase.Statement, parameters: readonly unknown
   return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
 }
 
+/**
+ * SQL texts given a key (see the protocol's triples). Queries come from a fixed set of
+ * shapes, but an `in (…)` list makes one per length: past this many, texts travel whole.
+ */
+const MAX_STATEMENT_KEYS = 2000;
+
 /** The writer thread, spoken to by request id; requests run in the order sent. */
 class Writer {
   readonly #worker: Worker;
+  readonly #keys = new Map<string, number>();
+  #nextKey = 0;
   readonly #pending = new Map<number, { resolve(reply: WriterReply): void; reject(error: Error): void }>();
   #nextId = 1;
   #failure: Error | null = null;
@@ -175,10 +186,38 @@ class Writer {
   #request(request: { statements: readonly WriterStatement[]; all?: boolean } | { close: true }): Promise<WriterReply> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
+    const learnt: string[] = [];
+    const message: WriterRequest = 'close' in request ? { id, close: true } : { id, statements: this.#encode(request.statements, learnt), ...(request.all ? { all: true } : {}) };
     return new Promise<WriterReply>((resolve, reject) => {
+      try {
+        this.#worker.postMessage(message);
+      } catch (error) {
+        // Not sent (a value that cannot be cloned): the writer never learnt these keys.
+        for (const sql of learnt) this.#keys.delete(sql);
+        reject(error as Error);
+        return;
+      }
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...request, id } as WriterRequest);
     });
+  }
+
+  /** Statements as the protocol's flat triples: a text is sent once, with its key, then only the key. */
+  #encode(statements: readonly WriterStatement[], learnt: string[]): unknown[] {
+    const wire: unknown[] = [];
+    for (const { sql, parameters } of statements) {
+      const key = this.#keys.get(sql);
+      if (key !== undefined) {
+        wire.push(key, null, parameters);
+      } else if (this.#keys.size < MAX_STATEMENT_KEYS) {
+        const next = this.#nextKey++;
+        this.#keys.set(sql, next);
+        learnt.push(sql);
+        wire.push(next, sql, parameters);
+      } else {
+        wire.push(UNKEYED, sql, parameters);
+      }
+    }
+    return wire;
   }
 
   async execute(statements: readonly WriterStatement[]): Promise<QueryResult<any>> {
@@ -243,6 +282,8 @@ class SqliteWorkerDriver implements Driver {
   readonly #snapshotLock = new Lock();
   /** Statements held by `deferWrites` (null: none is running). The writer belongs to one transaction at a time, so this is that transaction's. */
   #deferred: WriterStatement[] | null = null;
+  /** Statements of the open write transaction waiting to travel with its next one (`sendWithNext`). */
+  readonly #held: WriterStatement[] = [];
 
   constructor(options: SqliteWorkerOptions) {
     this.#options = options;
@@ -297,7 +338,7 @@ class SqliteWorkerDriver implements Driver {
     this.#deferred = [];
     try {
       const result = await write();
-      const held = this.#deferred;
+      const held = this.#takeHeld();
       this.#deferred = null;
       if (held.length > 0) await this.#writer.execute(held);
       return result;
@@ -311,16 +352,35 @@ class SqliteWorkerDriver implements Driver {
    * result answered (held writes go first). Only for a caller inside a write transaction.
    */
   async executeTogether(statements: readonly WriterStatement[]): Promise<QueryResult<unknown>[]> {
-    const held = this.#deferred && this.#deferred.length > 0 ? this.#deferred.splice(0) : [];
-    const results = await this.#writer.executeAll([...held, ...statements]);
-    return results.slice(held.length);
+    const held = this.#takeHeld();
+    const results = await this.#writer.executeAll(held.length > 0 ? [...held, ...statements] : statements);
+    return held.length > 0 ? results.slice(held.length) : results;
+  }
+
+  /**
+   * A statement of the open write transaction that returns nothing and whose failure only
+   * the transaction as a whole cares about (the group commit's savepoints and their
+   * release): it travels with the transaction's next statement, or its COMMIT, instead of
+   * taking a round trip to the writer of its own. A ROLLBACK of the transaction drops it.
+   */
+  sendWithNext(statement: WriterStatement): void {
+    this.#held.push(statement);
+  }
+
+  /** What waits to go before the transaction's next statement: `sendWithNext`'s, then held writes, in the order made. */
+  #takeHeld(): WriterStatement[] {
+    const deferred = this.#deferred;
+    if (this.#held.length === 0) return deferred && deferred.length > 0 ? deferred.splice(0) : [];
+    const held = this.#held.splice(0);
+    if (deferred && deferred.length > 0) held.push(...deferred.splice(0));
+    return held;
   }
 
   #withDeferred(statement: WriterStatement): WriterStatement[] {
-    if (!this.#deferred || this.#deferred.length === 0) return [statement];
-    const statements = [...this.#deferred, statement];
-    this.#deferred.length = 0;
-    return statements;
+    const held = this.#takeHeld();
+    if (held.length === 0) return [statement];
+    held.push(statement);
+    return held;
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -374,9 +434,21 @@ class SqliteWorkerDriver implements Driver {
     const mode = connection.mode;
     if (mode === 'auto') return;
     try {
-      await connection.executeQuery(CompiledQuery.raw(sql));
+      if (mode === 'write') {
+        // Straight to the writer (never held by `deferWrites`); a COMMIT takes what waits with it, a ROLLBACK drops it.
+        if (sql === 'commit') await this.#writer.execute(this.#withDeferred({ sql, parameters: [] }));
+        else {
+          this.#held.length = 0;
+          await this.#writer.execute([{ sql, parameters: [] }]);
+        }
+      } else {
+        await connection.executeQuery(CompiledQuery.raw(sql));
+      }
     } catch (error) {
-      if (sql === 'commit') await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+      if (sql === 'commit') {
+        this.#held.length = 0;
+        await this.#writer.execute([{ sql: 'rollback', parameters: [] }]).catch(() => {});
+      }
       throw error;
     } finally {
       connection.mode = 'auto';

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
-import type { WriterReply, WriterRequest, WriterResult, WriterSetup } from './sqlite-writer-protocol.ts';
+import { UNKEYED, type WriterReply, type WriterRequest, type WriterResult, type WriterSetup } from './sqlite-writer-protocol.ts';
 
 const setup = workerData as WriterSetup;
 const port = parentPort!;
@@ -34,11 +34,38 @@ function prepare(sql: string): SqliteDatabase.Statement {
   return statement;
 }
 
-function execute(sql: string, parameters: readonly unknown[]): WriterResult {
-  const statement = prepare(sql);
+/** SQL texts by the key the main thread gave them (it bounds how many keys there are), and their statements once prepared. */
+const texts = new Map<number, string>();
+const keyed = new Map<number, SqliteDatabase.Statement>();
+
+function run(statement: SqliteDatabase.Statement, parameters: readonly unknown[]): WriterResult {
   if (statement.reader) return { rows: statement.all(parameters) as Record<string, unknown>[] };
   const { changes, lastInsertRowid } = statement.run(parameters);
   return { rows: [], changes, lastInsertRowid: Number(lastInsertRowid) };
+}
+
+/**
+ * Learns the new keys of a request (triples, see the protocol) before any of its
+ * statements runs: one that fails stops the rest, and the main thread counts every key it
+ * sent as known all the same.
+ */
+function learnKeys(wire: readonly unknown[]): void {
+  for (let i = 0; i < wire.length; i += 3) {
+    if (wire[i] !== UNKEYED && wire[i + 1] !== null) texts.set(wire[i] as number, wire[i + 1] as string);
+  }
+}
+
+/** Runs the statement at triple `i`, prepared when first run (an earlier statement of the request may create what it names). */
+function runAt(wire: readonly unknown[], i: number): WriterResult {
+  const key = wire[i] as number;
+  let statement = key === UNKEYED ? undefined : keyed.get(key);
+  if (!statement) {
+    const sql = key === UNKEYED ? (wire[i + 1] as string) : texts.get(key);
+    if (sql === undefined) throw new Error(`the SQLite writer does not know statement ${key}`);
+    statement = prepare(sql);
+    if (key !== UNKEYED) keyed.set(key, statement);
+  }
+  return run(statement, wire[i + 2] as readonly unknown[]);
 }
 
 port.on('message', (request: WriterRequest) => {
@@ -49,12 +76,16 @@ port.on('message', (request: WriterRequest) => {
     return;
   }
   try {
+    const wire = request.statements;
+    learnKeys(wire);
     if (request.all) {
-      port.postMessage({ id: request.id, results: request.statements.map((statement) => execute(statement.sql, statement.parameters)) } satisfies WriterReply);
+      const results: WriterResult[] = [];
+      for (let i = 0; i < wire.length; i += 3) results.push(runAt(wire, i));
+      port.postMessage({ id: request.id, results } satisfies WriterReply);
       return;
     }
     let result: WriterResult | undefined;
-    for (const statement of request.statements) result = execute(statement.sql, statement.parameters);
+    for (let i = 0; i < wire.length; i += 3) result = runAt(wire, i);
     port.postMessage({ id: request.id, ...(result ? { result } : {}) } satisfies WriterReply);
   } catch (error) {
     const e = error as Error & { code?: string };
