@@ -48,7 +48,7 @@ export interface DatabaseOptions {
   dataDir: string;
   poolSize: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
-  /** `thread` (the default): the writer on a worker thread, reads on the event loop (sqlite-driver.ts). */
+  /** `thread` (the default, as in the config): the writer on a worker thread, reads on the event loop (sqlite-driver.ts). */
   sqliteWriter?: 'thread' | 'inline';
   logger: Logger;
 }
@@ -57,7 +57,7 @@ const INT8_OID = 20;
 
 /** Opens the configured store and brings its schema up to date before anything else touches it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { kysely, dialect, deferWrites = (write) => write(), executeTogether } = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize, options.logger) : openSqlite(options);
+  const { kysely, dialect, deferWrites = (write) => write(), executeTogether, available = () => true } = options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize, options.logger) : openSqlite(options);
   try {
     await migrate(kysely, options.logger);
   } catch (error) {
@@ -77,6 +77,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
     snapshot: (read) => kysely.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(read),
     async ready() {
+      if (!available()) return false;
       try {
         const row = await kysely
           .selectFrom('kysely_migration' as never)
@@ -96,6 +97,8 @@ interface Opened {
   dialect: Dialect;
   deferWrites?: Database['deferWrites'];
   executeTogether?: SqliteWorkerStore['executeTogether'];
+  /** False once the store can no longer write (the embedded store's writer thread failed). */
+  available?: () => boolean;
 }
 
 function openPostgres(connectionString: string, poolSize: number, logger: Logger): Opened {
@@ -125,8 +128,19 @@ function openSqlite(options: DatabaseOptions): Opened {
   mkdirSync(options.dataDir, { recursive: true });
   if ((options.sqliteWriter ?? 'thread') === 'thread') {
     const file = join(options.dataDir, 'parley.db');
-    const store = sqliteWorkerStore({ file, synchronous: options.sqliteSynchronous });
-    return { kysely: new Kysely<DB>({ dialect: store.dialect }), dialect: 'sqlite', deferWrites: store.deferWrites, executeTogether: store.executeTogether };
+    const store = sqliteWorkerStore({
+      file,
+      synchronous: options.sqliteSynchronous,
+      // Every write from now on is refused as unavailable, and readiness fails so the process is replaced.
+      onWriterFailure: (error) => options.logger.error({ err: error }, 'the SQLite writer thread failed: the store can no longer write'),
+    });
+    return {
+      kysely: new Kysely<DB>({ dialect: store.dialect }),
+      dialect: 'sqlite',
+      deferWrites: store.deferWrites,
+      executeTogether: store.executeTogether,
+      available: store.available,
+    };
   }
   const database = new SqliteDatabase(join(options.dataDir, 'parley.db'));
   database.pragma('journal_mode = WAL');
