@@ -48,7 +48,7 @@ export interface DatabaseOptions {
   dataDir: string;
   poolSize: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
-  /** `thread` (the default, as in the config): the writer on a worker thread, reads on the event loop (sqlite-driver.ts). */
+  /** `thread`: the writer on a worker thread, reads on the event loop (sqlite-driver.ts); `inline` (the default, as in the config): one connection on the event loop. */
   sqliteWriter?: 'thread' | 'inline';
   logger: Logger;
 }
@@ -126,7 +126,7 @@ function openPostgres(connectionString: string, poolSize: number, logger: Logger
 
 function openSqlite(options: DatabaseOptions): Opened {
   mkdirSync(options.dataDir, { recursive: true });
-  if ((options.sqliteWriter ?? 'thread') === 'thread') {
+  if ((options.sqliteWriter ?? 'inline') === 'thread') {
     const file = join(options.dataDir, 'parley.db');
     const store = sqliteWorkerStore({
       file,
