@@ -56,13 +56,48 @@ export class TestSocket {
     this.ws.send(JSON.stringify(frame));
   }
 
-  /** Sends a request and resolves with its ack data; rejects with the error body. */
+  /**
+   * Sends a request and resolves with its ack data; rejects with the error body, or with
+   * `closedBeforeAnswer` as soon as the socket closes unanswered (frames arrive before the
+   * close, so none can come after: a slow answer is not mistaken for a missing one).
+   */
   async request<T = any>(type: string, payload: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<T> {
     const id = `r${++this.nextId}`;
     this.send({ t: type, id, ...payload });
-    const answer = await this.next((frame) => (frame.t === 'ack' || frame.t === 'error') && frame.id === id, timeoutMs);
+    const answer = await this.answer(id, timeoutMs);
     if (answer.t === 'error') throw Object.assign(new Error(answer.error.message), { body: answer.error as ErrorBody });
     return answer.data as T;
+  }
+
+  private answer(id: string, timeoutMs: number): Promise<any> {
+    const match = (frame: any) => (frame.t === 'ack' || frame.t === 'error') && frame.id === id;
+    const seen = this.frames.find(match);
+    if (seen) return Promise.resolve(seen);
+    const unanswered = () => Object.assign(new Error(`socket closed (${this.closeCode}) before the answer to ${id}`), { closedBeforeAnswer: true });
+    if (this.closeCode !== null) return Promise.reject(unanswered());
+    return new Promise((resolve, reject) => {
+      // Exactly one of the answer, the close and the timer settles it; each removes the others.
+      const waiter = {
+        match,
+        resolve: (frame: any) => {
+          clearTimeout(timer);
+          this.closeWaiters.splice(this.closeWaiters.indexOf(onClose), 1);
+          resolve(frame);
+        },
+      };
+      const onClose = () => {
+        clearTimeout(timer);
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(unanswered());
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        this.closeWaiters.splice(this.closeWaiters.indexOf(onClose), 1);
+        reject(new Error(`no answer to ${id} within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+      this.closeWaiters.push(onClose);
+    });
   }
 
   /** The next frame (already received or future) matching; frames are not consumed. */

@@ -55,7 +55,7 @@ export interface DatabaseOptions {
   dataDir: string;
   poolSize: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
-  /** `thread` (the default): the writer on a worker thread, reads on the event loop (sqlite-driver.ts). */
+  /** `thread`: the writer on a worker thread, reads on the event loop (sqlite-driver.ts); `inline` (the default, as in the config): one connection on the event loop. */
   sqliteWriter?: 'thread' | 'inline';
   logger: Logger;
   /**
@@ -77,7 +77,7 @@ function queryLog(onQuery: DatabaseOptions['onQuery']): Pick<KyselyConfig, 'log'
 
 /** Opens the configured store and brings its schema up to date before anything else touches it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { kysely, dialect, deferWrites = (write) => write(), executeTogether, sendWithNext } = options.databaseUrl ? openPostgres(options.databaseUrl, options) : openSqlite(options);
+  const { kysely, dialect, deferWrites = (write) => write(), executeTogether, sendWithNext, available = () => true } = options.databaseUrl ? openPostgres(options.databaseUrl, options) : openSqlite(options);
   try {
     await migrate(kysely, options.logger);
   } catch (error) {
@@ -102,6 +102,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
     snapshot: (read) => kysely.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(read),
     async ready() {
+      if (!available()) return false;
       try {
         const row = await kysely
           .selectFrom('kysely_migration' as never)
@@ -122,6 +123,8 @@ interface Opened {
   deferWrites?: Database['deferWrites'];
   executeTogether?: SqliteWorkerStore['executeTogether'];
   sendWithNext?: SqliteWorkerStore['sendWithNext'];
+  /** False once the store can no longer write (the embedded store's writer thread failed). */
+  available?: () => boolean;
 }
 
 function openPostgres(connectionString: string, { poolSize, logger, onQuery }: DatabaseOptions): Opened {
@@ -149,10 +152,22 @@ function openPostgres(connectionString: string, { poolSize, logger, onQuery }: D
 
 function openSqlite(options: DatabaseOptions): Opened {
   mkdirSync(options.dataDir, { recursive: true });
-  if ((options.sqliteWriter ?? 'thread') === 'thread') {
+  if ((options.sqliteWriter ?? 'inline') === 'thread') {
     const file = join(options.dataDir, 'parley.db');
-    const store = sqliteWorkerStore({ file, synchronous: options.sqliteSynchronous });
-    return { kysely: new Kysely<DB>({ dialect: store.dialect, ...queryLog(options.onQuery) }), dialect: 'sqlite', deferWrites: store.deferWrites, executeTogether: store.executeTogether, sendWithNext: store.sendWithNext };
+    const store = sqliteWorkerStore({
+      file,
+      synchronous: options.sqliteSynchronous,
+      // Every write from now on is refused as unavailable, and readiness fails so the process is replaced.
+      onWriterFailure: (error) => options.logger.error({ err: error }, 'the SQLite writer thread failed: the store can no longer write'),
+    });
+    return {
+      kysely: new Kysely<DB>({ dialect: store.dialect, ...queryLog(options.onQuery) }),
+      dialect: 'sqlite',
+      deferWrites: store.deferWrites,
+      executeTogether: store.executeTogether,
+      sendWithNext: store.sendWithNext,
+      available: store.available,
+    };
   }
   const database = new SqliteDatabase(join(options.dataDir, 'parley.db'));
   database.pragma('journal_mode = WAL');

@@ -1,4 +1,14 @@
 /** Driver errors we act on, recognized the same way on both dialects. */
+
+/**
+ * The store cannot take the request now: the embedded store's writer thread is gone, or the
+ * store is closing. Served as `unavailable` (retryable): nothing of the request was kept
+ * unless it was answered before.
+ */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+}
+
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string } | null;
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -25,16 +35,20 @@ const UNREACHABLE_MESSAGES = [
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
   'timeout exceeded when trying to connect',
+  // Kysely, for a query that starts after the store began to close (a node shutting down).
+  'driver has already been destroyed',
 ];
 
 /**
  * True when the store could not be reached or went away mid-request (a PostgreSQL restart
- * or failover, or SQLite busy past its timeout). The request may or may not have taken
- * effect; the caller retries, and idempotent sends make that safe.
+ * or failover, SQLite busy past its timeout, the embedded store's writer gone, a store that
+ * is closing). The request may or may not have taken effect; the caller retries, and
+ * idempotent sends make that safe.
  */
 export function isDatabaseUnreachable(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | null;
   if (!e || typeof e !== 'object') return false;
+  if (e instanceof DatabaseUnavailableError) return true;
   if (typeof e.code === 'string') {
     if (e.code.startsWith('08') && e.code.length === 5) return true;
     if (UNREACHABLE_SQLSTATES.has(e.code) || UNREACHABLE_SOCKET_CODES.has(e.code) || e.code === 'SQLITE_BUSY') return true;

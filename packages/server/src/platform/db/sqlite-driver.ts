@@ -4,6 +4,7 @@ import {
   CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult, SqliteAdapter, SqliteIntrospector,
   SqliteQueryCompiler, type TransactionSettings,
 } from 'kysely';
+import { DatabaseUnavailableError } from './db-errors.ts';
 import { UNKEYED, type WriterReply, type WriterRequest, type WriterResult, type WriterSetup, type WriterStatement } from './sqlite-writer-protocol.ts';
 
 /**
@@ -22,10 +23,21 @@ import { UNKEYED, type WriterReply, type WriterRequest, type WriterResult, type 
  * sees its own writes; anything acknowledged has committed before the answer, so a read
  * after an ack sees it. Read-only transactions (`Database.snapshot`) get their own reader
  * connection, one at a time, so plain reads never run inside someone's snapshot.
+ *
+ * Failure: every caller is answered. If the writer thread dies (it threw, or was stopped),
+ * everything waiting for it and everything after fails with `DatabaseUnavailableError`
+ * (served as `unavailable`, retryable) and the store reports itself unavailable for good
+ * (readiness fails, so the process is replaced: a new writer in the same process could not
+ * take over the dead one's SQLite locks). Closing lets the transactions that hold or wait
+ * for the writer finish (up to CLOSE_WAIT_MS), refuses what comes later, then stops.
  */
 export interface SqliteWorkerOptions {
   file: string;
   synchronous: 'FULL' | 'NORMAL';
+  /** Told once when the writer thread fails (not when it is closed). */
+  onWriterFailure?: (error: Error) => void;
+  /** How long closing waits for the transactions that hold or wait for the writer (CLOSE_WAIT_MS). */
+  closeWaitMs?: number;
 }
 
 export interface SqliteWorkerStore {
@@ -36,6 +48,10 @@ export interface SqliteWorkerStore {
   executeTogether(statements: readonly WriterStatement[]): Promise<QueryResult<unknown>[]>;
   /** See `SqliteWorkerDriver.sendWithNext`. */
   sendWithNext(statement: WriterStatement): void;
+  /** False once the writer thread has failed or the store is closing: nothing can be written any more. */
+  available(): boolean;
+  /** The writer thread itself, for tests that make it fail (undefined before the store opens). */
+  writerThread(): Worker | undefined;
 }
 
 export function sqliteWorkerStore(options: SqliteWorkerOptions): SqliteWorkerStore {
@@ -50,6 +66,8 @@ export function sqliteWorkerStore(options: SqliteWorkerOptions): SqliteWorkerSto
     deferWrites: (write) => driver.deferWrites(write),
     executeTogether: (statements) => driver.executeTogether(statements),
     sendWithNext: (statement) => driver.sendWithNext(statement),
+    available: () => driver.available,
+    writerThread: () => driver.writerThread,
   };
 }
 
@@ -64,25 +82,42 @@ class ConcurrentSqliteAdapter extends SqliteAdapter {
   }
 }
 
-/** A FIFO lock: the writer connection (or the snapshot reader) belongs to one transaction at a time. */
+/**
+ * A FIFO lock: the writer connection (or the snapshot reader) belongs to one transaction at
+ * a time. Once closed, every waiter and every later acquire is refused with the reason.
+ */
 class Lock {
   #held = false;
-  readonly #waiting: Array<() => void> = [];
+  #closed: Error | null = null;
+  readonly #waiting: Array<{ resolve(): void; reject(error: Error): void }> = [];
 
   async acquire(): Promise<void> {
+    if (this.#closed) throw this.#closed;
     if (!this.#held) {
       this.#held = true;
       return;
     }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    await new Promise<void>((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
   release(): void {
     const next = this.#waiting.shift();
-    if (next) next();
+    if (next) next.resolve();
     else this.#held = false;
   }
+
+  /** Refuses the waiting and whoever comes later; a holder keeps the lock until it releases. */
+  close(reason: Error): void {
+    this.#closed = reason;
+    for (const waiting of this.#waiting.splice(0)) waiting.reject(reason);
+  }
 }
+
+/**
+ * How long closing waits, by default, for the transactions that hold or wait for the writer:
+ * a group commit of a full batch takes milliseconds; one still running after this is stuck.
+ */
+const CLOSE_WAIT_MS = 10_000;
 
 const STATEMENT_CACHE_SIZE = 500;
 
@@ -141,22 +176,37 @@ function runOn(statement: SqliteDatabase.Statement, parameters: readonly unknown
 }
 
 /**
+ * Whether a statement inside `deferWrites` may be held until the next one: an insert that
+ * returns nothing and always inserts. An update or delete is answered with its row count,
+ * which callers read ("attached by another message meanwhile"), and a held statement has no
+ * count yet; nor has an insert that may do nothing (ON CONFLICT DO NOTHING).
+ */
+function mayHold(sql: string): boolean {
+  return /^\s*insert\s/i.test(sql) && !/\bdo\s+nothing\b/i.test(sql);
+}
+
+/**
  * SQL texts given a key (see the protocol's triples). Queries come from a fixed set of
  * shapes, but an `in (…)` list makes one per length: past this many, texts travel whole.
  */
 const MAX_STATEMENT_KEYS = 2000;
 
-/** The writer thread, spoken to by request id; requests run in the order sent. */
+/**
+ * The writer thread, spoken to by request id; requests run in the order sent. Every request
+ * is answered: by the thread, or with `DatabaseUnavailableError` once the thread is gone
+ * (it exited, threw, sent a reply that could not be read, or was closed).
+ */
 class Writer {
   readonly #worker: Worker;
   readonly #keys = new Map<string, number>();
   #nextKey = 0;
   readonly #pending = new Map<number, { resolve(reply: WriterReply): void; reject(error: Error): void }>();
   #nextId = 1;
+  /** Why nothing more can be sent (null while the thread works). */
   #failure: Error | null = null;
   readonly ready: Promise<void>;
 
-  constructor(setup: WriterSetup) {
+  constructor(setup: WriterSetup, onFailure: (error: Error) => void) {
     this.#worker = new Worker(new URL('./sqlite-writer.worker.ts', import.meta.url), { workerData: setup });
     let opened!: () => void;
     let failed!: (error: Error) => void;
@@ -171,16 +221,34 @@ class Writer {
       this.#pending.delete(reply.id);
       waiting.resolve(reply);
     });
-    // The thread died (it cannot open the file, or the process is going down): nothing
-    // sent to it will be answered, so everything waiting fails and so does what follows.
-    const fail = (error: Error) => {
-      this.#failure ??= error;
-      failed(error);
-      for (const waiting of this.#pending.values()) waiting.reject(error);
+    // Nothing sent to a thread that is gone will be answered: everything waiting fails, and
+    // so does everything after. The first reason is kept (a close is not a failure).
+    const fail = (reason: Error) => {
+      if (!this.#failure) {
+        this.#failure = reason;
+        onFailure(reason);
+      }
+      failed(this.#failure);
+      for (const waiting of this.#pending.values()) waiting.reject(this.#failure);
       this.#pending.clear();
     };
-    this.#worker.on('error', fail);
-    this.#worker.on('exit', (code) => fail(new Error(`the SQLite writer thread exited (${code})`)));
+    this.#worker.on('error', (error) => fail(new DatabaseUnavailableError('the SQLite writer thread failed', { cause: error })));
+    this.#worker.on('exit', (code) => fail(new DatabaseUnavailableError(`the SQLite writer thread exited (${code})`)));
+    // A reply that cannot be read leaves its caller unanswered, and which one is unknown:
+    // the thread is stopped so that every caller is answered.
+    this.#worker.on('messageerror', (error) => {
+      fail(new DatabaseUnavailableError('a reply from the SQLite writer thread could not be read', { cause: error }));
+      void this.#worker.terminate();
+    });
+  }
+
+  /** False once the thread is gone or closing. */
+  get working(): boolean {
+    return this.#failure === null;
+  }
+
+  get thread(): Worker {
+    return this.#worker;
   }
 
   #request(request: { statements: readonly WriterStatement[]; all?: boolean } | { close: true }): Promise<WriterReply> {
@@ -247,8 +315,13 @@ class Writer {
     return { rows: [], numAffectedRows: BigInt(result.changes), insertId: BigInt(result.lastInsertRowid ?? 0) };
   }
 
+  /** Closes the database on the thread (after every request sent before), then stops the thread; later requests are refused. */
   async close(): Promise<void> {
-    if (!this.#failure) await this.#request({ close: true }).catch(() => {});
+    if (!this.#failure) {
+      const closed = this.#request({ close: true });
+      this.#failure = new DatabaseUnavailableError('the embedded store is closed');
+      await closed.catch(() => {});
+    }
     await this.#worker.terminate();
   }
 }
@@ -284,6 +357,9 @@ class SqliteWorkerDriver implements Driver {
   #deferred: WriterStatement[] | null = null;
   /** Statements of the open write transaction waiting to travel with its next one (`sendWithNext`). */
   readonly #held: WriterStatement[] = [];
+  #closing = false;
+  /** Set once the reader connections are closed: nothing more can be read or written. */
+  #readersClosed: Error | null = null;
 
   constructor(options: SqliteWorkerOptions) {
     this.#options = options;
@@ -291,7 +367,7 @@ class SqliteWorkerDriver implements Driver {
 
   async init(): Promise<void> {
     // The writer creates the file and turns WAL on before any reader opens it.
-    this.#writer = new Writer({ file: this.#options.file, synchronous: this.#options.synchronous });
+    this.#writer = new Writer({ file: this.#options.file, synchronous: this.#options.synchronous }, (error) => this.#options.onWriterFailure?.(error));
     try {
       await this.#writer.ready;
     } catch (error) {
@@ -306,9 +382,18 @@ class SqliteWorkerDriver implements Driver {
     return new RoutedConnection(this);
   }
 
+  get available(): boolean {
+    return !this.#closing && this.#writer?.working === true;
+  }
+
+  get writerThread(): Worker | undefined {
+    return this.#writer?.thread;
+  }
+
   async execute(mode: Mode, sql: string, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
+    if (this.#readersClosed) throw this.#readersClosed;
     if (mode === 'write') {
-      if (this.#deferred && this.#reader.returnsNothing(sql)) {
+      if (this.#deferred && mayHold(sql) && this.#reader.returnsNothing(sql)) {
         this.#deferred.push({ sql, parameters });
         return { rows: [] };
       }
@@ -327,10 +412,9 @@ class SqliteWorkerDriver implements Driver {
   }
 
   /**
-   * Inside `write`, statements of the open transaction that return nothing (inserts,
-   * updates, deletes without RETURNING) are held and sent with the next statement that
-   * returns rows, or at the end, in one message: a send's inserts cost one round trip to
-   * the writer instead of one each. Their errors surface at that point, so `write` must
+   * Inside `write`, inserts of the open transaction that return nothing (see `mayHold`) are
+   * held and sent with the next statement that returns rows, or at the end, in one message:
+   * a send's inserts cost one round trip to the writer instead of one each. Their errors surface at that point, so `write` must
    * not catch a held statement's error inside; the error rejects `write` as a whole.
    */
   async deferWrites<T>(write: () => Promise<T>): Promise<T> {
@@ -408,10 +492,26 @@ class SqliteWorkerDriver implements Driver {
 
   async releaseConnection(): Promise<void> {}
 
+  /**
+   * Transactions that hold the writer or the snapshot reader, or already wait for them, run
+   * to the end (the locks are FIFO: this takes its turn behind them), up to `closeWaitMs`;
+   * whatever comes later, or is still waiting then, is refused as unavailable. A transaction
+   * still running after the wait has its next statement refused, and rolls back.
+   */
   async destroy(): Promise<void> {
-    this.#reader?.close();
-    this.#snapshotReader?.close();
-    await this.#writer?.close();
+    this.#closing = true;
+    if (!this.#writer) return;
+    const turn = Promise.all([this.#writeLock.acquire(), this.#snapshotLock.acquire()]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([turn.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, this.#options.closeWaitMs ?? CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
+    const closed = new DatabaseUnavailableError('the embedded store is closed');
+    this.#writeLock.close(closed);
+    this.#snapshotLock.close(closed);
+    this.#readersClosed = closed;
+    this.#reader.close();
+    this.#snapshotReader.close();
+    await this.#writer.close();
   }
 
   /** Runs BEGIN; when it fails the connection is let go at once (Kysely will not end a transaction that never began). */

@@ -67,12 +67,22 @@ function runAt(wire: readonly unknown[], i: number): WriterResult {
   }
   return run(statement, wire[i + 2] as readonly unknown[]);
 }
+// A request that cannot be read is a request nobody will answer, and whose is unknown: the
+// thread fails instead, and the driver answers everything waiting as unavailable. Anything
+// else thrown outside a statement (a bug here) ends the thread the same way.
+port.on('messageerror', (error) => {
+  throw error;
+});
 
 port.on('message', (request: WriterRequest) => {
   if (request.close) {
-    database.close();
-    port.postMessage({ id: request.id } satisfies WriterReply);
-    port.close();
+    // Answered even if closing fails (the driver stops the thread next either way).
+    try {
+      database.close();
+    } finally {
+      port.postMessage({ id: request.id } satisfies WriterReply);
+      port.close();
+    }
     return;
   }
   try {
