@@ -76,7 +76,7 @@ export const EnvSchema = Type.Object({
   DATABASE_URL: url(['postgres:', 'postgresql:'], { group: STORAGE, meaning: 'PostgreSQL instead of the embedded SQLite', unset: 'SQLite in `DATA_DIR`', essential: true }),
   DB_POOL_SIZE: integer({ group: STORAGE, meaning: 'PostgreSQL connections per node', default: 10, minimum: 1, maximum: 200 }),
   SQLITE_SYNCHRONOUS: choice(['FULL', 'NORMAL'], { group: STORAGE, meaning: '`NORMAL` trades power-loss durability of the last writes for speed', default: 'FULL' }),
-  SQLITE_WRITER: choice(['thread', 'inline'], { group: STORAGE, meaning: 'Where the embedded store writes: `thread` (a worker thread; commits and their fsync never stop the event loop; see `docs/architecture.md`) or `inline` (on the event loop, one connection)', default: 'inline' }),
+  SQLITE_WRITER: choice(['thread', 'inline'], { group: STORAGE, meaning: 'Where the embedded store writes: `thread` (a worker thread; commits and their fsync never stop the event loop; see `docs/architecture.md`) or `inline` (on the event loop, one connection)', default: 'thread' }),
 
   BLOB_STORE: choice(['local', 's3'], { group: FILES, meaning: 'Where uploaded files are kept: `local` (a folder, `BLOB_DIR`) or `s3` (AWS S3, MinIO, Cloudflare R2 or any S3-speaking service); see `docs/media.md`', default: 'local', essential: true }),
   BLOB_DIR: optionalText({ group: FILES, meaning: 'Folder of the local file store (`BLOB_STORE=local`)', unset: '`blobs` in `DATA_DIR`' }),

@@ -55,7 +55,7 @@ export interface DatabaseOptions {
   dataDir: string;
   poolSize: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
-  /** `thread`: the writer on a worker thread, reads on the event loop (sqlite-driver.ts); `inline` (the default, as in the config): one connection on the event loop. */
+  /** `thread` (the default, as in the config): the writer on a worker thread, reads on the event loop (sqlite-driver.ts); `inline`: one connection on the event loop. */
   sqliteWriter?: 'thread' | 'inline';
   logger: Logger;
   /**
@@ -152,7 +152,7 @@ function openPostgres(connectionString: string, { poolSize, logger, onQuery }: D
 
 function openSqlite(options: DatabaseOptions): Opened {
   mkdirSync(options.dataDir, { recursive: true });
-  if ((options.sqliteWriter ?? 'inline') === 'thread') {
+  if ((options.sqliteWriter ?? 'thread') === 'thread') {
     const file = join(options.dataDir, 'parley.db');
     const store = sqliteWorkerStore({
       file,
