@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Conversation, ConversationEvent, Message, UserEvent } from '@parley/protocol';
+import { type Conversation, type ConversationEvent, expandEvent, type Message, type UserEvent } from '@parley/protocol';
 import { call, ok } from './api.ts';
 import { ADMIN_KEY, http, type HttpResult, type TestApp, type TestUser } from './test-app.ts';
 import type { TestSocket } from './ws-client.ts';
@@ -69,9 +69,9 @@ export async function events(t: TestApp, user: TestUser, id: string, after = 0):
   return page.events;
 }
 
-/** The live event of `type` (matching `match`) on a socket. */
+/** The live event of `type` (matching `match`) on a socket, as the SDK restores it (message events arrive trimmed, see `LiveMessage`). */
 export function liveEvent(socket: TestSocket, conversationId: string, type: string, match: (event: any) => boolean = () => true, timeoutMs = 5000): Promise<any> {
-  return socket.next((f) => f.t === 'event' && f.event.conversationId === conversationId && f.event.type === type && match(f.event), timeoutMs).then((f) => f.event);
+  return socket.next((f) => f.t === 'event' && f.event.conversationId === conversationId && f.event.type === type && match(expandEvent(f.event)), timeoutMs).then((f) => expandEvent(f.event));
 }
 
 export function liveUserEvent(socket: TestSocket, type: string, match: (event: any) => boolean = () => true, timeoutMs = 5000): Promise<any> {
