@@ -186,6 +186,13 @@ function mayHold(sql: string): boolean {
 }
 
 /**
+ * The thread's module beside this one: `.ts` when the sources run as they are (`npm start`,
+ * tests), `.js` in the compiled tree the container image runs (tsc rewrites import
+ * specifiers, not the text of a URL).
+ */
+const WORKER_FILE = new URL(`./sqlite-writer.worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+/**
  * SQL texts given a key (see the protocol's triples). Queries come from a fixed set of
  * shapes, but an `in (…)` list makes one per length: past this many, texts travel whole.
  */
@@ -207,7 +214,7 @@ class Writer {
   readonly ready: Promise<void>;
 
   constructor(setup: WriterSetup, onFailure: (error: Error) => void) {
-    this.#worker = new Worker(new URL('./sqlite-writer.worker.ts', import.meta.url), { workerData: setup });
+    this.#worker = new Worker(WORKER_FILE, { workerData: setup });
     let opened!: () => void;
     let failed!: (error: Error) => void;
     this.ready = new Promise<void>((resolve, reject) => {
