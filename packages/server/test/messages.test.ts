@@ -256,7 +256,7 @@ for (const backend of backends) {
         const live = await carolSocket.next((f) => f.t === 'event' && f.event.type === 'message.edited' && f.event.data.message.id === message.id);
         assert.equal(live.event.seq, message.seq + 1);
         assert.equal(live.event.actorId, bob.user.id);
-        assert.deepEqual(expandEvent(live.event).data.message, edited);
+        assert.deepEqual((expandEvent(live.event).data as { message: Message }).message, edited);
       } finally {
         carolSocket.close();
       }
@@ -309,7 +309,7 @@ for (const backend of backends) {
         assert.equal(deleted.text, null);
         assert.ok(deleted.deletedAt && !Number.isNaN(Date.parse(deleted.deletedAt)));
         const live = await ownerSocket.next((f) => f.t === 'event' && f.event.type === 'message.deleted');
-        assert.deepEqual(expandEvent(live.event).data.message, deleted);
+        assert.deepEqual((expandEvent(live.event).data as { message: Message }).message, deleted);
         assert.equal(live.event.seq, message.seq + 1);
       } finally {
         ownerSocket.close();
