@@ -8,6 +8,7 @@ import { latestMigration, migrationProvider } from '../../migrations/index.ts';
 import type { Logger } from '../logger.ts';
 import type { DB } from './schema.ts';
 import { type SqliteWorkerStore, sqliteWorkerStore } from './sqlite-driver.ts';
+import { statementCache } from './statement-cache.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** The rows each compiled query answers. */
@@ -177,31 +178,9 @@ function openSqlite(options: DatabaseOptions): Opened {
   return { kysely: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), ...queryLog(options.onQuery) }), dialect: 'sqlite' };
 }
 
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * Kysely's SQLite driver prepares every query anew, and preparing cost as much as running
- * on the send path (~14 % of a busy node's CPU in a profile). Queries are built from a
- * fixed set of shapes, so their SQL repeats: statements are kept by SQL text (least
- * recently used dropped past the bound). Reusing one is safe because the driver runs each
- * to completion synchronously (`all`/`run`), and streaming (`iterate`) is not used.
- */
+/** Kysely's SQLite driver prepares every query anew: it is given the cached `prepare`. */
 function withStatementCache(database: SqliteDatabase.Database): { prepare(sql: string): SqliteDatabase.Statement; close(): void } {
-  const statements = new Map<string, SqliteDatabase.Statement>();
-  return {
-    prepare(sql) {
-      let statement = statements.get(sql);
-      if (statement) {
-        statements.delete(sql);
-      } else {
-        statement = database.prepare(sql);
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
-      }
-      statements.set(sql, statement);
-      return statement;
-    },
-    close: () => database.close(),
-  };
+  return { prepare: statementCache(database), close: () => database.close() };
 }
 
 async function migrate(kysely: Kysely<DB>, logger: Logger): Promise<void> {

@@ -5,6 +5,7 @@ import {
   SqliteQueryCompiler, type TransactionSettings,
 } from 'kysely';
 import { DatabaseUnavailableError } from './db-errors.ts';
+import { statementCache } from './statement-cache.ts';
 import { UNKEYED, type WriterReply, type WriterRequest, type WriterResult, type WriterSetup, type WriterStatement } from './sqlite-writer-protocol.ts';
 
 /**
@@ -119,30 +120,17 @@ class Lock {
  */
 const CLOSE_WAIT_MS = 10_000;
 
-const STATEMENT_CACHE_SIZE = 500;
-
 /** A reader connection on the event loop with statements kept by SQL text (preparing costs as much as running). */
 class Reader {
   readonly #database: SqliteDatabase.Database;
-  readonly #statements = new Map<string, SqliteDatabase.Statement>();
+  readonly prepare: (sql: string) => SqliteDatabase.Statement;
 
   constructor(file: string) {
     this.#database = new SqliteDatabase(file);
     // Never writes: a statement that would, is the writer's.
     this.#database.pragma('query_only = ON');
     this.#database.pragma('busy_timeout = 5000');
-  }
-
-  prepare(sql: string): SqliteDatabase.Statement {
-    let statement = this.#statements.get(sql);
-    if (statement) {
-      this.#statements.delete(sql);
-    } else {
-      statement = this.#database.prepare(sql);
-      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value!);
-    }
-    this.#statements.set(sql, statement);
-    return statement;
+    this.prepare = statementCache(this.#database);
   }
 
   /** The statement when it only reads (undefined: the writer's, or not preparable here, e.g. a table only the writer has seen created). */

@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
+import { statementCache } from './statement-cache.ts';
 import { UNKEYED, type WriterReply, type WriterRequest, type WriterResult, type WriterSetup } from './sqlite-writer-protocol.ts';
 
 const setup = workerData as WriterSetup;
@@ -18,21 +19,7 @@ database.pragma(`synchronous = ${setup.synchronous}`);
 database.pragma('foreign_keys = ON');
 database.pragma('busy_timeout = 5000');
 
-const STATEMENT_CACHE_SIZE = 500;
-const statements = new Map<string, SqliteDatabase.Statement>();
-
-/** Statements kept by SQL text (least recently used dropped past the bound): preparing costs as much as running. */
-function prepare(sql: string): SqliteDatabase.Statement {
-  let statement = statements.get(sql);
-  if (statement) {
-    statements.delete(sql);
-  } else {
-    statement = database.prepare(sql);
-    if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
-  }
-  statements.set(sql, statement);
-  return statement;
-}
+const prepare = statementCache(database);
 
 /** SQL texts by the key the main thread gave them (it bounds how many keys there are), and their statements once prepared. */
 const texts = new Map<number, string>();
