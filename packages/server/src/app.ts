@@ -9,7 +9,7 @@ import { createAdminService, adminConversationRoutes, adminRoutes } from './modu
 import { callRoutes, createCallsService, createJanusBackend, createLivekitBackend, type MediaBackend } from './modules/calls/index.ts';
 import { createAccessTokens, createAdminKeyCheck, createAuthService, createExternalVerifier, loadSigningKey, authRoutes } from './modules/auth/index.ts';
 import { createConversationsService, createMembershipLoader, conversationRoutes } from './modules/conversations/index.ts';
-import { createUnitOfWork, groupCommitLanes } from './modules/logs/index.ts';
+import { createUnitOfWork } from './modules/logs/index.ts';
 import { createInvitesService, inviteRoutes } from './modules/invites/index.ts';
 import { createJoinRequestNotices, createMembershipService, membershipRoutes } from './modules/membership/index.ts';
 import { createClamdScanner, createFfmpegDecoder, createMediaService, createResumableUploads, findFfmpeg, mediaRoutes } from './modules/media/index.ts';
@@ -148,7 +148,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     published(changes, seconds) {
       if (changes.conversationEvents.some(({ event }) => event.type === 'message.created')) metrics.sendToPublish.observe(seconds);
     },
-  }, tracing, { lanes: groupCommitLanes(config.db.poolSize) });
+  }, tracing);
   const signingKey = loadSigningKey(config.auth.jwtSecret, config.dataDir);
   // The store touches neither disk nor network before its first file (and loads the AWS SDK only for S3).
   const blobs = await createBlobStore(config.blobs, { secret: signingKey, clock });

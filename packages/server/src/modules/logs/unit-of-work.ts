@@ -5,32 +5,13 @@ import { isRetryableTransactionError } from '../../platform/db/index.ts';
 import { noTracing, type TraceContext, type Tracing } from '../../platform/tracing/index.ts';
 import { ChangeSet, type Publisher } from './changes.ts';
 
-export type UnitOfWork = <T>(work: (trx: Tx, changes: ChangeSet) => Promise<T>, options?: WorkOptions) => Promise<T>;
-
-export interface WorkOptions {
-  /**
-   * The conversation whose seq the work takes first (a send). On PostgreSQL, works with a
-   * lane key share transactions (group commit), and works with one key always share one
-   * lane: two lanes never wait on each other for a conversation's row lock, which in two
-   * open batches could otherwise deadlock. Works without a key run as before.
-   */
-  lane?: string;
-}
+export type UnitOfWork = <T>(work: (trx: Tx, changes: ChangeSet) => Promise<T>) => Promise<T>;
 
 type Work<T> = (trx: Tx, changes: ChangeSet) => Promise<T>;
 
 const MAX_ATTEMPTS = 4;
 /** Works committed together at most (one fsync for all of them). */
 const MAX_BATCH = 128;
-
-/**
- * PostgreSQL group-commit lanes for a pool of `poolSize` connections: each lane holds one
- * connection for its open batch, so a quarter of the pool (at least one) goes to lanes and
- * the rest stays for reads and for works without a lane key.
- */
-export function groupCommitLanes(poolSize: number): number {
-  return Math.max(1, Math.floor(poolSize / 4));
-}
 
 /** What the unit of work reports for metrics (optional; each call is one histogram observe at most). */
 export interface UnitOfWorkTiming {
@@ -58,28 +39,9 @@ const since = (start: number) => (performance.now() - start) / 1000;
  * savepoint: a work that fails rolls back only itself and gets its error, the others
  * commit together, and only then is any of them answered and published (in the order they
  * ran, which is seq order). A lone work runs at once, so nothing waits for company.
- *
- * PostgreSQL with `lanes` (see `groupCommitLanes`): works given a lane key (sends) get the
- * same group commit, one per lane, each lane a connection of the pool with its savepoints
- * and held statements travelling with the next statement (platform/db/postgres-batch.ts).
- * A work PostgreSQL aborts for a deadlock or serialization failure rolls back to its
- * savepoint and runs again in the lane's next batch; works without a key run one
- * transaction each, as above.
  */
-export function createUnitOfWork(db: Database, publish: Publisher, timing: UnitOfWorkTiming = noTiming, tracing: Tracing = noTracing, options: { lanes?: number } = {}): UnitOfWork {
-  if (db.dialect === 'sqlite') return createGroupCommit(db, publish, timing, tracing);
-  const perWork = createPerWorkTransactions(db, publish, timing, tracing);
-  const count = options.lanes ?? 0;
-  if (count < 1) return perWork;
-  const lanes = Array.from({ length: count }, () => createGroupCommit(db, publish, timing, tracing));
-  return (work, { lane } = {}) => (lane === undefined ? perWork(work) : lanes[laneIndex(lane, count)]!(work));
-}
-
-/** FNV-1a of the key: the same key, the same lane. */
-function laneIndex(key: string, count: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % count;
+export function createUnitOfWork(db: Database, publish: Publisher, timing: UnitOfWorkTiming = noTiming, tracing: Tracing = noTracing): UnitOfWork {
+  return db.dialect === 'sqlite' ? createGroupCommit(db, publish, timing, tracing) : createPerWorkTransactions(db, publish, timing, tracing);
 }
 
 const TRANSACTION_SPAN = { 'db.operation.name': 'transaction' };
@@ -121,8 +83,6 @@ interface Queued {
   trace: TraceContext | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
-  /** Runs so far that PostgreSQL failed with a deadlock or serialization error (rolled back to the work's savepoint). */
-  attempts: number;
 }
 
 const SAVEPOINT = CompiledQuery.raw('savepoint work');
@@ -132,7 +92,6 @@ const RELEASE_SAVEPOINT = CompiledQuery.raw('release work');
 function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkTiming, tracing: Tracing): UnitOfWork {
   const queue: Queued[] = [];
   let running = false;
-  const system = db.dialect === 'sqlite' ? 'sqlite' : 'postgresql';
 
   async function runBatch(): Promise<void> {
     const begun = performance.now();
@@ -146,8 +105,6 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
     // Taken once the connection is ours: works queued while we waited for it (behind reads
     // on the one connection) join this commit.
     const batch = queue.splice(0, MAX_BATCH);
-    /** Works PostgreSQL chose as a deadlock's victim: run again in the next batch, once this one's locks are gone. */
-    const again: Queued[] = [];
     // Savepoints and their release travel with the next statement (a work's first, or the
     // COMMIT) instead of a round trip to the writer thread each.
     const control = (statement: CompiledQuery) => db.sendWithNext(trx, statement);
@@ -162,14 +119,13 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
         let result: unknown;
         try {
           result = await (tracing.enabled
-            ? tracing.within(item.trace, () => tracing.span('db transaction', { 'db.system.name': system, ...TRANSACTION_SPAN, 'parley.batch': batch.length }, () => item.work(trx, changes)))
+            ? tracing.within(item.trace, () => tracing.span('db transaction', { 'db.system.name': 'sqlite', ...TRANSACTION_SPAN, 'parley.batch': batch.length }, () => item.work(trx, changes)))
             : item.work(trx, changes));
         } catch (error) {
           // Answered after the batch ends: a caller that reacts to its failure by reading
           // (a unique key taken by a work before it in this batch) reads on another
           // connection, which sees the batch only once it committed.
-          if (isRetryableTransactionError(error) && ++item.attempts < MAX_ATTEMPTS) again.push(item);
-          else failed.push({ item, error });
+          failed.push({ item, error });
           await control(ROLLBACK_TO_SAVEPOINT);
           await control(RELEASE_SAVEPOINT);
           continue;
@@ -186,10 +142,8 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
       for (const { item } of done) item.reject(error);
       for (const failure of failed) failure.item.reject(failure.error);
       for (const item of batch.slice(next)) item.reject(error);
-      for (const item of again) item.reject(error);
       return;
     }
-    queue.unshift(...again);
     timing.transaction(since(begun), 'commit');
     for (const { item, error } of failed) item.reject(error);
     for (const { item, result, changes } of done) {
@@ -209,7 +163,7 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
 
   return function run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      queue.push({ work, entered: performance.now(), trace: tracing.capture(), resolve: resolve as (value: unknown) => void, reject, attempts: 0 });
+      queue.push({ work, entered: performance.now(), trace: tracing.capture(), resolve: resolve as (value: unknown) => void, reject });
       if (!running) void drain();
     });
   };

@@ -226,7 +226,7 @@ export function createMessagesService({ db, uow, clock, hook, index, maxMessageL
           if (enqueuePush) await enqueuePush(trx, { conversationId, seq: seq!, messageId: id, senderId: actor.userId, now });
           return wire;
         });
-      }, { lane: conversationId }),
+      }),
     );
   }
 
