@@ -112,6 +112,10 @@ export class BatchingConnection implements DatabaseConnection {
     return (await this.#run(compiled)) as QueryResult<R>;
   }
 
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not supported on this connection (no cursor configured)');
+  }
+
   /** BEGIN (or START TRANSACTION …) waits for the transaction's first statement. */
   begin(sql: string): void {
     this.#held.push({ sql, scope: null });
