@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { type CompiledQuery, Kysely, type KyselyConfig, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { type CompiledQuery, Kysely, type KyselyConfig, SqliteDialect, sql, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { latestMigration, migrationProvider } from '../../migrations/index.ts';
 import type { Logger } from '../logger.ts';
 import type { DB } from './schema.ts';
+import { BatchingPostgresDialect, deferWrites as deferPostgresWrites, togetherQuery, withNextQuery } from './postgres-batch.ts';
 import { type SqliteWorkerStore, sqliteWorkerStore } from './sqlite-driver.ts';
 import { statementCache } from './statement-cache.ts';
 
@@ -29,21 +30,24 @@ export interface Database {
   /**
    * Runs `write` (statements of the caller's transaction) with the writes that return
    * nothing sent together, with the next read or at the end, instead of one round trip
-   * each: on the embedded store's writer thread; elsewhere it just runs `write`. A held
-   * write's error rejects the whole call, so `write` must not catch one inside.
+   * each: on the embedded store's writer thread, and on PostgreSQL as one multi-statement
+   * query on the transaction's connection (postgres-batch.ts). A held write's error rejects
+   * the whole call, so `write` must not catch one inside.
    */
   deferWrites<T>(write: () => Promise<T>): Promise<T>;
   /**
    * Runs statements of the transaction `trx` (compiled with `.compile()`), in order, and
-   * answers each one's rows: in one round trip on the embedded store's writer thread, one
-   * after another elsewhere. For a hot path whose statements do not depend on each other.
+   * answers each one's rows: in one round trip (the embedded store's writer thread; on
+   * PostgreSQL one multi-statement query, with whatever of the transaction waits to be sent).
+   * For a hot path whose statements do not depend on each other.
    */
   runTogether<const Q extends readonly CompiledQuery<any>[]>(trx: Tx, queries: Q): Promise<RowsOf<Q>>;
   /**
    * Runs a statement of the transaction `trx` that returns nothing and whose failure only the
    * transaction as a whole cares about (a savepoint, its release): on the embedded store's
    * writer thread it travels with the transaction's next statement or its COMMIT instead of a
-   * round trip of its own (an error then fails that statement); elsewhere it runs at once.
+   * round trip of its own (an error then fails that statement); on PostgreSQL likewise, on
+   * the transaction's connection (postgres-batch.ts).
    */
   sendWithNext(trx: Tx, query: CompiledQuery): Promise<void>;
   /**
@@ -51,8 +55,8 @@ export interface Database {
    * `deferWrites` travel with the transaction's next statement (the next work's first, or the
    * COMMIT) instead of a round trip at the end of the work; one that fails there fails as a
    * `CarriedWriteError`, and the batch is to be run again without carrying. On the embedded
-   * store's writer thread; elsewhere nothing is held, so nothing is carried. Off again at the
-   * transaction's end.
+   * store's writer thread; on PostgreSQL each work is its own transaction, so there is no next
+   * work to carry to. Off again at the transaction's end.
    */
   carryWrites(trx: Tx, on: boolean): void;
   /** True when the database answers and every migration has been applied. */
@@ -72,7 +76,8 @@ export interface DatabaseOptions {
    * Each statement run through Kysely, timed (the query-duration metric): seconds and whether
    * it failed. Statements of the embedded store's batched hot path (`runTogether`,
    * `deferWrites`) run on its writer thread without Kysely and are timed only as part of
-   * their transaction.
+   * their transaction; on PostgreSQL a held statement is timed as taking no time, and the
+   * statement it travels with carries its cost.
    */
   onQuery?: (seconds: number, outcome: 'ok' | 'error') => void;
 }
@@ -87,7 +92,7 @@ function queryLog(onQuery: DatabaseOptions['onQuery']): Pick<KyselyConfig, 'log'
 
 /** Opens the configured store and brings its schema up to date before anything else touches it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { kysely, dialect, deferWrites = (write) => write(), executeTogether, sendWithNext, carryWrites, available = () => true } = options.databaseUrl ? openPostgres(options.databaseUrl, options) : openSqlite(options);
+  const { kysely, dialect, deferWrites = (write) => write(), executeTogether, sendWithNext, carryWrites, batched = false, available = () => true } = options.databaseUrl ? openPostgres(options.databaseUrl, options) : openSqlite(options);
   try {
     await migrate(kysely, options.logger);
   } catch (error) {
@@ -101,6 +106,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     async runTogether(trx, queries) {
       if (!trx.isTransaction) throw new Error('runTogether: the statements belong to a transaction');
       if (executeTogether) return (await executeTogether(queries.map(({ sql, parameters }) => ({ sql, parameters })))).map((result) => result.rows) as never;
+      if (batched) return ((await trx.executeQuery(togetherQuery(queries.map(({ sql, parameters }) => ({ sql, parameters }))))).rows as { rows: unknown[] }[]).map((result) => result.rows) as never;
       const rows: unknown[][] = [];
       for (const query of queries) rows.push((await trx.executeQuery(query)).rows);
       return rows as never;
@@ -108,6 +114,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     async sendWithNext(trx, query) {
       if (!trx.isTransaction) throw new Error('sendWithNext: the statement belongs to a transaction');
       if (sendWithNext) sendWithNext({ sql: query.sql, parameters: query.parameters });
+      else if (batched) await trx.executeQuery(withNextQuery({ sql: query.sql, parameters: query.parameters }));
       else await trx.executeQuery(query);
     },
     carryWrites(trx, on) {
@@ -138,6 +145,8 @@ interface Opened {
   executeTogether?: SqliteWorkerStore['executeTogether'];
   sendWithNext?: SqliteWorkerStore['sendWithNext'];
   carryWrites?: SqliteWorkerStore['carryWrites'];
+  /** PostgreSQL: `runTogether` and `sendWithNext` go through the transaction's batching connection (postgres-batch.ts). */
+  batched?: boolean;
   /** False once the store can no longer write (the embedded store's writer thread failed). */
   available?: () => boolean;
 }
@@ -162,7 +171,8 @@ function openPostgres(connectionString: string, { poolSize, logger, onQuery }: D
   });
   // The pool re-emits an idle client's error, already logged by the client's own listener.
   pool.on('error', () => {});
-  return { kysely: new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...queryLog(onQuery) }), dialect: 'postgres' };
+  // Statements nobody waits for travel with the next one (postgres-batch.ts): a send is three round trips, not nine.
+  return { kysely: new Kysely<DB>({ dialect: new BatchingPostgresDialect({ pool }), ...queryLog(onQuery) }), dialect: 'postgres', deferWrites: deferPostgresWrites, batched: true };
 }
 
 function openSqlite(options: DatabaseOptions): Opened {
