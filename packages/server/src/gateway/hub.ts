@@ -3,6 +3,7 @@ import type { Broker } from '../platform/broker/index.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Tracing } from '../platform/tracing/index.ts';
 import { conversationChannel, type ConversationHeader, decodeEnvelope, type EphemeralHeader, presenceChannel, type UserHeader, userChannel } from './envelope.ts';
+import { FIXED_NOTICE_PACING, membersNoticeDelay, type MembersNoticePacing } from './members-notice-pacing.ts';
 
 /** What the hub needs of a connection. */
 export interface HubSession {
@@ -119,8 +120,11 @@ export interface HubOptions {
   logger: Logger;
   /** How long an event that arrived before its predecessor is held back. */
   reorderHoldMs: number;
-  /** How long coalesced membership changes (header `q`) are gathered before members hear of them. */
-  membersCoalesceMs?: number;
+  /**
+   * How long coalesced membership changes (header `q`) are gathered before members hear of
+   * them: longer in larger conversations (see `membersNoticeDelay`). One notice a second when left out.
+   */
+  membersNotices?: MembersNoticePacing;
   /** A published event reached this node's sockets: its publish time (epoch ms), for the fan-out latency metric. */
   delivered?: (kind: 'conversation' | 'user', publishedAt: number) => void;
   /** A published event came in from the broker (before ordering and delivery): its publish time, for the broker receive lag. */
@@ -144,7 +148,8 @@ export interface HubStats {
  * exactly after the event that removed them and sees nothing later. In large conversations
  * (header `q`) a join or leave goes in full only to the users it concerns; the others get
  * one `members_changed` frame per interval covering a run of such seqs, sent before the
- * next event of the topic, so nothing arrives out of order. After a broker gap
+ * next event of the topic, so nothing arrives out of order; the interval grows with the
+ * conversation, so these notices cost a node a bounded number of frames per second. After a broker gap
  * (messages, and so membership changes, may have been lost) every local user's
  * membership is read again from the store.
  */
@@ -619,7 +624,9 @@ export class Hub {
       topic.members = { from: header.s, to: header.s, count: header.q! };
     }
     if (!topic.membersTimer) {
-      topic.membersTimer = setTimeout(() => this.flushMembers(topic), this.options.membersCoalesceMs ?? 1000);
+      // Paced by the size as of the run's first change: a notice costs one frame per member online, and they grow with it.
+      const delay = membersNoticeDelay(header.q!, this.options.membersNotices ?? FIXED_NOTICE_PACING);
+      topic.membersTimer = setTimeout(() => this.flushMembers(topic), delay);
       topic.membersTimer.unref();
     }
     for (const userId of header.unsub ?? []) {
