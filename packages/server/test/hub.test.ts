@@ -608,6 +608,29 @@ describe('the hub', () => {
     }
     await t.close();
   });
+
+  it('writes a notice to a large topic over several turns, and finishes it at once before the topic\'s next event', async () => {
+    const users = Array.from({ length: 1_200 }, (_, i) => `m${i}`);
+    const t = await node({ members: Object.fromEntries(users.map((id) => [id, { conversations: ['B'] }])), membersNotices: { minMs: 10, perSecond: 1_000_000, maxMs: 10 } });
+    const sessions = await Promise.all(users.map((id) => t.session(id)));
+    const hasNotice = (session: FakeSession) => session.texts().some((text) => text.includes('"members_changed"'));
+    let toldInFirstTurn = -1;
+    sessions[0]!.onDeliver = (frame) => {
+      if (toldInFirstTurn >= 0 || !frame.toString('utf8').includes('"members_changed"')) return;
+      // Counted once the first turn's writes are done; the next event is published right behind, mid-notice.
+      queueMicrotask(() => (toldInFirstTurn = sessions.filter(hasNotice).length));
+      void t.event('B', 2);
+    };
+    await t.event('B', 1, { q: users.length });
+    await until(() => sessions.every((session) => session.seqs().includes(2)), 'the message after the notice');
+    assert.ok(toldInFirstTurn > 0 && toldInFirstTurn < users.length, `not everyone in one turn (${toldInFirstTurn} of ${users.length})`);
+    for (const session of sessions) {
+      const texts = session.texts();
+      assert.equal(texts.length, 2, 'the notice and the message, once each');
+      assert.match(texts[0]!, /"members_changed"/, 'the notice first');
+    }
+    await t.close();
+  });
 });
 
 describe('membersNoticeDelay', () => {
