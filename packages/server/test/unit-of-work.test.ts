@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createUnitOfWork, type UnitOfWork } from '../src/modules/logs/index.ts';
 import type { ChangeSet } from '../src/modules/logs/changes.ts';
-import { type Database, openDatabase } from '../src/platform/db/index.ts';
+import { CarriedWriteError, type Database, isUniqueViolation, openDatabase } from '../src/platform/db/index.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { backends, type Store } from './support/backends.ts';
 
@@ -73,6 +73,30 @@ for (const backend of backends) {
         release();
         assert.deepEqual(await Promise.all([blocker, ...queued]), ['blocker', 'c1', 'c2', 'c3']);
         assert.deepEqual(log, ['ran c1', 'ran c2', 'ran c3', 'published c1', 'published c2', 'published c3']);
+      });
+
+      it('a held write that fails after it was carried to the next work reaches its own work, and the rest of the batch commits', async () => {
+        log.length = 0;
+        // Held (an insert that returns nothing) and so carried to the next work's round trip, or the COMMIT.
+        const insertUserHeld = (name: string) =>
+          uow((trx, changes) =>
+            db.deferWrites(async () => {
+              log.push(`ran ${name}`);
+              await trx.insertInto('users').values(userRow(name) as never).execute();
+              changes.closeSessions({ userId: name, sessionId: null, closeCode: 4000, reason: name });
+              return name;
+            }),
+          );
+        const results = await Promise.allSettled([insertUserHeld('d1'), insertUserHeld('a1'), insertUserHeld('d2'), insertUserHeld('d3')]);
+        assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        // The store's own error, not the carried-write wrapper: the batch ran again with each work sending its writes.
+        const reason = (results[1] as PromiseRejectedResult).reason;
+        assert.ok(isUniqueViolation(reason), String(reason));
+        assert.ok(!(reason instanceof CarriedWriteError));
+        assert.deepEqual(await userIds(), ['a1', 'a3', 'a4', 'b1', 'b2', 'c1', 'c2', 'c3', 'd1', 'd2', 'd3']);
+        assert.deepEqual(log.filter((line) => line.startsWith('published')), ['published d1', 'published d2', 'published d3']);
+        // Every work ran twice: once carrying (the batch failed at the COMMIT), once sending its own writes.
+        assert.deepEqual(log.filter((line) => line.startsWith('ran')).sort(), ['ran a1', 'ran a1', 'ran d1', 'ran d1', 'ran d2', 'ran d2', 'ran d3', 'ran d3']);
       });
     }
   });

@@ -127,6 +127,9 @@ export interface Config {
     eventLoopLagMs: number;
     /** Sockets between upgrade and `ready` at once; more are refused with HTTP 503 before the upgrade (0: no bound). */
     maxPendingConnects: number;
+    /** Upgrade requests that may wait for a pending-connect slot, and for how long (gateway/connect-queue.ts). */
+    connectQueue: number;
+    connectQueueMs: number;
   };
   shutdown: {
     /** After SIGTERM, readiness fails this long before the drain starts (load balancers notice). */
@@ -382,6 +385,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxConnections: v.WS_MAX_CONNECTIONS,
       eventLoopLagMs: v.OVERLOAD_EVENT_LOOP_LAG_MS,
       maxPendingConnects: v.WS_MAX_PENDING_CONNECTS,
+      connectQueue: v.WS_CONNECT_QUEUE,
+      connectQueueMs: v.WS_CONNECT_QUEUE_MS,
     },
     shutdown: {
       delayMs: v.SHUTDOWN_DELAY_MS,

@@ -11,6 +11,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { Tracing } from '../platform/tracing/index.ts';
 import { type Metrics, type RefusalReason, secondsSince } from '../platform/metrics/index.ts';
 import { closeCodeFor, Connection, type ConnectionHooks } from './connection.ts';
+import { ConnectQueue } from './connect-queue.ts';
 import type { FrameHandlers } from './frame-handlers.ts';
 import { Hub, type MembershipSource } from './hub.ts';
 import { createPresenceWatches, type PresenceViewer } from './presence-watch.ts';
@@ -147,9 +148,7 @@ export function createGateway(deps: GatewayDeps) {
     clock,
     maxMessageLength: config.limits.maxMessageLength,
     onClose: (connection: Connection) => connections.delete(connection),
-    onSettled: () => {
-      pendingConnects--;
-    },
+    onSettled: () => slotFreed(),
     ...(hooks ? { hooks } : {}),
     ...(deps.tracing ? { tracing: deps.tracing } : {}),
     ...(deps.presence ? { watches: createPresenceWatches({ hub, viewer: deps.presence, maxPerSession: config.realtime.presenceMaxSubscriptions }) } : {}),
@@ -234,6 +233,61 @@ export function createGateway(deps: GatewayDeps) {
     return `Retry-After: ${1 + Math.floor(Math.random() * 5)}\r\n`;
   }
 
+  function refuseStorm(socket: Duplex): void {
+    // Before any WebSocket or token work: the cheapest answer a storm can get.
+    metrics?.refused.inc({ reason: 'connects_pending' });
+    reject(socket, 503, 'Service Unavailable', stormRetryAfter());
+  }
+
+  /** Upgrade requests that found the pending-connect bound full, taken on in arrival order as slots free. */
+  const waitingRoom = new ConnectQueue({ max: config.overload.connectQueue, maxWaitMs: config.overload.connectQueueMs, refuse: ({ socket }) => refuseStorm(socket) });
+  let admitting = false;
+
+  function slotFreed(): void {
+    pendingConnects--;
+    if (admitting) return;
+    // Not re-entered: taking one on may give its slot straight back (its client left), and this loop goes on.
+    admitting = true;
+    try {
+      while (accepting && pendingConnects < config.overload.maxPendingConnects) {
+        const next = waitingRoom.next();
+        if (!next) break;
+        takeOn(next.request, next.socket, next.head, next.url);
+      }
+    } finally {
+      admitting = false;
+    }
+  }
+
+  /** A pending-connect slot for this request, then the address check, the token and the upgrade. */
+  function takeOn(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+    pendingConnects++;
+    let released = false;
+    const release: Release = (handOver = false) => {
+      if (released) return;
+      released = true;
+      if (!handOver) slotFreed();
+    };
+    // A handshake that fails inside `ws` (or a client that goes away) never calls back: the slot comes back here.
+    socket.once('close', () => release());
+    const ip = clientAddress(request, config.trustProxy);
+    if (!lifecycle) return accept(request, socket, head, url, ip, release);
+    lifecycle.admitAddress(ip).then(
+      (retryAfterMs) => {
+        if (retryAfterMs === null) return accept(request, socket, head, url, ip, release);
+        release();
+        // Refused before any WebSocket work: the cheapest answer to a flood from one address.
+        metrics?.refused.inc({ reason: 'rate_limited' });
+        reject(socket, 429, 'Too Many Requests', `Retry-After: ${Math.max(1, Math.ceil(retryAfterMs / 1000))}\r\n`);
+      },
+      (error: unknown) => {
+        release();
+        logger.error({ err: error }, 'connection admission failed');
+        reject(socket, 503, 'Service Unavailable');
+      },
+    );
+  }
+
   return {
     hub,
 
@@ -247,40 +301,16 @@ export function createGateway(deps: GatewayDeps) {
       }
       socket.on('error', () => socket.destroy());
       const maxPending = config.overload.maxPendingConnects;
+      // Past the bound the request waits its turn (its client sees a slow handshake), or, when the waiting room is full too, is refused.
       if (maxPending > 0 && pendingConnects >= maxPending) {
-        // Before any WebSocket or token work: the cheapest answer a storm can get.
-        metrics?.refused.inc({ reason: 'connects_pending' });
-        return reject(socket, 503, 'Service Unavailable', stormRetryAfter());
+        if (!waitingRoom.offer(request, socket, head, url)) refuseStorm(socket);
+        return;
       }
-      pendingConnects++;
-      let released = false;
-      const release: Release = (handOver = false) => {
-        if (released) return;
-        released = true;
-        if (!handOver) pendingConnects--;
-      };
-      // A handshake that fails inside `ws` (or a client that goes away) never calls back: the slot comes back here.
-      socket.once('close', () => release());
-      const ip = clientAddress(request, config.trustProxy);
-      if (!lifecycle) return accept(request, socket, head, url, ip, release);
-      lifecycle.admitAddress(ip).then(
-        (retryAfterMs) => {
-          if (retryAfterMs === null) return accept(request, socket, head, url, ip, release);
-          release();
-          // Refused before any WebSocket work: the cheapest answer to a flood from one address.
-          metrics?.refused.inc({ reason: 'rate_limited' });
-          reject(socket, 429, 'Too Many Requests', `Retry-After: ${Math.max(1, Math.ceil(retryAfterMs / 1000))}\r\n`);
-        },
-        (error: unknown) => {
-          release();
-          logger.error({ err: error }, 'connection admission failed');
-          reject(socket, 503, 'Service Unavailable');
-        },
-      );
+      takeOn(request, socket, head, url);
     },
 
     stats() {
-      return { connections: connections.size, ...hub.stats() };
+      return { connections: connections.size, connectsPending: pendingConnects, connectsWaiting: waitingRoom.size, ...hub.stats() };
     },
 
     /** Pushed frames written to this node's sockets so far (the fan-out frames metric). */
@@ -313,6 +343,7 @@ export function createGateway(deps: GatewayDeps) {
     drain(windowMs = config.shutdown.drainWindowMs, graceMs = config.shutdown.drainGraceMs): Promise<void> {
       drained ??= (async () => {
         accepting = false;
+        waitingRoom.refuseAll();
         clearInterval(heartbeat);
         clearInterval(tokenCheck);
         const started = Date.now();

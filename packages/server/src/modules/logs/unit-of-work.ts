@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { CompiledQuery } from 'kysely';
 import type { Database, Tx } from '../../platform/db/index.ts';
-import { isRetryableTransactionError } from '../../platform/db/index.ts';
+import { CarriedWriteError, isRetryableTransactionError } from '../../platform/db/index.ts';
 import { noTracing, type TraceContext, type Tracing } from '../../platform/tracing/index.ts';
 import { ChangeSet, type Publisher } from './changes.ts';
 
@@ -39,6 +39,10 @@ const since = (start: number) => (performance.now() - start) / 1000;
  * savepoint: a work that fails rolls back only itself and gets its error, the others
  * commit together, and only then is any of them answered and published (in the order they
  * ran, which is seq order). A lone work runs at once, so nothing waits for company.
+ * The writes a work holds (`deferWrites`) travel with the next work's first statement, or
+ * the COMMIT (`Database.carryWrites`), so a send costs one round trip to the writer thread;
+ * if such a carried write fails, nothing of the batch is kept and it runs again, each work
+ * sending its own writes, so the failure reaches the work that made it.
  */
 export function createUnitOfWork(db: Database, publish: Publisher, timing: UnitOfWorkTiming = noTiming, tracing: Tracing = noTracing): UnitOfWork {
   return db.dialect === 'sqlite' ? createGroupCommit(db, publish, timing, tracing) : createPerWorkTransactions(db, publish, timing, tracing);
@@ -92,6 +96,8 @@ const RELEASE_SAVEPOINT = CompiledQuery.raw('release work');
 function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkTiming, tracing: Tracing): UnitOfWork {
   const queue: Queued[] = [];
   let running = false;
+  /** Off for the one batch after a carried write failed (see above). */
+  let carry = true;
 
   async function runBatch(): Promise<void> {
     const begun = performance.now();
@@ -105,6 +111,9 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
     // Taken once the connection is ours: works queued while we waited for it (behind reads
     // on the one connection) join this commit.
     const batch = queue.splice(0, MAX_BATCH);
+    const carrying = carry;
+    carry = true;
+    db.carryWrites(trx, carrying);
     // Savepoints and their release travel with the next statement (a work's first, or the
     // COMMIT) instead of a round trip to the writer thread each.
     const control = (statement: CompiledQuery) => db.sendWithNext(trx, statement);
@@ -122,6 +131,8 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
             ? tracing.within(item.trace, () => tracing.span('db transaction', { 'db.system.name': 'sqlite', ...TRANSACTION_SPAN, 'parley.batch': batch.length }, () => item.work(trx, changes)))
             : item.work(trx, changes));
         } catch (error) {
+          // Not this work's failure but an earlier one's write: the batch's (below).
+          if (error instanceof CarriedWriteError) throw error;
           // Answered after the batch ends: a caller that reacts to its failure by reading
           // (a unique key taken by a work before it in this batch) reads on another
           // connection, which sees the batch only once it committed.
@@ -139,6 +150,13 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
       // every work not yet answered gets the error (a second reject of one that failed is a no-op).
       await trx.rollback().execute().catch(() => {});
       timing.transaction(since(begun), 'rollback');
+      if (error instanceof CarriedWriteError && carrying) {
+        // Nothing of the batch was kept, published or answered: it runs again first, each work
+        // sending its own writes (no carried write then, so this happens once).
+        queue.unshift(...batch);
+        carry = false;
+        return;
+      }
       for (const { item } of done) item.reject(error);
       for (const failure of failed) failure.item.reject(failure.error);
       for (const item of batch.slice(next)) item.reject(error);

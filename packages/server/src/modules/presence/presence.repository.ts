@@ -1,4 +1,5 @@
 import type { PresencePrivacy } from '@parley/protocol';
+import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/index.ts';
 import { contactsOf, writtenToBy } from '../privacy/index.ts';
 
@@ -79,6 +80,43 @@ export async function directPeers(db: Executor, userId: string, limit: number): 
     .limit(limit)
     .execute();
   return rows.map((row) => row.user_id);
+}
+
+/**
+ * `directPeers` for several users in one query: each user's direct peers, most recently active
+ * first, at most `limit` each (a window over each user's rows, so one with thousands of direct
+ * chats costs no more than `limit` rows).
+ */
+export async function directPeersOfMany(db: Executor, userIds: readonly string[], limit: number): Promise<Map<string, string[]>> {
+  const peers = new Map<string, string[]>();
+  if (limit <= 0 || userIds.length === 0) return peers;
+  const ranked = db
+    .selectFrom('members as m')
+    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .innerJoin('members as p', (join) => join.onRef('p.conversation_id', '=', 'm.conversation_id').onRef('p.user_id', '!=', 'm.user_id'))
+    .select(['m.user_id as owner', 'p.user_id as peer', sql<number>`row_number() over (partition by m.user_id order by c.last_activity_at desc)`.as('rank')])
+    .where('m.user_id', 'in', userIds)
+    .where('c.kind', '=', 'direct');
+  const rows = await db.selectFrom(ranked.as('r')).select(['r.owner', 'r.peer']).where('r.rank', '<=', limit).orderBy('r.owner').orderBy('r.rank').execute();
+  for (const { owner, peer } of rows) {
+    const list = peers.get(owner);
+    if (list) list.push(peer);
+    else peers.set(owner, [peer]);
+  }
+  return peers;
+}
+
+/** Of the pairs (owner, one of `userIds`), those where the owner blocked the user: `blockedByUser` for several owners at once. */
+export async function blockedByOwners(db: Executor, ownerIds: readonly string[], userIds: readonly string[]): Promise<Map<string, Set<string>>> {
+  const blocked = new Map<string, Set<string>>();
+  if (ownerIds.length === 0 || userIds.length === 0) return blocked;
+  const rows = await db.selectFrom('blocks').select(['blocker_id', 'blocked_id']).where('blocker_id', 'in', ownerIds).where('blocked_id', 'in', userIds).execute();
+  for (const { blocker_id, blocked_id } of rows) {
+    const set = blocked.get(blocker_id);
+    if (set) set.add(blocked_id);
+    else blocked.set(blocker_id, new Set([blocked_id]));
+  }
+  return blocked;
 }
 
 export async function findPrivacy(db: Executor, userId: string): Promise<PresencePrivacy | undefined> {

@@ -26,14 +26,17 @@ export interface PresenceDeps {
 const SWEEP_BATCH = 500;
 
 /**
- * Users coming online are gathered this long and announced together, a few at a time: in a
- * reconnect storm thousands come online within seconds (some of them more than once), and
- * each announcement reads the user's peers and privacy. Going offline is announced at once
+ * Users coming online are gathered this long and announced together, the peers and privacy
+ * of up to ANNOUNCE_CHUNK of them read in a few queries: in a reconnect storm thousands come
+ * online within seconds (some of them more than once), and reading each one's peers, privacy
+ * and blocks on its own was most of a connect's cost. Going offline is announced at once
  * (and drops a gathered online of the same user), so who may see it is decided when it happens.
  */
 const ANNOUNCE_BATCH_MS = 100;
-/** Announcements of one batch running at once (each reads the database). */
-const ANNOUNCE_CONCURRENCY = 8;
+/** Users of a batch whose peers are read together (`visiblePeersOfMany`). */
+const ANNOUNCE_CHUNK = 200;
+/** Peers named in one blocks query at most (SQLite takes at most 32,766 values in a statement). */
+const MAX_PEERS_PER_QUERY = 5_000;
 
 export type PresenceService = ReturnType<typeof createPresenceService>;
 
@@ -103,6 +106,38 @@ export function createPresenceService({ db, uow, store, ephemeral, clock, logger
     return { visible: peers.filter(sees), hidden: peers.filter((peer) => !sees(peer)) };
   }
 
+  /**
+   * `visiblePeers` for many users coming online at once (a storm's batch): one query for
+   * their peers, one for their privacy, one per ~5,000 peers for their blocks, and the
+   * contacts check only for those whose privacy is `contacts`, instead of three or four
+   * queries per user.
+   */
+  async function visiblePeersOfMany(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const [peersOf, rows] = await Promise.all([repo.directPeersOfMany(kysely, userIds, fanoutMax), repo.presenceRows(kysely, userIds)]);
+    const privacyOf = new Map(rows.filter((row) => row.status !== 'deleted').map((row) => [row.id, row.presence_privacy ?? 'everyone']));
+    const owners = userIds.filter((id) => peersOf.has(id) && (privacyOf.get(id) ?? 'nobody') !== 'nobody');
+    const visible = new Map<string, string[]>();
+    for (let start = 0; start < owners.length; ) {
+      // Owners taken while their peers fit in one query (at least one owner each time).
+      let end = start;
+      const peers = new Set<string>();
+      while (end < owners.length && (end === start || peers.size + peersOf.get(owners[end]!)!.length <= MAX_PEERS_PER_QUERY)) {
+        for (const peer of peersOf.get(owners[end]!)!) peers.add(peer);
+        end++;
+      }
+      const group = owners.slice(start, end);
+      const blocked = await repo.blockedByOwners(kysely, group, [...peers]);
+      for (const owner of group) {
+        const ownPeers = peersOf.get(owner)!;
+        const contacts = privacyOf.get(owner) === 'contacts' ? await repo.contactsOfOwner(kysely, owner, ownPeers) : null;
+        const blocks = blocked.get(owner);
+        visible.set(owner, ownPeers.filter((peer) => !blocks?.has(peer) && (contacts === null || contacts.has(peer))));
+      }
+      start = end;
+    }
+    return visible;
+  }
+
   /** A change: to the explicit subscribers (they filter per viewer) and to the direct peers who may see it. */
   async function announce(presence: Presence): Promise<void> {
     const frame = frameOf(presence);
@@ -133,11 +168,19 @@ export function createPresenceService({ db, uow, store, ephemeral, clock, logger
   async function announceBatch(): Promise<void> {
     const batch = [...queued.values()];
     queued.clear();
-    let next = 0;
-    const worker = async () => {
-      while (next < batch.length) await announce(batch[next++]!).catch((error: unknown) => report(error, 'presence change not announced'));
-    };
-    await Promise.all(Array.from({ length: Math.min(ANNOUNCE_CONCURRENCY, batch.length) }, worker));
+    for (let start = 0; start < batch.length; start += ANNOUNCE_CHUNK) {
+      const chunk = batch.slice(start, start + ANNOUNCE_CHUNK);
+      try {
+        const visible = await visiblePeersOfMany(chunk.map((presence) => presence.userId));
+        for (const presence of chunk) {
+          const frame = frameOf(presence);
+          ephemeral.toPresenceWatchers(presence.userId, frame);
+          for (const peer of visible.get(presence.userId) ?? []) ephemeral.toUser(peer, frame);
+        }
+      } catch (error) {
+        report(error, 'presence change not announced');
+      }
+    }
   }
 
   async function wentOffline(userId: string, lastSeenAt: number): Promise<void> {

@@ -46,6 +46,15 @@ export interface Database {
    * round trip of its own (an error then fails that statement); elsewhere it runs at once.
    */
   sendWithNext(trx: Tx, query: CompiledQuery): Promise<void>;
+  /**
+   * For the group commit's transaction `trx`: while on, the writes a work holds in
+   * `deferWrites` travel with the transaction's next statement (the next work's first, or the
+   * COMMIT) instead of a round trip at the end of the work; one that fails there fails as a
+   * `CarriedWriteError`, and the batch is to be run again without carrying. On the embedded
+   * store's writer thread; elsewhere nothing is held, so nothing is carried. Off again at the
+   * transaction's end.
+   */
+  carryWrites(trx: Tx, on: boolean): void;
   /** True when the database answers and every migration has been applied. */
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -78,7 +87,7 @@ function queryLog(onQuery: DatabaseOptions['onQuery']): Pick<KyselyConfig, 'log'
 
 /** Opens the configured store and brings its schema up to date before anything else touches it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { kysely, dialect, deferWrites = (write) => write(), executeTogether, sendWithNext, available = () => true } = options.databaseUrl ? openPostgres(options.databaseUrl, options) : openSqlite(options);
+  const { kysely, dialect, deferWrites = (write) => write(), executeTogether, sendWithNext, carryWrites, available = () => true } = options.databaseUrl ? openPostgres(options.databaseUrl, options) : openSqlite(options);
   try {
     await migrate(kysely, options.logger);
   } catch (error) {
@@ -100,6 +109,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       if (!trx.isTransaction) throw new Error('sendWithNext: the statement belongs to a transaction');
       if (sendWithNext) sendWithNext({ sql: query.sql, parameters: query.parameters });
       else await trx.executeQuery(query);
+    },
+    carryWrites(trx, on) {
+      if (!trx.isTransaction) throw new Error('carryWrites: for a transaction');
+      carryWrites?.(on);
     },
     snapshot: (read) => kysely.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(read),
     async ready() {
@@ -124,6 +137,7 @@ interface Opened {
   deferWrites?: Database['deferWrites'];
   executeTogether?: SqliteWorkerStore['executeTogether'];
   sendWithNext?: SqliteWorkerStore['sendWithNext'];
+  carryWrites?: SqliteWorkerStore['carryWrites'];
   /** False once the store can no longer write (the embedded store's writer thread failed). */
   available?: () => boolean;
 }
@@ -167,6 +181,7 @@ function openSqlite(options: DatabaseOptions): Opened {
       deferWrites: store.deferWrites,
       executeTogether: store.executeTogether,
       sendWithNext: store.sendWithNext,
+      carryWrites: store.carryWrites,
       available: store.available,
     };
   }

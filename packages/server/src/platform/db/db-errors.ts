@@ -9,6 +9,16 @@ export class DatabaseUnavailableError extends Error {
   override readonly name = 'DatabaseUnavailableError';
 }
 
+/**
+ * A write carried from one work of a group commit to the next one's round trip (see
+ * `Database.carryWrites`) failed. Which work it belonged to is not known at that point, so the
+ * batch is rolled back and run again with each work sending its own writes; the error itself
+ * then reaches the work that made it. `cause` is the store's error.
+ */
+export class CarriedWriteError extends Error {
+  override readonly name = 'CarriedWriteError';
+}
+
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string } | null;
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';

@@ -4,7 +4,7 @@ import {
   CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult, SqliteAdapter, SqliteIntrospector,
   SqliteQueryCompiler, type TransactionSettings,
 } from 'kysely';
-import { DatabaseUnavailableError } from './db-errors.ts';
+import { CarriedWriteError, DatabaseUnavailableError } from './db-errors.ts';
 import { statementCache } from './statement-cache.ts';
 import { UNKEYED, type WriterReply, type WriterRequest, type WriterResult, type WriterSetup, type WriterStatement } from './sqlite-writer-protocol.ts';
 
@@ -49,6 +49,8 @@ export interface SqliteWorkerStore {
   executeTogether(statements: readonly WriterStatement[]): Promise<QueryResult<unknown>[]>;
   /** See `SqliteWorkerDriver.sendWithNext`. */
   sendWithNext(statement: WriterStatement): void;
+  /** See `SqliteWorkerDriver.carryWrites`. */
+  carryWrites(on: boolean): void;
   /** False once the writer thread has failed or the store is closing: nothing can be written any more. */
   available(): boolean;
   /** The writer thread itself, for tests that make it fail (undefined before the store opens). */
@@ -67,6 +69,7 @@ export function sqliteWorkerStore(options: SqliteWorkerOptions): SqliteWorkerSto
     deferWrites: (write) => driver.deferWrites(write),
     executeTogether: (statements) => driver.executeTogether(statements),
     sendWithNext: (statement) => driver.sendWithNext(statement),
+    carryWrites: (on) => driver.carryWrites(on),
     available: () => driver.available,
     writerThread: () => driver.writerThread,
   };
@@ -283,23 +286,25 @@ class Writer {
     return wire;
   }
 
-  async execute(statements: readonly WriterStatement[]): Promise<QueryResult<any>> {
-    const reply = Writer.#check(await this.#request({ statements }));
+  /** The statements in one round trip, answering the last one's result; the first `carried` are writes carried from an earlier work (see `carryWrites`). */
+  async execute(statements: readonly WriterStatement[], carried = 0): Promise<QueryResult<any>> {
+    const reply = Writer.#check(await this.#request({ statements }), carried);
     return reply.result ? Writer.#queryResult(reply.result) : { rows: [] };
   }
 
   /** Every statement's result, in one round trip. */
-  async executeAll(statements: readonly WriterStatement[]): Promise<QueryResult<any>[]> {
-    const reply = Writer.#check(await this.#request({ statements, all: true }));
+  async executeAll(statements: readonly WriterStatement[], carried = 0): Promise<QueryResult<any>[]> {
+    const reply = Writer.#check(await this.#request({ statements, all: true }), carried);
     return reply.results!.map(Writer.#queryResult);
   }
 
-  static #check(reply: WriterReply): WriterReply {
+  static #check(reply: WriterReply, carried: number): WriterReply {
     if (reply.error) {
       // Shaped like better-sqlite3's SqliteError, so callers recognize it (`code`) as before.
       const error = new Error(reply.error.message) as Error & { code?: string };
       error.name = reply.error.name;
       if (reply.error.code !== undefined) error.code = reply.error.code;
+      if (reply.error.at !== undefined && reply.error.at < carried) throw new CarriedWriteError(`a write carried from an earlier work failed: ${error.message}`, { cause: error });
       throw error;
     }
     return reply;
@@ -350,8 +355,12 @@ class SqliteWorkerDriver implements Driver {
   readonly #snapshotLock = new Lock();
   /** Statements held by `deferWrites` (null: none is running). The writer belongs to one transaction at a time, so this is that transaction's. */
   #deferred: WriterStatement[] | null = null;
-  /** Statements of the open write transaction waiting to travel with its next one (`sendWithNext`). */
+  /** Statements of the open write transaction waiting to travel with its next one (`sendWithNext`, carried writes). */
   readonly #held: WriterStatement[] = [];
+  /** How many statements at the front of `#held` are, or come before, writes carried from a finished `deferWrites` (see `carryWrites`). */
+  #carried = 0;
+  /** Set by the group commit for the transaction that holds the writer: writes held by `deferWrites` travel with the next statement. */
+  #carry = false;
   #closing = false;
   /** Set once the reader connections are closed: nothing more can be read or written. */
   #readersClosed: Error | null = null;
@@ -392,7 +401,8 @@ class SqliteWorkerDriver implements Driver {
         this.#deferred.push({ sql, parameters });
         return { rows: [] };
       }
-      return this.#writer.execute(this.#withDeferred({ sql, parameters }));
+      const { statements, carried } = this.#withDeferred({ sql, parameters });
+      return this.#writer.execute(statements, carried);
     }
     if (mode === 'snapshot') return runOn(this.#snapshotReader.prepare(sql), parameters);
     const statement = this.#reader.readOnly(sql);
@@ -417,9 +427,15 @@ class SqliteWorkerDriver implements Driver {
     this.#deferred = [];
     try {
       const result = await write();
-      const held = this.#takeHeld();
+      const { held, carried } = this.#takeHeld();
       this.#deferred = null;
-      if (held.length > 0) await this.#writer.execute(held);
+      if (this.#carry) {
+        // Not sent now: with the transaction's next statement (the next work's first, or the COMMIT).
+        this.#held.push(...held);
+        this.#carried = this.#held.length;
+      } else if (held.length > 0) {
+        await this.#writer.execute(held, carried);
+      }
       return result;
     } finally {
       this.#deferred = null;
@@ -431,8 +447,8 @@ class SqliteWorkerDriver implements Driver {
    * result answered (held writes go first). Only for a caller inside a write transaction.
    */
   async executeTogether(statements: readonly WriterStatement[]): Promise<QueryResult<unknown>[]> {
-    const held = this.#takeHeld();
-    const results = await this.#writer.executeAll(held.length > 0 ? [...held, ...statements] : statements);
+    const { held, carried } = this.#takeHeld();
+    const results = await this.#writer.executeAll(held.length > 0 ? [...held, ...statements] : statements, carried);
     return held.length > 0 ? results.slice(held.length) : results;
   }
 
@@ -446,20 +462,43 @@ class SqliteWorkerDriver implements Driver {
     this.#held.push(statement);
   }
 
-  /** What waits to go before the transaction's next statement: `sendWithNext`'s, then held writes, in the order made. */
-  #takeHeld(): WriterStatement[] {
-    const deferred = this.#deferred;
-    if (this.#held.length === 0) return deferred && deferred.length > 0 ? deferred.splice(0) : [];
-    const held = this.#held.splice(0);
-    if (deferred && deferred.length > 0) held.push(...deferred.splice(0));
-    return held;
+  /**
+   * While on (the group commit sets it for its transaction), the writes a work holds in
+   * `deferWrites` are not sent when the work ends but with the transaction's next statement:
+   * the next work's first round trip, or the COMMIT. A send then costs one round trip to the
+   * writer instead of two. Such a write's failure surfaces in someone else's round trip, as a
+   * `CarriedWriteError`.
+   */
+  carryWrites(on: boolean): void {
+    this.#carry = on;
   }
 
-  #withDeferred(statement: WriterStatement): WriterStatement[] {
-    const held = this.#takeHeld();
-    if (held.length === 0) return [statement];
+  /**
+   * What waits to go before the transaction's next statement (`sendWithNext`'s and carried
+   * writes, then the running `deferWrites`' held writes, in the order made), and how many of
+   * them, from the front, were carried from an earlier work.
+   */
+  #takeHeld(): { held: WriterStatement[]; carried: number } {
+    const carried = this.#carried;
+    this.#carried = 0;
+    const deferred = this.#deferred;
+    if (this.#held.length === 0) return { held: deferred && deferred.length > 0 ? deferred.splice(0) : [], carried };
+    const held = this.#held.splice(0);
+    if (deferred && deferred.length > 0) held.push(...deferred.splice(0));
+    return { held, carried };
+  }
+
+  #withDeferred(statement: WriterStatement): { statements: WriterStatement[]; carried: number } {
+    const { held, carried } = this.#takeHeld();
     held.push(statement);
-    return held;
+    return { statements: held, carried };
+  }
+
+  /** The open write transaction ends: nothing held survives it. */
+  #dropHeld(): void {
+    this.#held.length = 0;
+    this.#carried = 0;
+    this.#carry = false;
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -531,9 +570,12 @@ class SqliteWorkerDriver implements Driver {
     try {
       if (mode === 'write') {
         // Straight to the writer (never held by `deferWrites`); a COMMIT takes what waits with it, a ROLLBACK drops it.
-        if (sql === 'commit') await this.#writer.execute(this.#withDeferred({ sql, parameters: [] }));
-        else {
-          this.#held.length = 0;
+        if (sql === 'commit') {
+          const { statements, carried } = this.#withDeferred({ sql, parameters: [] });
+          this.#carry = false;
+          await this.#writer.execute(statements, carried);
+        } else {
+          this.#dropHeld();
           await this.#writer.execute([{ sql, parameters: [] }]);
         }
       } else {
@@ -541,7 +583,7 @@ class SqliteWorkerDriver implements Driver {
       }
     } catch (error) {
       if (sql === 'commit') {
-        this.#held.length = 0;
+        this.#dropHeld();
         await this.#writer.execute([{ sql: 'rollback', parameters: [] }]).catch(() => {});
       }
       throw error;

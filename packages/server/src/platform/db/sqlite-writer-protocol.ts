@@ -35,7 +35,8 @@ export interface WriterReply {
   result?: WriterResult;
   /** With `all`: one result per statement. */
   results?: WriterResult[];
-  error?: { message: string; code: string | undefined; name: string };
+  /** `at`: the index of the statement that failed (absent when the request failed outside one). */
+  error?: { message: string; code: string | undefined; name: string; at?: number };
 }
 
 export interface WriterResult {

@@ -72,21 +72,23 @@ port.on('message', (request: WriterRequest) => {
     }
     return;
   }
+  // The triple being run, so a failure names its statement (the driver tells carried writes from the caller's own).
+  let i = 0;
   try {
     const wire = request.statements;
     learnKeys(wire);
     if (request.all) {
       const results: WriterResult[] = [];
-      for (let i = 0; i < wire.length; i += 3) results.push(runAt(wire, i));
+      for (; i < wire.length; i += 3) results.push(runAt(wire, i));
       port.postMessage({ id: request.id, results } satisfies WriterReply);
       return;
     }
     let result: WriterResult | undefined;
-    for (let i = 0; i < wire.length; i += 3) result = runAt(wire, i);
+    for (; i < wire.length; i += 3) result = runAt(wire, i);
     port.postMessage({ id: request.id, ...(result ? { result } : {}) } satisfies WriterReply);
   } catch (error) {
     const e = error as Error & { code?: string };
-    port.postMessage({ id: request.id, error: { message: e.message, code: e.code, name: e.name } } satisfies WriterReply);
+    port.postMessage({ id: request.id, error: { message: e.message, code: e.code, name: e.name, at: i / 3 } } satisfies WriterReply);
   }
 });
 

@@ -11,6 +11,9 @@ export interface GatewayGauges {
   sessions: number;
   users: number;
   topics: number;
+  /** Upgrade requests taken on and not yet ready (the WS_MAX_PENDING_CONNECTS bound), and those waiting for one of those slots. */
+  connectsPending: number;
+  connectsWaiting: number;
 }
 
 /** Bytes queued on the node's sockets, read at scrape time (never on the hot path). */
@@ -40,7 +43,7 @@ const KNOWN_CLOSE_CODES = new Set<number>([...Object.values(CloseCodes), 1005]);
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  let gauges: () => GatewayGauges = () => ({ connections: 0, sessions: 0, users: 0, topics: 0 });
+  let gauges: () => GatewayGauges = () => ({ connections: 0, sessions: 0, users: 0, topics: 0, connectsPending: 0, connectsWaiting: 0 });
   let buffered: () => BufferedBytes = () => ({ max: 0, sum: 0 });
   let pushedFrames = () => 0;
   let reportedPushed = 0;
@@ -55,6 +58,8 @@ export function createMetrics() {
   gauge('parley_ws_connections', 'Open WebSocket connections on this node (authenticated or not)', () => gauges().connections);
   gauge('parley_ws_sessions', 'Authenticated WebSocket sessions on this node', () => gauges().sessions);
   gauge('parley_hub_users', 'Users with at least one session on this node', () => gauges().users);
+  gauge('parley_ws_connects_pending', 'Upgrade requests between their arrival and `ready` (verifying, upgrading, authenticating), bounded by WS_MAX_PENDING_CONNECTS', () => gauges().connectsPending);
+  gauge('parley_ws_connects_waiting', 'Upgrade requests waiting for a pending-connect slot (WS_CONNECT_QUEUE)', () => gauges().connectsWaiting);
   gauge('parley_hub_topics', 'Conversations with local subscribers (broker subscriptions)', () => gauges().topics);
   gauge('parley_event_loop_lag_seconds', 'Event-loop delay (p99 of the last sample) the overload guard acts on', () => lag() / 1000);
   gauge('parley_overloaded', '1 while new connections are refused for event-loop lag', () => (overloaded() ? 1 : 0));
