@@ -268,7 +268,9 @@ export type UserEventFrame = Static<typeof UserEventFrame>;
  * whose log stands at `fromSeq - 1` or later moves on to `toSeq` without fetching them (they
  * change no message); one further behind has a gap and fetches the log as usual. A member
  * list it holds is out of date: fetch it again when it is shown. `memberCount` is the count
- * as of `toSeq`. Arrives before any later event of the conversation.
+ * as of `toSeq`. Arrives before any later event of the conversation; otherwise at most one
+ * per interval, which grows with the conversation's size (one a second up to 1,000 members,
+ * then members ÷ 1,000 seconds, at most a minute, with the server's defaults).
  */
 export const MembersChangedFrame = Type.Object({
   t: Type.Literal('members_changed'),

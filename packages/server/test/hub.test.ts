@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { conversationChannel, encodeEnvelope, type UserHeader, userChannel } from '../src/gateway/envelope.ts';
 import { Hub, type HubSession } from '../src/gateway/hub.ts';
+import { membersNoticeDelay, type MembersNoticePacing } from '../src/gateway/members-notice-pacing.ts';
 import { type Broker, type BrokerState, MemoryBus } from '../src/platform/broker/index.ts';
 import { createLogger } from '../src/platform/logger.ts';
 
@@ -131,7 +132,7 @@ interface Snapshot {
  * conversation `obs` makes "everything published so far was handled" observable
  * (`flush`): the bus keeps one publisher's order.
  */
-async function node(options: { reorderHoldMs?: number; members?: Record<string, Partial<Snapshot>> } = {}) {
+async function node(options: { reorderHoldMs?: number; members?: Record<string, Partial<Snapshot>>; membersNotices?: MembersNoticePacing } = {}) {
   const bus = new MemoryBus();
   const broker = new SpyBroker(bus.connect());
   const other = bus.connect();
@@ -144,6 +145,7 @@ async function node(options: { reorderHoldMs?: number; members?: Record<string, 
     broker,
     logger,
     reorderHoldMs: options.reorderHoldMs ?? 5_000,
+    ...(options.membersNotices ? { membersNotices: options.membersNotices } : {}),
     async loadMembership(userId) {
       loads.push(userId);
       await gates.get(userId);
@@ -177,7 +179,7 @@ async function node(options: { reorderHoldMs?: number; members?: Record<string, 
       return session;
     },
     /** Publishes a conversation event from the other node; the frame is `{"t":"event",conversationId,seq}` unless given. */
-    event(conversationId: string, seq: number, extra: { sub?: string[]; unsub?: string[]; frame?: string } = {}): Promise<void> {
+    event(conversationId: string, seq: number, extra: { sub?: string[]; unsub?: string[]; q?: number; frame?: string } = {}): Promise<void> {
       const { frame = frameOf(conversationId, seq), ...lists } = extra;
       return other.publish(conversationChannel(conversationId), encodeEnvelope({ k: 'c', s: seq, ...lists }, frame));
     },
@@ -576,5 +578,69 @@ describe('the hub', () => {
     const second = new FakeSession(t.hub, 'alice');
     assert.equal(await t.hub.attach(second), 6, 'the newest user seq the node saw');
     await t.close();
+  });
+
+  it('paces members_changed by the conversation\'s size: a larger one waits member count ÷ rate, never past the cap, and a later event still sends it at once', async () => {
+    const t = await node({ members: { alice: { conversations: ['S', 'L', 'H', 'N'] } }, membersNotices: { minMs: 20, perSecond: 10, maxMs: 600 } });
+    const alice = await t.session('alice');
+    const arrivals = new Map<string, number>();
+    alice.onDeliver = (frame) => {
+      const parsed = JSON.parse(frame.toString('utf8'));
+      if (parsed.t === 'members_changed') arrivals.set(parsed.conversationId, Date.now());
+    };
+    const published = Date.now();
+    // 100,000 members: 10,000 s wanted, capped at 600 ms; 4: 400 ms; 1: 100 ms; 8 (800 ms), but a message follows.
+    // Published largest first: with one interval for all they would arrive in this order, paced in the reverse.
+    await t.event('H', 1, { q: 100_000 });
+    await t.event('L', 1, { q: 4 });
+    await t.event('S', 1, { q: 1 });
+    await t.event('N', 1, { q: 8 });
+    await t.event('N', 2);
+    await t.flush();
+    const notices = alice.texts().map((text) => JSON.parse(text)).filter((frame) => frame.t === 'members_changed');
+    assert.deepEqual(notices, [{ t: 'members_changed', conversationId: 'N', fromSeq: 1, toSeq: 1, memberCount: 8 }], 'the next event of N sent its notice ahead of itself, without waiting');
+    assert.deepEqual(alice.seqs().filter((seq) => seq !== undefined), [2], 'the membership changes themselves were not pushed; the message was');
+    await until(() => arrivals.size === 4, 'every notice', 10_000);
+    assert.deepEqual([...arrivals.keys()], ['N', 'S', 'L', 'H'], 'the smaller the conversation, the sooner its notice');
+    // Lower bounds only: a busy machine may run a timer late, never early (1 ms for the clock's rounding).
+    for (const [id, wait] of [['S', 100], ['L', 400], ['H', 600]] as const) {
+      assert.ok(arrivals.get(id)! - published >= wait - 1, `${id}'s notice waited ${arrivals.get(id)! - published} ms, at least ${wait}`);
+    }
+    await t.close();
+  });
+
+  it('writes a notice to a large topic over several turns, and finishes it at once before the topic\'s next event', async () => {
+    const users = Array.from({ length: 1_200 }, (_, i) => `m${i}`);
+    const t = await node({ members: Object.fromEntries(users.map((id) => [id, { conversations: ['B'] }])), membersNotices: { minMs: 10, perSecond: 1_000_000, maxMs: 10 } });
+    const sessions = await Promise.all(users.map((id) => t.session(id)));
+    const hasNotice = (session: FakeSession) => session.texts().some((text) => text.includes('"members_changed"'));
+    let toldInFirstTurn = -1;
+    sessions[0]!.onDeliver = (frame) => {
+      if (toldInFirstTurn >= 0 || !frame.toString('utf8').includes('"members_changed"')) return;
+      // Counted once the first turn's writes are done; the next event is published right behind, mid-notice.
+      queueMicrotask(() => (toldInFirstTurn = sessions.filter(hasNotice).length));
+      void t.event('B', 2);
+    };
+    await t.event('B', 1, { q: users.length });
+    await until(() => sessions.every((session) => session.seqs().includes(2)), 'the message after the notice');
+    assert.ok(toldInFirstTurn > 0 && toldInFirstTurn < users.length, `not everyone in one turn (${toldInFirstTurn} of ${users.length})`);
+    for (const session of sessions) {
+      const texts = session.texts();
+      assert.equal(texts.length, 2, 'the notice and the message, once each');
+      assert.match(texts[0]!, /"members_changed"/, 'the notice first');
+    }
+    await t.close();
+  });
+});
+
+describe('membersNoticeDelay', () => {
+  it('is member count ÷ rate, at least the floor and at most the cap; the floor wins when the two disagree', () => {
+    const defaults = { minMs: 1000, perSecond: 1000, maxMs: 60_000 };
+    assert.equal(membersNoticeDelay(500, defaults), 1000, 'below the rate: the floor');
+    assert.equal(membersNoticeDelay(10_000, defaults), 10_000, '10,000 members at 1,000 frames/s: 10 s');
+    assert.equal(membersNoticeDelay(25_001, defaults), 25_001);
+    assert.equal(membersNoticeDelay(1_000_000, defaults), 60_000, 'capped');
+    assert.equal(membersNoticeDelay(10_000, { minMs: 5000, perSecond: 1000, maxMs: 2000 }), 5000, 'a floor above the cap wins');
+    assert.equal(membersNoticeDelay(3, { minMs: 10, perSecond: 1, maxMs: 600_000 }), 3000);
   });
 });

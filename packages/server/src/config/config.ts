@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { MembersNoticePacing } from '../gateway/members-notice-pacing.ts';
 import type { BlobStoreConfig } from '../platform/blob/create-blob-store.ts';
 import type { JetStreamRetention } from '../platform/broker/nats-stream.ts';
 import type { TracingConfig } from '../platform/tracing/tracing-config.ts';
@@ -111,8 +112,8 @@ export interface Config {
     reorderHoldMs: number;
     /** Member count from which joins and leaves are coalesced instead of pushed to everyone (0: never). */
     membersCoalesceAt: number;
-    /** How long a hub gathers coalesced membership changes before it tells members. */
-    membersCoalesceMs: number;
+    /** How long a hub gathers coalesced membership changes before it tells members: at least `minMs`, longer in larger conversations. */
+    membersNotices: MembersNoticePacing;
   };
   /** Null: off (every action passes). */
   policyHook: PolicyHookConfig | null;
@@ -340,7 +341,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       reauthGraceMs: v.WS_REAUTH_GRACE_MS,
       reorderHoldMs: v.HUB_REORDER_HOLD_MS,
       membersCoalesceAt: v.MEMBER_EVENTS_COALESCE_AT,
-      membersCoalesceMs: v.MEMBER_EVENTS_COALESCE_MS,
+      membersNotices: { minMs: v.MEMBER_EVENTS_COALESCE_MS, perSecond: v.MEMBER_EVENTS_NOTICE_RATE, maxMs: v.MEMBER_EVENTS_COALESCE_MAX_MS },
     },
     policyHook: v.POLICY_HOOK_URL
       ? {

@@ -80,7 +80,7 @@ export function createGateway(deps: GatewayDeps) {
     logger,
     reorderHoldMs: config.ws.reorderHoldMs,
     ...(deps.tracing ? { tracing: deps.tracing } : {}),
-    membersCoalesceMs: config.ws.membersCoalesceMs,
+    membersNotices: config.ws.membersNotices,
     // Epoch ms on both ends: across nodes this includes their clock skew (NTP keeps it to milliseconds).
     ...(metrics ? {
       delivered: (kind: 'conversation' | 'user', publishedAt: number) => metrics.fanoutDelay.observe({ kind }, Math.max(0, Date.now() - publishedAt) / 1000),

@@ -3,6 +3,7 @@ import type { Broker } from '../platform/broker/index.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Tracing } from '../platform/tracing/index.ts';
 import { conversationChannel, type ConversationHeader, decodeEnvelope, type EphemeralHeader, presenceChannel, type UserHeader, userChannel } from './envelope.ts';
+import { FIXED_NOTICE_PACING, membersNoticeDelay, type MembersNoticePacing } from './members-notice-pacing.ts';
 
 /** What the hub needs of a connection. */
 export interface HubSession {
@@ -45,6 +46,13 @@ const MAX_EARLY_CLOSES = 16;
  * log) rather than letting a burst grow memory for the whole hold time.
  */
 const MAX_HELD_PER_TOPIC = 1_000;
+
+/**
+ * Users told of coalesced membership changes per turn of the event loop: a notice to a
+ * conversation of 10,000 online is 10,000 socket writes, which in one go would stall every
+ * other socket and request on the node for as long. The rest follow on the next turns.
+ */
+const NOTICE_USERS_PER_TURN = 500;
 
 /** Which header kinds may arrive on which channel kind; anything else is dropped as malformed. */
 const HEADERS_BY_CHANNEL: Record<string, readonly string[]> = { 'c:': ['c', 'e'], 'u:': ['u', 'x', 'e'], 'p:': ['e'] };
@@ -104,6 +112,8 @@ class Topic {
   /** Membership changes gathered for one `members_changed` frame, and the timer that sends it. */
   members: PendingMembers | null = null;
   membersTimer: NodeJS.Timeout | null = null;
+  /** A notice being written over several turns (`NOTICE_USERS_PER_TURN`): its frame and the users not told yet. */
+  notifying: { frame: Buffer; users: Iterator<LocalUser> } | null = null;
   /** The broker subscription of this topic; null until asked for (or after it failed, so the next joiner retries). */
   subscribed: Promise<void> | null = null;
   readonly id: string;
@@ -119,8 +129,11 @@ export interface HubOptions {
   logger: Logger;
   /** How long an event that arrived before its predecessor is held back. */
   reorderHoldMs: number;
-  /** How long coalesced membership changes (header `q`) are gathered before members hear of them. */
-  membersCoalesceMs?: number;
+  /**
+   * How long coalesced membership changes (header `q`) are gathered before members hear of
+   * them: longer in larger conversations (see `membersNoticeDelay`). One notice a second when left out.
+   */
+  membersNotices?: MembersNoticePacing;
   /** A published event reached this node's sockets: its publish time (epoch ms), for the fan-out latency metric. */
   delivered?: (kind: 'conversation' | 'user', publishedAt: number) => void;
   /** A published event came in from the broker (before ordering and delivery): its publish time, for the broker receive lag. */
@@ -144,7 +157,8 @@ export interface HubStats {
  * exactly after the event that removed them and sees nothing later. In large conversations
  * (header `q`) a join or leave goes in full only to the users it concerns; the others get
  * one `members_changed` frame per interval covering a run of such seqs, sent before the
- * next event of the topic, so nothing arrives out of order. After a broker gap
+ * next event of the topic, so nothing arrives out of order; the interval grows with the
+ * conversation, so these notices cost a node a bounded number of frames per second. After a broker gap
  * (messages, and so membership changes, may have been lost) every local user's
  * membership is read again from the store.
  */
@@ -432,6 +446,7 @@ export class Hub {
     if (topic.membersTimer) clearTimeout(topic.membersTimer);
     topic.membersTimer = null;
     topic.members = null;
+    topic.notifying = null;
     this.topics.delete(conversationId);
     return true;
   }
@@ -619,7 +634,9 @@ export class Hub {
       topic.members = { from: header.s, to: header.s, count: header.q! };
     }
     if (!topic.membersTimer) {
-      topic.membersTimer = setTimeout(() => this.flushMembers(topic), this.options.membersCoalesceMs ?? 1000);
+      // Paced by the size as of the run's first change: a notice costs one frame per member online, and they grow with it.
+      const delay = membersNoticeDelay(header.q!, this.options.membersNotices ?? FIXED_NOTICE_PACING);
+      topic.membersTimer = setTimeout(() => this.flushMembers(topic), delay);
       topic.membersTimer.unref();
     }
     for (const userId of header.unsub ?? []) {
@@ -628,16 +645,42 @@ export class Hub {
     }
   }
 
-  /** Tells the topic's sessions of the membership changes gathered so far, in one frame. */
+  /**
+   * Tells the topic's sessions of the membership changes gathered so far, in one frame. A
+   * notice still being written is finished first, at once: whoever calls this is about to
+   * deliver something later, and every session must have the notice before it.
+   */
   private flushMembers(topic: Topic): void {
+    this.notifyMembers(topic, Number.POSITIVE_INFINITY);
     if (topic.membersTimer) clearTimeout(topic.membersTimer);
     topic.membersTimer = null;
     const pending = topic.members;
     if (!pending) return;
     topic.members = null;
     const notice: MembersChangedFrame = { t: 'members_changed', conversationId: topic.id, fromSeq: pending.from, toSeq: pending.to, memberCount: pending.count };
-    const bytes = Buffer.from(JSON.stringify(notice));
-    for (const user of topic.users) for (const session of user.sessions) this.send(session, bytes);
+    topic.notifying = { frame: Buffer.from(JSON.stringify(notice)), users: topic.users.values() };
+    this.notifyMembers(topic, NOTICE_USERS_PER_TURN);
+  }
+
+  /**
+   * Writes the notice in progress to at most `limit` more users; the rest on the next turn.
+   * Users who join the topic meanwhile are told too (a Set's iterator visits what is added),
+   * and those who leave are skipped: as if the notice had gone out at once.
+   */
+  private notifyMembers(topic: Topic, limit: number): void {
+    const notifying = topic.notifying;
+    if (!notifying) return;
+    for (let told = 0; told < limit; told++) {
+      const next = notifying.users.next();
+      if (next.done) {
+        topic.notifying = null;
+        return;
+      }
+      for (const session of next.value.sessions) this.send(session, notifying.frame);
+    }
+    setImmediate(() => {
+      if (topic.notifying === notifying) this.notifyMembers(topic, NOTICE_USERS_PER_TURN);
+    });
   }
 
   /** One session failing to take a frame does not cost the others theirs. */

@@ -28,7 +28,12 @@ export async function adjustMemberCount(trx: Tx, id: string, delta: number): Pro
 }
 
 export async function findMember(db: Executor, conversationId: string, userId: string): Promise<MembersTable | undefined> {
-  return db.selectFrom('members').selectAll().where('conversation_id', '=', conversationId).where('user_id', '=', userId).executeTakeFirst();
+  return findMemberQuery(db, conversationId, userId).executeTakeFirst();
+}
+
+/** `findMember` as a query, to send with others in one round trip (`Database.runTogether`). */
+export function findMemberQuery(db: Executor, conversationId: string, userId: string) {
+  return db.selectFrom('members').selectAll().where('conversation_id', '=', conversationId).where('user_id', '=', userId);
 }
 
 export async function findMembers(db: Executor, conversationId: string, userIds: readonly string[]): Promise<MembersTable[]> {

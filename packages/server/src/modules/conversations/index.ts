@@ -3,7 +3,7 @@ export { type ConversationLimits, createConversationsService, type Conversations
 export { conversationRoutes } from './conversations.routes.ts';
 // Every way in and out (adding, joining, invites, leaving, bans, deleted accounts) changes membership through these two.
 export { admit, part } from './membership.ops.ts';
-export { findConversation, findMember, findMembers, groupIdsOfUser, listMembers, totalUnread, totalUnreadOf, updateMember } from './conversations.repository.ts';
+export { findConversation, findMember, findMemberQuery, findMembers, groupIdsOfUser, listMembers, totalUnread, totalUnreadOf, updateMember } from './conversations.repository.ts';
 // One consistent read of a user's memberships, batched across connects: sync and the gateway share it.
 export { createMembershipLoader, type MembershipSnapshot } from './conversations.repository.ts';
 export { toMember, toPrefs, toPreview } from './conversations.mapper.ts';

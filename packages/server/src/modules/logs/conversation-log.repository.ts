@@ -40,8 +40,13 @@ const insertEvent = preparedInsert('conversation_events', ['conversation_id', 's
  * has one writer at a time, which is already that lock.
  */
 export async function lockConversation(trx: Tx, dialect: Dialect, id: string): Promise<ConversationsTable | undefined> {
+  return lockConversationQuery(trx, dialect, id).executeTakeFirst();
+}
+
+/** `lockConversation` as a query, for a path that sends it with the reads it guards in one round trip (`Database.runTogether`); no row: no conversation. */
+export function lockConversationQuery(trx: Tx, dialect: Dialect, id: string) {
   const query = trx.selectFrom('conversations').selectAll().where('id', '=', id);
-  return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+  return dialect === 'postgres' ? query.forUpdate() : query;
 }
 
 export interface RecordEventInput<T extends ConversationEventType> {

@@ -1,14 +1,14 @@
 import type { AssignableRole, Ban, BanBody, JoinResponse, MembersResponse, MuteBody, Right, Role, SeqResponse } from '@parley/protocol';
-import type { ConversationsTable, Database, Executor, Tx } from '../../platform/db/index.ts';
+import type { ConversationsTable, Database, Executor, MembersTable, Tx } from '../../platform/db/index.ts';
 import { decodeCursor, encodeCursor, isIdCursor } from '../../platform/cursor.ts';
 import { AppError } from '../../platform/errors.ts';
 import { iso, isoOrNull, type Clock } from '../../platform/time.ts';
 import type { Actor } from '../auth/index.ts';
 import {
-  admit, type ConversationLimits, type ConversationsService, findConversation, findMember, findMembers, groupIdsOfUser, listMembers, memberLimit, part,
+  admit, type ConversationLimits, type ConversationsService, findConversation, findMember, findMemberQuery, findMembers, groupIdsOfUser, listMembers, memberLimit, part,
   requireExistingUsers, toMember, updateMember,
 } from '../conversations/index.ts';
-import { appendAudit, appendEvent, type ChangeSet, lockConversation, type UnitOfWork } from '../logs/index.ts';
+import { appendAudit, appendEvent, type ChangeSet, lockConversation, lockConversationQuery, type UnitOfWork } from '../logs/index.ts';
 import { access, authorize, authorizePlatformAdd, joinRole, memberListScope, memberRights, parseRights, type PolicyFacts, type PolicyHook, ROLES_OF_KIND, sortRights } from '../policy/index.ts';
 import { addCandidates } from '../privacy/index.ts';
 import { toUser } from '../users/index.ts';
@@ -39,13 +39,34 @@ const until = (durationSec: number | null | undefined, now: number) => (duration
  * once without the lock to answer before the policy hook is asked, and again under it.
  */
 export async function joinFacts(db: Executor, conversation: ConversationsTable | undefined, actorId: string, via: 'handle' | 'invite', now: number): Promise<PolicyFacts> {
-  if (!conversation) return { conversation: null, membership: null, join: { via, banned: false } };
+  if (!conversation) return toJoinFacts(undefined, undefined, false, via, now);
   const member = await findMember(db, conversation.id, actorId);
   const banned = member ? false : (await repo.activeBans(db, conversation.id, [actorId], now)).size > 0;
+  return toJoinFacts(conversation, member, banned, via, now);
+}
+
+/**
+ * `joinFacts` under the conversation lock, taken by the same call: the lock, the actor's
+ * membership and their bans in one round trip to the store (read in that order: on
+ * PostgreSQL the two reads wait for the lock). A join is a hot path when a large group fills.
+ */
+async function lockedJoinFacts(db: Database, trx: Tx, conversationId: string, actorId: string, via: 'handle' | 'invite', now: number): Promise<{ conversation: ConversationsTable | undefined; facts: PolicyFacts }> {
+  const [locked, members, bans] = await db.runTogether(trx, [
+    lockConversationQuery(trx, db.dialect, conversationId).compile(),
+    findMemberQuery(trx, conversationId, actorId).compile(),
+    repo.activeBansQuery(trx, conversationId, [actorId], now).compile(),
+  ]);
+  const conversation = locked[0];
+  return { conversation, facts: toJoinFacts(conversation, conversation && members[0], bans.length > 0, via, now) };
+}
+
+function toJoinFacts(conversation: ConversationsTable | undefined, member: MembersTable | undefined, banned: boolean, via: 'handle' | 'invite', now: number): PolicyFacts {
+  if (!conversation) return { conversation: null, membership: null, join: { via, banned: false } };
   return {
     conversation: { kind: conversation.kind, visibility: conversation.visibility, protectedContent: conversation.protected_content === 1 },
     membership: member ? { role: member.role, rights: memberRights(conversation, member, now) } : null,
-    join: { via, banned },
+    // A member's bans do not matter (they are in); as before, only a newcomer's are read.
+    join: { via, banned: member ? false : banned },
   };
 }
 
@@ -73,8 +94,7 @@ export async function joinConversation(deps: MembershipDeps, actor: Actor, conve
   if (!unlocked.membership) await hook.consult({ action: 'conversation.join', actorId: actor.userId, conversationId });
   const status = await uow(async (trx, changes): Promise<JoinResponse['status']> => {
     const now = clock();
-    const conversation = await lockConversation(trx, db.dialect, conversationId);
-    const facts = await joinFacts(trx, conversation, actor.userId, via, now);
+    const { conversation, facts } = await lockedJoinFacts(db, trx, conversationId, actor.userId, via, now);
     authorize(actor.userId, 'conversation.join', facts);
     if (facts.membership) return 'joined';
     const { request, inviteCode } = await gate(trx, conversation!, now);
@@ -82,7 +102,8 @@ export async function joinConversation(deps: MembershipDeps, actor: Actor, conve
       await repo.upsertJoinRequest(trx, { conversation_id: conversationId, user_id: actor.userId, invite_code: inviteCode, created_at: now });
       return 'pending';
     }
-    await admitJoiner(trx, changes, conversation!, { actorId: actor.userId, userId: actor.userId, limits, now });
+    // Its inserts return nothing the join needs: they travel to the store with the next statement.
+    await db.deferWrites(() => admitJoiner(trx, changes, conversation!, { actorId: actor.userId, userId: actor.userId, limits, now }));
     return 'joined';
   });
   if (status === 'pending') deps.joinRequests?.changed(conversationId, actor.userId, true);
