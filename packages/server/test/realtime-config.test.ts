@@ -10,7 +10,7 @@ describe('configuration of receipts, typing, presence, rate limits, overload and
     assert.equal(config.realtime.receiptsMaxGroup, 1_000);
     assert.equal(config.realtime.presenceTtlMs, 30_000);
     assert.deepEqual(config.shutdown, { delayMs: 0, drainWindowMs: 5_000, drainGraceMs: 10_000 });
-    assert.deepEqual(config.overload, { maxConnections: 20_000, eventLoopLagMs: 1_000, maxPendingConnects: 200 });
+    assert.deepEqual(config.overload, { maxConnections: 20_000, eventLoopLagMs: 1_000, maxPendingConnects: 200, connectQueue: 5_000, connectQueueMs: 10_000 });
     assert.equal(config.trustProxy, false);
     assert.equal(config.redisKeyPrefix, 'parley:');
     assert.equal(loadConfig({ REDIS_KEY_PREFIX: 'tenant-7:' }).redisKeyPrefix, 'tenant-7:');
