@@ -72,6 +72,9 @@ for (const backend of backends) {
       const team = await create(t, alice, { kind: 'group', title: 'Launch team', memberIds: [bob.user.id, carol.user.id] });
       await waitFor(async () => (await ok(t, alice, 'GET', `/v1/presence/${carol.user.id}`)).presence.status === 'online', 'carol online');
       const first = await send(t, alice, team.id, 'Tea at five?');
+      // The badge is bob's unread total when the push is made: the second send waits for the
+      // first push, or a slow worker would rightly count both in it.
+      await waitFor(() => pushesTo(service, bobBrowser).length === 1, 'the first push to bob');
       const second = await send(t, alice, team.id, 'Or six.');
       await waitFor(() => pushesTo(service, bobBrowser).length === 2, 'two pushes to bob');
       const [one, two] = pushesTo(service, bobBrowser);
