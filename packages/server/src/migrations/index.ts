@@ -8,6 +8,7 @@ import * as calls from './0006-calls.ts';
 import * as search from './0007-search.ts';
 import * as dataExports from './0010-exports.ts';
 import * as resumableUploads from './0012-resumable-uploads.ts';
+import * as searchTermsByRef from './0013-search-terms-by-ref.ts';
 
 /** Migrations are bundled in code (not read from disk) so the built server and the sources run the same list. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007-search': search,
   '0010-exports': dataExports,
   '0012-resumable-uploads': resumableUploads,
+  '0013-search-terms-by-ref': searchTermsByRef,
 };
 
 export const migrationProvider: MigrationProvider = {
