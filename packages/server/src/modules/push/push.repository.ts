@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Role } from '@parley/protocol';
-import { type Dialect, type Executor, preparedInsert, type PushConversationSettingsTable, type PushDeliveriesTable, type PushOutboxTable, type PushSettingsTable, type Tx } from '../../platform/db/index.ts';
+import { type Dialect, type Executor, preparedInsert, preparedQuery, type PushConversationSettingsTable, type PushDeliveriesTable, type PushOutboxTable, type PushSettingsTable, type Tx } from '../../platform/db/index.ts';
 
 /** `insertOutbox` compiled once per dialect: every message sends one (the send path). */
 export const insertOutboxStatement = preparedInsert('push_outbox', ['id', 'conversation_id', 'seq', 'message_id', 'sender_id', 'created_at', 'due_at', 'cursor', 'attempts', 'claimed_until', 'claimed_by']);
@@ -68,10 +68,16 @@ export interface Recipient {
 /**
  * The next page of members (user id order, after `cursor`) who have at least one device
  * that can be reached, minus the sender: a channel of a million with a few thousand
- * devices costs pages of those only.
+ * devices costs pages of those only. Every message asks it once (most learn here that
+ * nobody has a device), so it is compiled once per dialect, with and without a cursor.
  */
-export async function recipientPage(db: Executor, conversationId: string, senderId: string, cursor: string | null, limit: number, now: number): Promise<Recipient[]> {
-  let query = db
+export async function recipientPage(dialect: Dialect, db: Executor, conversationId: string, senderId: string, cursor: string | null, limit: number, now: number): Promise<Recipient[]> {
+  const query = cursor === null ? firstRecipientsStatement(dialect, db, conversationId, senderId, limit, now) : nextRecipientsStatement(dialect, db, conversationId, senderId, limit, now, cursor);
+  return (await db.executeQuery(query)).rows;
+}
+
+function recipientsQuery(db: Executor, conversationId: string, senderId: string, limit: number, now: number) {
+  return db
     .selectFrom('members as m')
     .select(['m.user_id', 'm.role'])
     .where('m.conversation_id', '=', conversationId)
@@ -79,9 +85,11 @@ export async function recipientPage(db: Executor, conversationId: string, sender
     .where((eb) => eb.exists(eb.selectFrom('sessions as s').select('s.id').whereRef('s.user_id', '=', 'm.user_id').where('s.push_token', 'is not', null).where('s.revoked_at', 'is', null).where('s.expires_at', '>', now)))
     .orderBy('m.user_id')
     .limit(limit);
-  if (cursor !== null) query = query.where('m.user_id', '>', cursor);
-  return query.execute();
 }
+
+const firstRecipientsStatement = preparedQuery(recipientsQuery);
+const nextRecipientsStatement = preparedQuery((db: Executor, conversationId: string, senderId: string, limit: number, now: number, cursor: string) =>
+  recipientsQuery(db, conversationId, senderId, limit, now).where('m.user_id', '>', cursor));
 
 export interface DeviceRow {
   id: string;

@@ -78,7 +78,7 @@ export function createPushWorker({ db, providers, online, clock, logger, metrics
     // Who has a device at all is asked first: most messages (everyone without an app, or a
     // conversation of web users) stop here, after one query.
     let cursor = row.cursor;
-    let first: repo.Recipient[] | null = await repo.recipientPage(kysely, row.conversation_id, row.sender_id, cursor, options.batchSize, clock());
+    let first: repo.Recipient[] | null = await repo.recipientPage(db.dialect, kysely, row.conversation_id, row.sender_id, cursor, options.batchSize, clock());
     if (first.length === 0 && cursor === null) return 'nothing';
     const message = await kysely.selectFrom('messages').select(['text', 'deleted_at', 'mentions', 'sender_id']).where('id', '=', row.message_id).executeTakeFirst();
     const conversation = await findConversation(kysely, row.conversation_id);
@@ -92,7 +92,7 @@ export function createPushWorker({ db, providers, online, clock, logger, metrics
         return 'done';
       }
       const now = clock();
-      const page = first ?? (await repo.recipientPage(kysely, row.conversation_id, row.sender_id, cursor, options.batchSize, now));
+      const page = first ?? (await repo.recipientPage(db.dialect, kysely, row.conversation_id, row.sender_id, cursor, options.batchSize, now));
       first = null;
       const ids = page.map((recipient) => recipient.user_id);
       const [settings, conversationSettings, here] = await Promise.all([repo.settingsOf(kysely, ids), repo.conversationSettingsOf(kysely, row.conversation_id, ids), online(ids)]);
