@@ -167,9 +167,14 @@ export function createMessagesService({ db, uow, clock, hook, index, maxMessageL
    * original message and writes nothing.
    */
   async function append(actor: Actor, conversationId: string, input: SendInput & { text: string; forwardedFrom?: ForwardedFrom; forwardedFiles?: { messageId: string; attachments: string } }): Promise<Message> {
-    const known = await knownSend(actor, conversationId, input.clientMsgId);
-    if (known) return known;
-    await consultHook(actor, conversationId, input.text);
+    // A retry is found under the conversation lock, in the round trip that takes the seq
+    // (`racing` below): looking for it here first would cost every send a read. Only a send
+    // the compliance endpoint is asked about looks first, so a retry is not put to it again.
+    if (hook.wants('message.send') || hook.wants('channel.post')) {
+      const known = await knownSend(actor, conversationId, input.clientMsgId);
+      if (known) return known;
+      await consultHook(actor, conversationId, input.text);
+    }
     const hasMedia = (input.attachments?.length ?? 0) > 0 || input.forwardedFiles !== undefined;
     if (hasMedia && !files) throw new AppError('unavailable', 'Files are not available on this server.');
     return rollbackOnNoChange(() =>
@@ -185,8 +190,12 @@ export function createMessagesService({ db, uow, clock, hook, index, maxMessageL
           repo.clientIdStatement(dialect, trx, conversationId, actor.userId, input.clientMsgId),
         ]);
         const seq = taken[0]?.last_seq ?? null;
+        if (racing[0]) {
+          // A retry gets its original, as from `knownSend`: only if they can still see the conversation.
+          await access(trx, actor.userId, conversationId, 'conversation.view', { now, membership: facts[0] ?? null });
+          throw new NoChange(racing[0]);
+        }
         const { membership } = await access(trx, actor.userId, conversationId, 'message.send', { now, membership: facts[0] ?? null, more: () => ({ hasLinks: hasLinks(input.text), hasMedia }) });
-        if (racing[0]) throw new NoChange(racing[0]);
         // The writes below return nothing the send needs: they travel to the store together.
         return db.deferWrites(async () => {
           if (checkSlowMode({ seconds: membership.slow_mode_sec, role: membership.role, lastSentAt: membership.last_sent_at, now })) {
