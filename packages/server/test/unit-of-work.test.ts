@@ -98,6 +98,61 @@ for (const backend of backends) {
         // Every work ran twice: once carrying (the batch failed at the COMMIT), once sending its own writes.
         assert.deepEqual(log.filter((line) => line.startsWith('ran')).sort(), ['ran a1', 'ran a1', 'ran d1', 'ran d1', 'ran d2', 'ran d2', 'ran d3', 'ran d3']);
       });
+
+      /** Queues `works` while another work holds the transaction open, so they form the next batch together. */
+      async function inOneBatch<T>(works: () => Array<Promise<T>>): Promise<Array<PromiseSettledResult<T>>> {
+        let release!: () => void;
+        let started!: () => void;
+        const running = new Promise<void>((resolve) => (started = resolve));
+        const blocker = uow(async () => {
+          const held = new Promise<void>((resolve) => (release = resolve));
+          started();
+          await held;
+        });
+        await running;
+        const queued = works();
+        release();
+        await blocker;
+        return Promise.allSettled(queued);
+      }
+      const keyedInsert = (name: string, conflictKey: string | undefined, row = name) =>
+        uow(async (trx, changes) => {
+          log.push(`start ${name}`);
+          await trx.insertInto('users').values(userRow(row) as never).execute();
+          log.push(`end ${name}`);
+          changes.closeSessions({ userId: name, sessionId: null, closeCode: 4000, reason: name });
+          return name;
+        }, conflictKey === undefined ? {} : { conflictKey });
+
+      it('runs works with distinct conflict keys side by side, and publishes them in batch order', async () => {
+        log.length = 0;
+        const results = await inOneBatch(() => [keyedInsert('e1', 'k1'), keyedInsert('e2', 'k2'), keyedInsert('e3', 'k3')]);
+        assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'fulfilled', 'fulfilled']);
+        // Each started before any had finished its statement.
+        assert.deepEqual(log.slice(0, 3), ['start e1', 'start e2', 'start e3']);
+        assert.deepEqual(log.filter((line) => line.startsWith('published')), ['published e1', 'published e2', 'published e3']);
+        assert.ok((await userIds()).includes('e3'));
+      });
+
+      it('runs works with the same conflict key, or none, one after the other', async () => {
+        log.length = 0;
+        const results = await inOneBatch(() => [keyedInsert('f1', 'k1'), keyedInsert('f2', 'k1'), keyedInsert('f3', undefined), keyedInsert('f4', 'k2')]);
+        assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+        assert.deepEqual(log.filter((line) => !line.startsWith('published')), ['start f1', 'end f1', 'start f2', 'end f2', 'start f3', 'end f3', 'start f4', 'end f4']);
+      });
+
+      it('a failure among works side by side runs them again one by one: only the failing work is refused, nothing of it stays', async () => {
+        log.length = 0;
+        const before = await userIds();
+        // g2 inserts a user that exists (a1): a unique violation.
+        const results = await inOneBatch(() => [keyedInsert('g1', 'k1'), keyedInsert('g2', 'k2', 'a1'), keyedInsert('g3', 'k3')]);
+        assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
+        assert.ok(isUniqueViolation((results[1] as PromiseRejectedResult).reason));
+        assert.deepEqual(await userIds(), [...before, 'g1', 'g3'].sort());
+        assert.deepEqual(log.filter((line) => line.startsWith('published')), ['published g1', 'published g3']);
+        // Side by side first (every work started), then one by one, each in its own savepoint.
+        assert.deepEqual(log.filter((line) => line.startsWith('start')), ['start g1', 'start g2', 'start g3', 'start g1', 'start g2', 'start g3']);
+      });
     }
   });
 }

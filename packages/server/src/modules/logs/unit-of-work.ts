@@ -5,13 +5,24 @@ import { CarriedWriteError, isRetryableTransactionError } from '../../platform/d
 import { noTracing, type TraceContext, type Tracing } from '../../platform/tracing/index.ts';
 import { ChangeSet, type Publisher } from './changes.ts';
 
-export type UnitOfWork = <T>(work: (trx: Tx, changes: ChangeSet) => Promise<T>) => Promise<T>;
+export type UnitOfWork = <T>(work: (trx: Tx, changes: ChangeSet) => Promise<T>, options?: WorkOptions) => Promise<T>;
+
+export interface WorkOptions {
+  /**
+   * Works with different conflict keys read and write nothing that the other decides on
+   * (a send: its conversation's rows, and rows only it inserts), so the group commit may run
+   * them side by side. Without a key a work runs alone, as do works with equal keys.
+   */
+  conflictKey?: string;
+}
 
 type Work<T> = (trx: Tx, changes: ChangeSet) => Promise<T>;
 
 const MAX_ATTEMPTS = 4;
 /** Works committed together at most (one fsync for all of them). */
 const MAX_BATCH = 128;
+/** Works run side by side at most (a run of works with distinct conflict keys). */
+const MAX_SIDE_BY_SIDE = 32;
 
 /** What the unit of work reports for metrics (optional; each call is one histogram observe at most). */
 export interface UnitOfWorkTiming {
@@ -43,6 +54,15 @@ const since = (start: number) => (performance.now() - start) / 1000;
  * the COMMIT (`Database.carryWrites`), so a send costs one round trip to the writer thread;
  * if such a carried write fails, nothing of the batch is kept and it runs again, each work
  * sending its own writes, so the failure reaches the work that made it.
+ *
+ * Works one after another wait for each other's round trips: the event loop decides on a
+ * work's reads while the writer thread idles, then the writer runs while the loop waits. A
+ * run of works that declare distinct conflict keys (sends to different conversations) is
+ * therefore run side by side inside one savepoint, their statements queued on the writer
+ * back to back. Nothing any of them decides on is written by another, so the outcome is
+ * the one of running them in order. If any of them fails, the savepoint is rolled back and
+ * they run again one by one, each in its own savepoint as above, so a failure still costs
+ * only its own work.
  */
 export function createUnitOfWork(db: Database, publish: Publisher, timing: UnitOfWorkTiming = noTiming, tracing: Tracing = noTracing): UnitOfWork {
   return db.dialect === 'sqlite' ? createGroupCommit(db, publish, timing, tracing) : createPerWorkTransactions(db, publish, timing, tracing);
@@ -81,6 +101,7 @@ function createPerWorkTransactions(db: Database, publish: Publisher, timing: Uni
 
 interface Queued {
   work: Work<unknown>;
+  conflictKey: string | undefined;
   /** performance.now() when the work was queued. */
   entered: number;
   /** The trace context of whoever queued it: the work and its publish run under it, whichever caller's turn ran the batch. */
@@ -92,6 +113,22 @@ interface Queued {
 const SAVEPOINT = CompiledQuery.raw('savepoint work');
 const ROLLBACK_TO_SAVEPOINT = CompiledQuery.raw('rollback to work');
 const RELEASE_SAVEPOINT = CompiledQuery.raw('release work');
+const SIDE_BY_SIDE = CompiledQuery.raw('savepoint side_by_side');
+const ROLLBACK_SIDE_BY_SIDE = CompiledQuery.raw('rollback to side_by_side');
+const RELEASE_SIDE_BY_SIDE = CompiledQuery.raw('release side_by_side');
+
+/** How many works from `from` may run side by side: consecutive, each with a conflict key, no key twice. */
+function sideBySide(batch: readonly Queued[], from: number): number {
+  const keys = new Set<string>();
+  let end = from;
+  while (end < batch.length && end - from < MAX_SIDE_BY_SIDE) {
+    const key = batch[end]!.conflictKey;
+    if (key === undefined || keys.has(key)) break;
+    keys.add(key);
+    end++;
+  }
+  return end - from;
+}
 
 function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkTiming, tracing: Tracing): UnitOfWork {
   const queue: Queued[] = [];
@@ -119,30 +156,63 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
     const control = (statement: CompiledQuery) => db.sendWithNext(trx, statement);
     const done: Array<{ item: Queued; result: unknown; changes: ChangeSet }> = [];
     const failed: Array<{ item: Queued; error: unknown }> = [];
+    const runWork = (item: Queued, changes: ChangeSet): Promise<unknown> =>
+      tracing.enabled
+        ? tracing.within(item.trace, () => tracing.span('db transaction', { 'db.system.name': 'sqlite', ...TRANSACTION_SPAN, 'parley.batch': batch.length }, () => item.work(trx, changes)))
+        : item.work(trx, changes);
+
+    /** One work in its own savepoint: a failure rolls back only itself. */
+    const runAlone = async (item: Queued): Promise<void> => {
+      const changes = new ChangeSet();
+      await control(SAVEPOINT);
+      let result: unknown;
+      try {
+        result = await runWork(item, changes);
+      } catch (error) {
+        // Not this work's failure but an earlier one's write: the batch's (below).
+        if (error instanceof CarriedWriteError) throw error;
+        // Answered after the batch ends: a caller that reacts to its failure by reading
+        // (a unique key taken by a work before it in this batch) reads on another
+        // connection, which sees the batch only once it committed.
+        failed.push({ item, error });
+        await control(ROLLBACK_TO_SAVEPOINT);
+        await control(RELEASE_SAVEPOINT);
+        return;
+      }
+      await control(RELEASE_SAVEPOINT);
+      done.push({ item, result, changes });
+    };
+
+    /** Works with distinct conflict keys side by side; if any fails, again one by one. */
+    const runSideBySide = async (items: readonly Queued[]): Promise<void> => {
+      await control(SIDE_BY_SIDE);
+      const runs = items.map((item) => {
+        const changes = new ChangeSet();
+        return runWork(item, changes).then((result) => ({ item, result, changes }));
+      });
+      const settled = await Promise.allSettled(runs);
+      const failures = settled.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason as unknown);
+      if (failures.length === 0) {
+        await control(RELEASE_SIDE_BY_SIDE);
+        for (const outcome of settled) if (outcome.status === 'fulfilled') done.push(outcome.value);
+        return;
+      }
+      const carriedFailure = failures.find((error) => error instanceof CarriedWriteError);
+      if (carriedFailure) throw carriedFailure;
+      await control(ROLLBACK_SIDE_BY_SIDE);
+      await control(RELEASE_SIDE_BY_SIDE);
+      for (const item of items) await runAlone(item);
+    };
+
     let next = 0;
     try {
-      for (; next < batch.length; next++) {
-        const item = batch[next]!;
-        const changes = new ChangeSet();
-        await control(SAVEPOINT);
-        let result: unknown;
-        try {
-          result = await (tracing.enabled
-            ? tracing.within(item.trace, () => tracing.span('db transaction', { 'db.system.name': 'sqlite', ...TRANSACTION_SPAN, 'parley.batch': batch.length }, () => item.work(trx, changes)))
-            : item.work(trx, changes));
-        } catch (error) {
-          // Not this work's failure but an earlier one's write: the batch's (below).
-          if (error instanceof CarriedWriteError) throw error;
-          // Answered after the batch ends: a caller that reacts to its failure by reading
-          // (a unique key taken by a work before it in this batch) reads on another
-          // connection, which sees the batch only once it committed.
-          failed.push({ item, error });
-          await control(ROLLBACK_TO_SAVEPOINT);
-          await control(RELEASE_SAVEPOINT);
-          continue;
-        }
-        await control(RELEASE_SAVEPOINT);
-        done.push({ item, result, changes });
+      while (next < batch.length) {
+        // Side by side only while writes are carried: the batch re-run after a carried write
+        // failed runs every work alone, so the failure reaches the work that made it.
+        const together = carrying ? sideBySide(batch, next) : 0;
+        if (together > 1) await runSideBySide(batch.slice(next, next + together));
+        else await runAlone(batch[next]!);
+        next += Math.max(together, 1);
       }
       await trx.commit().execute();
     } catch (error) {
@@ -179,9 +249,9 @@ function createGroupCommit(db: Database, publish: Publisher, timing: UnitOfWorkT
     running = false;
   }
 
-  return function run<T>(work: Work<T>): Promise<T> {
+  return function run<T>(work: Work<T>, options?: WorkOptions): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      queue.push({ work, entered: performance.now(), trace: tracing.capture(), resolve: resolve as (value: unknown) => void, reject });
+      queue.push({ work, conflictKey: options?.conflictKey, entered: performance.now(), trace: tracing.capture(), resolve: resolve as (value: unknown) => void, reject });
       if (!running) void drain();
     });
   };

@@ -235,7 +235,9 @@ export function createMessagesService({ db, uow, clock, hook, index, maxMessageL
           if (enqueuePush) await enqueuePush(trx, { conversationId, seq: seq!, messageId: id, senderId: actor.userId, now });
           return wire;
         });
-      }),
+        // A send reads and writes its own conversation's rows and inserts rows only it has:
+        // sends to other conversations may run beside it (unit-of-work.ts).
+      }, { conflictKey: conversationId }),
     );
   }
 
