@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -353,8 +354,12 @@ class SqliteWorkerDriver implements Driver {
   #snapshotReader!: Reader;
   readonly #writeLock = new Lock();
   readonly #snapshotLock = new Lock();
-  /** Statements held by `deferWrites` (null: none is running). The writer belongs to one transaction at a time, so this is that transaction's. */
-  #deferred: WriterStatement[] | null = null;
+  /**
+   * The statements held by the `deferWrites` a caller runs in (none outside one). The writer
+   * belongs to one transaction at a time, so these are that transaction's; works the group
+   * commit runs side by side each hold their own, so one's failure drops only its own.
+   */
+  readonly #deferred = new AsyncLocalStorage<WriterStatement[]>();
   /** Statements of the open write transaction waiting to travel with its next one (`sendWithNext`, carried writes). */
   readonly #held: WriterStatement[] = [];
   /** How many statements at the front of `#held` are, or come before, writes carried from a finished `deferWrites` (see `carryWrites`). */
@@ -397,8 +402,9 @@ class SqliteWorkerDriver implements Driver {
   async execute(mode: Mode, sql: string, parameters: readonly unknown[]): Promise<QueryResult<unknown>> {
     if (this.#readersClosed) throw this.#readersClosed;
     if (mode === 'write') {
-      if (this.#deferred && mayHold(sql) && this.#reader.returnsNothing(sql)) {
-        this.#deferred.push({ sql, parameters });
+      const deferred = this.#deferred.getStore();
+      if (deferred && mayHold(sql) && this.#reader.returnsNothing(sql)) {
+        deferred.push({ sql, parameters });
         return { rows: [] };
       }
       const { statements, carried } = this.#withDeferred({ sql, parameters });
@@ -423,23 +429,19 @@ class SqliteWorkerDriver implements Driver {
    * not catch a held statement's error inside; the error rejects `write` as a whole.
    */
   async deferWrites<T>(write: () => Promise<T>): Promise<T> {
-    if (this.#deferred) return write();
-    this.#deferred = [];
-    try {
-      const result = await write();
-      const { held, carried } = this.#takeHeld();
-      this.#deferred = null;
-      if (this.#carry) {
-        // Not sent now: with the transaction's next statement (the next work's first, or the COMMIT).
-        this.#held.push(...held);
-        this.#carried = this.#held.length;
-      } else if (held.length > 0) {
-        await this.#writer.execute(held, carried);
-      }
-      return result;
-    } finally {
-      this.#deferred = null;
+    if (this.#deferred.getStore()) return write();
+    // A write that fails drops what it held: none of it is sent.
+    const deferred: WriterStatement[] = [];
+    const result = await this.#deferred.run(deferred, write);
+    if (this.#carry) {
+      // Not sent now: with the transaction's next statement (the next work's first, or the COMMIT).
+      this.#held.push(...deferred);
+      this.#carried = this.#held.length;
+    } else {
+      const { held, carried } = this.#takeHeld(deferred);
+      if (held.length > 0) await this.#writer.execute(held, carried);
     }
+    return result;
   }
 
   /**
@@ -478,10 +480,9 @@ class SqliteWorkerDriver implements Driver {
    * writes, then the running `deferWrites`' held writes, in the order made), and how many of
    * them, from the front, were carried from an earlier work.
    */
-  #takeHeld(): { held: WriterStatement[]; carried: number } {
+  #takeHeld(deferred = this.#deferred.getStore()): { held: WriterStatement[]; carried: number } {
     const carried = this.#carried;
     this.#carried = 0;
-    const deferred = this.#deferred;
     if (this.#held.length === 0) return { held: deferred && deferred.length > 0 ? deferred.splice(0) : [], carried };
     const held = this.#held.splice(0);
     if (deferred && deferred.length > 0) held.push(...deferred.splice(0));
