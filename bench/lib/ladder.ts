@@ -35,6 +35,8 @@ export interface LadderOptions {
  */
 export async function runLadder(load: LoadGenerator, options: LadderOptions, log: (line: string) => void): Promise<StepResult[]> {
   const results: StepResult[] = [];
+  const quiet = await untilQuiet(options.serverPids);
+  log(`  servers quiet after ${Math.round(quiet.ms)} ms${quiet.quiet ? '' : ' (not quiet within the bound: the first step shares the server with what the connects left to do)'}`);
   for (const rate of options.rates) {
     await load.stats(true);
     const cpuBefore = sampleAll(options.serverPids()).cpuSeconds;
@@ -64,6 +66,25 @@ export async function runLadder(load: LoadGenerator, options: LadderOptions, log
     if (!result.sustainable) break;
   }
   return results;
+}
+
+const QUIET_CPU = 0.1;
+const QUIET_WINDOW_MS = 1000;
+const QUIET_MAX_MS = 30_000;
+
+/**
+ * Waits until the servers use less than a tenth of a core over a second (at most 30 s), so
+ * the first step measures sending, not the tail of what the connects set off (a server's
+ * presence announcements, say); every server of a run gets the same wait.
+ */
+async function untilQuiet(serverPids: () => number[]): Promise<{ ms: number; quiet: boolean }> {
+  const started = performance.now();
+  while (performance.now() - started < QUIET_MAX_MS) {
+    const before = sampleAll(serverPids()).cpuSeconds;
+    await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS));
+    if (sampleAll(serverPids()).cpuSeconds - before < QUIET_CPU * (QUIET_WINDOW_MS / 1000)) return { ms: performance.now() - started, quiet: true };
+  }
+  return { ms: performance.now() - started, quiet: false };
 }
 
 /** The highest sustainable step, or null. */
