@@ -151,3 +151,59 @@ for (const backend of backends) {
     });
   });
 }
+
+/**
+ * The group commit runs sends to different conversations side by side (unit-of-work.ts):
+ * here many conversations take sends at once, with refusals (a blocked peer) and retries
+ * racing their originals among them, so the side-by-side runs meet failures and fall back
+ * to one by one. Every conversation's log must come out as if the sends ran in turn.
+ */
+for (const backend of backends) {
+  describe(`concurrent sends to many conversations (${backend.name})`, () => {
+    let t: TestApp;
+    after(() => t?.close());
+
+    it('keeps each log gap-free and duplicate-free, refuses only the blocked sends, and answers each retry with its original', async () => {
+      t = await startApp(backend);
+      const alice = await createUser(t.url);
+      const peers = await Promise.all(Array.from({ length: 8 }, () => createUser(t.url)));
+      const pairs = await Promise.all(peers.map(async (peer) => (await ok(t, alice, 'POST', '/v1/conversations', { kind: 'direct', userId: peer.user.id })).conversation as Conversation));
+      const blockedPair = pairs[2]!;
+      await ok(t, peers[2]!, 'PUT', `/v1/me/blocks/${alice.user.id}`);
+      // Each peer sends into its own pair (the blocker too: a block stops both ways).
+      const sockets = await Promise.all(peers.map((peer) => TestSocket.open(t.wsUrl, peer.token)));
+      try {
+        const PER_PAIR = 6;
+        const frames = pairs.flatMap((pair, p) => Array.from({ length: PER_PAIR }, (_, i) => ({ socket: sockets[p]!, conversationId: pair.id, clientMsgId: `p${p}-m${i}`, text: `to pair ${p}, message ${i}` })));
+        // Each send twice at once (a retry racing its original), every pair's sends interleaved with the others'.
+        const answers = await Promise.all([...frames, ...frames].map(({ socket, ...frame }) => socket.request('send', frame, 60_000).then(
+          (ack) => ({ frame, ack: ack as { id: string; seq: number } }),
+          (error: Error & { body?: { code: string } }) => ({ frame, refused: error.body?.code ?? String(error) }),
+        )));
+        for (const pair of pairs) {
+          const mine = answers.filter((answer) => answer.frame.conversationId === pair.id);
+          if (pair.id === blockedPair.id) {
+            assert.deepEqual(mine.map((answer) => 'refused' in answer && answer.refused), Array.from({ length: PER_PAIR * 2 }, () => 'forbidden'));
+            const log = await conversationLog(t, alice, pair.id);
+            assert.equal(log.filter((event) => event.type === 'message.created').length, 0, 'nothing of the refused sends is stored');
+            continue;
+          }
+          const acks = new Map<string, { id: string; seq: number }>();
+          for (const answer of mine) {
+            assert.ok('ack' in answer, `a send to an open pair is acknowledged: ${JSON.stringify(answer)}`);
+            const earlier = acks.get(answer.frame.clientMsgId);
+            if (earlier) assert.deepEqual({ id: answer.ack.id, seq: answer.ack.seq }, earlier, 'a retry answers with its original');
+            else acks.set(answer.frame.clientMsgId, { id: answer.ack.id, seq: answer.ack.seq });
+          }
+          const log = await conversationLog(t, alice, pair.id);
+          assertGapFree(log);
+          const created = log.filter((event) => event.type === 'message.created');
+          assert.equal(created.length, PER_PAIR, 'one message per clientMsgId');
+          assert.deepEqual(created.map((event) => event.seq).sort((a, b) => a - b), [...acks.values()].map((ack) => ack.seq).sort((a, b) => a - b));
+        }
+      } finally {
+        for (const socket of sockets) socket.close();
+      }
+    });
+  });
+}
