@@ -4,6 +4,7 @@ import { direct, group, ok, waitFor } from './support/api.ts';
 import { backends } from './support/backends.ts';
 import { send } from './support/governance.ts';
 import { createUser, startApp, type TestApp, type TestUser } from './support/test-app.ts';
+import { storeLastSeen } from '../src/modules/presence/presence.repository.ts';
 import { TestSocket } from './support/ws-client.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -213,6 +214,23 @@ for (const backend of backends) {
         socket.close();
       }
       await waitFor(() => t.app.gateway.stats().sessions === 0, 'the socket to go');
+    });
+
+    it('stores the last-seen times of departures that come together in shared statements, each user its own', async () => {
+      // The statement itself: each user gets the time given for them, not a neighbour's.
+      const [first, second] = await Promise.all([createUser(t.url), createUser(t.url)]);
+      await storeLastSeen(t.app.db.kysely, new Map([[first.user.id, 1_700_000_000_001], [second.user.id, 1_700_000_000_002]]));
+      const lastSeen = async (ids: string[]) => new Map((await t.app.db.kysely.selectFrom('users').select(['id', 'last_seen_at']).where('id', 'in', ids).execute()).map((row) => [row.id, row.last_seen_at]));
+      assert.deepEqual(await lastSeen([first.user.id, second.user.id]), new Map([[first.user.id, 1_700_000_000_001], [second.user.id, 1_700_000_000_002]]));
+
+      // A wave of departures: every one stored, at its own departure.
+      const leaving = await Promise.all(Array.from({ length: 20 }, () => createUser(t.url)));
+      const ids = leaving.map((user) => user.user.id);
+      const sockets = await Promise.all(leaving.map((user) => TestSocket.open(t.wsUrl, user.token)));
+      const closedFrom = Date.now();
+      for (const socket of sockets) socket.close();
+      await waitFor(async () => [...(await lastSeen(ids)).values()].every((at) => at !== null), 'every departure stored');
+      for (const at of (await lastSeen(ids)).values()) assert.ok(at! >= closedFrom - 1 && at! <= Date.now(), `stored at the departure: ${at}`);
     });
   });
 }
