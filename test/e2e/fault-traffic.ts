@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ErrorCodes, isErrorCode } from '@parley/protocol';
 import type { Message } from '@parley/sdk';
 import { createUser, expectOk, http, type TestUser } from '../../packages/server/test/support/test-app.ts';
 import { conversationShape, type Device, fetchConversationShape, openDevice, random, waitUntil } from './harness.ts';
@@ -114,8 +115,9 @@ export class Traffic {
         };
         socket.addEventListener('message', (event) => {
           if (typeof event.data !== 'string' || !event.data.startsWith('{"t":"error"')) return;
-          const error = (JSON.parse(event.data) as { error?: { code?: string; retryable?: boolean } }).error;
-          if (error?.retryable) countRefusal(error.code);
+          // An error frame carries its code only: whether a retry can help is a property of the code.
+          const code = (JSON.parse(event.data) as { error?: { code?: string } }).error?.code;
+          if (isErrorCode(code) && ErrorCodes[code].retryable) countRefusal(code);
         });
       },
     };
