@@ -19,10 +19,15 @@ export function QuickSwitcher({ open, onClose }: { open: boolean; onClose(): voi
   const [active, setActive] = useState(0);
   const input = useRef<HTMLInputElement>(null);
   const listId = useId();
+  // Emptied as it closes, not as it opens: opened with the last query still in the field
+  // until the reset rendered, an Escape pressed at once only cleared the search field (its
+  // own use of the key) instead of closing the switcher.
   useEffect(() => {
-    if (!open) return;
-    setQuery('');
-    setActive(0);
+    if (!open) {
+      setQuery('');
+      setActive(0);
+      return;
+    }
     queueMicrotask(() => input.current?.focus());
   }, [open]);
 
