@@ -1,6 +1,7 @@
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { errors, SignJWT } from 'jose';
 import { AppError } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/actor.ts';
+import { createHs256Verifier } from './hs256.ts';
 
 export interface AccessTokenOptions {
   key: Uint8Array;
@@ -11,6 +12,8 @@ export interface AccessTokenOptions {
 
 /** Parley's own short-lived access tokens: HS256, `sub` = user id, `sid` = device session. */
 export function createAccessTokens(options: AccessTokenOptions) {
+  const verifier = createHs256Verifier(options.key);
+  const rules = { issuer: options.issuer, audience: options.audience, clockToleranceSec: 5, requiredClaims: ['sub', 'exp', 'sid'] };
   return {
     ttlSec: options.ttlSec,
 
@@ -26,21 +29,10 @@ export function createAccessTokens(options: AccessTokenOptions) {
         .sign(options.key);
     },
 
-    async verify(token: string, nowMs: number): Promise<Actor> {
-      try {
-        const { payload } = await jwtVerify(token, options.key, {
-          algorithms: ['HS256'],
-          issuer: options.issuer,
-          audience: options.audience,
-          currentDate: new Date(nowMs),
-          clockTolerance: 5,
-          requiredClaims: ['sub', 'exp', 'sid'],
-        });
-        if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new AppError('unauthorized', 'Invalid token.');
-        return { userId: payload.sub, sessionId: payload.sid };
-      } catch (error) {
-        throw translateJoseError(error);
-      }
+    verify(token: string, nowMs: number): Actor {
+      const payload = verifier.verify(token, rules, nowMs);
+      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new AppError('unauthorized', 'Invalid token.');
+      return { userId: payload.sub, sessionId: payload.sid };
     },
   };
 }

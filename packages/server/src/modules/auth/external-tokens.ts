@@ -1,9 +1,10 @@
 import { Id } from '@parley/protocol';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { Compile } from 'typebox/compile';
 import type { ExternalAuthConfig } from '../../config/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { translateJoseError } from './access-tokens.ts';
+import { createHs256Verifier } from './hs256.ts';
 
 export interface ExternalIdentity {
   id: string;
@@ -21,23 +22,25 @@ const validHandle = /^[A-Za-z][A-Za-z0-9_.]{2,31}$/;
  * algorithm confusion are refused.
  */
 export function createExternalVerifier(config: ExternalAuthConfig) {
-  const key: Uint8Array | JWTVerifyGetKey = config.secret
-    ? new TextEncoder().encode(config.secret)
-    : createRemoteJWKSet(new URL(config.jwksUrl!), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+  // A shared secret means HS256 (config.ts), checked with node:crypto (hs256.ts); JWKS keys through jose.
+  const hs256 = config.secret ? createHs256Verifier(new TextEncoder().encode(config.secret)) : null;
+  const hs256Rules = { issuer: config.issuer, audience: config.audience, clockToleranceSec: config.clockSkewSec, requiredClaims: ['sub', 'exp'] };
+  const jwks = config.secret ? null : createRemoteJWKSet(new URL(config.jwksUrl!), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+
+  async function verifiedClaims(token: string, nowMs: number): Promise<JWTPayload> {
+    if (hs256) return hs256.verify(token, hs256Rules, nowMs);
+    try {
+      return (await jwtVerify(token, jwks!, options(nowMs))).payload;
+    } catch (error) {
+      throw translateJoseError(error);
+    }
+  }
 
   return {
     issuer: config.issuer,
 
     async verify(token: string, nowMs: number): Promise<ExternalIdentity> {
-      let payload: JWTPayload;
-      try {
-        const verified = typeof key === 'function'
-          ? await jwtVerify(token, key, options(nowMs))
-          : await jwtVerify(token, key, options(nowMs));
-        payload = verified.payload;
-      } catch (error) {
-        throw translateJoseError(error);
-      }
+      const payload = await verifiedClaims(token, nowMs);
       if (typeof payload.sub !== 'string' || !validId.Check(payload.sub)) {
         throw new AppError('unauthorized', 'The token subject is not a usable user id.');
       }
