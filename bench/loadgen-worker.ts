@@ -3,6 +3,7 @@ import { reconnectDelay } from '@parley/sdk';
 import { Histogram } from './lib/histogram.ts';
 import { parleyTransport } from './lib/transports/parley.ts';
 import { relayTransport } from './lib/transports/relay.ts';
+import { Source } from './lib/transports/source.ts';
 import { socketIoTransport } from './lib/transports/socketio.ts';
 import { messageText, type Connection, type Transport } from './lib/transports/transport.ts';
 import type { Protocol, WorkerCommand, WorkerReply, SessionSpec } from './lib/worker-protocol.ts';
@@ -39,12 +40,14 @@ let reconnects = 0;
 let closes = new Map<string, number>();
 let reconnect = false;
 let lastReadyAt = 0;
+/** This process's address and the local ports it hands out (the same for every connect command). */
+let source: Source | undefined;
 /** Handshake refusals a first connect sits out before it counts as failed. */
 const MAX_FIRST_CONNECT_ATTEMPTS = 12;
 
 const now = () => performance.timeOrigin + performance.now();
 
-function open(session: Session, localAddress: string | undefined): Promise<void> {
+function open(session: Session, source: Source | undefined): Promise<void> {
   return new Promise((resolve) => {
     let settled = false;
     let opened = false;
@@ -54,7 +57,7 @@ function open(session: Session, localAddress: string | undefined): Promise<void>
         resolve();
       }
     };
-    session.connection = TRANSPORTS[session.spec.protocol](session.spec, localAddress, {
+    session.connection = TRANSPORTS[session.spec.protocol](session.spec, source, {
       frame: () => frames++,
       opened: () => {
         opened = true;
@@ -90,7 +93,7 @@ function open(session: Session, localAddress: string | undefined): Promise<void>
           reconnects++;
           setTimeout(() => {
             if (session.closing) settle();
-            else void open(session, localAddress).then(settle);
+            else void open(session, source).then(settle);
           }, delay);
           return;
         }
@@ -102,7 +105,7 @@ function open(session: Session, localAddress: string | undefined): Promise<void>
           const delay = reconnectDelay(opened ? code : CloseCodes.tryAgainLater, session.attempt++);
           reconnects++;
           setTimeout(() => {
-            if (!session.closing) void open(session, localAddress);
+            if (!session.closing) void open(session, source);
           }, delay);
         }
       },
@@ -110,14 +113,14 @@ function open(session: Session, localAddress: string | undefined): Promise<void>
   });
 }
 
-async function connectAll(specs: SessionSpec[], localAddress: string | undefined, concurrency: number): Promise<{ ms: number; ready: number }> {
+async function connectAll(specs: SessionSpec[], source: Source | undefined, concurrency: number): Promise<{ ms: number; ready: number }> {
   const started = now();
   const fresh = specs.map((spec): Session => ({ spec, connection: null, ready: false, closing: false, attempt: 0, nextId: 0 }));
   sessions.push(...fresh);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, fresh.length) }, async () => {
-      while (next < fresh.length) await open(fresh[next++]!, localAddress);
+      while (next < fresh.length) await open(fresh[next++]!, source);
     }),
   );
   return { ms: now() - started, ready: readyCount };
@@ -176,7 +179,8 @@ process.on('message', (command: WorkerCommand) => {
   switch (command.type) {
     case 'connect':
       reconnect = command.reconnect;
-      void connectAll(command.sessions, command.localAddress, command.concurrency).then((result) => reply({ type: 'connected', ...result }));
+      source ??= command.localAddress ? new Source(command.localAddress) : undefined;
+      void connectAll(command.sessions, source, command.concurrency).then((result) => reply({ type: 'connected', ...result }));
       break;
     case 'send':
       void sendAtRate(command.senders, command.ratePerSecond, command.durationMs).then(() => reply({ type: 'sent' }));

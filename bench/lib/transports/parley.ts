@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
 import type { SessionSpec } from '../worker-protocol.ts';
+import type { Source } from './source.ts';
 import { MESSAGE_MARK, sentAtOf, type Transport, type TransportEvents } from './transport.ts';
 
 const EVENT_MARK = `"${MESSAGE_MARK}`;
@@ -28,13 +29,13 @@ export function sendFrame(spec: SessionSpec, id: number, clientMsgId: string, te
   return `{"t":"send","id":"${id}","conversationId":"${spec.conversationId}","clientMsgId":"${clientMsgId}","text":"${text}"}`;
 }
 
-/** Opens a `ws` socket the way every bench client does: no compression, from the worker's source address. */
-export function openSocket(url: string, localAddress: string | undefined): WebSocket {
-  return new WebSocket(url, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}), handshakeTimeout: 30_000 });
+/** Opens a `ws` socket the way every bench client does: no compression, from the worker's source address and a port it picks. */
+export function openSocket(url: string, source: Source | undefined): WebSocket {
+  return new WebSocket(url, { perMessageDeflate: false, ...(source ? { localAddress: source.address, localPort: source.nextPort() } : {}), handshakeTimeout: 30_000 });
 }
 
-export const parleyTransport: Transport = (spec, localAddress, events) => {
-  const socket = openSocket(spec.url, localAddress);
+export const parleyTransport: Transport = (spec, source, events) => {
+  const socket = openSocket(spec.url, source);
   socket.on('open', () => {
     events.opened();
     socket.send(JSON.stringify({ t: 'auth', id: 'a', token: spec.token }));

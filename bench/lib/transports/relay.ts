@@ -5,8 +5,8 @@ import type { Transport } from './transport.ts';
  * The bare `ws` relay (bench/ceiling-server.ts): the room is in the URL, there is no auth
  * (open is ready), and it answers `send` with Parley's `ack` and `event` frames.
  */
-export const relayTransport: Transport = (spec, localAddress, events) => {
-  const socket = openSocket(spec.url, localAddress);
+export const relayTransport: Transport = (spec, source, events) => {
+  const socket = openSocket(spec.url, source);
   socket.on('open', () => {
     events.opened();
     events.ready();

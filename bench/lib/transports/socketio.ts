@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http';
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { MESSAGE_MARK, sentAtOf, type Transport } from './transport.ts';
 
@@ -16,17 +17,17 @@ export type SocketIoAck = { ok: true; seq: number } | { ok: false; error: string
  * WebSocket transport only, as the server, and no built-in reconnection: the load
  * generator reconnects every protocol on the same schedule.
  */
-export const socketIoTransport: Transport = (spec, localAddress, events) => {
-  // engine.io-client hands `localAddress` to `ws` in Node (its options type does not list it).
-  const options: Partial<ManagerOptions & SocketOptions> & { localAddress?: string } = {
+export const socketIoTransport: Transport = (spec, source, events) => {
+  // engine.io-client hands `agent` to `ws` in Node, and no local port (its options type says `agent` is a string or boolean).
+  const options: Omit<Partial<ManagerOptions & SocketOptions>, 'agent'> & { agent?: Agent } = {
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
     timeout: 30_000,
     auth: { token: spec.token, conversationId: spec.conversationId },
-    ...(localAddress ? { localAddress } : {}),
+    ...(source ? { agent: source.agent() } : {}),
   };
-  const socket = io(spec.url, options);
+  const socket = io(spec.url, options as Partial<ManagerOptions & SocketOptions>);
   let closed = false;
   const close = (reason: string) => {
     if (closed) return;

@@ -1,4 +1,5 @@
 import type { SessionSpec } from '../worker-protocol.ts';
+import type { Source } from './source.ts';
 
 /**
  * What a client connection tells the load generator. The accounting (latency histogram,
@@ -28,7 +29,8 @@ export interface Connection {
   close(): void;
 }
 
-export type Transport = (spec: SessionSpec, localAddress: string | undefined, events: TransportEvents) => Connection;
+/** `source`: the process's loopback address and local ports (none: the kernel picks). */
+export type Transport = (spec: SessionSpec, source: Source | undefined, events: TransportEvents) => Connection;
 
 /** Messages carry `b|<sender's epoch ms>|<sender seq>`; the clock is read by substring, without parsing the frame. */
 export const MESSAGE_MARK = 'b|';
