@@ -358,15 +358,22 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
       maxFrameBytes: this.options.maxFrameBytes,
       maxMessageLength: this.options.maxMessageLength,
     };
-    this.sendJson(ready);
-    this.settle();
-    this.options.hooks?.ready(this);
-    const early = this.early;
-    this.early = [];
-    this.earlyBytes = 0;
-    for (const frame of early) this.deliver(frame);
-    if (requestId !== null) this.sendJson({ t: 'ack', id: requestId, data: {} });
-    this.dispatchPending();
+    // `ready`, the frames held meanwhile and the auth frame's ack leave in one write: each
+    // write on a socket is a system call, and a connect storm makes tens of thousands of these.
+    this.socket?.cork();
+    try {
+      this.sendJson(ready);
+      this.settle();
+      this.options.hooks?.ready(this);
+      const early = this.early;
+      this.early = [];
+      this.earlyBytes = 0;
+      for (const frame of early) this.deliver(frame);
+      if (requestId !== null) this.sendJson({ t: 'ack', id: requestId, data: {} });
+      this.dispatchPending();
+    } finally {
+      this.socket?.uncork();
+    }
   }
 
   /** Answers a token that could not be used (an error frame when the client asked), logging causes that are not the token's. */
