@@ -1,7 +1,8 @@
+import { flushCompileCache } from 'node:module';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/index.ts';
 
-/** Entry point: configuration from the environment, then serve until SIGTERM/SIGINT. */
+/** Configuration from the environment, then serve until SIGTERM/SIGINT (main.ts loads this once the compile cache is on). */
 async function main(): Promise<void> {
   let config;
   try {
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   }
   const app = await createApp(config);
   const url = await app.listen();
+  // Written now, not only at a clean exit: a node that is killed still starts faster the next time.
+  flushCompileCache();
   app.logger.info({ url, storage: app.db.dialect, broker: config.broker.kind, role: config.role, jobs: app.jobs, tracing: app.tracing.enabled }, `Parley is listening on ${url}`);
   // One plain line for the person who ran `npm start`, among the JSON log lines (which stay
   // JSON: log shippers skip a line they cannot parse).

@@ -1,4 +1,5 @@
 import compress from '@fastify/compress';
+import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import swagger from '@fastify/swagger';
 import { ErrorCodes, errorCodesOf, Limits } from '@parley/protocol';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -109,12 +110,28 @@ function coerceTextInput(schema: TSchema, value: unknown): unknown {
 
 
 /**
+ * Fastify's own response serializers (fast-json-stringify), each built when its route first
+ * answers with that status rather than all at startup: building them was a quarter of the
+ * time a node took to start (~0.5 s here), and a node restarted in a reconnect storm keeps
+ * every client waiting that long. `endpoints.test.ts` builds every one of them, so a schema
+ * they cannot serialize still fails the tests rather than a first request.
+ */
+export const lazySerializers: SerializerSelector.SerializerFactory = (externalSchemas, serializerOptions) => {
+  const build = SerializerSelector()(externalSchemas, serializerOptions);
+  return (route) => {
+    let serialize: SerializerSelector.Serializer | undefined;
+    return (value) => (serialize ??= build(route))(value);
+  };
+};
+
+/**
  * Fastify with the project's conventions: TypeBox validation (the same compiled
  * validators the socket uses, with query strings coerced), one error shape, request ids,
  * and the OpenAPI document generated from the route schemas.
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
     loggerInstance: options.logger as FastifyBaseLogger,
     // Access lines go out at debug level from our own onResponse hook.
     logController: new LogController({ disableRequestLogging: true }),
@@ -168,8 +185,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   app.setValidatorCompiler(({ schema, httpPart }) => {
     // A streamed body's schema only describes it (OpenAPI); the handler reads the bytes.
     if (httpPart === 'body' && (schema as { format?: unknown }).format === 'binary') return () => ({ value: undefined });
-    const validator = Compile(schema as TSchema);
+    // Compiled on the route's first request, not at startup (as the serializers, see lazySerializers).
+    let validator: ReturnType<typeof Compile> | undefined;
     return (value: unknown) => {
+      validator ??= Compile(schema as TSchema);
       const input = httpPart === 'body' ? value : coerceTextInput(schema as TSchema, value);
       return validator.Check(input) ? { value: input } : { error: validator.Errors(input) as never };
     };
