@@ -1,3 +1,4 @@
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '@parley/sdk';
 import { WebSocket } from 'ws';
 import type { SessionSpec } from '../worker-protocol.ts';
 import type { Source } from './source.ts';
@@ -29,9 +30,9 @@ export function sendFrame(spec: SessionSpec, id: number, clientMsgId: string, te
   return `{"t":"send","id":"${id}","conversationId":"${spec.conversationId}","clientMsgId":"${clientMsgId}","text":"${text}"}`;
 }
 
-/** Opens a `ws` socket the way every bench client does: no compression, from the worker's source address and a port it picks. */
+/** Opens a `ws` socket the way every bench client does: no compression, from the worker's source address and a port it picks, given up (and retried) after the SDK's connect timeout. */
 export function openSocket(url: string, source: Source | undefined): WebSocket {
-  return new WebSocket(url, { perMessageDeflate: false, ...(source ? { localAddress: source.address, localPort: source.nextPort() } : {}), handshakeTimeout: 30_000 });
+  return new WebSocket(url, { perMessageDeflate: false, ...(source ? { localAddress: source.address, localPort: source.nextPort() } : {}), handshakeTimeout: DEFAULT_CONNECT_TIMEOUT_MS });
 }
 
 export const parleyTransport: Transport = (spec, source, events) => {

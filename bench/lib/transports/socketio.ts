@@ -1,4 +1,5 @@
 import type { Agent } from 'node:http';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '@parley/sdk';
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { MESSAGE_MARK, sentAtOf, type Transport } from './transport.ts';
 
@@ -23,7 +24,7 @@ export const socketIoTransport: Transport = (spec, source, events) => {
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
-    timeout: 30_000,
+    timeout: DEFAULT_CONNECT_TIMEOUT_MS,
     auth: { token: spec.token, conversationId: spec.conversationId },
     ...(source ? { agent: source.agent() } : {}),
   };

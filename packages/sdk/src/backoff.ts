@@ -4,6 +4,15 @@ import { CloseCodes } from '@parley/protocol/client';
 export const DEFAULT_BACKOFF = { baseMs: 500, maxMs: 30_000 } as const;
 
 /**
+ * How long a connect may take, from opening the socket to `ready`, before it is given up and
+ * tried again on the backoff schedule. A connect to a node that is restarting can hang: the
+ * kernel drops the SYNs its listen queue has no room for and retries them 1, 3, 7, 15 … s
+ * later, and a browser's WebSocket has no handshake timeout of its own. Longer than a node
+ * holds an upgrade request in its waiting room (`WS_CONNECT_QUEUE_MS`, 10 s by default).
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 12_000;
+
+/**
  * Exponential backoff with full jitter: after a server restart thousands of clients
  * spread their reconnects over the whole window instead of arriving together.
  */

@@ -39,6 +39,8 @@ export interface ClientOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   requestTimeoutMs?: number;
+  /** From opening the socket to `ready`, before the attempt is retried (default 12 s). */
+  connectTimeoutMs?: number;
   /** How long delivery reports are gathered before one goes out (default 1 s). */
   deliveryAckDelayMs?: number;
   /** While typing, `notifyTyping` sends a renewal at most this often (default 2 s). */
@@ -140,6 +142,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.backoffBaseMs !== undefined ? { backoffBaseMs: options.backoffBaseMs } : {}),
       ...(options.backoffMaxMs !== undefined ? { backoffMaxMs: options.backoffMaxMs } : {}),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
     });
     this.history = new HistoryLoader({ messages: this.http.messages, members: this.http.members, logEvents: this.http.events }, this.store);
     this.sync = new SyncEngine({ transport: syncTransportOver(this.socket, this.http), store: this.store, history: this.history });

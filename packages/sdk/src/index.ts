@@ -11,5 +11,5 @@ export { LiveState, type MessageStatus } from './live.ts';
 export { CallRinger, type CallHost, type IncomingCall } from './calls.ts';
 export { type JanusCallMedia, type JanusJoinOptions, type JanusRoomEvents, JanusVideoRoom, type RemoteFeed } from './calls-janus.ts';
 export { ChatStore, type ConversationState, isNotice, type ListFilter, type MembersScope, type PendingMessage, prefsOf } from './store.ts';
-export { backoffDelay, reconnectDelay } from './backoff.ts';
+export { backoffDelay, DEFAULT_CONNECT_TIMEOUT_MS, reconnectDelay } from './backoff.ts';
 export type * from '@parley/protocol';

@@ -1,6 +1,6 @@
 import type { AckDataOf, ClientFrameOf, ClientFrameType, ReadyFrame, ServerFrame } from '@parley/protocol';
 import { closeClass, CloseCodes } from '@parley/protocol/client';
-import { DEFAULT_BACKOFF, reconnectDelay } from './backoff.ts';
+import { DEFAULT_BACKOFF, DEFAULT_CONNECT_TIMEOUT_MS, reconnectDelay } from './backoff.ts';
 import { Emitter } from './emitter.ts';
 import { ParleyError } from './errors.ts';
 import type { TokenSource } from './http.ts';
@@ -33,6 +33,8 @@ export interface SocketOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   requestTimeoutMs?: number;
+  /** From opening a socket to `ready`; past it the attempt is dropped and retried (`DEFAULT_CONNECT_TIMEOUT_MS`). */
+  connectTimeoutMs?: number;
   random?: () => number;
 }
 
@@ -60,6 +62,8 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  /** Set while a connect is on its way to `ready`. */
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeatMs = 25_000;
   /** The access token the current socket authenticated with. */
   private socketToken: string | null = null;
@@ -71,6 +75,7 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
       backoffBaseMs: DEFAULT_BACKOFF.baseMs,
       backoffMaxMs: DEFAULT_BACKOFF.maxMs,
       requestTimeoutMs: 15_000,
+      connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
       random: Math.random,
       createWebSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
       ...options,
@@ -141,6 +146,11 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
     }
     this.ws = ws;
     let opened = false;
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = null;
+      // Not ready in time: as a refused handshake if it never opened (the server may be starting), else as a lost connection.
+      if (this.ws === ws) this.dropConnection(opened ? CloseCodes.abnormal : CloseCodes.tryAgainLater, 'connect timed out', true);
+    }, this.options.connectTimeoutMs);
     ws.addEventListener('open', () => {
       if (this.ws !== ws) return;
       opened = true;
@@ -168,6 +178,7 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
   private onFrame(frame: ServerFrame): void {
     switch (frame.t) {
       case 'ready':
+        this.clearConnectTimer();
         this.attempt = 0;
         this.heartbeatMs = frame.heartbeatMs;
         this.setStatus('open');
@@ -222,6 +233,11 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
     }, this.heartbeatMs);
   }
 
+  private clearConnectTimer(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+  }
+
   private failPending(): void {
     for (const pending of this.pending.values()) {
       clearTimeout(pending.timer);
@@ -234,6 +250,7 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
   private dropConnection(code: number, reason: string, reconnect = false): void {
     const ws = this.ws;
     this.ws = null;
+    this.clearConnectTimer();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
     this.failPending();
@@ -248,6 +265,7 @@ export class RealtimeSocket extends Emitter<SocketEvents> {
   /** `opened`: false when the handshake itself failed (refused with 503 in a connect storm, or no server there). */
   private onClose(code: number, reason: string, opened = true): void {
     this.ws = null;
+    this.clearConnectTimer();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
     this.failPending();

@@ -28,7 +28,7 @@ class FakeSocket implements WebSocketLike {
   }
 }
 
-function harness(tokens: { current: string | null; renewTo: string | null }) {
+function harness(tokens: { current: string | null; renewTo: string | null }, options: { connectTimeoutMs?: number } = {}) {
   const sockets: FakeSocket[] = [];
   let renewals = 0;
   const socket = new RealtimeSocket({
@@ -48,6 +48,7 @@ function harness(tokens: { current: string | null; renewTo: string | null }) {
     },
     backoffBaseMs: 1,
     backoffMaxMs: 2,
+    ...options,
   });
   return { socket, sockets, renewals: () => renewals };
 }
@@ -105,6 +106,30 @@ describe('the realtime socket', () => {
     sockets[1]!.fire('close', { code: CloseCodes.abnormal, reason: '' });
     await until(() => sockets.length === 3);
     assert.ok(Date.now() - droppedAt < 1_000);
+    socket.stop();
+  });
+
+  it('gives up a connect that is not ready within the connect timeout, and tries again (a handshake to a restarting node can hang)', async () => {
+    const { socket, sockets } = harness({ current: 't', renewTo: null }, { connectTimeoutMs: 50 });
+    socket.start();
+    await tick();
+    // Never opens (its SYNs dropped): dropped, then retried as a refused handshake, a second or more later.
+    const startedAt = Date.now();
+    await until(() => sockets[0]!.readyState === 3);
+    assert.equal(socket.status, 'waiting');
+    await until(() => sockets.length === 2);
+    assert.ok(Date.now() - startedAt >= 1_000, `retried after ${Date.now() - startedAt} ms`);
+    // Opens but never says ready: dropped and retried too.
+    sockets[1]!.fire('open');
+    await until(() => sockets.length === 3);
+    assert.equal(sockets[1]!.readyState, 3);
+    // Ready in time: kept well past the timeout.
+    sockets[2]!.fire('open');
+    sockets[2]!.ready();
+    await tick(200);
+    assert.equal(sockets.length, 3);
+    assert.equal(sockets[2]!.readyState, 1);
+    assert.equal(socket.status, 'open');
     socket.stop();
   });
 
