@@ -109,24 +109,32 @@ describe('the realtime socket', () => {
     socket.stop();
   });
 
-  it('gives up a connect that is not ready within the connect timeout, and tries again (a handshake to a restarting node can hang)', async () => {
+  it('gives up a connect that is not ready within the connect timeout, and tries again (a handshake to a restarting node can hang)', (ctx) => {
+    // The clock is the test's: each step happens before or after the timeout however busy the machine is.
+    ctx.mock.timers.enable({ apis: ['setTimeout'] });
     const { socket, sockets } = harness({ current: 't', renewTo: null }, { connectTimeoutMs: 50 });
     socket.start();
-    await tick();
-    // Never opens (its SYNs dropped): dropped, then retried as a refused handshake, a second or more later.
-    const startedAt = Date.now();
-    await until(() => sockets[0]!.readyState === 3);
+    assert.equal(sockets.length, 1);
+    // Never opens (its SYNs dropped): dropped at the timeout, then retried as a refused handshake, no sooner than a second later.
+    ctx.mock.timers.tick(49);
+    assert.equal(sockets[0]!.readyState, 0);
+    ctx.mock.timers.tick(1);
+    assert.equal(sockets[0]!.readyState, 3);
     assert.equal(socket.status, 'waiting');
-    await until(() => sockets.length === 2);
-    assert.ok(Date.now() - startedAt >= 1_000, `retried after ${Date.now() - startedAt} ms`);
-    // Opens but never says ready: dropped and retried too.
+    ctx.mock.timers.tick(999);
+    assert.equal(sockets.length, 1, 'not retried within the second');
+    ctx.mock.timers.tick(3);
+    assert.equal(sockets.length, 2);
+    // Opens but never says ready: dropped at the timeout and retried on the plain backoff.
     sockets[1]!.fire('open');
-    await until(() => sockets.length === 3);
+    ctx.mock.timers.tick(50);
     assert.equal(sockets[1]!.readyState, 3);
-    // Ready in time: kept well past the timeout.
+    ctx.mock.timers.tick(3);
+    assert.equal(sockets.length, 3);
+    // Ready in time: kept long past the timeout.
     sockets[2]!.fire('open');
     sockets[2]!.ready();
-    await tick(200);
+    ctx.mock.timers.tick(10_000);
     assert.equal(sockets.length, 3);
     assert.equal(sockets[2]!.readyState, 1);
     assert.equal(socket.status, 'open');
