@@ -13,6 +13,8 @@ export interface ExternalIdentity {
 }
 
 const validId = Compile(Id);
+/** Claims every product token must carry, whichever way it is checked. */
+const REQUIRED_CLAIMS = ['sub', 'exp'];
 const validHandle = /^[A-Za-z][A-Za-z0-9_.]{2,31}$/;
 
 /**
@@ -24,7 +26,7 @@ const validHandle = /^[A-Za-z][A-Za-z0-9_.]{2,31}$/;
 export function createExternalVerifier(config: ExternalAuthConfig) {
   // A shared secret means HS256 (config.ts), checked with node:crypto (hs256.ts); JWKS keys through jose.
   const hs256 = config.secret ? createHs256Verifier(new TextEncoder().encode(config.secret)) : null;
-  const hs256Rules = { issuer: config.issuer, audience: config.audience, clockToleranceSec: config.clockSkewSec, requiredClaims: ['sub', 'exp'] };
+  const hs256Rules = { issuer: config.issuer, audience: config.audience, clockToleranceSec: config.clockSkewSec, requiredClaims: REQUIRED_CLAIMS };
   const jwks = config.secret ? null : createRemoteJWKSet(new URL(config.jwksUrl!), { timeoutDuration: 5000, cooldownDuration: 30_000 });
 
   async function verifiedClaims(token: string, nowMs: number): Promise<JWTPayload> {
@@ -61,7 +63,7 @@ export function createExternalVerifier(config: ExternalAuthConfig) {
       audience: config.audience,
       clockTolerance: config.clockSkewSec,
       currentDate: new Date(nowMs),
-      requiredClaims: ['sub', 'exp'],
+      requiredClaims: REQUIRED_CLAIMS,
     };
   }
 }
