@@ -293,6 +293,41 @@ for (const backend of backends) {
       }
     });
 
+    it('writes no outbox row for a message nobody could be notified of: a direct peer without a device, or no other member', async () => {
+      const t = await startApp(backend, { env: { ...PUSH_ENV, PUSH_WORKER: 'false' } });
+      const outbox = async () => (await t.app.db.kysely.selectFrom('push_outbox').select('seq').orderBy('seq').execute()).map((row) => Number(row.seq));
+      try {
+        const service = await startWebPushService();
+        const alice = await createUser(t.url);
+        const bob = await createUser(t.url);
+        const direct = (await ok(t, alice, 'POST', '/v1/conversations', { kind: 'direct', userId: bob.user.id })).conversation;
+        const first = await send(t, alice, direct.id, 'bob has no device yet');
+        assert.deepEqual(await outbox(), [], 'no row: the peer has no device');
+        await subscribe(t, bob, service);
+        const second = await send(t, alice, direct.id, 'now he has');
+        await subscribe(t, alice, service);
+        const third = await send(t, bob, direct.id, 'and alice too');
+        assert.deepEqual(await outbox(), [second.seq, third.seq]);
+        assert.ok(first.seq < second.seq);
+        assert.deepEqual(await ok(t, bob, 'DELETE', '/v1/me/devices/current/push-token'), {});
+        await send(t, alice, direct.id, 'bob signed his device out of push');
+        assert.deepEqual(await outbox(), [second.seq, third.seq], 'no row once the peer\'s only device has no token');
+        // Groups are not looked into (the worker pages their members after the grace), but a group of one has nobody to tell.
+        const alone = await create(t, alice, { kind: 'group', title: 'Just me', memberIds: [] });
+        await send(t, alice, alone.id, 'note to self');
+        const team = await create(t, alice, { kind: 'group', title: 'Us', memberIds: [bob.user.id] });
+        const toTeam = await send(t, alice, team.id, 'hello team');
+        const rows = await t.app.db.kysely.selectFrom('push_outbox').select(['conversation_id', 'seq', 'sender_id', 'attempts', 'cursor', 'claimed_until']).where('conversation_id', '=', team.id).execute();
+        assert.deepEqual(rows.map((row) => ({ ...row, seq: Number(row.seq) })), [
+          { conversation_id: team.id, seq: toTeam.seq, sender_id: alice.user.id, attempts: 0, cursor: null, claimed_until: null },
+        ]);
+        assert.equal((await t.app.db.kysely.selectFrom('push_outbox').select('id').where('conversation_id', '=', alone.id).execute()).length, 0);
+        await service.close();
+      } finally {
+        await t.close();
+      }
+    });
+
     it('a user with 50 devices: stopping the app mid-drain and starting it again delivers every (message, device) exactly once', async () => {
       const service = await startWebPushService();
       const store = await backend.create();

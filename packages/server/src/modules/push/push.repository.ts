@@ -1,9 +1,42 @@
 import { sql } from 'kysely';
 import type { Role } from '@parley/protocol';
-import { type Dialect, type Executor, preparedInsert, preparedQuery, type PushConversationSettingsTable, type PushDeliveriesTable, type PushOutboxTable, type PushSettingsTable, type Tx } from '../../platform/db/index.ts';
+import { type Dialect, type Executor, preparedQuery, type PushConversationSettingsTable, type PushDeliveriesTable, type PushOutboxTable, type PushSettingsTable, type Tx } from '../../platform/db/index.ts';
 
-/** `insertOutbox` compiled once per dialect: every message sends one (the send path). */
-export const insertOutboxStatement = preparedInsert('push_outbox', ['id', 'conversation_id', 'seq', 'message_id', 'sender_id', 'created_at', 'due_at', 'cursor', 'attempts', 'claimed_until', 'claimed_by']);
+/**
+ * A message's outbox row, written only if the message could notify someone: there is
+ * another member, and in a direct conversation that member has a device a push can reach
+ * now. Most direct messages go to people without the app (or only a browser without Web
+ * Push): for those the row, its claim, the worker's recipient query and the delete are all
+ * skipped. A group's or channel's row is written whenever there is another member (finding
+ * out whether any of thousands has a device costs a scan per message; the worker's recipient
+ * pages do that once, after the online grace). A device registered between the send and the
+ * grace misses this one message, as it would any message sent before it existed.
+ *
+ * Compiled once per dialect (the send path); the values are cast where PostgreSQL would
+ * otherwise read an untyped parameter of a select list as text.
+ */
+export const insertOutboxStatement = preparedQuery((db: Executor, id: string, conversationId: string, seq: number, messageId: string, senderId: string, createdAt: number, dueAt: number) =>
+  db
+    .insertInto('push_outbox')
+    .columns(['id', 'conversation_id', 'seq', 'message_id', 'sender_id', 'created_at', 'due_at', 'attempts'])
+    .expression(
+      db
+        .selectNoFrom([
+          sql<string>`${id}`.as('id'), sql<string>`${conversationId}`.as('conversation_id'), sql<number>`cast(${seq} as bigint)`.as('seq'),
+          sql<string>`${messageId}`.as('message_id'), sql<string>`${senderId}`.as('sender_id'), sql<number>`cast(${createdAt} as bigint)`.as('created_at'),
+          sql<number>`cast(${dueAt} as bigint)`.as('due_at'), sql<number>`0`.as('attempts'),
+        ])
+        .where((w) => w.exists(
+          w.selectFrom('members as m')
+            .select('m.user_id')
+            .where('m.conversation_id', '=', conversationId)
+            .where('m.user_id', '!=', senderId)
+            .where((o) => o.or([
+              o(o.selectFrom('conversations').select('kind').where('id', '=', conversationId), '!=', 'direct'),
+              o.exists(o.selectFrom('sessions as s').select('s.id').whereRef('s.user_id', '=', 'm.user_id').where('s.push_token', 'is not', null).where('s.revoked_at', 'is', null).where('s.expires_at', '>', createdAt)),
+            ])),
+        )),
+    ));
 
 /**
  * Claims due rows for this node until `leaseUntil`. On PostgreSQL the rows are locked with

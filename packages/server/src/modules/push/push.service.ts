@@ -32,21 +32,10 @@ export function createPushService({ db, uow, clock, onlineGraceMs, vapidPublicKe
   }
 
   return {
-    /** The message's one outbox row, in its own transaction (see `PushEnqueue`). */
+    /** The message's one outbox row, in its own transaction (see `PushEnqueue`), unless it could notify nobody (`insertOutboxStatement`). */
     async enqueue(trx: Tx, message: { conversationId: string; seq: number; messageId: string; senderId: string; now: number }): Promise<void> {
-      await trx.executeQuery(repo.insertOutboxStatement(db.dialect, trx, {
-        id: newId(message.now),
-        conversation_id: message.conversationId,
-        seq: message.seq,
-        message_id: message.messageId,
-        sender_id: message.senderId,
-        created_at: message.now,
-        due_at: message.now + onlineGraceMs,
-        cursor: null,
-        attempts: 0,
-        claimed_until: null,
-        claimed_by: null,
-      }));
+      const { conversationId, seq, messageId, senderId, now } = message;
+      await trx.executeQuery(repo.insertOutboxStatement(db.dialect, trx, newId(now), conversationId, seq, messageId, senderId, now, now + onlineGraceMs));
     },
 
     vapidKey: () => ({ publicKey: vapidPublicKey }),
