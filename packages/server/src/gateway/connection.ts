@@ -13,6 +13,7 @@ import type { Hub, HubSession } from './hub.ts';
 import type { PresenceWatches } from './presence-watch.ts';
 import type { FrameSession, PresenceWatch, WatchingSession } from './session.ts';
 import { tokenExpiresAt } from './token-expiry.ts';
+import type { SocketBatch } from './socket-batch.ts';
 import { type FrameCache, textFrame } from './ws-frame.ts';
 import type { Tracing } from '../platform/tracing/index.ts';
 
@@ -57,6 +58,8 @@ export interface ConnectionOptions {
   frames?: FrameCache;
   /** Pushed frames written, counted here for the metric (a plain increment: this runs once per recipient of every event). */
   pushed?: { count: number };
+  /** Gathers what one turn of the event loop writes to the raw socket into one system call. */
+  batch?: SocketBatch;
 }
 
 /** `WebSocket.OPEN`, without importing `ws`'s values here. */
@@ -272,7 +275,10 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
    * payload is one the hub writes to many sockets, framed once for all of them.
    */
   private write(frame: Buffer | string, shared = false): void {
-    if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
+    // What the peer has not read is measured at a turn's first frame: the frames written in
+    // one turn wait corked together (socket-batch.ts), and are no backlog of the peer's.
+    const laterInTurn = this.socket !== null && this.socket.writableCorked > 0;
+    if (!laterInTurn && this.ws.bufferedAmount > this.options.maxBufferedBytes) {
       this.options.hooks?.slowConsumer();
       this.close(CloseCodes.slowConsumer, 'slow consumer: reconnect and resume');
       return;
@@ -283,6 +289,7 @@ export class Connection implements HubSession, FrameSession, WatchingSession {
     }
     // Nothing after the close handshake began (ws.send refuses too): no data frame may follow a close frame.
     if (this.ws.readyState !== OPEN) return;
+    this.options.batch?.hold(this.socket);
     this.socket.write(shared && this.options.frames ? this.options.frames.frame(frame as Buffer) : textFrame(frame));
   }
 

@@ -15,6 +15,7 @@ import { ConnectQueue } from './connect-queue.ts';
 import type { FrameHandlers } from './frame-handlers.ts';
 import { Hub, type MembershipSource } from './hub.ts';
 import { createPresenceWatches, type PresenceViewer } from './presence-watch.ts';
+import { SocketBatch } from './socket-batch.ts';
 import { FrameCache } from './ws-frame.ts';
 
 /** What the gateway asks of the rest of the node about each connection's life. */
@@ -133,6 +134,7 @@ export function createGateway(deps: GatewayDeps) {
   const pushed = { count: 0 };
   const connectionOptions = {
     frames: new FrameCache(),
+    batch: new SocketBatch(),
     pushed,
     authenticate: deps.authenticate,
     requireActive: deps.requireActive,
