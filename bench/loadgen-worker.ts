@@ -5,7 +5,7 @@ import { parleyTransport } from './lib/transports/parley.ts';
 import { relayTransport } from './lib/transports/relay.ts';
 import { Source } from './lib/transports/source.ts';
 import { socketIoTransport } from './lib/transports/socketio.ts';
-import { messageText, type Connection, type Transport } from './lib/transports/transport.ts';
+import { type Connection, type LogPosition, messageText, newLogPosition, type Transport } from './lib/transports/transport.ts';
 import type { Protocol, WorkerCommand, WorkerReply, SessionSpec } from './lib/worker-protocol.ts';
 
 /**
@@ -23,6 +23,8 @@ interface Session {
   closing: boolean;
   attempt: number;
   nextId: number;
+  /** Where its logs stood, across its connections (a reconnect catches up from here). */
+  position: LogPosition;
 }
 
 const TRANSPORTS: Record<Protocol, Transport> = { parley: parleyTransport, relay: relayTransport, socketio: socketIoTransport };
@@ -109,13 +111,13 @@ function open(session: Session, source: Source | undefined): Promise<void> {
           }, delay);
         }
       },
-    });
+    }, session.position);
   });
 }
 
 async function connectAll(specs: SessionSpec[], source: Source | undefined, concurrency: number): Promise<{ ms: number; ready: number }> {
   const started = now();
-  const fresh = specs.map((spec): Session => ({ spec, connection: null, ready: false, closing: false, attempt: 0, nextId: 0 }));
+  const fresh = specs.map((spec): Session => ({ spec, connection: null, ready: false, closing: false, attempt: 0, nextId: 0, position: newLogPosition() }));
   sessions.push(...fresh);
   let next = 0;
   await Promise.all(

@@ -12,7 +12,8 @@ import { environment, log } from './common.ts';
 /**
  * Idle authenticated sessions: server memory per session and connect rate, then (with
  * --storm) every node is killed and restarted and the time until every session is back
- * and ready is measured. One server process holds at most ~19,500 sockets here (20,000
+ * and caught up is measured (ready, then `sync` from where it stood answered, as the SDK
+ * does on a reconnect). One server process holds at most ~19,500 sockets here (20,000
  * open files per process): more sessions need --nodes N (PostgreSQL + Redis).
  * With one node, the same number of idle sessions is first held by the bare relay and by
  * Socket.IO (`--ceiling false`, `--socketio false` to skip), for the same figures.
@@ -62,7 +63,7 @@ export async function connections(argv: string[]): Promise<void> {
           totals = await load.stats();
         }
         const backSec = (performance.timeOrigin + performance.now() - (performance.timeOrigin + restarted)) / 1000;
-        const storm = `${totals.ready}/${connected.ready} sessions back and ready ${round(backSec, 1)} s after the kill (servers up after ${round((up - restarted) / 1000, 1)} s; ${totals.reconnects} reconnect attempts; close codes seen: ${closeCodes(totals.closes)})`;
+        const storm = `${totals.ready}/${connected.ready} sessions back and caught up (\`sync\` answered) ${round(backSec, 1)} s after the kill (servers up after ${round((up - restarted) / 1000, 1)} s; ${totals.reconnects} reconnect attempts; close codes seen: ${closeCodes(totals.closes)})`;
         log(`  storm: ${storm}`);
         notes.push(`Reconnect storm: ${storm}.`);
       }

@@ -35,13 +35,65 @@ export function openSocket(url: string, source: Source | undefined): WebSocket {
   return new WebSocket(url, { perMessageDeflate: false, ...(source ? { localAddress: source.address, localPort: source.nextPort() } : {}), handshakeTimeout: DEFAULT_CONNECT_TIMEOUT_MS });
 }
 
-export const parleyTransport: Transport = (spec, source, events) => {
+const SYNC_ACK = '{"t":"ack","id":"s"';
+const SYNC_ERROR = '{"t":"error","id":"s"';
+
+/** A number field of a frame, read by substring (the frames are the server's own, so the field is there when the prefix matched). */
+function numberAfter(text: string, field: string): number {
+  const at = text.indexOf(field);
+  return at === -1 ? Number.NaN : Number.parseInt(text.slice(at + field.length, at + field.length + 20), 10);
+}
+
+/**
+ * A session that was ready before counts as back only once caught up: after `ready` it asks
+ * `sync` for its user log and its conversation from where it stood, as the SDK does on
+ * every reconnect, and is ready when that is answered. A first connect is ready at `ready`.
+ */
+export const parleyTransport: Transport = (spec, source, events, position) => {
   const socket = openSocket(spec.url, source);
+  const ownEvents = `{"t":"event","event":{"conversationId":"${spec.conversationId}","seq":`;
+  let catchingUp = false;
+  /** The user log's head in this connection's `ready`: where the log stands once caught up. */
+  let readyUserSeq = 0;
+  const parleyEvents: TransportEvents = {
+    ...events,
+    ready: () => {
+      if (!position.known) {
+        position.known = true;
+        position.userSeq = readyUserSeq;
+        events.ready();
+        return;
+      }
+      catchingUp = true;
+      socket.send(JSON.stringify({ t: 'sync', id: 's', userSeq: position.userSeq, conversations: [{ id: spec.conversationId, after: position.after }] }));
+    },
+  };
   socket.on('open', () => {
     events.opened();
     socket.send(JSON.stringify({ t: 'auth', id: 'a', token: spec.token }));
   });
-  socket.on('message', (data: Buffer) => onParleyFrame(data.toString(), events));
+  socket.on('message', (data: Buffer) => {
+    const text = data.toString();
+    if (catchingUp && (text.startsWith(SYNC_ACK) || text.startsWith(SYNC_ERROR))) {
+      // An error leaves the session not ready: it shows as a session that never came back.
+      catchingUp = false;
+      events.frame();
+      if (text.startsWith(SYNC_ACK)) {
+        const seqs = [...text.matchAll(new RegExp(`"conversationId":"${spec.conversationId}","seq":(\\d+)`, 'g'))].map((match) => Number(match[1]));
+        position.after = Math.max(position.after, ...seqs);
+        position.userSeq = Math.max(position.userSeq, readyUserSeq);
+        events.ready();
+      }
+      return;
+    }
+    if (text.startsWith('{"t":"ready"')) {
+      readyUserSeq = numberAfter(text, '"userSeq":') || 0;
+    } else if (text.startsWith(ownEvents)) {
+      const seq = Number.parseInt(text.slice(ownEvents.length, ownEvents.length + 20), 10);
+      if (seq > position.after) position.after = seq;
+    }
+    onParleyFrame(text, parleyEvents);
+  });
   socket.on('error', () => {});
   socket.on('close', (code) => events.closed(code));
   return {

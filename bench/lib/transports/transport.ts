@@ -29,8 +29,24 @@ export interface Connection {
   close(): void;
 }
 
+/**
+ * Where a session's logs stood, kept by the load generator across the session's
+ * connections: Parley's client catches up from here after a reconnect (`sync`), as the SDK
+ * does. The other protocols keep no log and ignore it.
+ */
+export interface LogPosition {
+  /** False until the first connection was ready: only a reconnect catches up. */
+  known: boolean;
+  /** The user log's head as of the last `ready` or catch-up. */
+  userSeq: number;
+  /** The highest seq seen of the session's conversation. */
+  after: number;
+}
+
+export const newLogPosition = (): LogPosition => ({ known: false, userSeq: 0, after: 0 });
+
 /** `source`: the process's loopback address and local ports (none: the kernel picks). */
-export type Transport = (spec: SessionSpec, source: Source | undefined, events: TransportEvents) => Connection;
+export type Transport = (spec: SessionSpec, source: Source | undefined, events: TransportEvents, position: LogPosition) => Connection;
 
 /** Messages carry `b|<sender's epoch ms>|<sender seq>`; the clock is read by substring, without parsing the frame. */
 export const MESSAGE_MARK = 'b|';

@@ -158,7 +158,7 @@ export const EnvSchema = Type.Object({
   SYNC_RESET_THRESHOLD: integer({ group: LIMITS, meaning: 'A client further behind than this many events in one conversation is told to reload it', default: 1000, minimum: 10, maximum: 1_000_000 }),
 
   WS_MAX_FRAME_BYTES: integer({ group: SOCKETS, meaning: 'Larger frames get a `payload_too_large` error (above 1 MiB, or this if larger, the socket is closed)', default: 64 * KIB, minimum: KIB, maximum: MIB }),
-  WS_MAX_BUFFERED_BYTES: integer({ group: SOCKETS, meaning: 'Bytes queued for one socket before it is closed as a slow consumer (4001, resumable)', default: MIB, minimum: 16 * KIB, maximum: 64 * MIB }),
+  WS_MAX_BUFFERED_BYTES: integer({ group: SOCKETS, meaning: 'Bytes queued for one socket, unread by its peer, before it is closed as a slow consumer (4001, resumable); measured before the first frame of each turn of the event loop (the frames of one turn leave together)', default: MIB, minimum: 16 * KIB, maximum: 64 * MIB }),
   WS_MAX_INFLIGHT: integer({ group: SOCKETS, meaning: 'Requests one socket may have in flight', default: 64, minimum: 1, maximum: 10_000 }),
   WS_HEARTBEAT_MS: integer({ group: SOCKETS, meaning: 'Ping interval; a socket that has not answered the previous ping is closed', default: 25_000, minimum: 1000, maximum: 300_000 }),
   WS_AUTH_TIMEOUT_MS: integer({ group: SOCKETS, meaning: 'How long a new socket may take to authenticate', default: 10_000, minimum: 100, maximum: 120_000 }),
