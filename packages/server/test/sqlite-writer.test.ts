@@ -63,6 +63,18 @@ describe('the embedded store\'s writer thread', () => {
     assert.deepEqual(result, [[{ event_seq: 1 }], [{ id: 'together-b' }], []]);
   });
 
+  it('writes with WAL, the durability asked for, and statement journals in memory (no temporary file per savepoint)', async () => {
+    // Read inside a transaction, so on the writer's own connection (readers set their own).
+    const settings = await uow(async (trx) => {
+      const [journal] = (await sql<{ journal_mode: string }>`pragma journal_mode`.execute(trx)).rows;
+      const [synchronous] = (await sql<{ synchronous: number }>`pragma synchronous`.execute(trx)).rows;
+      const [tempStore] = (await sql<{ temp_store: number }>`pragma temp_store`.execute(trx)).rows;
+      return { journal: journal?.journal_mode, synchronous: synchronous?.synchronous, tempStore: tempStore?.temp_store };
+    });
+    // synchronous 2 = FULL, temp_store 2 = MEMORY.
+    assert.deepEqual(settings, { journal: 'wal', synchronous: 2, tempStore: 2 });
+  });
+
   it('sends held writes before a read that follows them, and all of them at the end', async () => {
     const seen = await uow((trx) => db.deferWrites(async () => {
       await trx.insertInto('users').values(userRow('held-c')).execute();

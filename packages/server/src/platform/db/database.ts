@@ -10,6 +10,7 @@ import type { DB } from './schema.ts';
 import { BatchingPostgresDialect, deferWrites as deferPostgresWrites, togetherQuery, withNextQuery } from './postgres-batch.ts';
 import { type SqliteWorkerStore, sqliteWorkerStore } from './sqlite-driver.ts';
 import { statementCache } from './statement-cache.ts';
+import { setUpWriter } from './sqlite-writer-setup.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** The rows each compiled query answers. */
@@ -196,10 +197,7 @@ function openSqlite(options: DatabaseOptions): Opened {
     };
   }
   const database = new SqliteDatabase(join(options.dataDir, 'parley.db'));
-  database.pragma('journal_mode = WAL');
-  database.pragma(`synchronous = ${options.sqliteSynchronous}`);
-  database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
+  setUpWriter(database, options.sqliteSynchronous);
   return { kysely: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), ...queryLog(options.onQuery) }), dialect: 'sqlite' };
 }
 

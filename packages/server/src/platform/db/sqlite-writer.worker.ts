@@ -8,16 +8,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import { statementCache } from './statement-cache.ts';
+import { setUpWriter } from './sqlite-writer-setup.ts';
 import { UNKEYED, type WriterReply, type WriterRequest, type WriterResult, type WriterSetup } from './sqlite-writer-protocol.ts';
 
 const setup = workerData as WriterSetup;
 const port = parentPort!;
 
 const database = new SqliteDatabase(setup.file);
-database.pragma('journal_mode = WAL');
-database.pragma(`synchronous = ${setup.synchronous}`);
-database.pragma('foreign_keys = ON');
-database.pragma('busy_timeout = 5000');
+setUpWriter(database, setup.synchronous);
 
 const prepare = statementCache(database);
 
