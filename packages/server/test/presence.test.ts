@@ -172,20 +172,25 @@ for (const backend of backends) {
     });
 
     it('under "contacts", opening a direct conversation with someone shows their presence only once they have written in it', async () => {
-      const [watched, opener] = await Promise.all([createUser(t.url), createUser(t.url)]);
+      const [watched, opener, friend] = await Promise.all([createUser(t.url), createUser(t.url), createUser(t.url)]);
       await ok(t, watched, 'PUT', '/v1/me/presence-privacy', { privacy: 'contacts' });
       const chat = await direct(t, opener, watched);
       await send(t, opener, chat.id, 'hi, remember me?');
+      // A contact the watched user wrote to: its frames say when a change of theirs has been
+      // announced, i.e. when who may see it was decided (a later answer must not decide it).
+      await send(t, watched, (await direct(t, watched, friend)).id, 'hello, friend');
+      const friendSocket = await TestSocket.open(t.wsUrl, friend.token);
+      const announced = (status: string) => friendSocket.next((f) => f.t === 'presence' && f.presence.userId === watched.user.id && f.presence.status === status, 20_000);
       const openerSocket = await TestSocket.open(t.wsUrl, opener.token);
       const framesAboutWatched = () => openerSocket.frames.filter((f) => f.t === 'presence' && f.presence.userId === watched.user.id).map((f) => f.presence.status);
       let watchedSocket: TestSocket | undefined;
       try {
         assert.equal((await openerSocket.request('presence_subscribe', { userIds: [watched.user.id] })).presence[0].status, 'hidden');
         watchedSocket = await TestSocket.open(t.wsUrl, watched.token);
-        await waitFor(async () => (await ok(t, watched, 'GET', `/v1/presence/${watched.user.id}`)).presence.status === 'online', 'the watched user to be online');
+        await announced('online');
         assert.equal((await ok(t, opener, 'GET', `/v1/presence/${watched.user.id}`)).presence.status, 'hidden', 'a conversation the watched user never wrote in is not consent');
         watchedSocket.close();
-        await waitFor(async () => (await ok(t, watched, 'GET', `/v1/presence/${watched.user.id}`)).presence.status === 'offline', 'the watched user to go offline');
+        await announced('offline');
         // Once the watched user answers, the opener is a contact.
         await send(t, watched, chat.id, 'oh, hello');
         assert.equal((await ok(t, opener, 'GET', `/v1/presence/${watched.user.id}`)).presence.status, 'offline');
@@ -195,6 +200,7 @@ for (const backend of backends) {
         assert.deepEqual(framesAboutWatched(), ['online'], 'nothing before the answer, as a direct peer or as a subscriber');
       } finally {
         openerSocket.close();
+        friendSocket.close();
         watchedSocket?.close();
       }
     });
