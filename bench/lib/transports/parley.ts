@@ -52,6 +52,7 @@ function numberAfter(text: string, field: string): number {
 export const parleyTransport: Transport = (spec, source, events, position) => {
   const socket = openSocket(spec.url, source);
   const ownEvents = `{"t":"event","event":{"conversationId":"${spec.conversationId}","seq":`;
+  const ownSeqs = new RegExp(`"conversationId":"${spec.conversationId}","seq":(\\d+)`, 'g');
   let catchingUp = false;
   /** The user log's head in this connection's `ready`: where the log stands once caught up. */
   let readyUserSeq = 0;
@@ -79,7 +80,7 @@ export const parleyTransport: Transport = (spec, source, events, position) => {
       catchingUp = false;
       events.frame();
       if (text.startsWith(SYNC_ACK)) {
-        const seqs = [...text.matchAll(new RegExp(`"conversationId":"${spec.conversationId}","seq":(\\d+)`, 'g'))].map((match) => Number(match[1]));
+        const seqs = [...text.matchAll(ownSeqs)].map((match) => Number(match[1]));
         position.after = Math.max(position.after, ...seqs);
         position.userSeq = Math.max(position.userSeq, readyUserSeq);
         events.ready();
@@ -89,7 +90,7 @@ export const parleyTransport: Transport = (spec, source, events, position) => {
     if (text.startsWith('{"t":"ready"')) {
       readyUserSeq = numberAfter(text, '"userSeq":') || 0;
     } else if (text.startsWith(ownEvents)) {
-      const seq = Number.parseInt(text.slice(ownEvents.length, ownEvents.length + 20), 10);
+      const seq = numberAfter(text, '"seq":');
       if (seq > position.after) position.after = seq;
     }
     onParleyFrame(text, parleyEvents);
