@@ -214,7 +214,7 @@ export const EnvSchema = Type.Object({
   JANUS_URL: url(['https:', 'http:'], { group: CALLS, meaning: 'Janus\' HTTP API (VideoRoom plugin) that carries group calls, as clients reach it (`https://janus.example.com/janus`); needs `JANUS_ADMIN_KEY`. See `docs/calls.md` for Janus\' own configuration', unset: 'no Janus' }),
   JANUS_API_URL: url(['https:', 'http:'], { group: CALLS, meaning: 'Janus\' HTTP API as this server reaches it (inside the cluster)', unset: '`JANUS_URL`' }),
   JANUS_ADMIN_KEY: secret({ group: CALLS, meaning: 'The VideoRoom plugin\'s `admin_key` (only its holders create rooms); each call\'s room secret and participants\' join tokens are derived from it', minLength: 16 }),
-  PUSH_ENABLED: flag({ group: PUSH, meaning: 'Push notifications: each message queues one outbox row for recipients who are offline (see `docs/push.md`)', default: true, essential: true }),
+  PUSH_ENABLED: flag({ group: PUSH, meaning: 'Push notifications: each message that could notify someone (in a direct conversation: a recipient with a push device) queues one outbox row for recipients who are offline (see `docs/push.md`)', default: true, essential: true }),
   PUSH_WORKER: flag({ group: PUSH, meaning: 'Drain the push outbox on this node (false: this node only queues; run the worker on other nodes)', default: true }),
   PUSH_ONLINE_GRACE_MS: integer({ group: PUSH, meaning: 'A message notifies recipients still offline this long after it was sent (who is online on any device gets nothing)', default: 5000, minimum: 0, maximum: 600_000 }),
   PUSH_BATCH_SIZE: integer({ group: PUSH, meaning: 'Outbox rows, recipients per expansion page and deliveries one worker round claims', default: 100, minimum: 1, maximum: 5000 }),
