@@ -104,7 +104,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const pushProviders = config.push.enabled ? createPushProviders(config.push, vapid, clock) : new Map();
   const metrics = createMetrics();
   const db = await openDatabase({
-    databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.db.poolSize, sqliteSynchronous: config.db.sqliteSynchronous, sqliteWriter: config.db.sqliteWriter, logger,
+    databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.db.poolSize, preparedStatements: config.db.preparedStatements, sqliteSynchronous: config.db.sqliteSynchronous, sqliteWriter: config.db.sqliteWriter, logger,
     onQuery: (seconds, outcome) => metrics.dbQuery.observe({ outcome }, seconds),
   });
   let transport: Broker;

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { CompiledQuery, Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { BatchingPostgresDialect, deferWrites, togetherQuery, withNextQuery } from '../src/platform/db/postgres-batch.ts';
+import { BatchingPostgresDialect, deferWrites, togetherQuery, untilCommit, withNextQuery } from '../src/platform/db/postgres-batch.ts';
 import { inlineParameters, toLiteral } from '../src/platform/db/postgres-literal.ts';
+import { preparedQuery } from '../src/platform/db/prepared-query.ts';
+import type { Executor } from '../src/platform/db/database.ts';
 import { postgresBackend, type Store } from './support/backends.ts';
 import { hasPostgres, inCi } from './support/services.ts';
 
@@ -207,6 +209,40 @@ describe('batched statements on PostgreSQL', { skip: !hasPostgres && !inCi && 'P
     assert.ok(sent.some((text) => text.startsWith('insert into "things"')), 'the insert went with its parameters');
   });
 
+  it('inside untilCommit, sends what deferWrites held with the COMMIT: a transaction of two round trips', async () => {
+    const read = await db.transaction().execute((trx) =>
+      untilCommit(async () => {
+        const [rows] = (await trx.executeQuery(togetherQuery([db.selectFrom('things').select('id').compile()]))).rows as Array<{ rows: unknown[] }>;
+        await deferWrites(async () => {
+          await trx.insertInto('things').values({ id: 'e', label: 'x' }).execute();
+          await trx.insertInto('things').values({ id: 'f', label: 'y' }).execute();
+        });
+        return rows!.rows;
+      }));
+    assert.deepEqual(read, []);
+    assert.equal(sent.length, 2, JSON.stringify(sent));
+    assert.match(sent[1]!, /^insert into "things".*;\ninsert into "things".*;\ncommit$/s);
+    assert.deepEqual((await db.selectFrom('things').select('id').orderBy('id').execute()).map((row) => row.id), ['e', 'f']);
+  });
+
+  it('inside untilCommit, a held write that fails at the COMMIT fails the transaction, and nothing of it is kept', async () => {
+    await db.insertInto('things').values({ id: 'taken', label: 'first' }).execute();
+    sent = [];
+    await assert.rejects(
+      db.transaction().execute((trx) =>
+        untilCommit(async () => {
+          await trx.insertInto('things').values({ id: 'g', label: 'sent at once' }).execute();
+          await deferWrites(async () => {
+            await trx.insertInto('things').values({ id: 'taken', label: 'duplicate' }).execute();
+          });
+        })),
+      (error: { code?: string }) => error.code === '23505',
+    );
+    assert.match(sent.at(-2)!, /^insert into "things".*;\ncommit$/s, 'the held insert went with the COMMIT');
+    assert.equal(sent.at(-1), 'rollback');
+    assert.deepEqual((await db.selectFrom('things').select('id').execute()).map((row) => row.id), ['taken']);
+  });
+
   it('sends nothing for a transaction that ran no statement', async () => {
     await db.transaction().execute(async () => {});
     const trx = await db.startTransaction().execute();
@@ -217,5 +253,124 @@ describe('batched statements on PostgreSQL', { skip: !hasPostgres && !inCi && 'P
   it('sends a lone statement outside a transaction with its parameters, as before', async () => {
     await db.executeQuery(CompiledQuery.raw('select $1::text as v', ['x']));
     assert.deepEqual(sent, ['select $1::text as v']);
+  });
+});
+
+/**
+ * Statements of fixed shape run as prepared statements on PostgreSQL: sent as text until
+ * their connection prepared them (when it went back to the pool), then as `EXECUTE` with
+ * the same literals, which PostgreSQL reads exactly as the bound parameters.
+ */
+describe('prepared statements on PostgreSQL', { skip: !hasPostgres && !inCi && 'PostgreSQL is not reachable' }, () => {
+  let store: Store;
+  /** Queries each pg client was asked to send: one round trip each. */
+  let sent: string[] = [];
+  const open: Array<Kysely<any>> = [];
+
+  /** A Kysely on one pooled connection, so every statement meets what that connection prepared. */
+  function oneConnection(prepare?: boolean): Kysely<any> {
+    const pool = new pg.Pool({ connectionString: store.env.DATABASE_URL, max: 1 });
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as { query: unknown }).query = (...args: unknown[]) => {
+        sent.push(typeof args[0] === 'string' ? args[0] : String(args[0]));
+        return query(...args);
+      };
+    });
+    const db = new Kysely<any>({ dialect: new BatchingPostgresDialect({ pool, ...(prepare === undefined ? {} : { prepare }) }) });
+    open.push(db);
+    return db;
+  }
+
+  const preparedOn = async (db: Kysely<any>) =>
+    (await sql<{ name: string }>`select name from pg_prepared_statements where name like 'parley\\_%' order by name`.execute(db)).rows.map((row) => row.name);
+
+  before(async () => {
+    store = await postgresBackend.create();
+    const db = oneConnection();
+    await sql`create table notes (id text primary key, label text)`.execute(db);
+  });
+
+  after(async () => {
+    for (const db of open) await db.destroy();
+    await store?.dispose();
+  });
+
+  beforeEach(() => {
+    sent = [];
+  });
+
+  const insertNote = preparedQuery((db: Executor, id: string, label: string) => (db as unknown as Kysely<any>).insertInto('notes').values({ id, label }));
+  const noteById = preparedQuery((db: Executor, id: string) => (db as unknown as Kysely<any>).selectFrom('notes').select(['id', 'label']).where('id', '=', id));
+
+  it('sends a shape as text first, prepares it when the connection is released, then executes it by name', async () => {
+    const db = oneConnection();
+    const write = (id: string, label: string) =>
+      db.transaction().execute((trx) =>
+        deferWrites(async () => {
+          await trx.executeQuery(insertNote('postgres', trx as never, id, label));
+          return (await trx.executeQuery(noteById('postgres', trx as never, id))).rows;
+        }));
+    assert.deepEqual(await write('first', "it's the first"), [{ id: 'first', label: "it's the first" }]);
+    assert.match(sent[0]!, /^begin;\ninsert into "notes" .*'it''s the first'.*;\nselect "id", "label" from "notes"/s);
+    assert.deepEqual(await write('second', 'then $1 and \\ 👋'), [{ id: 'second', label: 'then $1 and \\ 👋' }]);
+    const prepares = sent.filter((text) => text.startsWith('prepare '));
+    assert.equal(prepares.length, 2, `each shape prepared once, on its own: ${JSON.stringify(sent)}`);
+    const second = sent.findLast((text) => text.startsWith('begin'))!;
+    assert.match(second, /^begin;\nexecute parley_\d+\('second', +E'then \$1 and \\\\ 👋'\);\nexecute parley_\d+\('second'\)$/u);
+    assert.equal((await preparedOn(db)).length, 2);
+    // Outside a transaction too, a prepared shape runs by name.
+    sent = [];
+    assert.deepEqual((await db.executeQuery(noteById('postgres', db as never, 'first'))).rows, [{ id: 'first', label: "it's the first" }]);
+    assert.match(sent[0]!, /^execute parley_\d+\('first'\)$/);
+  });
+
+  it('reads every kind of value back through a prepared statement exactly as the bound parameter', async () => {
+    const db = oneConnection();
+    const values: Array<[unknown, string]> = [
+      [`it's "quoted" $1 \\ 👋`, 'text'], [{ nested: { quote: "'" } }, 'jsonb'], [Buffer.from([0, 0x27, 0x5c, 0xff]), 'bytea'], [false, 'boolean'],
+      [9007199254740991, 'int8'], [new Date(Date.UTC(2026, 11, 6, 5, 0, 1, 2)), 'timestamptz'], [['a', "b'c", null], 'text[]'], [null, 'text'],
+    ];
+    for (const [value, type] of values) {
+      const cast = preparedQuery((executor: Executor, v: unknown) => (executor as unknown as Kysely<any>).selectNoFrom(sql`${v}::${sql.raw(type)}`.as('v')));
+      const bound = (await sql`select ${value}::${sql.raw(type)} as v`.execute(db)).rows;
+      const first = (await db.executeQuery(cast('postgres', db as never, value))).rows;
+      const byName = (await db.executeQuery(cast('postgres', db as never, value))).rows;
+      assert.match(sent.at(-1)!, /^execute parley_\d+\(/, `${type} ran prepared`);
+      assert.deepEqual(first, bound, `${type} before it was prepared`);
+      assert.deepEqual(byName, bound, `${type} prepared`);
+    }
+  });
+
+  it('keeps a shape PostgreSQL will not prepare as text on that connection', async () => {
+    const db = oneConnection();
+    // A bare parameter has no type to infer without its literal (in a transaction it travels with the held BEGIN, as text).
+    const untyped = preparedQuery((executor: Executor, v: string) => (executor as unknown as Kysely<any>).selectNoFrom(sql`${v}`.as('v')));
+    for (let i = 0; i < 3; i++) {
+      const rows = await db.transaction().execute(async (trx) => (await trx.executeQuery(untyped('postgres', trx as never, `try ${i}`))).rows);
+      assert.deepEqual(rows, [{ v: `try ${i}` }]);
+    }
+    assert.equal(sent.filter((text) => text.startsWith('prepare ')).length, 1, 'tried once');
+    assert.ok(!sent.some((text) => text.startsWith('execute ')));
+  });
+
+  it('prepares nothing with prepare: false (a pooler in transaction mode)', async () => {
+    const db = oneConnection(false);
+    for (let i = 0; i < 3; i++) await db.executeQuery(noteById('postgres', db as never, 'first'));
+    assert.ok(!sent.some((text) => /^(prepare|execute) /.test(text)), JSON.stringify(sent));
+    assert.deepEqual(await preparedOn(db), []);
+  });
+
+  it('replaces a connection whose prepared statement a migration made unusable', async () => {
+    const db = oneConnection();
+    await sql`create table drafts (id text primary key)`.execute(db);
+    await sql`insert into drafts values ('d')`.execute(db);
+    const draft = preparedQuery((executor: Executor, id: string) => (executor as unknown as Kysely<any>).selectFrom('drafts').selectAll().where('id', '=', id));
+    await db.executeQuery(draft('postgres', db as never, 'd'));
+    assert.deepEqual((await db.executeQuery(draft('postgres', db as never, 'd'))).rows, [{ id: 'd' }]);
+    // As another node's migration would: the prepared `select *` no longer matches the table.
+    await sql`alter table drafts add column body text`.execute(db);
+    await assert.rejects(db.executeQuery(draft('postgres', db as never, 'd')), (error: { code?: string }) => error.code === '0A000');
+    assert.deepEqual((await db.executeQuery(draft('postgres', db as never, 'd'))).rows, [{ id: 'd', body: null }], 'a new connection runs it as text');
   });
 });

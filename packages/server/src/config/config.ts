@@ -146,6 +146,8 @@ export interface Config {
   metricsToken: string | null;
   db: {
     poolSize: number;
+    /** PostgreSQL: statements of fixed shape as prepared statements (off behind a transaction-mode pooler). */
+    preparedStatements: boolean;
     sqliteSynchronous: 'FULL' | 'NORMAL';
     sqliteWriter: 'thread' | 'inline';
   };
@@ -398,6 +400,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     metricsToken: v.METRICS_TOKEN ?? null,
     db: {
       poolSize: v.DB_POOL_SIZE,
+      preparedStatements: v.DB_PREPARED_STATEMENTS,
       sqliteSynchronous: v.SQLITE_SYNCHRONOUS,
       sqliteWriter: v.SQLITE_WRITER,
     },

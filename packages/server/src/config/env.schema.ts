@@ -75,6 +75,7 @@ export const EnvSchema = Type.Object({
   DATA_DIR: text({ group: STORAGE, meaning: 'Embedded SQLite database, the generated token key and (by default) uploaded files', default: './data', essential: true }),
   DATABASE_URL: url(['postgres:', 'postgresql:'], { group: STORAGE, meaning: 'PostgreSQL instead of the embedded SQLite', unset: 'SQLite in `DATA_DIR`', essential: true }),
   DB_POOL_SIZE: integer({ group: STORAGE, meaning: 'PostgreSQL connections per node: each write transaction holds one from BEGIN to COMMIT, reads outside a transaction share them (see `docs/operations.md`, Sizing)', default: 10, minimum: 1, maximum: 200 }),
+  DB_PREPARED_STATEMENTS: flag({ group: STORAGE, meaning: 'PostgreSQL runs the send path\'s statements as prepared statements, planned once per connection; set false behind a pooler in transaction mode (PgBouncer `pool_mode=transaction`), where a transaction may land on another server connection', default: true }),
   SQLITE_SYNCHRONOUS: choice(['FULL', 'NORMAL'], { group: STORAGE, meaning: '`NORMAL` trades power-loss durability of the last writes for speed', default: 'FULL' }),
   SQLITE_WRITER: choice(['thread', 'inline'], { group: STORAGE, meaning: 'Where the embedded store writes: `thread` (a worker thread; commits and their fsync never stop the event loop; see `docs/architecture.md`) or `inline` (on the event loop, one connection)', default: 'thread' }),
 

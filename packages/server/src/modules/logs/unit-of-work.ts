@@ -38,7 +38,8 @@ const since = (start: number) => (performance.now() - start) / 1000;
 /**
  * Runs work in one transaction and publishes what it changed after the commit.
  *
- * PostgreSQL: one transaction per work, on the pool. PostgreSQL may abort a transaction to
+ * PostgreSQL: one transaction per work, on the pool; the writes a work holds (`deferWrites`)
+ * travel with its COMMIT (`Database.writesUntilCommit`). PostgreSQL may abort a transaction to
  * break a deadlock; the work is run again from scratch with fresh changes, so nothing of
  * the failed attempt is published.
  *
@@ -77,7 +78,8 @@ function createPerWorkTransactions(db: Database, publish: Publisher, timing: Uni
       const changes = new ChangeSet();
       const begun = performance.now();
       try {
-        const result = await db.kysely.transaction().execute((trx) => work(trx, changes));
+        // The work is the transaction's only one: its held writes may wait for the COMMIT.
+        const result = await db.kysely.transaction().execute((trx) => db.writesUntilCommit(() => work(trx, changes)));
         timing.transaction(since(begun), 'commit');
         if (!changes.isEmpty) {
           timing.published(changes, since(entered));

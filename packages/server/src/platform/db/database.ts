@@ -7,7 +7,7 @@ import pg from 'pg';
 import { latestMigration, migrationProvider } from '../../migrations/index.ts';
 import type { Logger } from '../logger.ts';
 import type { DB } from './schema.ts';
-import { BatchingPostgresDialect, deferWrites as deferPostgresWrites, togetherQuery, withNextQuery } from './postgres-batch.ts';
+import { BatchingPostgresDialect, deferWrites as deferPostgresWrites, togetherQuery, untilCommit, withNextQuery } from './postgres-batch.ts';
 import { type SqliteWorkerStore, sqliteWorkerStore } from './sqlite-driver.ts';
 import { statementCache } from './statement-cache.ts';
 import { setUpWriter } from './sqlite-writer-setup.ts';
@@ -60,6 +60,14 @@ export interface Database {
    * work to carry to. Off again at the transaction's end.
    */
   carryWrites(trx: Tx, on: boolean): void;
+  /**
+   * Runs the whole work of a transaction that runs no other work (PostgreSQL's unit of work):
+   * what its `deferWrites` holds travels with its next statement or the COMMIT instead of a
+   * round trip when `deferWrites` ends (postgres-batch.ts, `untilCommit`); one that fails
+   * there fails the work. On the embedded store it is `work()` (its group commit carries
+   * writes with `carryWrites`).
+   */
+  writesUntilCommit<T>(work: () => Promise<T>): Promise<T>;
   /** True when the database answers and every migration has been applied. */
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -69,6 +77,8 @@ export interface DatabaseOptions {
   databaseUrl: string | null;
   dataDir: string;
   poolSize: number;
+  /** PostgreSQL: statements of fixed shape run prepared on each connection (postgres-batch.ts); on unless false. */
+  preparedStatements?: boolean;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   /** `thread` (the default, as in the config): the writer on a worker thread, reads on the event loop (sqlite-driver.ts); `inline`: one connection on the event loop. */
   sqliteWriter?: 'thread' | 'inline';
@@ -93,7 +103,7 @@ function queryLog(onQuery: DatabaseOptions['onQuery']): Pick<KyselyConfig, 'log'
 
 /** Opens the configured store and brings its schema up to date before anything else touches it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { kysely, dialect, deferWrites = (write) => write(), executeTogether, sendWithNext, carryWrites, batched = false, available = () => true } = options.databaseUrl ? openPostgres(options.databaseUrl, options) : openSqlite(options);
+  const { kysely, dialect, deferWrites = (write) => write(), writesUntilCommit = (work) => work(), executeTogether, sendWithNext, carryWrites, batched = false, available = () => true } = options.databaseUrl ? openPostgres(options.databaseUrl, options) : openSqlite(options);
   try {
     await migrate(kysely, options.logger);
   } catch (error) {
@@ -104,6 +114,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     kysely,
     dialect,
     deferWrites,
+    writesUntilCommit,
     async runTogether(trx, queries) {
       if (!trx.isTransaction) throw new Error('runTogether: the statements belong to a transaction');
       if (executeTogether) return (await executeTogether(queries.map(({ sql, parameters }) => ({ sql, parameters })))).map((result) => result.rows) as never;
@@ -143,6 +154,7 @@ interface Opened {
   kysely: Kysely<DB>;
   dialect: Dialect;
   deferWrites?: Database['deferWrites'];
+  writesUntilCommit?: Database['writesUntilCommit'];
   executeTogether?: SqliteWorkerStore['executeTogether'];
   sendWithNext?: SqliteWorkerStore['sendWithNext'];
   carryWrites?: SqliteWorkerStore['carryWrites'];
@@ -152,7 +164,7 @@ interface Opened {
   available?: () => boolean;
 }
 
-function openPostgres(connectionString: string, { poolSize, logger, onQuery }: DatabaseOptions): Opened {
+function openPostgres(connectionString: string, { poolSize, preparedStatements = true, logger, onQuery }: DatabaseOptions): Opened {
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
@@ -172,8 +184,8 @@ function openPostgres(connectionString: string, { poolSize, logger, onQuery }: D
   });
   // The pool re-emits an idle client's error, already logged by the client's own listener.
   pool.on('error', () => {});
-  // Statements nobody waits for travel with the next one (postgres-batch.ts): a send is three round trips, not nine.
-  return { kysely: new Kysely<DB>({ dialect: new BatchingPostgresDialect({ pool }), ...queryLog(onQuery) }), dialect: 'postgres', deferWrites: deferPostgresWrites, batched: true };
+  // Statements nobody waits for travel with the next one (postgres-batch.ts): a send is two round trips, not nine.
+  return { kysely: new Kysely<DB>({ dialect: new BatchingPostgresDialect({ pool, prepare: preparedStatements }), ...queryLog(onQuery) }), dialect: 'postgres', deferWrites: deferPostgresWrites, writesUntilCommit: untilCommit, batched: true };
 }
 
 function openSqlite(options: DatabaseOptions): Opened {

@@ -2,8 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   AbortedTransactionError, CompiledQuery, type DatabaseConnection, type Driver, PostgresDialect, type PostgresDialectConfig, type QueryResult, type TransactionSettings,
 } from 'kysely';
-import type pg from 'pg';
-import { inlineParameters } from './postgres-literal.ts';
+import pg from 'pg';
+import { inlineParameters, toLiterals } from './postgres-literal.ts';
+import { fixedShapeNumber } from './fixed-shapes.ts';
 
 /**
  * Round trips saved on PostgreSQL (issue 21): the statements of a transaction that nobody
@@ -18,6 +19,18 @@ import { inlineParameters } from './postgres-literal.ts';
  * fails, leaving the transaction aborted as a lone failing statement would; the one caller
  * who waits on the query gets the error (a held statement has no caller of its own, as on
  * the embedded store), and the transaction's ROLLBACK then finds it as usual.
+ *
+ * Prepared statements: PostgreSQL parses and plans every statement of a simple query anew,
+ * and on the send path that was ~45 % of its CPU (perf, 700 sends/s). A statement of fixed
+ * shape (prepared-query.ts) that a connection has prepared travels as `EXECUTE parley_<n>(…)`
+ * with the same literals, in a batch or alone, and runs its cached plan. A connection
+ * prepares the shapes it sent as text when it goes back to the pool: outside any
+ * transaction, each `PREPARE` on its own, so what is prepared on it is known for certain (a
+ * `PREPARE` inside a batch that fails part-way may or may not have run, and survives a
+ * rollback). A shape PostgreSQL will not prepare on its own (a parameter whose type only its
+ * literal tells) stays text on that connection. Off (`prepare: false`, DB_PREPARED_STATEMENTS)
+ * behind a pooler in transaction mode, whose next transaction may run on another server
+ * connection.
  */
 
 /** A statement of a transaction: its SQL and parameters, as compiled. */
@@ -32,6 +45,8 @@ const withNext = new WeakMap<CompiledQuery, Statement>();
 
 /** The statements `deferWrites` held, per connection, so they can be sent (or dropped) when `write` ends. */
 const deferScope = new AsyncLocalStorage<Set<BatchingConnection>>();
+/** Set inside `untilCommit`: what `deferWrites` holds stays held when it ends. */
+const commitScope = new AsyncLocalStorage<true>();
 
 /** A query to run through a transaction (`trx.executeQuery`) that runs `statements` in one round trip; its rows are their results. */
 export function togetherQuery(statements: readonly Statement[]): CompiledQuery<QueryResult<unknown>> {
@@ -64,8 +79,20 @@ export async function deferWrites<T>(write: () => Promise<T>): Promise<T> {
     for (const connection of holders) connection.dropDeferred(holders);
     throw error;
   }
-  for (const connection of holders) await connection.flushDeferred(holders);
+  if (!commitScope.getStore()) for (const connection of holders) await connection.flushDeferred(holders);
   return result;
+}
+
+/**
+ * Runs the whole work of a transaction that runs nothing else (the unit of work's, one
+ * transaction per work): the writes its `deferWrites` calls hold are not sent when the call
+ * ends but with the transaction's next statement, or its COMMIT. A send is then two round
+ * trips, not three. A held write that fails there fails that statement, or the COMMIT, and
+ * so the transaction and the work, whose only one it is; callers end the work right after
+ * their `deferWrites`, so no later statement of theirs meets another's error.
+ */
+export function untilCommit<T>(work: () => Promise<T>): Promise<T> {
+  return commitScope.run(true, work);
 }
 
 /**
@@ -87,13 +114,19 @@ interface Held {
 export class BatchingConnection implements DatabaseConnection {
   readonly #client: pg.PoolClient;
   readonly #held: Held[] = [];
+  readonly #prepare: boolean;
+  /** Fixed shapes (by number) prepared on this connection, those sent as text that it prepares when next released, and those PostgreSQL would not prepare. */
+  readonly #prepared = new Set<number>();
+  readonly #toPrepare = new Map<number, string>();
+  readonly #unpreparable = new Set<number>();
   #inTransaction = false;
   /** True while BEGIN itself is still held: nothing of the transaction reached the server. */
   #beginHeld = false;
   #broken = false;
 
-  constructor(client: pg.PoolClient) {
+  constructor(client: pg.PoolClient, prepare: boolean) {
     this.#client = client;
+    this.#prepare = prepare;
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
@@ -167,7 +200,49 @@ export class BatchingConnection implements DatabaseConnection {
 
   release(): void {
     this.#endTransaction();
-    this.#client.release(this.#broken);
+    if (this.#toPrepare.size === 0 || this.#broken) {
+      this.#client.release(this.#broken);
+      return;
+    }
+    // Back to the pool once prepared (a few round trips, once per shape and connection).
+    void this.#prepareWaiting().then(() => this.#client.release(this.#broken));
+  }
+
+  /** Prepares the shapes this connection sent as text, outside any transaction, one statement each. */
+  async #prepareWaiting(): Promise<void> {
+    for (const [shape, sql] of this.#toPrepare) {
+      this.#toPrepare.delete(shape);
+      try {
+        await this.#client.query(`prepare ${preparedName(shape)} as ${sql}`);
+        this.#prepared.add(shape);
+      } catch (error) {
+        if (!(error instanceof pg.DatabaseError)) {
+          // The connection failed, not the statement: the pool drops it.
+          this.#broken = true;
+          return;
+        }
+        this.#unpreparable.add(shape);
+      }
+    }
+  }
+
+  /** The name `sql` is prepared under on this connection; undefined when it is not (a fixed shape seen here is prepared at the next release). */
+  #preparedName(sql: string): string | undefined {
+    if (!this.#prepare) return undefined;
+    const shape = fixedShapeNumber(sql);
+    if (shape === undefined) return undefined;
+    if (this.#prepared.has(shape)) return preparedName(shape);
+    if (!this.#unpreparable.has(shape)) this.#toPrepare.set(shape, sql);
+    return undefined;
+  }
+
+  /** A statement as text of a simple query: the EXECUTE of its prepared shape, or its SQL, with literals; null when a value cannot be a literal. */
+  #text(sql: string, parameters: readonly unknown[]): string | null {
+    const name = this.#preparedName(sql);
+    if (name === undefined) return inlineParameters(sql, parameters);
+    if (parameters.length === 0) return `execute ${name}`;
+    const literals = toLiterals(parameters);
+    return literals && `execute ${name}(${literals.join(', ')})`;
   }
 
   #endTransaction(): void {
@@ -177,7 +252,7 @@ export class BatchingConnection implements DatabaseConnection {
   }
 
   async #hold(statement: Statement, scope: Set<BatchingConnection> | null): Promise<void> {
-    const sql = inlineParameters(statement.sql, statement.parameters);
+    const sql = this.#text(statement.sql, statement.parameters);
     if (sql === null) {
       // Not writable as a literal: sent now, on its own, after what waits before it.
       await this.flush();
@@ -189,8 +264,9 @@ export class BatchingConnection implements DatabaseConnection {
   }
 
   async #run(compiled: CompiledQuery): Promise<QueryResult<unknown>> {
-    if (this.#held.length > 0) {
-      const sql = inlineParameters(compiled.sql, compiled.parameters);
+    // With what is held, or as its prepared shape: a simple query. Otherwise with its parameters, as Kysely's own connection sends it.
+    if (this.#held.length > 0 || this.#preparedName(compiled.sql) !== undefined) {
+      const sql = this.#text(compiled.sql, compiled.parameters);
       if (sql !== null) return toQueryResult((await this.#send([...this.#takeHeld(), sql])).at(-1)!);
       await this.flush();
     }
@@ -200,7 +276,7 @@ export class BatchingConnection implements DatabaseConnection {
   async #runTogether(statements: readonly Statement[]): Promise<QueryResult<unknown>[]> {
     const texts: string[] = [];
     for (const statement of statements) {
-      const sql = inlineParameters(statement.sql, statement.parameters);
+      const sql = this.#text(statement.sql, statement.parameters);
       if (sql === null) return this.#runOneByOne(statements);
       texts.push(sql);
     }
@@ -222,7 +298,15 @@ export class BatchingConnection implements DatabaseConnection {
 
   /** Several statements in one simple-protocol query: one result each, in order. */
   async #send(texts: string[]): Promise<pg.QueryResult[]> {
-    const results = await this.#query(texts.join(';\n'));
+    let results;
+    try {
+      results = await this.#query(texts.join(';\n'));
+    } catch (error) {
+      // A prepared statement whose result columns a migration (on another node) changed
+      // fails so for good on this connection: the pool replaces the connection.
+      if (error instanceof pg.DatabaseError && error.code === FEATURE_NOT_SUPPORTED && texts.some((text) => text.startsWith('execute '))) this.#broken = true;
+      throw error;
+    }
     const list = Array.isArray(results) ? results : [results];
     if (list.length !== texts.length) throw new Error(`postgres batch: ${texts.length} statements answered with ${list.length} results`);
     return list;
@@ -233,6 +317,11 @@ export class BatchingConnection implements DatabaseConnection {
     return (await this.#client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
   }
 }
+
+/** "cached plan must not change result type" (and other refusals of the same class). */
+const FEATURE_NOT_SUPPORTED = '0A000';
+
+const preparedName = (shape: number) => `parley_${shape}`;
 
 /** What Kysely's PostgreSQL connection answers for a result. */
 function toQueryResult(result: pg.QueryResult): QueryResult<unknown> {
@@ -245,11 +334,13 @@ function toQueryResult(result: pg.QueryResult): QueryResult<unknown> {
 /** Kysely's driver for a pg pool, with `BatchingConnection`s. */
 class BatchingPostgresDriver implements Driver {
   readonly #pool: pg.Pool;
+  readonly #prepare: boolean;
   readonly #connections = new WeakMap<pg.PoolClient, BatchingConnection>();
   #destroyed = false;
 
-  constructor(pool: pg.Pool) {
+  constructor(pool: pg.Pool, prepare: boolean) {
     this.#pool = pool;
+    this.#prepare = prepare;
   }
 
   async init(): Promise<void> {}
@@ -262,7 +353,7 @@ class BatchingPostgresDriver implements Driver {
     }
     let connection = this.#connections.get(client);
     if (!connection) {
-      connection = new BatchingConnection(client);
+      connection = new BatchingConnection(client, this.#prepare);
       this.#connections.set(client, connection);
     }
     return connection;
@@ -301,13 +392,16 @@ class BatchingPostgresDriver implements Driver {
 /** Kysely's PostgreSQL dialect (compiler, adapter, introspection) over `BatchingPostgresDriver`. */
 export class BatchingPostgresDialect extends PostgresDialect {
   readonly #pool: pg.Pool;
+  readonly #prepare: boolean;
 
-  constructor(config: PostgresDialectConfig & { pool: pg.Pool }) {
+  /** `prepare`: statements of fixed shape run as prepared statements (see above); on unless set false. */
+  constructor(config: PostgresDialectConfig & { pool: pg.Pool; prepare?: boolean }) {
     super(config);
     this.#pool = config.pool;
+    this.#prepare = config.prepare ?? true;
   }
 
   override createDriver(): Driver {
-    return new BatchingPostgresDriver(this.#pool);
+    return new BatchingPostgresDriver(this.#pool, this.#prepare);
   }
 }

@@ -23,12 +23,8 @@ const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils.js') as { 
  */
 export function inlineParameters(sql: string, parameters: readonly unknown[]): string | null {
   if (parameters.length === 0) return sql;
-  const literals = new Array<string>(parameters.length);
-  for (let i = 0; i < parameters.length; i++) {
-    const literal = toLiteral(parameters[i]);
-    if (literal === null) return null;
-    literals[i] = literal;
-  }
+  const literals = toLiterals(parameters);
+  if (literals === null) return null;
   let out = '';
   let from = 0;
   for (const { start, end, index } of placeholders(sql)) {
@@ -38,6 +34,17 @@ export function inlineParameters(sql: string, parameters: readonly unknown[]): s
     from = end;
   }
   return out + sql.slice(from);
+}
+
+/** Each parameter as a literal (see `toLiteral`); null when one cannot be written. */
+export function toLiterals(parameters: readonly unknown[]): string[] | null {
+  const literals = new Array<string>(parameters.length);
+  for (let i = 0; i < parameters.length; i++) {
+    const literal = toLiteral(parameters[i]);
+    if (literal === null) return null;
+    literals[i] = literal;
+  }
+  return literals;
 }
 
 /** One value as PostgreSQL would read it as a parameter; null when it cannot be written (a NUL byte). */

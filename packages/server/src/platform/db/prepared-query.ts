@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Dialect, Executor } from './database.ts';
+import { addFixedShape } from './fixed-shapes.ts';
 import type { DB } from './schema.ts';
 
 /** Where a compiled parameter comes from: the caller's argument at this index, or a value fixed in the query. */
@@ -15,7 +16,8 @@ const MARKER = '\u0000prepared-argument:';
 /**
  * A query of fixed shape that is built and compiled by Kysely once per dialect, then only
  * given its values: on the send path, building and compiling each query cost more than
- * running it (the statement itself is prepared once by the driver, by its SQL text).
+ * running it. The statement itself is prepared once per connection by the driver: by its SQL
+ * text on the embedded store, by its shape's number on PostgreSQL (fixed-shapes.ts).
  *
  * `build` receives stand-ins for its arguments the first time and must use each one only
  * as a value (a parameter), never to choose the shape of the query: a branch on an
@@ -50,6 +52,7 @@ function compileShape<Args extends readonly unknown[], Row>(build: (db: Executor
     if (typeof parameter === 'string' && parameter.includes(MARKER)) throw new Error('preparedQuery: an argument was used other than as a value');
     return { fixed: parameter };
   });
+  addFixedShape(compiled.sql);
   return { compiled, slots };
 }
 
