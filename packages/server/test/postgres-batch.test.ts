@@ -373,4 +373,16 @@ describe('prepared statements on PostgreSQL', { skip: !hasPostgres && !inCi && '
     await assert.rejects(db.executeQuery(draft('postgres', db as never, 'd')), (error: { code?: string }) => error.code === '0A000');
     assert.deepEqual((await db.executeQuery(draft('postgres', db as never, 'd'))).rows, [{ id: 'd', body: null }], 'a new connection runs it as text');
   });
+
+  it('replaces a connection whose prepared statements were deallocated behind its back', async () => {
+    const db = oneConnection();
+    await db.executeQuery(noteById('postgres', db as never, 'first'));
+    await db.executeQuery(noteById('postgres', db as never, 'first'));
+    assert.match(sent.at(-1)!, /^execute parley_\d+\('first'\)$/);
+    await sql`deallocate all`.execute(db);
+    await assert.rejects(db.executeQuery(noteById('postgres', db as never, 'first')), (error: { code?: string }) => error.code === '26000');
+    sent = [];
+    await db.executeQuery(noteById('postgres', db as never, 'first'));
+    assert.ok(!sent[0]!.startsWith('execute '), `a new connection sends it as text first: ${JSON.stringify(sent)}`);
+  });
 });

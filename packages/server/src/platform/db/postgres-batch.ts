@@ -302,9 +302,10 @@ export class BatchingConnection implements DatabaseConnection {
     try {
       results = await this.#query(texts.join(';\n'));
     } catch (error) {
-      // A prepared statement whose result columns a migration (on another node) changed
-      // fails so for good on this connection: the pool replaces the connection.
-      if (error instanceof pg.DatabaseError && error.code === FEATURE_NOT_SUPPORTED && texts.some((text) => text.startsWith('execute '))) this.#broken = true;
+      // A prepared statement whose result columns a migration (on another node) changed, or
+      // that something deallocated (DISCARD ALL), fails so for good on this connection: the
+      // pool replaces the connection.
+      if (error instanceof pg.DatabaseError && PREPARED_GONE_BAD.has(error.code!) && texts.some((text) => text.startsWith('execute '))) this.#broken = true;
       throw error;
     }
     const list = Array.isArray(results) ? results : [results];
@@ -318,8 +319,8 @@ export class BatchingConnection implements DatabaseConnection {
   }
 }
 
-/** "cached plan must not change result type" (and other refusals of the same class). */
-const FEATURE_NOT_SUPPORTED = '0A000';
+/** "cached plan must not change result type" (0A000, feature_not_supported) and "prepared statement does not exist" (26000). */
+const PREPARED_GONE_BAD = new Set(['0A000', '26000']);
 
 const preparedName = (shape: number) => `parley_${shape}`;
 
