@@ -11,6 +11,8 @@ const PULL_BATCH = 256;
 const PULL_EXPIRES_MS = 10_000;
 /** After a failed look at the stream while connected, the next one comes this much later. */
 const RECHECK_MS = 1_000;
+/** What the ordered consumer reports when its stream may have been deleted, or deleted and made anew (see startConsumer). */
+const STREAM_MAY_BE_NEW = new Set<string>([ConsumerEvents.StreamNotFound, ConsumerEvents.ConsumerDeleted, ConsumerEvents.ConsumerNotFound, ConsumerEvents.OrderedConsumerRecreated]);
 /** A channel subscribed a moment ago whose starting point the stream has not told yet: nothing is delivered on it meanwhile. */
 const PENDING = Number.POSITIVE_INFINITY;
 
@@ -142,7 +144,10 @@ export async function createNatsJetStreamBroker(url: string, logger: Logger, pre
       for await (const status of await reading.status()) {
         if (closed || mine !== generation) return;
         // The ordered consumer would recreate itself at its cursor, which means nothing in a stream made anew.
-        if (status.type === ConsumerEvents.StreamNotFound || status.type === ConsumerEvents.ConsumerDeleted) requestCheck();
+        // It hears of a deleted stream by the 409 of a pull that was waiting, or, with none
+        // waiting, by missed heartbeats, after which it recreates itself silently; in a stream
+        // another node made anew meanwhile that succeeds. Each of these asks for a check.
+        if (STREAM_MAY_BE_NEW.has(status.type)) requestCheck();
       }
     })().catch(() => {});
   }
