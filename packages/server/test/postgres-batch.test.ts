@@ -15,6 +15,17 @@ import { hasPostgres, inCi } from './support/services.ts';
  * a single round trip, and an error inside a batch reaches the caller who waits and leaves
  * the transaction aborted for its rollback.
  */
+/** Hands `record` the text of every query the pool's clients are asked to send: one round trip each. */
+function recordQueries(pool: pg.Pool, record: (text: string) => void): void {
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      record(typeof args[0] === 'string' ? args[0] : String(args[0]));
+      return query(...args);
+    };
+  });
+}
+
 describe('parameters written into SQL as literals', () => {
   it('replaces placeholders outside strings, identifiers, comments and dollar quotes only', () => {
     const text = `select $1, '$1 it''s', E'\\'$2', "col$1", $q$ $2 $q$, $$ $1 $$ -- $2\n, /* $1 /* $2 */ */ $2, $10`;
@@ -44,13 +55,7 @@ describe('batched statements on PostgreSQL', { skip: !hasPostgres && !inCi && 'P
   before(async () => {
     store = await postgresBackend.create();
     pool = new pg.Pool({ connectionString: store.env.DATABASE_URL, max: 2 });
-    pool.on('connect', (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as { query: unknown }).query = (...args: unknown[]) => {
-        sent.push(typeof args[0] === 'string' ? args[0] : String(args[0]));
-        return query(...args);
-      };
-    });
+    recordQueries(pool, (text) => sent.push(text));
     db = new Kysely({ dialect: new BatchingPostgresDialect({ pool }) });
     await sql`create table things (id text primary key, label text, doc jsonb, data bytea, flag boolean, big int8, at timestamptz, tags text[])`.execute(db);
   });
@@ -270,13 +275,7 @@ describe('prepared statements on PostgreSQL', { skip: !hasPostgres && !inCi && '
   /** A Kysely on one pooled connection, so every statement meets what that connection prepared. */
   function oneConnection(prepare?: boolean): Kysely<any> {
     const pool = new pg.Pool({ connectionString: store.env.DATABASE_URL, max: 1 });
-    pool.on('connect', (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as { query: unknown }).query = (...args: unknown[]) => {
-        sent.push(typeof args[0] === 'string' ? args[0] : String(args[0]));
-        return query(...args);
-      };
-    });
+    recordQueries(pool, (text) => sent.push(text));
     const db = new Kysely<any>({ dialect: new BatchingPostgresDialect({ pool, ...(prepare === undefined ? {} : { prepare }) }) });
     open.push(db);
     return db;

@@ -237,8 +237,7 @@ export class BatchingConnection implements DatabaseConnection {
   }
 
   /** A statement as text of a simple query: the EXECUTE of its prepared shape, or its SQL, with literals; null when a value cannot be a literal. */
-  #text(sql: string, parameters: readonly unknown[]): string | null {
-    const name = this.#preparedName(sql);
+  #text(sql: string, parameters: readonly unknown[], name = this.#preparedName(sql)): string | null {
     if (name === undefined) return inlineParameters(sql, parameters);
     if (parameters.length === 0) return `execute ${name}`;
     const literals = toLiterals(parameters);
@@ -265,8 +264,9 @@ export class BatchingConnection implements DatabaseConnection {
 
   async #run(compiled: CompiledQuery): Promise<QueryResult<unknown>> {
     // With what is held, or as its prepared shape: a simple query. Otherwise with its parameters, as Kysely's own connection sends it.
-    if (this.#held.length > 0 || this.#preparedName(compiled.sql) !== undefined) {
-      const sql = this.#text(compiled.sql, compiled.parameters);
+    const name = this.#preparedName(compiled.sql);
+    if (this.#held.length > 0 || name !== undefined) {
+      const sql = this.#text(compiled.sql, compiled.parameters, name);
       if (sql !== null) return toQueryResult((await this.#send([...this.#takeHeld(), sql])).at(-1)!);
       await this.flush();
     }
